@@ -1,0 +1,40 @@
+package io.proddatareset.catalog;
+
+import java.util.List;
+
+/**
+ * An ordinary or partitioned table. Partitions are not tables of their own here: they are listed
+ * under their root, and TRUNCATE, backup and restore of the root cover them.
+ *
+ * @param partitioned true for a partitioned table (relkind p)
+ * @param partitions the partitions (all levels) of a partitioned table
+ * @param sequences sequences owned by or used in defaults of this table's columns
+ * @param triggers user triggers on the table or its partitions
+ * @param canTruncate whether the current user holds TRUNCATE on it (and on its partitions)
+ * @param estimatedRows the planner's row estimate (reltuples), -1 if never analyzed
+ * @param sizeBytes total relation size including partitions, indexes and TOAST
+ */
+public record Table(
+    TableName name,
+    boolean partitioned,
+    List<TableName> partitions,
+    List<Column> columns,
+    List<SequenceRef> sequences,
+    List<Trigger> triggers,
+    String owner,
+    boolean canTruncate,
+    long estimatedRows,
+    long sizeBytes) {
+
+  public Table {
+    partitions = List.copyOf(partitions);
+    columns = List.copyOf(columns);
+    sequences = List.copyOf(sequences);
+    triggers = List.copyOf(triggers);
+  }
+
+  /** The columns a backup writes and a restore loads: all but generated ones. */
+  public List<Column> storedColumns() {
+    return columns.stream().filter(c -> !c.generated()).toList();
+  }
+}

@@ -1,0 +1,126 @@
+package io.proddatareset.cli;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.connect.Redaction;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IFactory;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Entry point. {@code main} only exits; everything else happens in {@link #run}, which tests call.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(Io.system(), args));
+  }
+
+  /** Runs the tool with the given streams and environment and returns the exit code. */
+  public static int run(Io io, String... args) {
+    CommandLine cmd = commandLine(io);
+    return cmd.execute(args);
+  }
+
+  static CommandLine commandLine(Io io) {
+    CommandLine cmd = new CommandLine(new TopCommand(), new IoFactory(io));
+    cmd.setOut(new PrintWriter(io.out(), true));
+    cmd.setErr(new PrintWriter(io.err(), true));
+    cmd.setCaseInsensitiveEnumValuesAllowed(true);
+    cmd.setExecutionExceptionHandler(new ExceptionHandler(io));
+    cmd.setParameterExceptionHandler(new ParameterHandler(io));
+    cmd.getHelpSectionMap().put("exitCodes", help -> exitCodeSection());
+    cmd.getHelpSectionKeys().add(cmd.getHelpSectionKeys().size() - 1, "exitCodes");
+    for (CommandLine sub : cmd.getSubcommands().values()) {
+      sub.getHelpSectionMap().put("exitCodes", help -> exitCodeSection());
+      sub.getHelpSectionKeys().add(sub.getHelpSectionKeys().size() - 1, "exitCodes");
+    }
+    return cmd;
+  }
+
+  static String exitCodeSection() {
+    StringBuilder sb = new StringBuilder("%nExit codes:%n");
+    for (ExitStatus s : ExitStatus.values()) {
+      sb.append(String.format("  %d  %s%n", s.code(), s.meaning()));
+    }
+    return sb.toString();
+  }
+
+  static boolean verbose(String[] args) {
+    return Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
+  }
+
+  /** Creates command objects and hands them the {@link Io}. */
+  static final class IoFactory implements IFactory {
+    private final Io io;
+    private final IFactory fallback = CommandLine.defaultFactory();
+
+    IoFactory(Io io) {
+      this.io = io;
+    }
+
+    @Override
+    public <K> K create(Class<K> cls) throws Exception {
+      K obj = fallback.create(cls);
+      if (obj instanceof UsesIo u) {
+        u.setIo(io);
+      }
+      return obj;
+    }
+  }
+
+  /** Implemented by commands and mixins that need the streams or the environment. */
+  public interface UsesIo {
+    void setIo(Io io);
+  }
+
+  private record ExceptionHandler(Io io) implements IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
+      boolean verbose = verbose(parseResult.originalArgs().toArray(new String[0]));
+      if (ex instanceof ExitException e) {
+        io.err().println("error: " + Redaction.redact(e.getMessage()));
+        if (verbose) {
+          io.err().println(stackTrace(e));
+        }
+        return e.status().code();
+      }
+      io.err()
+          .println(
+              "error: unexpected "
+                  + ex.getClass().getSimpleName()
+                  + ": "
+                  + Redaction.redact(String.valueOf(ex.getMessage()))
+                  + (verbose ? "" : " (run with --verbose for details)"));
+      if (verbose) {
+        io.err().println(stackTrace(ex));
+      }
+      return ExitStatus.FAILURE.code();
+    }
+  }
+
+  private record ParameterHandler(Io io) implements IParameterExceptionHandler {
+    @Override
+    public int handleParseException(ParameterException ex, String[] args) {
+      CommandLine cmd = ex.getCommandLine();
+      io.err().println("error: " + Redaction.redact(ex.getMessage()));
+      io.err()
+          .println(
+              "Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+      return ExitStatus.USAGE.code();
+    }
+  }
+
+  static String stackTrace(Throwable t) {
+    StringWriter sw = new StringWriter();
+    t.printStackTrace(new PrintWriter(sw));
+    return Redaction.redact(sw.toString());
+  }
+}
