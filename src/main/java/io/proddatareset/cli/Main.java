@@ -50,7 +50,7 @@ public final class Main {
   }
 
   static String exitCodeSection() {
-    StringBuilder sb = new StringBuilder("%nExit codes:%n");
+    StringBuilder sb = new StringBuilder(String.format("%nExit codes:%n"));
     for (ExitStatus s : ExitStatus.values()) {
       sb.append(String.format("  %d  %s%n", s.code(), s.meaning()));
     }
