@@ -36,17 +36,21 @@ public final class Main {
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
     cmd.setExecutionExceptionHandler(new ExceptionHandler(io));
     cmd.setParameterExceptionHandler(new ParameterHandler(io));
-    cmd.getHelpSectionMap().put("exitCodes", help -> exitCodeSection());
-    cmd.getHelpSectionKeys().add(cmd.getHelpSectionKeys().size() - 1, "exitCodes");
-    for (CommandLine sub : cmd.getSubcommands().values()) {
-      sub.getHelpSectionMap().put("exitCodes", help -> exitCodeSection());
-      sub.getHelpSectionKeys().add(sub.getHelpSectionKeys().size() - 1, "exitCodes");
-    }
+    addExitCodeSection(cmd);
     return cmd;
   }
 
+  /** Every command's --help ends with the exit codes. */
+  private static void addExitCodeSection(CommandLine cmd) {
+    cmd.getHelpSectionMap().put("exitCodes", help -> exitCodeSection());
+    java.util.List<String> keys = new java.util.ArrayList<>(cmd.getHelpSectionKeys());
+    keys.add(keys.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER), "exitCodes");
+    cmd.setHelpSectionKeys(keys);
+    cmd.getSubcommands().values().forEach(Main::addExitCodeSection);
+  }
+
   static String exitCodeSection() {
-    StringBuilder sb = new StringBuilder("%nExit codes:%n");
+    StringBuilder sb = new StringBuilder(String.format("%nExit codes:%n"));
     for (ExitStatus s : ExitStatus.values()) {
       sb.append(String.format("  %d  %s%n", s.code(), s.meaning()));
     }
