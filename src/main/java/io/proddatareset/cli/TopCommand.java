@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
       "",
       "With no command it only reads (plan)."
     },
-    subcommands = {})
+    subcommands = {BackupCommand.class, RestoreCommand.class})
 public class TopCommand implements Callable<Integer>, Main.UsesIo {
   @Spec CommandSpec spec;
 
