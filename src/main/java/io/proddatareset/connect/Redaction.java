@@ -1,5 +1,10 @@
 package io.proddatareset.connect;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +27,26 @@ public final class Redaction {
   // Render API keys start with rnd_
   private static final Pattern RENDER_KEY = Pattern.compile("\\brnd_[A-Za-z0-9]+");
 
+  // secret values learnt at run time (a Render API key, a password fetched from the Render API):
+  // masked wherever they appear, whatever the text around them looks like
+  private static final Set<String> KNOWN_SECRETS = ConcurrentHashMap.newKeySet();
+
   private Redaction() {}
+
+  /**
+   * Registers a secret value that every later {@link #redact} call in this process masks, in plain
+   * and percent-encoded form. For values the patterns cannot recognise by their shape, such as an
+   * API key or a password that arrived inside an HTTP response. Values shorter than 3 characters
+   * are ignored (masking them would garble every message).
+   */
+  public static void addKnownSecret(String secret) {
+    if (secret != null && secret.length() >= 3) {
+      KNOWN_SECRETS.add(secret);
+      String encoded = URLEncoder.encode(secret, StandardCharsets.UTF_8);
+      KNOWN_SECRETS.add(encoded);
+      KNOWN_SECRETS.add(encoded.replace("+", "%20"));
+    }
+  }
 
   /** Describes a target without its password: {@code postgresql://user@host:port/database}. */
   public static String describe(ConnectionTarget target) {
@@ -53,6 +77,15 @@ public final class Redaction {
             .replaceAll(m -> Matcher.quoteReplacement(m.group(1) + m.group(2) + MASK));
     s = BEARER.matcher(s).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + MASK));
     s = RENDER_KEY.matcher(s).replaceAll(MASK);
+    if (!KNOWN_SECRETS.isEmpty()) {
+      // longest first, so a secret containing another is masked whole
+      for (String secret :
+          KNOWN_SECRETS.stream()
+              .sorted(Comparator.comparingInt(String::length).reversed())
+              .toList()) {
+        s = s.replace(secret, MASK);
+      }
+    }
     return s;
   }
 
