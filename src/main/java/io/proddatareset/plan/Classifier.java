@@ -44,7 +44,11 @@ public final class Classifier {
   }
 
   private static Classification.Decision decide(
-      TableName t, Set<TableName> keep, Set<TableName> reset, boolean keepGiven, boolean resetGiven) {
+      TableName t,
+      Set<TableName> keep,
+      Set<TableName> reset,
+      boolean keepGiven,
+      boolean resetGiven) {
     if (reset.contains(t)) {
       return new Classification.Decision(Action.RESET, "named in --reset");
     }

@@ -171,7 +171,8 @@ public final class HazardCheck {
                 + parent
                 + "."
             : "Reset " + child + " too (--reset), or keep " + parent + " (--keep).";
-    return new Hazard(Hazard.Code.KEPT_REFERENCES_RESET, message, remedy, List.of(fk.child(), fk.parent()));
+    return new Hazard(
+        Hazard.Code.KEPT_REFERENCES_RESET, message, remedy, List.of(fk.child(), fk.parent()));
   }
 
   private static List<PlanWarning> lockWarnings(Catalog catalog, Set<TableName> reset) {

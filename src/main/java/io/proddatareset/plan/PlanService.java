@@ -7,6 +7,8 @@ import io.proddatareset.catalog.ForeignKeyGraph;
 import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
+import io.proddatareset.connect.ConnectionTarget;
+import io.proddatareset.connect.Connector;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -45,6 +47,12 @@ public final class PlanService {
    */
   public static ResetPlan plan(Connection connection, Policy policy, boolean estimateRows)
       throws SQLException {
+    return plan(connection, policy, estimateRows, LOCK_TIMEOUT);
+  }
+
+  static ResetPlan plan(
+      Connection connection, Policy policy, boolean estimateRows, String lockTimeout)
+      throws SQLException {
     if (!connection.getAutoCommit()) {
       return compute(connection, policy, estimateRows);
     }
@@ -55,7 +63,8 @@ public final class PlanService {
       connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       connection.setReadOnly(true);
       try (Statement st = connection.createStatement()) {
-        st.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
+        // a constant or a test's value, never user input
+        st.execute("SET LOCAL lock_timeout = '" + lockTimeout + "'");
       }
       ResetPlan plan = compute(connection, policy, estimateRows);
       connection.commit();
@@ -63,7 +72,7 @@ public final class PlanService {
     } catch (SQLException e) {
       connection.rollback();
       if ("55P03".equals(e.getSQLState())) {
-        throw lockTimeout(connection, e);
+        throw lockTimeout(connection, e, lockTimeout);
       }
       throw e;
     } catch (RuntimeException e) {
@@ -73,6 +82,21 @@ public final class PlanService {
       connection.setAutoCommit(true);
       connection.setReadOnly(readOnly);
       connection.setTransactionIsolation(isolation);
+    }
+  }
+
+  /**
+   * Opens a connection to {@code target}, computes the plan in a read-only transaction (see above),
+   * and closes the connection. Database errors become one-line {@link ExitException}s (FAILURE)
+   * without secrets.
+   */
+  public static ResetPlan plan(ConnectionTarget target, Policy policy, boolean estimateRows) {
+    Connector connector = new Connector(target);
+    try (Connection connection = connector.open()) {
+      return plan(connection, policy, estimateRows);
+    } catch (SQLException e) {
+      throw ExitException.failure(
+          "Reading the plan from " + target.display() + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -119,7 +143,8 @@ public final class PlanService {
     return plan(connection, catalog, policy, estimateRows);
   }
 
-  private static ExitException lockTimeout(Connection connection, SQLException cause) {
+  private static ExitException lockTimeout(
+      Connection connection, SQLException cause, String lockTimeout) {
     List<String> holders = new ArrayList<>();
     try (Statement st = connection.createStatement();
         ResultSet rs =
@@ -139,7 +164,7 @@ public final class PlanService {
     }
     return ExitException.failure(
         "Timed out after "
-            + LOCK_TIMEOUT
+            + lockTimeout
             + " waiting for a table lock"
             + (holders.isEmpty() ? "" : " held by " + String.join(", ", holders))
             + ": nothing was changed; retry when that work has finished.",

@@ -12,9 +12,4 @@ import io.proddatareset.catalog.TableName;
  * @param sizeBytes total size on disk (table, partitions, indexes, TOAST)
  */
 public record PlannedTable(
-    TableName name,
-    Action action,
-    String reason,
-    long rows,
-    boolean rowsExact,
-    long sizeBytes) {}
+    TableName name, Action action, String reason, long rows, boolean rowsExact, long sizeBytes) {}

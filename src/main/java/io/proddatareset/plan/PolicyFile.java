@@ -89,7 +89,11 @@ public final class PolicyFile {
       out.add(node.asText());
     } else {
       throw ExitException.usage(
-          "'" + key + "' in the policy file " + name + " must be a list or a comma-separated string.");
+          "'"
+              + key
+              + "' in the policy file "
+              + name
+              + " must be a list or a comma-separated string.");
     }
     return out;
   }
