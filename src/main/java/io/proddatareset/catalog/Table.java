@@ -13,6 +13,8 @@ import java.util.List;
  * @param canTruncate whether the current user holds TRUNCATE on it (and on its partitions)
  * @param estimatedRows the planner's row estimate (reltuples), -1 if never analyzed
  * @param sizeBytes total relation size including partitions, indexes and TOAST
+ * @param publications logical-replication publications that include it (or one of its partitions),
+ *     sorted; a TRUNCATE is replicated to their subscribers
  */
 public record Table(
     TableName name,
@@ -24,13 +26,20 @@ public record Table(
     String owner,
     boolean canTruncate,
     long estimatedRows,
-    long sizeBytes) {
+    long sizeBytes,
+    List<String> publications) {
 
   public Table {
+    publications = List.copyOf(publications);
     partitions = List.copyOf(partitions);
     columns = List.copyOf(columns);
     sequences = List.copyOf(sequences);
     triggers = List.copyOf(triggers);
+  }
+
+  /** True when a user trigger fires on TRUNCATE of this table. */
+  public boolean hasTruncateTrigger() {
+    return triggers.stream().anyMatch(t -> t.onTruncate() && t.enabled());
   }
 
   /** The columns a backup writes and a restore loads: all but generated ones. */
