@@ -13,9 +13,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The catalog of real schemas on the embedded server, read through the public API. */
-class CatalogReaderTest {
+public class CatalogReaderTest {
   /** Cycles, self-reference, composite and cross-schema keys, partitions, odd names. */
-  static final String FEATURES =
+  public static final String FEATURES =
       """
       CREATE SCHEMA app;
       CREATE SCHEMA other;
