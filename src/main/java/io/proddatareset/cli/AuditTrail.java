@@ -12,9 +12,9 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The audit events of one run of a destructive command: a refusal, or started followed by
- * succeeded or failed, sharing one run id. The log is checked for writability before anything is
- * changed, so a run that cannot be audited does not start.
+ * The audit events of one run of a destructive command: a refusal, or started followed by succeeded
+ * or failed, sharing one run id. The log is checked for writability before anything is changed, so
+ * a run that cannot be audited does not start.
  */
 final class AuditTrail {
   private final AuditLog log;

@@ -14,16 +14,18 @@ final class Durations {
   static Duration parse(String option, String text) {
     Matcher m = FORM.matcher(text.strip());
     if (!m.matches()) {
-      throw ExitException.usage(option + " '" + text + "' is not a duration: use e.g. 500ms, 5s, 2m.");
+      throw ExitException.usage(
+          option + " '" + text + "' is not a duration: use e.g. 500ms, 5s, 2m.");
     }
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "s" : m.group(2);
-    Duration d = switch (unit) {
-      case "ms" -> Duration.ofMillis(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofSeconds(n);
-    };
+    Duration d =
+        switch (unit) {
+          case "ms" -> Duration.ofMillis(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofSeconds(n);
+        };
     if (d.isZero()) {
       throw ExitException.usage(option + " must be more than zero.");
     }

@@ -3,6 +3,7 @@ package io.proddatareset.cli;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.audit.AgentConsent;
+import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.catalog.Trigger;
 import io.proddatareset.connect.ConnectionTarget;
@@ -19,7 +20,6 @@ import io.proddatareset.reset.VerifyReport;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +46,11 @@ import picocli.CommandLine.Parameters;
           + " is removed."
     })
 public class ResetCommand implements Callable<Integer>, Main.UsesIo {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "URL", description = "Database URL; same as --url.")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "URL",
+      description = "Database URL; same as --url.")
   String positionalUrl;
 
   @Mixin TargetOptions target;
@@ -88,25 +92,44 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
       }
       if (s.planId != null && !s.planId.equals(plan.planId())) {
         throw ExitException.refused(
-            "The plan id is " + plan.planId() + ", not the reviewed " + s.planId
+            "The plan id is "
+                + plan.planId()
+                + ", not the reviewed "
+                + s.planId
                 + ": the database, its schema or the policy changed. Review the new plan. Nothing was changed.");
       }
       List<String> truncateTriggers = truncateTriggers(plan);
       io.err().println();
-      io.err().println("About to reset " + plan.resetTables().size() + " tables (" + plan.rowsToReset()
-          + " rows) in " + t.display() + " and keep " + plan.keptTables().size() + ".");
-      io.err().println(options.backupFile() != null
-          ? "The rows removed are backed up first to " + options.backupFile() + "."
-          : "NO BACKUP will be written (--no-backup: " + options.noBackupReason() + ").");
+      io.err()
+          .println(
+              "About to reset "
+                  + plan.resetTables().size()
+                  + " tables ("
+                  + plan.rowsToReset()
+                  + " rows) in "
+                  + t.display()
+                  + " and keep "
+                  + plan.keptTables().size()
+                  + ".");
+      io.err()
+          .println(
+              options.backupFile() != null
+                  ? "The rows removed are backed up first to " + options.backupFile() + "."
+                  : "NO BACKUP will be written (--no-backup: " + options.noBackupReason() + ").");
       if (!truncateTriggers.isEmpty()) {
-        io.err().println("Note: ON TRUNCATE triggers will fire: " + String.join(", ", truncateTriggers) + ".");
+        io.err()
+            .println(
+                "Note: ON TRUNCATE triggers will fire: "
+                    + String.join(", ", truncateTriggers)
+                    + ".");
       }
       Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
 
       audit.started();
       Connector connector = new Connector(t);
-      ResetService service = new ResetService(
-          connector, options, step -> io.err().println("  " + step + " ..."), progress(io));
+      ResetService service =
+          new ResetService(
+              connector, options, step -> io.err().println("  " + step + " ..."), progress(io));
       ResetResult result = service.run(plan);
       if (result.backup() != null) {
         audit.backup(result.backup().file().toString(), result.backup().manifest().fileSha256());
@@ -114,13 +137,29 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
       audit.tables(rows(result.plan())).succeeded();
 
       io.out().println();
-      io.out().println("Reset committed: " + result.truncated().size() + " tables emptied ("
-          + result.rowsRemoved() + " rows) in " + result.millis() + " ms; "
-          + result.kept().size() + " kept tables unchanged.");
+      io.out()
+          .println(
+              "Reset committed: "
+                  + result.truncated().size()
+                  + " tables emptied ("
+                  + result.rowsRemoved()
+                  + " rows) in "
+                  + result.millis()
+                  + " ms; "
+                  + result.kept().size()
+                  + " kept tables unchanged.");
       if (result.backup() != null) {
-        io.out().println("Backup: " + result.backup().file() + " (" + result.backup().manifest().totalRows()
-            + " rows, sha256 " + result.backup().manifest().fileSha256().substring(0, 16) + "...),"
-            + " manifest " + result.backup().manifestFile());
+        io.out()
+            .println(
+                "Backup: "
+                    + result.backup().file()
+                    + " ("
+                    + result.backup().manifest().totalRows()
+                    + " rows, sha256 "
+                    + result.backup().manifest().fileSha256().substring(0, 16)
+                    + "...),"
+                    + " manifest "
+                    + result.backup().manifestFile());
       }
       return verifyAfterCommit(io, connector, result);
     } catch (RuntimeException e) {
@@ -133,20 +172,29 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
   private static int verifyAfterCommit(Io io, Connector connector, ResetResult result) {
     VerifyReport report;
     try (Connection c = connector.open()) {
-      report = Verifier.verifyReadOnly(c, result.plan().database(), result.truncated(), result.kept());
+      report =
+          Verifier.verifyReadOnly(c, result.plan().database(), result.truncated(), result.kept());
     } catch (SQLException e) {
-      throw ExitException.failure("The reset was committed, but the verification afterwards failed to run: "
-          + e.getMessage() + ". Run prod-data-reset verify.", e);
+      throw ExitException.failure(
+          "The reset was committed, but the verification afterwards failed to run: "
+              + e.getMessage()
+              + ". Run prod-data-reset verify.",
+          e);
     }
     io.out().print(VerifyText.render(report, connector.target().display()));
     if (result.backup() != null) {
-      io.out().println("To put the data back: prod-data-reset restore " + result.backup().file()
-          + " --url <the same database>");
+      io.out()
+          .println(
+              "To put the data back: prod-data-reset restore "
+                  + result.backup().file()
+                  + " --url <the same database>");
     }
     if (!report.ok()) {
-      throw new ExitException(ExitStatus.VERIFICATION_FAILED,
+      throw new ExitException(
+          ExitStatus.VERIFICATION_FAILED,
           "The reset was committed, but the verification afterwards failed: "
-              + String.join("; ", report.failures().stream().map(VerifyReport.Check::problem).toList())
+              + String.join(
+                  "; ", report.failures().stream().map(VerifyReport.Check::problem).toList())
               + " (another session may have written since the commit).");
     }
     return 0;
@@ -163,7 +211,11 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
   private static List<String> truncateTriggers(ResetPlan plan) {
     return plan.resetTables().stream()
         .flatMap(n -> plan.catalog().table(n).stream())
-        .flatMap(tb -> tb.triggers().stream().filter(Trigger::onTruncate).map(tr -> tr.name() + " on " + tb.name().display()))
+        .flatMap(
+            tb ->
+                tb.triggers().stream()
+                    .filter(Trigger::onTruncate)
+                    .map(tr -> tr.name() + " on " + tb.name().display()))
         .toList();
   }
 
@@ -173,44 +225,75 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
 
   /** The options of reset, shared with the top-level seed form. */
   public static class ResetSwitches {
-    @Option(names = "--backup", paramLabel = "FILE",
-        description = "Write the backup of the removed rows here (.gz or .zst compress). Required unless --no-backup.")
+    @Option(
+        names = "--backup",
+        paramLabel = "FILE",
+        description =
+            "Write the backup of the removed rows here (.gz or .zst compress). Required unless --no-backup.")
     Path backup;
 
-    @Option(names = "--no-backup", description = "Skip the backup; only with --i-have-a-backup REASON.")
+    @Option(
+        names = "--no-backup",
+        description = "Skip the backup; only with --i-have-a-backup REASON.")
     boolean noBackup;
 
-    @Option(names = "--i-have-a-backup", paramLabel = "REASON",
-        description = "Why no backup is needed (where the data is backed up); goes into the audit log.")
+    @Option(
+        names = "--i-have-a-backup",
+        paramLabel = "REASON",
+        description =
+            "Why no backup is needed (where the data is backed up); goes into the audit log.")
     String noBackupReason;
 
-    @Option(names = "--confirm", paramLabel = "DBNAME",
-        description = "Confirm without a prompt by naming the target database (for scripts and agents).")
+    @Option(
+        names = "--confirm",
+        paramLabel = "DBNAME",
+        description =
+            "Confirm without a prompt by naming the target database (for scripts and agents).")
     String confirm;
 
-    @Option(names = "--plan-id", paramLabel = "ID",
+    @Option(
+        names = "--plan-id",
+        paramLabel = "ID",
         description = "Refuse unless the plan id is this one (the plan you reviewed).")
     String planId;
 
-    @Option(names = "--lock-timeout", paramLabel = "DURATION", defaultValue = "5s",
-        description = "How long to wait for table locks, e.g. 5s, 500ms, 1m (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--lock-timeout",
+        paramLabel = "DURATION",
+        defaultValue = "5s",
+        description =
+            "How long to wait for table locks, e.g. 5s, 500ms, 1m (default: ${DEFAULT-VALUE}).")
     String lockTimeout;
 
-    @Option(names = "--statement-timeout", paramLabel = "DURATION", defaultValue = "60s",
+    @Option(
+        names = "--statement-timeout",
+        paramLabel = "DURATION",
+        defaultValue = "60s",
         description = "Limit for the TRUNCATE statement (default: ${DEFAULT-VALUE}).")
     String statementTimeout;
 
-    @Option(names = "--restart-identity", description = "Restart the reset tables' sequences (TRUNCATE ... RESTART IDENTITY).")
+    @Option(
+        names = "--restart-identity",
+        description = "Restart the reset tables' sequences (TRUNCATE ... RESTART IDENTITY).")
     boolean restartIdentity;
 
-    @Option(names = "--kept-check", paramLabel = "MODE", defaultValue = "hash",
-        description = "How to check kept tables: hash (row count and content hash) or count (row count only, for huge tables). Default: ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--kept-check",
+        paramLabel = "MODE",
+        defaultValue = "hash",
+        description =
+            "How to check kept tables: hash (row count and content hash) or count (row count only, for huge tables). Default: ${DEFAULT-VALUE}.")
     String keptCheck;
 
-    @Option(names = "--jobs", paramLabel = "N", description = "Connections copying the backup (default: cores, at most 4).")
+    @Option(
+        names = "--jobs",
+        paramLabel = "N",
+        description = "Connections copying the backup (default: cores, at most 4).")
     Integer jobs;
 
-    @Option(names = "--audit-log", paramLabel = "FILE",
+    @Option(
+        names = "--audit-log",
+        paramLabel = "FILE",
         description = "Audit log file (default: $XDG_STATE_HOME/prod-data-reset/audit.jsonl).")
     Path auditLog;
 
@@ -219,20 +302,25 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
         throw ExitException.usage("Give either --backup FILE or --no-backup, not both.");
       }
       if (!noBackup && backup == null) {
-        throw ExitException.usage("A reset needs --backup FILE (or --no-backup --i-have-a-backup REASON).");
+        throw ExitException.usage(
+            "A reset needs --backup FILE (or --no-backup --i-have-a-backup REASON).");
       }
       if (noBackup && (noBackupReason == null || noBackupReason.isBlank())) {
-        throw ExitException.usage("--no-backup needs --i-have-a-backup REASON saying where the data is backed up.");
+        throw ExitException.usage(
+            "--no-backup needs --i-have-a-backup REASON saying where the data is backed up.");
       }
       if (!noBackup && noBackupReason != null) {
         throw ExitException.usage("--i-have-a-backup goes with --no-backup only.");
       }
-      TableFingerprint.Mode mode = switch (keptCheck.toLowerCase(java.util.Locale.ROOT)) {
-        case "hash" -> TableFingerprint.Mode.HASH;
-        case "count" -> TableFingerprint.Mode.COUNT;
-        default -> throw ExitException.usage("--kept-check must be hash or count, not '" + keptCheck + "'.");
-      };
-      int n = jobs == null ? io.proddatareset.backup.BackupOptions.defaultJobs() : jobs;
+      TableFingerprint.Mode mode =
+          switch (keptCheck.toLowerCase(java.util.Locale.ROOT)) {
+            case "hash" -> TableFingerprint.Mode.HASH;
+            case "count" -> TableFingerprint.Mode.COUNT;
+            default ->
+                throw ExitException.usage(
+                    "--kept-check must be hash or count, not '" + keptCheck + "'.");
+          };
+      int n = jobs == null ? BackupOptions.defaultJobs() : jobs;
       if (n < 1 || n > 16) {
         throw ExitException.usage("--jobs must be between 1 and 16.");
       }
@@ -241,7 +329,9 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
           noBackup ? noBackupReason.strip() : null,
           Durations.parse("--lock-timeout", lockTimeout),
           Durations.parse("--statement-timeout", statementTimeout),
-          restartIdentity, mode, n);
+          restartIdentity,
+          mode,
+          n);
     }
 
     boolean requested() {

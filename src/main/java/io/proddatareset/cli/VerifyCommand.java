@@ -35,14 +35,21 @@ import picocli.CommandLine.Parameters;
       "Exit 0 when all hold, 4 otherwise, naming each table that fails."
     })
 public class VerifyCommand implements Callable<Integer>, Main.UsesIo {
-  @Parameters(index = "0", arity = "0..1", paramLabel = "URL", description = "Database URL; same as --url.")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "URL",
+      description = "Database URL; same as --url.")
   String positionalUrl;
 
   @Mixin TargetOptions target;
   @Mixin PolicyOptions policy;
 
-  @Option(names = "--manifest", paramLabel = "FILE",
-      description = "The FILE.manifest.json written by reset: check the kept tables against it too.")
+  @Option(
+      names = "--manifest",
+      paramLabel = "FILE",
+      description =
+          "The FILE.manifest.json written by reset: check the kept tables against it too.")
   Path manifest;
 
   @Option(names = "--json", description = "Print the result as one JSON object.")
@@ -58,9 +65,11 @@ public class VerifyCommand implements Callable<Integer>, Main.UsesIo {
   @Override
   public Integer call() {
     ConnectionTarget t = target.resolve(positionalUrl, io);
-    List<TableFingerprint> kept = manifest == null ? List.of() : keptFrom(ManifestFile.read(manifest));
+    List<TableFingerprint> kept =
+        manifest == null ? List.of() : keptFrom(ManifestFile.read(manifest));
     if (manifest != null && kept.isEmpty()) {
-      throw ExitException.usage(manifest + " records no kept tables: it is not the manifest of a reset.");
+      throw ExitException.usage(
+          manifest + " records no kept tables: it is not the manifest of a reset.");
     }
     VerifyReport report;
     try (Connection c = new Connector(t).open()) {
@@ -74,13 +83,22 @@ public class VerifyCommand implements Callable<Integer>, Main.UsesIo {
         c.rollback();
       }
     } catch (SQLException e) {
-      throw ExitException.failure("Verification could not read " + t.display() + ": " + e.getMessage(), e);
+      throw ExitException.failure(
+          "Verification could not read " + t.display() + ": " + e.getMessage(), e);
     }
-    io.out().print(json ? VerifyText.json(report, t.display()) + "\n" : VerifyText.render(report, t.display()));
+    io.out()
+        .print(
+            json
+                ? VerifyText.json(report, t.display()) + "\n"
+                : VerifyText.render(report, t.display()));
     io.out().flush();
     if (!report.ok()) {
-      throw new ExitException(ExitStatus.VERIFICATION_FAILED,
-          "Verification failed: " + String.join("; ", report.failures().stream().map(VerifyReport.Check::problem).toList()) + ".");
+      throw new ExitException(
+          ExitStatus.VERIFICATION_FAILED,
+          "Verification failed: "
+              + String.join(
+                  "; ", report.failures().stream().map(VerifyReport.Check::problem).toList())
+              + ".");
     }
     return 0;
   }
@@ -93,11 +111,14 @@ public class VerifyCommand implements Callable<Integer>, Main.UsesIo {
 
   /** A kept table that no longer exists cannot be fingerprinted: that is itself a failure. */
   private static List<TableFingerprint> existing(ResetPlan plan, List<TableFingerprint> kept) {
-    List<TableFingerprint> missing = kept.stream().filter(k -> plan.catalog().table(k.table()).isEmpty()).toList();
+    List<TableFingerprint> missing =
+        kept.stream().filter(k -> plan.catalog().table(k.table()).isEmpty()).toList();
     if (!missing.isEmpty()) {
-      throw new ExitException(ExitStatus.VERIFICATION_FAILED,
+      throw new ExitException(
+          ExitStatus.VERIFICATION_FAILED,
           "Kept tables recorded in the manifest no longer exist: "
-              + String.join(", ", missing.stream().map(k -> k.table().display()).toList()) + ".");
+              + String.join(", ", missing.stream().map(k -> k.table().display()).toList())
+              + ".");
     }
     return kept;
   }

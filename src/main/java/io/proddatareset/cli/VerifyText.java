@@ -12,11 +12,17 @@ final class VerifyText {
   static String render(VerifyReport report, String target) {
     StringBuilder sb = new StringBuilder();
     sb.append("Verification of ").append(target).append(" (read-only)\n");
-    int width = report.checks().stream().mapToInt(c -> c.table().display().length()).max().orElse(5);
+    int width =
+        report.checks().stream().mapToInt(c -> c.table().display().length()).max().orElse(5);
     for (VerifyReport.Check c : report.checks()) {
-      sb.append(String.format("  %-4s  %-" + width + "s  %-5s  %10d rows%s%n",
-          c.ok() ? "ok" : "FAIL", c.table().display(), c.kind(), c.rows(),
-          c.ok() ? "" : "  " + c.problem()));
+      sb.append(
+          String.format(
+              "  %-4s  %-" + width + "s  %-5s  %10d rows%s%n",
+              c.ok() ? "ok" : "FAIL",
+              c.table().display(),
+              c.kind(),
+              c.rows(),
+              c.ok() ? "" : "  " + c.problem()));
     }
     long reset = report.checks().stream().filter(c -> c.kind().equals("reset")).count();
     long kept = report.checks().stream().filter(c -> c.kind().equals("kept")).count();

@@ -75,7 +75,10 @@ final class LockWaitWatcher implements AutoCloseable {
     blockers.put(pid, sb.toString());
   }
 
-  /** The sessions seen blocking so far, e.g. {@code pid 4711 (user app, idle in transaction for 12s)}. */
+  /**
+   * The sessions seen blocking so far, e.g. {@code pid 4711 (user app, idle in transaction for
+   * 12s)}.
+   */
   synchronized List<String> blockers() {
     return List.copyOf(blockers.values());
   }

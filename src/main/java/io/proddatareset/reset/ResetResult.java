@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * A committed reset.
  *
- * @param plan the plan as computed inside the reset's transaction, after the locks were taken
- *     (its row counts are the rows that were removed)
+ * @param plan the plan as computed inside the reset's transaction, after the locks were taken (its
+ *     row counts are the rows that were removed)
  * @param backup the verified backup, or null when the user skipped it
  * @param truncated the tables emptied, in the order named in the TRUNCATE
  * @param kept the kept tables' fingerprints, unchanged by the reset

@@ -89,7 +89,9 @@ public final class ResetService {
     long start = System.nanoTime();
     if (options.backupFile() != null && java.nio.file.Files.exists(options.backupFile())) {
       throw ExitException.refused(
-          "The backup file " + options.backupFile() + " already exists; choose a new name. Nothing was changed.");
+          "The backup file "
+              + options.backupFile()
+              + " already exists; choose a new name. Nothing was changed.");
     }
     Connection conn = connector.open();
     CountDownLatch finished = new CountDownLatch(1);
@@ -103,40 +105,59 @@ public final class ResetService {
 
       List<TableName> resetTables = confirmed.resetTables();
       List<TableName> keptTables = confirmed.keptTables();
-      listener.step("Locking " + resetTables.size() + " reset and " + keptTables.size()
-          + " kept tables against writers (SHARE mode, lock_timeout " + seconds(options.lockTimeout()) + ")");
+      listener.step(
+          "Locking "
+              + resetTables.size()
+              + " reset and "
+              + keptTables.size()
+              + " kept tables against writers (SHARE mode, lock_timeout "
+              + seconds(options.lockTimeout())
+              + ")");
       lockTables(conn, pid, resetTables, keptTables);
 
       ResetPlan plan = PlanService.plan(conn, confirmed.policy(), false);
       if (!plan.planId().equals(confirmed.planId())) {
         throw ExitException.refused(
-            "The schema changed since the plan was shown (plan id " + confirmed.planId() + " is now "
-                + plan.planId() + "). Nothing was changed: review the new plan and run again.");
+            "The schema changed since the plan was shown (plan id "
+                + confirmed.planId()
+                + " is now "
+                + plan.planId()
+                + "). Nothing was changed: review the new plan and run again.");
       }
       if (plan.refused()) {
         throw ExitException.refused(
-            "A hazard appeared since the plan was shown: " + plan.hazards().get(0).message()
+            "A hazard appeared since the plan was shown: "
+                + plan.hazards().get(0).message()
                 + " Nothing was changed.");
       }
 
-      listener.step("Fingerprinting " + keptTables.size() + " kept tables ("
-          + (options.keptCheck() == TableFingerprint.Mode.HASH ? "row counts and content hashes" : "row counts") + ")");
-      List<TableFingerprint> keptBefore = TableFingerprint.take(conn, keptTables, options.keptCheck());
+      listener.step(
+          "Fingerprinting "
+              + keptTables.size()
+              + " kept tables ("
+              + (options.keptCheck() == TableFingerprint.Mode.HASH
+                  ? "row counts and content hashes"
+                  : "row counts")
+              + ")");
+      List<TableFingerprint> keptBefore =
+          TableFingerprint.take(conn, keptTables, options.keptCheck());
 
       BackupResult backup = null;
       if (options.backupFile() != null) {
-        listener.step("Backing up the reset tables to " + options.backupFile() + " from the locked snapshot");
-        backup = BackupWriter.write(
-            conn,
-            connector::open,
-            loadOrder(plan),
-            options.backupFile(),
-            BackupOptions.defaults()
-                .withJobs(options.jobs())
-                .withPlanId(plan.planId())
-                .withTarget(connector.target().display())
-                .withKept(keptEntries(keptBefore))
-                .withProgress(backupProgress));
+        listener.step(
+            "Backing up the reset tables to " + options.backupFile() + " from the locked snapshot");
+        backup =
+            BackupWriter.write(
+                conn,
+                connector::open,
+                loadOrder(plan),
+                options.backupFile(),
+                BackupOptions.defaults()
+                    .withJobs(options.jobs())
+                    .withPlanId(plan.planId())
+                    .withTarget(connector.target().display())
+                    .withKept(keptEntries(keptBefore))
+                    .withProgress(backupProgress));
         written = backup;
       }
 
@@ -149,13 +170,16 @@ public final class ResetService {
         throw new ExitException(
             ExitStatus.VERIFICATION_FAILED,
             "The check before commit failed ("
-                + check.failures().stream().map(VerifyReport.Check::problem).collect(Collectors.joining("; "))
+                + check.failures().stream()
+                    .map(VerifyReport.Check::problem)
+                    .collect(Collectors.joining("; "))
                 + "); rolled back, nothing was changed.");
       }
 
       synchronized (stateLock) {
         if (state == State.ABORTED) {
-          throw ExitException.failure("Interrupted before the commit; rolled back, nothing was changed.", null);
+          throw ExitException.failure(
+              "Interrupted before the commit; rolled back, nothing was changed.", null);
         }
         state = State.COMMITTING;
       }
@@ -165,14 +189,17 @@ public final class ResetService {
       } catch (SQLException e) {
         throw new ExitException(
             ExitStatus.FAILURE,
-            "The commit failed (" + firstLine(e) + "): the reset may or may not have been applied."
+            "The commit failed ("
+                + firstLine(e)
+                + "): the reset may or may not have been applied."
                 + (backup != null ? " The backup " + backup.file() + " is kept." : "")
                 + " Run prod-data-reset verify to see the state.",
             e);
       }
       committed = true;
       long rows = plan.rowsToReset();
-      return new ResetResult(plan, backup, resetTables, keptBefore, rows, (System.nanoTime() - start) / 1_000_000);
+      return new ResetResult(
+          plan, backup, resetTables, keptBefore, rows, (System.nanoTime() - start) / 1_000_000);
     } catch (SQLException e) {
       throw describe(e);
     } finally {
@@ -207,7 +234,8 @@ public final class ResetService {
         if ("55P03".equals(e.getSQLState())) {
           List<String> blockers = watcher.blockers();
           throw ExitException.failure(
-              "Could not lock the tables within " + seconds(options.lockTimeout())
+              "Could not lock the tables within "
+                  + seconds(options.lockTimeout())
                   + (blockers.isEmpty() ? "" : ": blocked by " + String.join(", ", blockers))
                   + ". Nothing was changed; retry when that work has finished, or raise --lock-timeout.",
               e);
@@ -220,19 +248,25 @@ public final class ResetService {
   private void truncate(Connection conn, List<TableName> tables) throws SQLException {
     try (Statement st = conn.createStatement()) {
       st.execute("SET LOCAL statement_timeout = " + options.statementTimeout().toMillis());
-      String sql = "TRUNCATE TABLE " + names(tables) + (options.restartIdentity() ? " RESTART IDENTITY" : "") + " RESTRICT";
+      String sql =
+          "TRUNCATE TABLE "
+              + names(tables)
+              + (options.restartIdentity() ? " RESTART IDENTITY" : "")
+              + " RESTRICT";
       try {
         st.execute(sql);
       } catch (SQLException e) {
         if ("55P03".equals(e.getSQLState())) {
           throw ExitException.failure(
-              "TRUNCATE could not get its exclusive lock within " + seconds(options.lockTimeout())
+              "TRUNCATE could not get its exclusive lock within "
+                  + seconds(options.lockTimeout())
                   + " (other sessions are reading or writing these tables). Rolled back, nothing was changed.",
               e);
         }
         if ("57014".equals(e.getSQLState())) {
           throw ExitException.failure(
-              "TRUNCATE took longer than the statement timeout of " + seconds(options.statementTimeout())
+              "TRUNCATE took longer than the statement timeout of "
+                  + seconds(options.statementTimeout())
                   + ". Rolled back, nothing was changed.",
               e);
         }
@@ -251,7 +285,10 @@ public final class ResetService {
 
   private static List<BackupManifest.KeptEntry> keptEntries(List<TableFingerprint> kept) {
     return kept.stream()
-        .map(f -> new BackupManifest.KeptEntry(f.table().display(), f.table().schema(), f.table().name(), f.rows(), f.hash()))
+        .map(
+            f ->
+                new BackupManifest.KeptEntry(
+                    f.table().display(), f.table().schema(), f.table().name(), f.rows(), f.hash()))
         .toList();
   }
 
@@ -263,15 +300,21 @@ public final class ResetService {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     if (state.startsWith("08")) {
       return ExitException.failure(
-          "The connection to the database was lost (" + firstLine(e) + "). The transaction never committed,"
+          "The connection to the database was lost ("
+              + firstLine(e)
+              + "). The transaction never committed,"
               + " so nothing was changed; the partial backup was removed.",
           e);
     }
     if (state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
       return ExitException.failure(
-          "The server ended the session (" + firstLine(e) + "). Nothing was changed; the partial backup was removed.", e);
+          "The server ended the session ("
+              + firstLine(e)
+              + "). Nothing was changed; the partial backup was removed.",
+          e);
     }
-    return ExitException.failure("The reset failed: " + firstLine(e) + ". Rolled back, nothing was changed.", e);
+    return ExitException.failure(
+        "The reset failed: " + firstLine(e) + ". Rolled back, nothing was changed.", e);
   }
 
   /** Ctrl-C: abort the connection (the server rolls back) unless the commit is under way. */
