@@ -151,6 +151,7 @@ public final class AuditLog {
       putIfPresent(backup, "file", r.backupFile());
       putIfPresent(backup, "sha256", r.backupSha256());
     }
+    putIfPresent(o, "agent", r.agent());
     putIfPresent(o, "consent", r.consent());
     putIfPresent(o, "noBackupReason", r.noBackupReason());
     putIfPresent(o, "error", r.error());

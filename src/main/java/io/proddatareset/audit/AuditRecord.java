@@ -27,6 +27,8 @@ import java.util.UUID;
  * @param tables the tables concerned with their row counts, in order
  * @param backupFile the backup file, may be null
  * @param backupSha256 the backup file's SHA-256 (hex), may be null
+ * @param agent the AI coding agent that ran the tool, as {@link AgentConsent} detected it, may be
+ *     null
  * @param consent the user's own words of consent given through {@code PDR_USER_CONSENT}, may be
  *     null
  * @param noBackupReason the reason given with {@code --i-have-a-backup}, may be null
@@ -45,6 +47,7 @@ public record AuditRecord(
     List<TableCount> tables,
     String backupFile,
     String backupSha256,
+    String agent,
     String consent,
     String noBackupReason,
     String error,
@@ -86,6 +89,7 @@ public record AuditRecord(
     if (backupSha256 != null && !backupSha256.matches("[0-9a-f]{64}")) {
       throw new IllegalArgumentException("backupSha256 must be 64 lower-case hex digits");
     }
+    agent = Redaction.redact(agent);
     consent = Redaction.redact(consent);
     noBackupReason = Redaction.redact(noBackupReason);
     error = Redaction.redact(error);
@@ -105,6 +109,7 @@ public record AuditRecord(
         tables,
         backupFile,
         backupSha256,
+        agent,
         consent,
         noBackupReason,
         error,
@@ -134,6 +139,7 @@ public record AuditRecord(
     private final List<TableCount> tables = new ArrayList<>();
     private String backupFile;
     private String backupSha256;
+    private String agent;
     private String consent;
     private String noBackupReason;
     private String error;
@@ -208,6 +214,18 @@ public record AuditRecord(
       return this;
     }
 
+    public Builder agent(String agent) {
+      this.agent = agent;
+      return this;
+    }
+
+    /** The agent detected and the consent text, from {@link AgentConsent#require}. */
+    public Builder consent(AgentConsent.Check check) {
+      this.agent = check.agent();
+      this.consent = check.consent();
+      return this;
+    }
+
     public Builder noBackupReason(String reason) {
       this.noBackupReason = reason;
       return this;
@@ -254,6 +272,7 @@ public record AuditRecord(
           tables,
           backupFile,
           backupSha256,
+          agent,
           consent,
           noBackupReason,
           error,
