@@ -65,8 +65,7 @@ public class VerifyCommand implements Callable<Integer>, Main.UsesIo {
   @Override
   public Integer call() {
     ConnectionTarget t = target.resolve(positionalUrl, io);
-    List<TableFingerprint> kept =
-        manifest == null ? List.of() : keptFrom(ManifestFile.read(manifest));
+    List<TableFingerprint> kept = manifest == null ? List.of() : keptFrom(readManifest(manifest));
     if (manifest != null && kept.isEmpty()) {
       throw ExitException.usage(
           manifest + " records no kept tables: it is not the manifest of a reset.");
@@ -101,6 +100,14 @@ public class VerifyCommand implements Callable<Integer>, Main.UsesIo {
               + ".");
     }
     return 0;
+  }
+
+  private static BackupManifest readManifest(Path file) {
+    try {
+      return ManifestFile.read(file);
+    } catch (java.io.IOException e) {
+      throw ExitException.usage("Cannot read the manifest " + file + ": " + e.getMessage());
+    }
   }
 
   private static List<TableFingerprint> keptFrom(BackupManifest m) {

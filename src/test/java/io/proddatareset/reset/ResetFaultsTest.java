@@ -29,25 +29,32 @@ class ResetFaultsTest {
   }
 
   /** Terminates the tool's backend as soon as it runs a statement matching {@code like}. */
-  static Thread killWhen(TestDatabase db, String like, boolean waitingOnLock, AtomicBoolean killed) {
-    Thread t = new Thread(() -> {
-      try (Connection c = db.connect(); Statement st = c.createStatement()) {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (System.currentTimeMillis() < deadline && !killed.get()) {
-          try (ResultSet rs = st.executeQuery(
-              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'prod-data-reset'"
-                  + " AND datname = current_database() AND query ILIKE '" + like + "' AND state = 'active'"
-                  + (waitingOnLock ? " AND wait_event_type = 'Lock'" : ""))) {
-            if (rs.next() && rs.getBoolean(1)) {
-              killed.set(true);
-            }
-          }
-          Thread.sleep(5);
-        }
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+  static Thread killWhen(
+      TestDatabase db, String like, boolean waitingOnLock, AtomicBoolean killed) {
+    Thread t =
+        new Thread(
+            () -> {
+              try (Connection c = db.connect();
+                  Statement st = c.createStatement()) {
+                long deadline = System.currentTimeMillis() + 60_000;
+                while (System.currentTimeMillis() < deadline && !killed.get()) {
+                  try (ResultSet rs =
+                      st.executeQuery(
+                          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'prod-data-reset'"
+                              + " AND datname = current_database() AND query ILIKE '"
+                              + like
+                              + "' AND state = 'active'"
+                              + (waitingOnLock ? " AND wait_event_type = 'Lock'" : ""))) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                      killed.set(true);
+                    }
+                  }
+                  Thread.sleep(5);
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
     t.start();
     return t;
   }
@@ -58,8 +65,19 @@ class ResetFaultsTest {
     Map<String, List<String>> before = db.snapshot();
     AtomicBoolean killed = new AtomicBoolean();
     Thread killer = killWhen(db, "COPY%", false, killed);
-    Cli.Result r = cli().run("reset", db.url(), "--policy", POLICY, "--backup", dir.resolve("k.sql").toString(),
-        "--confirm", db.name(), "--jobs", "1");
+    Cli.Result r =
+        cli()
+            .run(
+                "reset",
+                db.url(),
+                "--policy",
+                POLICY,
+                "--backup",
+                dir.resolve("k.sql").toString(),
+                "--confirm",
+                db.name(),
+                "--jobs",
+                "1");
     killed.set(true);
     killer.join();
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
@@ -82,8 +100,19 @@ class ResetFaultsTest {
         st.executeQuery("SELECT count(*) FROM epics").close();
       }
       Thread killer = killWhen(db, "TRUNCATE%", true, killed);
-      Cli.Result r = cli().run("reset", db.url(), "--policy", POLICY, "--backup", dir.resolve("t.sql").toString(),
-          "--confirm", db.name(), "--lock-timeout", "20s");
+      Cli.Result r =
+          cli()
+              .run(
+                  "reset",
+                  db.url(),
+                  "--policy",
+                  POLICY,
+                  "--backup",
+                  dir.resolve("t.sql").toString(),
+                  "--confirm",
+                  db.name(),
+                  "--lock-timeout",
+                  "20s");
       killed.set(true);
       killer.join();
       reader.rollback();
@@ -99,25 +128,39 @@ class ResetFaultsTest {
     TestDatabase db = TestPostgres.freshDatabase("load").loadPmAgent(2);
     ConcurrentLinkedQueue<String> committed = new ConcurrentLinkedQueue<>();
     AtomicBoolean stop = new AtomicBoolean();
-    Thread writer = new Thread(() -> {
-      try (Connection c = db.connect(); Statement st = c.createStatement()) {
-        while (!stop.get()) {
-          try (ResultSet rs = st.executeQuery(
-              "INSERT INTO projects (owner_id, name) SELECT id, 'live' FROM users ORDER BY email LIMIT 1 RETURNING id")) {
-            rs.next();
-            committed.add(rs.getString(1));
-          }
-        }
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Thread writer =
+        new Thread(
+            () -> {
+              try (Connection c = db.connect();
+                  Statement st = c.createStatement()) {
+                while (!stop.get()) {
+                  try (ResultSet rs =
+                      st.executeQuery(
+                          "INSERT INTO projects (owner_id, name) SELECT id, 'live' FROM users ORDER BY email LIMIT 1 RETURNING id")) {
+                    rs.next();
+                    committed.add(rs.getString(1));
+                  }
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
     writer.start();
     while (committed.size() < 20) {
       Thread.sleep(5);
     }
     Path backup = dir.resolve("live.sql");
-    Cli.Result r = cli().run("reset", db.url(), "--policy", POLICY, "--backup", backup.toString(), "--confirm", db.name());
+    Cli.Result r =
+        cli()
+            .run(
+                "reset",
+                db.url(),
+                "--policy",
+                POLICY,
+                "--backup",
+                backup.toString(),
+                "--confirm",
+                db.name());
     Thread.sleep(200);
     stop.set(true);
     writer.join();
