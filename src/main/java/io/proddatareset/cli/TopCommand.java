@@ -28,7 +28,13 @@ import picocli.CommandLine.Spec;
       "",
       "With no command it only reads: it runs plan with the options below."
     },
-    subcommands = {PlanCommand.class, ResetCommand.class, VerifyCommand.class, SchemaCommand.class})
+    subcommands = {
+      PlanCommand.class,
+      ResetCommand.class,
+      VerifyCommand.class,
+      SchemaCommand.class,
+      DemoCommand.class
+    })
 public class TopCommand implements Callable<Integer>, Main.UsesIo {
   @Spec CommandSpec spec;
 
