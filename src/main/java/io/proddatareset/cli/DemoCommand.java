@@ -231,13 +231,8 @@ public class DemoCommand implements Callable<Integer>, Main.UsesIo {
     io.out().println("== " + title);
   }
 
-  private static Map<TableName, TableFingerprint> fingerprints(String url) {
-    try (Connection c =
-        DriverManager.getConnection(
-            "jdbc:postgresql://"
-                + url.substring("postgres://postgres@".length()).replace("?sslmode=disable", ""),
-            "postgres",
-            "")) {
+  private static Map<TableName, TableFingerprint> fingerprints(DemoDatabase db) {
+    try (Connection c = db.connect()) {
       List<TableName> tables = new ArrayList<>();
       try (Statement st = c.createStatement();
           ResultSet rs =
