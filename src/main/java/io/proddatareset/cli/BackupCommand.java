@@ -89,7 +89,7 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
     BackupProgress progress = ProgressPrinter.forIo(io);
     BackupOptions options =
         new BackupOptions(
-            jobs == null ? BackupOptions.defaultJobs() : jobs, null, t.display(), progress, null);
+            jobs == null ? BackupOptions.defaultJobs() : jobs, null, t.display(), progress);
     List<String> scope = schemas.isEmpty() ? List.of("public") : schemas;
     BackupResult result;
     try {
