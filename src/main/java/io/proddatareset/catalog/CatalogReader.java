@@ -80,7 +80,8 @@ public final class CatalogReader {
                  pg_catalog.pg_get_userbyid(c.relowner),
                  pg_catalog.has_table_privilege(c.oid, 'TRUNCATE'),
                  c.reltuples::float8, c.relpages,
-                 pg_catalog.pg_total_relation_size(c.oid)
+                 pg_catalog.pg_total_relation_size(c.oid),
+                 pg_catalog.has_table_privilege(c.oid, 'SELECT')
           FROM members m
           JOIN pg_catalog.pg_class c ON c.oid = m.member
           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -209,6 +210,18 @@ public final class CatalogReader {
           JOIN members m ON m.member = c.oid
           """;
 
+  /** Children by legacy inheritance (INHERITS), which a TRUNCATE of the parent also empties. */
+  private static final String INHERITANCE_SQL =
+      MEMBERS_CTE
+          + """
+          SELECT m.root, n.nspname, c.relname
+          FROM pg_catalog.pg_inherits i
+          JOIN members m ON m.member = i.inhparent
+          JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid AND NOT c.relispartition
+            AND c.relkind IN ('r', 'p')
+          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          """;
+
   /** Relation locks of other sessions; prepared transactions hold locks with no pid. */
   private static final String LOCKS_SQL =
       MEMBERS_CTE
@@ -297,6 +310,7 @@ public final class CatalogReader {
     readSequences(roots);
     readTriggers(roots);
     readPublications(roots);
+    readInheritance(roots);
     List<ForeignKey> foreignKeys = readForeignKeys();
     List<MaterializedView> views = readMaterializedViews(rootNames);
     List<TableLock> locks = readLocks(rootNames);
@@ -352,7 +366,8 @@ public final class CatalogReader {
                 rs.getBoolean(7),
                 rs.getDouble(8),
                 rs.getLong(9),
-                rs.getLong(10));
+                rs.getLong(10),
+                rs.getBoolean(11));
         if (root == member) {
           roots.computeIfAbsent(root, k -> new TableBuilder()).root(rel);
         } else {
@@ -422,6 +437,18 @@ public final class CatalogReader {
         TableBuilder b = roots.get(rs.getLong(1));
         if (b != null) {
           b.publications.add(rs.getString(2));
+        }
+      }
+    }
+  }
+
+  private void readInheritance(Map<Long, TableBuilder> roots) throws SQLException {
+    try (PreparedStatement ps = prepare(INHERITANCE_SQL);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        TableBuilder b = roots.get(rs.getLong(1));
+        if (b != null) {
+          b.inheritanceChildren.add(new TableName(rs.getString(2), rs.getString(3)));
         }
       }
     }
@@ -512,7 +539,8 @@ public final class CatalogReader {
       boolean canTruncate,
       double reltuples,
       long relpages,
-      long sizeBytes) {
+      long sizeBytes,
+      boolean canSelect) {
 
     /** The planner's estimate, or -1 when the relation was never analyzed or vacuumed. */
     long estimate() {
@@ -532,6 +560,7 @@ public final class CatalogReader {
     final Set<SequenceRef> sequences = new LinkedHashSet<>();
     final List<Trigger> triggers = new ArrayList<>();
     final Set<String> publications = new TreeSet<>();
+    final Set<TableName> inheritanceChildren = new TreeSet<>();
     TableName name;
 
     void root(Relation r) {
@@ -585,7 +614,9 @@ public final class CatalogReader {
           canTruncate,
           estimate,
           size,
-          List.copyOf(publications));
+          List.copyOf(publications),
+          root.canSelect(),
+          List.copyOf(inheritanceChildren));
     }
   }
 }

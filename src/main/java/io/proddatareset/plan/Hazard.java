@@ -25,9 +25,13 @@ public record Hazard(Code code, String message, String remedy, List<TableName> t
     UNCLASSIFIED_TABLE,
     /** A kept table (or one outside the schemas) has a foreign key into a reset table. */
     KEPT_REFERENCES_RESET,
+    /** A kept table (or one outside the schemas) inherits from a reset table (INHERITS). */
+    KEPT_INHERITS_RESET,
     /** The server is a hot standby: it cannot be written. */
     HOT_STANDBY,
     /** The current user may not TRUNCATE a reset table. */
-    NO_TRUNCATE_PRIVILEGE
+    NO_TRUNCATE_PRIVILEGE,
+    /** The current user may not read a table the reset must back up or check. */
+    NO_SELECT_PRIVILEGE
   }
 }

@@ -69,6 +69,32 @@ public final class HazardCheck {
     }
     for (TableName t : reset) {
       Table table = catalog.table(t).orElseThrow();
+      for (TableName child : table.inheritanceChildren()) {
+        if (!reset.contains(child)) {
+          boolean inScope = classification.action(child) != null;
+          hazards.add(
+              new Hazard(
+                  Hazard.Code.KEPT_INHERITS_RESET,
+                  (inScope ? "Kept table " : "Table ")
+                      + child.display()
+                      + (inScope ? "" : " (outside the schemas in scope)")
+                      + " inherits from reset table "
+                      + t.display()
+                      + ": TRUNCATE "
+                      + t.display()
+                      + " would empty it too.",
+                  inScope
+                      ? "Reset " + child.display() + " too (--reset), or keep " + t.display() + "."
+                      : "Add --schema "
+                          + io.proddatareset.catalog.Identifiers.display(child.schema())
+                          + " and reset "
+                          + child.display()
+                          + " too, or keep "
+                          + t.display()
+                          + ".",
+                  List.of(child, t)));
+        }
+      }
       if (!table.canTruncate()) {
         String grant =
             "GRANT TRUNCATE ON "
@@ -131,6 +157,35 @@ public final class HazardCheck {
                     + view.name().display()
                     + ".",
                 read));
+      }
+    }
+    for (Table table : catalog.tables()) {
+      Action action = classification.action(table.name());
+      if (!table.canSelect() && (action == Action.RESET || action == Action.KEEP)) {
+        String why =
+            action == Action.RESET
+                ? "the backup must read every row it removes"
+                : "the reset checks that kept tables stay unchanged";
+        hazards.add(
+            new Hazard(
+                Hazard.Code.NO_SELECT_PRIVILEGE,
+                "User "
+                    + catalog.currentUser()
+                    + " cannot read "
+                    + action.word()
+                    + " table "
+                    + table.name().display()
+                    + " (no SELECT privilege): "
+                    + why
+                    + ".",
+                "Connect as "
+                    + table.owner()
+                    + " (the owner), or have it run: GRANT SELECT ON "
+                    + table.name().display()
+                    + " TO "
+                    + catalog.currentUser()
+                    + ".",
+                List.of(table.name())));
       }
     }
     warnings.addAll(lockWarnings(catalog, reset));

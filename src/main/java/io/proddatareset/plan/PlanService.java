@@ -106,11 +106,11 @@ public final class PlanService {
       throws SQLException {
     Classification classification = Classifier.classify(catalog, policy);
     Map<TableName, Long> counts =
-        estimateRows ? Map.of() : RowCounter.count(connection, catalog.tableNames());
+        estimateRows ? Map.of() : RowCounter.count(connection, catalog.tables());
     List<PlannedTable> tables = new ArrayList<>();
     for (Table t : catalog.tables()) {
       Classification.Decision d = classification.decisions().get(t.name());
-      long rows = estimateRows ? t.estimatedRows() : counts.get(t.name());
+      long rows = estimateRows ? t.estimatedRows() : counts.getOrDefault(t.name(), -1L);
       tables.add(
           new PlannedTable(t.name(), d.action(), d.reason(), rows, !estimateRows, t.sizeBytes()));
     }

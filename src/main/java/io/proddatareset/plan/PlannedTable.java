@@ -7,7 +7,8 @@ import io.proddatareset.catalog.TableName;
  *
  * @param action reset, keep or unclassified
  * @param reason why, e.g. "named in --keep", "not named in --keep", "migration history"
- * @param rows the row count; -1 when only estimated and the table was never analyzed
+ * @param rows the row count; -1 when unknown: estimated for a table never analyzed, or not readable
+ *     by the current user
  * @param rowsExact true for {@code count(*)}, false for the planner's estimate
  * @param sizeBytes total size on disk (table, partitions, indexes, TOAST)
  */

@@ -292,6 +292,19 @@ class PlanCommandTest {
   }
 
   @Test
+  void thePasswordNeverShowsAndUnreadableTablesAreRefused() throws Exception {
+    Cli.Result r = new Cli().run("plan", pm.passwordUrl(), "--keep", "users,api_keys");
+    String encoded =
+        java.net.URLEncoder.encode(TestPostgres.PASSWORD, java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(r.out() + r.err()).doesNotContain(TestPostgres.PASSWORD).doesNotContain(encoded);
+    assertThat(r.out())
+        .contains("Plan for postgresql://" + TestPostgres.PASSWORD_ROLE + "@localhost:")
+        .contains("[NO_SELECT_PRIVILEGE]")
+        .contains("[NO_TRUNCATE_PRIVILEGE]");
+    assertThat(r.exitCode()).isEqualTo(3);
+  }
+
+  @Test
   void unknownCommandIsAUsageErrorNotAUrl() {
     Cli.Result r = new Cli().run("plna");
     assertThat(r.exitCode()).isEqualTo(2);

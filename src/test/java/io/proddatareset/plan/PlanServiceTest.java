@@ -149,6 +149,10 @@ class PlanServiceTest {
       asRole = PlanService.plan(c, policy, false);
     }
     assertThat(asRole.catalog().currentUser()).isEqualTo(TestPostgres.PASSWORD_ROLE);
+    // pg_control_system() is open to every role: the plan id has the same identity as for the owner
+    assertThat(asRole.catalog().systemIdentifier())
+        .isEqualTo(plan(db, policy).catalog().systemIdentifier())
+        .matches("[0-9]+");
     assertThat(asRole.hazards())
         .extracting(Hazard::code)
         .containsExactly(Hazard.Code.NO_TRUNCATE_PRIVILEGE, Hazard.Code.NO_TRUNCATE_PRIVILEGE);
@@ -163,6 +167,49 @@ class PlanServiceTest {
     try (Connection c = asPasswordRole(db)) {
       assertThat(PlanService.plan(c, policy, false).hazards()).isEmpty();
     }
+  }
+
+  @Test
+  void aTableTheRoleCannotReadIsRefusedAndNotCounted() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        "CREATE TABLE wiped (id int)",
+        "CREATE TABLE secret (id int)",
+        "INSERT INTO secret VALUES (1)",
+        "GRANT SELECT, TRUNCATE ON wiped TO " + TestPostgres.PASSWORD_ROLE);
+    ResetPlan p;
+    try (Connection c = asPasswordRole(db)) {
+      p = PlanService.plan(c, Policy.keeping("secret"), false);
+    }
+    assertThat(p.hazards())
+        .extracting(Hazard::code)
+        .containsExactly(Hazard.Code.NO_SELECT_PRIVILEGE);
+    assertThat(p.hazards().get(0).message())
+        .contains("cannot read keep table public.secret (no SELECT privilege)");
+    assertThat(p.table(t("public", "secret")).orElseThrow().rows()).isEqualTo(-1);
+    assertThat(p.table(t("public", "wiped")).orElseThrow().rows()).isZero();
+  }
+
+  @Test
+  void aKeptChildByInheritanceOfAResetTableIsRefusedAndCountsAreOwnRows() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        "CREATE TABLE log (id int)",
+        "CREATE TABLE log_archive () INHERITS (log)",
+        "CREATE TABLE kept (id int)",
+        "INSERT INTO log VALUES (1)",
+        "INSERT INTO log_archive VALUES (2), (3)");
+    ResetPlan refused = plan(db, Policy.keeping("kept", "log_archive"));
+    assertThat(refused.hazards())
+        .extracting(Hazard::code)
+        .containsExactly(Hazard.Code.KEPT_INHERITS_RESET);
+    assertThat(refused.hazards().get(0).message())
+        .contains("Kept table public.log_archive inherits from reset table public.log");
+    assertThat(refused.table(t("public", "log")).orElseThrow().rows()).isEqualTo(1);
+    assertThat(refused.table(t("public", "log_archive")).orElseThrow().rows()).isEqualTo(2);
+    assertThat(refused.catalog().table(t("public", "log")).orElseThrow().inheritanceChildren())
+        .containsExactly(t("public", "log_archive"));
+    assertThat(plan(db, Policy.keeping("kept")).hazards()).isEmpty();
   }
 
   private static Connection asPasswordRole(TestDatabase db) throws SQLException {
