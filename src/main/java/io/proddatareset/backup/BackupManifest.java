@@ -18,6 +18,8 @@ import java.util.List;
  * @param compression plain, gzip or zstd
  * @param fileBytes the file's size as stored
  * @param fileSha256 SHA-256 of the file as stored
+ * @param kept written by a reset: the kept tables' row counts and content hashes, taken in the
+ *     reset's snapshot, for {@code verify --manifest}; empty for a plain backup
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -35,13 +37,15 @@ public record BackupManifest(
     long fileBytes,
     String fileSha256,
     List<TableEntry> tables,
-    List<SequenceEntry> sequences) {
+    List<SequenceEntry> sequences,
+    List<KeptEntry> kept) {
 
   public static final int FORMAT_VERSION = 1;
 
   public BackupManifest {
     tables = tables == null ? List.of() : List.copyOf(tables);
     sequences = sequences == null ? List.of() : List.copyOf(sequences);
+    kept = kept == null ? List.of() : List.copyOf(kept);
   }
 
   public long totalRows() {
@@ -87,4 +91,12 @@ public record BackupManifest(
    */
   public record SequenceEntry(
       String name, String schema, String sequence, String table, long value, boolean isCalled) {}
+
+  /**
+   * A table the reset kept, with its fingerprint at the reset's snapshot.
+   *
+   * @param hash the order-independent content hash, or null when only the count was checked
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record KeptEntry(String name, String schema, String table, long rows, String hash) {}
 }

@@ -67,7 +67,8 @@ final class BackupVerifier {
             draft.fileBytes(),
             draft.fileSha256(),
             completed,
-            draft.sequences());
+            draft.sequences(),
+            draft.kept());
     List<String> problems = new ArrayList<>(partProblems);
     problems.addAll(ManifestCheck.problems(summary, manifest));
     if (!problems.isEmpty()) {

@@ -704,7 +704,8 @@ public final class BackupWriter {
           hashed.count,
           Sha256.hex(hashed.digest),
           entries,
-          new ArrayList<>(sequences.values()));
+          new ArrayList<>(sequences.values()),
+          options.kept());
     }
   }
 

@@ -71,7 +71,11 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
   @Option(names = "--json", description = "Print the manifest as JSON instead of a summary.")
   boolean json;
 
-  @Mixin AuditOptions audit;
+  @Option(
+      names = "--audit-log",
+      paramLabel = "FILE",
+      description = "Audit log file (default: $XDG_STATE_HOME/prod-data-reset/audit.jsonl).")
+  Path auditLog;
 
   private Io io;
 
@@ -95,8 +99,8 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
       throw ExitException.usage("--all backs up every table: give it without --keep or --reset.");
     }
     ConnectionTarget t = target.resolve(positionalUrl, io);
-    AuditTrail trail = AuditTrail.open(audit, io, "backup", t);
-    trail.record().backup(output.toString(), null);
+    AuditTrail trail = AuditTrail.open(auditLog, io, "backup").target(t);
+    trail.backup(output.toString(), null);
     trail.started();
     BackupProgress progress = ProgressPrinter.forIo(io);
     BackupOptions options =
@@ -112,14 +116,15 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
               output,
               options);
     } catch (RuntimeException e) {
-      throw trail.ended(e);
+      trail.ended(e);
+      throw e;
     } finally {
       ProgressPrinter.finish(progress);
     }
     BackupManifest m = result.manifest();
     Map<String, Long> rows = new LinkedHashMap<>();
     m.tables().forEach(table -> rows.put(table.name(), table.rows()));
-    trail.record().planId(m.planId()).tables(rows).backup(result.file().toString(), m.fileSha256());
+    trail.planId(m.planId()).tables(rows).backup(result.file().toString(), m.fileSha256());
     trail.succeeded();
     if (json) {
       io.out().println(ManifestFile.toJson(m));

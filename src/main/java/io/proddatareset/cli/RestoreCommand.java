@@ -71,7 +71,11 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
   @Option(names = "--json", description = "Print the result as JSON.")
   boolean json;
 
-  @Mixin AuditOptions audit;
+  @Option(
+      names = "--audit-log",
+      paramLabel = "FILE",
+      description = "Audit log file (default: $XDG_STATE_HOME/prod-data-reset/audit.jsonl).")
+  Path auditLog;
 
   private Io io;
 
@@ -105,20 +109,19 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
                 + " into "
                 + t.display()
                 + ".");
-    AuditTrail trail = AuditTrail.open(audit, io, "restore", t);
+    AuditTrail trail = AuditTrail.open(auditLog, io, "restore").target(t);
     String sha256 = contents.fileSha256();
-    trail
-        .record()
-        .backup(file.toString(), sha256 != null && sha256.matches("[0-9a-f]{64}") ? sha256 : null);
+    trail.backup(file.toString(), sha256 != null && sha256.matches("[0-9a-f]{64}") ? sha256 : null);
     if (contents.manifest() != null) {
-      trail.record().planId(contents.manifest().planId());
+      trail.planId(contents.manifest().planId());
     }
     try {
       // an AI coding agent needs the user's own words first; then the user types the name
-      trail.record().consent(AgentConsent.require(io.env(), "restore"));
+      trail.consent(AgentConsent.require(io.env(), "restore").consent());
       Confirmation.require(io, t.database(), confirm, "restore into it");
     } catch (RuntimeException e) {
-      throw trail.ended(e);
+      trail.ended(e);
+      throw e;
     }
     trail.started();
     BackupProgress progress = ProgressPrinter.forIo(io);
@@ -130,17 +133,19 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
               contents,
               new RestoreOptions(selected, Duration.ofSeconds(lockTimeoutSeconds), progress));
     } catch (SQLException e) {
-      throw trail.ended(
-          ExitException.failure("Closing the connection failed: " + e.getMessage(), e));
+      ExitException failure =
+          ExitException.failure("Closing the connection failed: " + e.getMessage(), e);
+      trail.ended(failure);
+      throw failure;
     } catch (RuntimeException e) {
-      throw trail.ended(e);
+      trail.ended(e);
+      throw e;
     } finally {
       ProgressPrinter.finish(progress);
     }
     Map<String, Long> rows = new LinkedHashMap<>();
     result.tables().forEach(table -> rows.put(table.name(), table.rows()));
-    trail.record().tables(rows);
-    trail.succeeded();
+    trail.tables(rows).succeeded();
     if (json) {
       io.out().println(RestoreJson.of(file, t.display(), result));
     } else {

@@ -30,9 +30,12 @@ import picocli.CommandLine.Spec;
     },
     subcommands = {
       PlanCommand.class,
-      SchemaCommand.class,
       BackupCommand.class,
-      RestoreCommand.class
+      ResetCommand.class,
+      VerifyCommand.class,
+      RestoreCommand.class,
+      SchemaCommand.class,
+      DemoCommand.class
     })
 public class TopCommand implements Callable<Integer>, Main.UsesIo {
   @Spec CommandSpec spec;
@@ -56,6 +59,9 @@ public class TopCommand implements Callable<Integer>, Main.UsesIo {
   @Option(names = "--json", description = "Print the plan as one JSON object.")
   boolean json;
 
+  /** The seed's {@code --backup FILE} form: given, the top-level command runs reset. */
+  @Mixin ResetCommand.ResetSwitches reset;
+
   private Io io;
 
   @Override
@@ -73,7 +79,12 @@ public class TopCommand implements Callable<Integer>, Main.UsesIo {
               + String.join(", ", spec.subcommands().keySet())
               + "; a database URL starts with postgres:// (see --help).");
     }
-    // the place for the seed's "--backup FILE" form: when given, run reset instead of plan
+    if (reset.requested()) {
+      if (json) {
+        throw ExitException.usage("--json is for the dry-run; a reset prints text.");
+      }
+      return ResetCommand.run(io, target.resolve(positionalUrl, io), policy, reset);
+    }
     return PlanCommand.show(
         io, target.resolve(positionalUrl, io), policy.policy(), policy.estimate(), json);
   }

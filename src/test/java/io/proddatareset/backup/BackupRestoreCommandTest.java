@@ -135,7 +135,6 @@ class BackupRestoreCommandTest {
             "restore started",
             "restore refused");
     assertThat(records.get(6).get("consent").asText()).startsWith("Yes, restore");
-    assertThat(records.get(6).get("agent").asText()).isEqualTo("Claude Code");
   }
 
   @Test
