@@ -69,6 +69,9 @@ public final class BackupWriter {
   /** Wraps what the check reads back from the file; tests damage the bytes here. */
   static volatile java.util.function.UnaryOperator<InputStream> readBack = in -> in;
 
+  /** How long a worker waits for its lock on a table; see {@code importSnapshot}. */
+  static volatile String WORKER_LOCK_TIMEOUT = "30s";
+
   private static final Pattern SNAPSHOT_ID = Pattern.compile("[0-9A-Fa-f-]+");
 
   private BackupWriter() {}
@@ -685,12 +688,23 @@ public final class BackupWriter {
       }
     }
 
+    /**
+     * A worker's transaction: the caller's snapshot, read only. A worker's lock on a table can
+     * queue behind another session's request for an exclusive lock that itself waits for the
+     * caller's transaction, which waits for the worker: the lock timeout turns that into a failure
+     * instead of a hang.
+     */
     private static void importSnapshot(Connection c, String snapshot) throws SQLException {
       c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {
         st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
         st.execute("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
-        st.execute("SELECT set_config('row_security', 'off', true)");
+        st.execute(
+            "SELECT set_config('row_security', 'off', true),"
+                + " set_config('lock_timeout', '"
+                + WORKER_LOCK_TIMEOUT
+                + "', true), set_config('statement_timeout', '0', true),"
+                + " set_config('idle_in_transaction_session_timeout', '0', true)");
       }
     }
 
@@ -720,8 +734,14 @@ public final class BackupWriter {
         try {
           rows = copy.copyOut(part.sql(), data);
         } catch (SQLException e) {
-          throw new SQLException(
-              "copying " + t.name().display() + ": " + firstLine(e), e.getSQLState(), e);
+          String why =
+              "55P03".equals(e.getSQLState())
+                  ? "could not lock it within "
+                      + WORKER_LOCK_TIMEOUT
+                      + ": another session wants it exclusively (ALTER TABLE, TRUNCATE, ...);"
+                      + " try again when that is done"
+                  : firstLine(e);
+          throw new SQLException("copying " + t.name().display() + ": " + why, e.getSQLState(), e);
         }
         data.finish(rows);
         if (part.last()) {
