@@ -27,7 +27,11 @@ class ReadmeTest {
     StringBuilder sb = new StringBuilder(BEGIN).append("\n");
     sb.append("\n### prod-data-reset\n\n```text\n").append(help()).append("```\n");
     for (String command : COMMANDS) {
-      sb.append("\n### ").append(command).append("\n\n```text\n").append(help(command)).append("```\n");
+      sb.append("\n### ")
+          .append(command)
+          .append("\n\n```text\n")
+          .append(help(command))
+          .append("```\n");
     }
     return sb.append("\n").append(END).toString();
   }
@@ -51,11 +55,13 @@ class ReadmeTest {
     String current = readme.substring(begin, end + END.length());
     String expected = reference();
     if (Boolean.getBoolean("pdr.updateReadme")) {
-      Files.writeString(README, readme.substring(0, begin) + expected + readme.substring(end + END.length()));
+      Files.writeString(
+          README, readme.substring(0, begin) + expected + readme.substring(end + END.length()));
       return;
     }
     assertThat(current)
-        .as("README command reference is stale: run ./mvnw test -Dtest=ReadmeTest -Dpdr.updateReadme=true")
+        .as(
+            "README command reference is stale: run ./mvnw test -Dtest=ReadmeTest -Dpdr.updateReadme=true")
         .isEqualTo(expected);
   }
 
