@@ -28,7 +28,13 @@ import picocli.CommandLine.Spec;
       "",
       "With no command it only reads: it runs plan with the options below."
     },
-    subcommands = {PlanCommand.class, SchemaCommand.class})
+    subcommands = {
+      PlanCommand.class,
+      ResetCommand.class,
+      VerifyCommand.class,
+      SchemaCommand.class,
+      DemoCommand.class
+    })
 public class TopCommand implements Callable<Integer>, Main.UsesIo {
   @Spec CommandSpec spec;
 
@@ -51,6 +57,9 @@ public class TopCommand implements Callable<Integer>, Main.UsesIo {
   @Option(names = "--json", description = "Print the plan as one JSON object.")
   boolean json;
 
+  /** The seed's {@code --backup FILE} form: given, the top-level command runs reset. */
+  @Mixin ResetCommand.ResetSwitches reset;
+
   private Io io;
 
   @Override
@@ -68,7 +77,12 @@ public class TopCommand implements Callable<Integer>, Main.UsesIo {
               + String.join(", ", spec.subcommands().keySet())
               + "; a database URL starts with postgres:// (see --help).");
     }
-    // the place for the seed's "--backup FILE" form: when given, run reset instead of plan
+    if (reset.requested()) {
+      if (json) {
+        throw ExitException.usage("--json is for the dry-run; a reset prints text.");
+      }
+      return ResetCommand.run(io, target.resolve(positionalUrl, io), policy, reset);
+    }
     return PlanCommand.show(
         io, target.resolve(positionalUrl, io), policy.policy(), policy.estimate(), json);
   }

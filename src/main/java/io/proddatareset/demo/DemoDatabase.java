@@ -85,6 +85,11 @@ public final class DemoDatabase implements AutoCloseable {
     }
   }
 
+  /** A superuser connection to the demo database, for the demo's own before/after check. */
+  public Connection connect() throws SQLException {
+    return connect(DATABASE);
+  }
+
   private Connection connect(String database) throws SQLException {
     return DriverManager.getConnection(
         "jdbc:postgresql://localhost:"
