@@ -49,11 +49,17 @@ import org.postgresql.copy.CopyManager;
  * manifest in place.
  */
 public final class BackupWriter {
-  /** Tables larger than this many heap pages are copied in parts of this size (PostgreSQL 14+). */
-  static final long PART_PAGES = 4096;
+  /**
+   * Tables larger than 1.5 times this many heap pages (8 kB each) are copied in parts of this size
+   * when several jobs run (PostgreSQL 14+, which scans ctid ranges directly). Tests lower it.
+   */
+  static volatile long partPages = 4096;
 
-  /** What a part waiting for its turn may hold in memory before it spills to a temporary file. */
-  static final long MEMORY_PER_PART = 16L << 20;
+  /**
+   * What a part waiting for its turn may hold in memory before it spills to a temporary file. Tests
+   * lower it.
+   */
+  static volatile long memoryPerPart = 16L << 20;
 
   private static final Pattern SNAPSHOT_ID = Pattern.compile("[0-9A-Fa-f-]+");
 
@@ -186,17 +192,14 @@ public final class BackupWriter {
             new HashingOutputStream(
                 new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 18));
         // part 0 is the header, then the tables' parts, then the sequences and the footer
-        assembler = new OrderedFileAssembler(hashed, parts.size() + 2, spillDir, MEMORY_PER_PART);
+        assembler = new OrderedFileAssembler(hashed, parts.size() + 2, spillDir, memoryPerPart);
         stage = "writing";
-        try (OutputStream header = compression.member(assembler.open(0))) {
-          header.write(
-              BackupFormat.header(serverVersion, ToolVersion.get())
-                  .getBytes(StandardCharsets.UTF_8));
-        }
+        writeWhole(
+            assembler,
+            0,
+            BackupFormat.header(serverVersion, ToolVersion.get()).getBytes(StandardCharsets.UTF_8));
         List<Copied> copied = copyAll(parts, assembler);
-        try (OutputStream footer = compression.member(assembler.open(parts.size() + 1))) {
-          footer.write(footerText().getBytes(StandardCharsets.UTF_8));
-        }
+        writeWhole(assembler, parts.size() + 1, footerText().getBytes(StandardCharsets.UTF_8));
         if (!assembler.complete()) {
           throw new IllegalStateException("a part of the backup was not written");
         }
@@ -248,6 +251,15 @@ public final class BackupWriter {
         cleanUp(assembler, tmp, special, manifestPath);
         throw e;
       }
+    }
+
+    private void writeWhole(OrderedFileAssembler assembler, int index, byte[] content)
+        throws IOException {
+      OutputStream part = assembler.open(index);
+      try (OutputStream member = compression.member(part)) {
+        member.write(content);
+      }
+      part.close();
     }
 
     private static String removed(boolean special) {
@@ -374,7 +386,7 @@ public final class BackupWriter {
           }
         } else {
           Relation self = relation(t.name());
-          if (split && self.pages > PART_PAGES * 3 / 2) {
+          if (split && self.pages > partPages * 3 / 2) {
             sqls.addAll(rangeCopies(self, cols, true));
           } else {
             String list = t.storedColumns().isEmpty() ? "" : " (" + cols + ")";
@@ -430,20 +442,20 @@ public final class BackupWriter {
     private static List<String> rangeCopies(Relation r, String cols, boolean split) {
       String from = "COPY (SELECT " + cols + " FROM ONLY " + r.name().sql();
       List<String> out = new ArrayList<>();
-      if (!split || r.pages() <= PART_PAGES * 3 / 2) {
+      if (!split || r.pages() <= partPages * 3 / 2) {
         out.add(from + ") TO STDOUT");
         return out;
       }
       // the last range is open-ended: the relation may have grown since its size was read
-      for (long start = 0; start < r.pages(); start += PART_PAGES) {
-        boolean lastRange = start + PART_PAGES >= r.pages() - PART_PAGES / 2;
+      for (long start = 0; start < r.pages(); start += partPages) {
+        boolean lastRange = start + partPages >= r.pages() - partPages / 2;
         String where =
             start == 0
-                ? " WHERE ctid < '(" + PART_PAGES + ",0)'::tid"
+                ? " WHERE ctid < '(" + partPages + ",0)'::tid"
                 : " WHERE ctid >= '("
                     + start
                     + ",0)'::tid"
-                    + (lastRange ? "" : " AND ctid < '(" + (start + PART_PAGES) + ",0)'::tid");
+                    + (lastRange ? "" : " AND ctid < '(" + (start + partPages) + ",0)'::tid");
         out.add(from + where + ") TO STDOUT");
         if (lastRange) {
           break;

@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.zip.Deflater;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -69,7 +68,7 @@ public enum Compression {
         in instanceof BufferedInputStream b ? b : new BufferedInputStream(in, BUFFER);
     return switch (sniff(buffered)) {
       case NONE -> buffered;
-      case GZIP -> new GZIPInputStream(buffered, BUFFER);
+      case GZIP -> new StrictGzipInputStream(buffered);
       case ZSTD -> new ZstdInputStream(buffered);
     };
   }

@@ -13,14 +13,11 @@ final class ManifestCheck {
    */
   static List<String> problems(BackupReader.Summary file, BackupManifest manifest) {
     List<String> problems = new ArrayList<>();
-    if (!file.fileSha256().equals(manifest.fileSha256())
-        || file.fileBytes() != manifest.fileBytes()) {
+    if (file.fileBytes() != manifest.fileBytes()) {
       problems.add(
-          "the file's SHA-256 or size differs from the manifest ("
-              + file.fileBytes()
-              + " bytes, manifest "
-              + manifest.fileBytes()
-              + ")");
+          "the file has " + file.fileBytes() + " bytes, the manifest says " + manifest.fileBytes());
+    } else if (!file.fileSha256().equals(manifest.fileSha256())) {
+      problems.add("the file's SHA-256 differs from the manifest");
     }
     if (!file.complete()) {
       problems.add("the file lacks its final line: it is cut off");

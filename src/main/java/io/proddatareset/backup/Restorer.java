@@ -240,6 +240,11 @@ public final class Restorer {
       BackupReader.Summary summary;
       try (InputStream in = Files.newInputStream(contents.file())) {
         summary = BackupReader.read(in, this);
+      } catch (SQLException e) {
+        // a damaged file often fails in the server first (a duplicate key, a bad value): say
+        // that the file is damaged rather than what the damage caused
+        damageInsteadOf(e);
+        throw e;
       } catch (NoSuchFileException e) {
         throw new ExitException(
             ExitStatus.FAILURE, contents.file() + " disappeared. Nothing was changed.");
@@ -312,6 +317,32 @@ public final class Restorer {
               e);
         }
         throw e;
+      }
+    }
+
+    /** Throws the manifest mismatch, if the file has one, in place of a load failure. */
+    private void damageInsteadOf(SQLException loadFailure) {
+      if (contents.manifest() == null) {
+        return;
+      }
+      List<String> problems;
+      try (InputStream in = Files.newInputStream(contents.file())) {
+        problems =
+            ManifestCheck.problems(BackupReader.read(in, BackupReader.SCAN), contents.manifest());
+      } catch (BackupFormatException e) {
+        problems = List.of(e.getMessage());
+      } catch (IOException | SQLException e) {
+        return;
+      }
+      if (!problems.isEmpty()) {
+        throw new ExitException(
+            ExitStatus.VERIFICATION_FAILED,
+            "The backup does not match its manifest ("
+                + String.join("; ", problems)
+                + "), and loading it failed: "
+                + BackupWriter.firstLine(loadFailure)
+                + ". Nothing was restored (rolled back).",
+            loadFailure);
       }
     }
 

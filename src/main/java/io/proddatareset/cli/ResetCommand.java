@@ -127,10 +127,16 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
 
       audit.started();
       Connector connector = new Connector(t);
+      BackupProgress progress = ProgressPrinter.forIo(io);
       ResetService service =
           new ResetService(
-              connector, options, step -> io.err().println("  " + step + " ..."), progress(io));
-      ResetResult result = service.run(plan);
+              connector, options, step -> io.err().println("  " + step + " ..."), progress);
+      ResetResult result;
+      try {
+        result = service.run(plan);
+      } finally {
+        ProgressPrinter.finish(progress);
+      }
       if (result.backup() != null) {
         audit.backup(result.backup().file().toString(), result.backup().manifest().fileSha256());
       }
@@ -217,10 +223,6 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
                     .filter(Trigger::onTruncate)
                     .map(tr -> tr.name() + " on " + tb.name().display()))
         .toList();
-  }
-
-  private static BackupProgress progress(Io io) {
-    return BackupProgress.NONE;
   }
 
   /** The options of reset, shared with the top-level seed form. */

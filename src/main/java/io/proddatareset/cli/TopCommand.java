@@ -30,8 +30,10 @@ import picocli.CommandLine.Spec;
     },
     subcommands = {
       PlanCommand.class,
+      BackupCommand.class,
       ResetCommand.class,
       VerifyCommand.class,
+      RestoreCommand.class,
       SchemaCommand.class,
       DemoCommand.class
     })

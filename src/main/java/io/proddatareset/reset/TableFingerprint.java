@@ -37,9 +37,10 @@ public record TableFingerprint(TableName table, long rows, String hash) {
     List<TableFingerprint> out = new ArrayList<>();
     try (Statement st = conn.createStatement()) {
       for (TableName t : tables) {
+        String from = ownRows(conn, t);
         String sql =
             mode == Mode.COUNT
-                ? "SELECT count(*), NULL FROM " + t.sql()
+                ? "SELECT count(*), NULL FROM " + from
                 : "SELECT count(*), coalesce(sum(('x' || left(md5(r::text), 16))::bit(64)::bigint::numeric), 0)::text"
                     + " FROM "
                     + t.sql()
@@ -51,6 +52,26 @@ public record TableFingerprint(TableName table, long rows, String hash) {
       }
     }
     return out;
+  }
+
+  /**
+   * The table's own rows: {@code ONLY t} for an ordinary table (inheritance children are tables of
+   * their own), all of a partitioned table (its rows live in its partitions).
+   */
+  private static String ownRows(Connection conn, TableName t) throws SQLException {
+    try (java.sql.PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+                + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
+      ps.setString(1, t.schema());
+      ps.setString(2, t.name());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException("table " + t.display() + " does not exist", "42P01");
+        }
+        return "p".equals(rs.getString(1)) ? t.sql() : "ONLY " + t.sql();
+      }
+    }
   }
 
   /** Describes how {@code after} differs from this fingerprint, or null if it matches. */
