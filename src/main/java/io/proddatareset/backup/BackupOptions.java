@@ -24,6 +24,11 @@ public record BackupOptions(
     kept = kept == null ? java.util.List.of() : java.util.List.copyOf(kept);
   }
 
+  /** Options without kept-table fingerprints: a plain backup. */
+  public BackupOptions(int jobs, String planId, String target, BackupProgress progress) {
+    this(jobs, planId, target, progress, null);
+  }
+
   /** The default number of jobs: the number of cores, at most 4. */
   public static int defaultJobs() {
     return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));

@@ -61,6 +61,9 @@ public final class BackupWriter {
    */
   static volatile long memoryPerPart = 16L << 20;
 
+  /** Runs on the written file before it is re-read; tests damage it here. */
+  static volatile java.util.function.Consumer<Path> beforeVerify = file -> {};
+
   private static final Pattern SNAPSHOT_ID = Pattern.compile("[0-9A-Fa-f-]+");
 
   private BackupWriter() {}
@@ -219,6 +222,7 @@ public final class BackupWriter {
                   + " is not a regular file: a backup must be re-read to be checked, so write it to"
                   + " a file.");
         }
+        beforeVerify.accept(tmp);
         BackupManifest verified = BackupVerifier.verify(tmp, draft);
         stage = "saving";
         publish(tmp, file);

@@ -41,9 +41,18 @@ public final class Restorer {
 
   private Restorer() {}
 
-  /** What a backup file holds, read before anything is changed. */
+  /**
+   * What a backup file holds, read before anything is changed.
+   *
+   * @param manifest the manifest beside the file, or null
+   * @param fileSha256 the file's SHA-256: as the manifest records it, or as read
+   */
   public record Contents(
-      Path file, BackupManifest manifest, List<CopyStatement> blocks, List<String> sequences) {
+      Path file,
+      BackupManifest manifest,
+      List<CopyStatement> blocks,
+      List<String> sequences,
+      String fileSha256) {
     public List<TableName> tables() {
       return blocks.stream().map(CopyStatement::table).distinct().toList();
     }
@@ -78,7 +87,11 @@ public final class Restorer {
               .map(t -> new CopyStatement(new TableName(t.schema(), t.table()), t.columns()))
               .toList();
       return new Contents(
-          file, m, blocks, m.sequences().stream().map(BackupManifest.SequenceEntry::name).toList());
+          file,
+          m,
+          blocks,
+          m.sequences().stream().map(BackupManifest.SequenceEntry::name).toList(),
+          m.fileSha256());
     }
     try (InputStream in = Files.newInputStream(file)) {
       BackupReader.Summary s = BackupReader.read(in, BackupReader.SCAN);
@@ -86,7 +99,8 @@ public final class Restorer {
           file,
           null,
           s.blocks().stream().map(BackupReader.Block::statement).toList(),
-          s.setvals().stream().map(SetvalStatement::sequence).toList());
+          s.setvals().stream().map(SetvalStatement::sequence).toList(),
+          s.fileSha256());
     } catch (BackupFormatException e) {
       throw new ExitException(
           ExitStatus.FAILURE, "Cannot restore " + file + ": " + e.getMessage() + ".", e);

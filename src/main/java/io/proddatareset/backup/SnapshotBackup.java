@@ -8,13 +8,16 @@ import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.plan.Action;
+import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.Policy;
+import io.proddatareset.plan.ResetPlan;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * The standalone {@code backup}: its own {@code REPEATABLE READ, READ ONLY} transaction, in which
@@ -33,26 +36,34 @@ public final class SnapshotBackup {
         .toList();
   }
 
+  /** Which tables to back up, and the plan they come from (null when there is none). */
+  public record Selection(Collection<TableName> tables, String planId) {}
+
+  /** Picks the tables to back up, inside the backup's transaction. */
+  @FunctionalInterface
+  public interface Choice {
+    Selection choose(Connection connection, Catalog catalog) throws SQLException;
+  }
+
   /**
    * Opens a connection, starts a {@code REPEATABLE READ, READ ONLY} transaction, reads the catalog
-   * of {@code schemas}, lets {@code choose} pick the tables and writes the backup (see {@link
+   * of {@code schemas}, lets {@code choice} pick the tables and writes the backup (see {@link
    * BackupWriter#write}); extra jobs import the same snapshot. The transaction only reads and is
    * rolled back at the end.
    */
   public static BackupResult run(
-      Connector connector,
-      List<String> schemas,
-      Function<Catalog, Collection<TableName>> choose,
-      Path file,
-      BackupOptions options) {
+      Connector connector, List<String> schemas, Choice choice, Path file, BackupOptions options) {
     try (Connection c = connector.open()) {
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       c.setReadOnly(true);
       try {
         Catalog catalog = CatalogReader.read(c, schemas);
-        List<Table> tables = loadOrder(catalog, choose.apply(catalog));
-        return BackupWriter.write(c, connector::open, tables, file, options);
+        Selection selection = choice.choose(c, catalog);
+        List<Table> tables = loadOrder(catalog, selection.tables());
+        BackupOptions withPlan =
+            selection.planId() == null ? options : options.withPlanId(selection.planId());
+        return BackupWriter.write(c, connector::open, tables, file, withPlan);
       } finally {
         try {
           c.rollback();
@@ -63,6 +74,27 @@ public final class SnapshotBackup {
     } catch (SQLException e) {
       throw ExitException.failure("Backup failed: " + BackupWriter.firstLine(e) + ".", e);
     }
+  }
+
+  /** The tables a reset with {@code policy} would empty, and that plan's id. */
+  public static Choice resetTablesOf(Policy policy) {
+    return (connection, catalog) -> {
+      // the backup counts rows itself: the plan's counts would only read every table twice
+      ResetPlan plan = PlanService.plan(connection, catalog, policy, true);
+      List<TableName> reset = plan.tables(Action.RESET);
+      if (reset.isEmpty()) {
+        throw ExitException.usage(
+            "The policy resets no table in schema(s) "
+                + String.join(", ", catalog.schemas())
+                + ": nothing to back up (--all backs up every table).");
+      }
+      return new Selection(reset, plan.planId());
+    };
+  }
+
+  /** Every table of the schemas (the {@code --all} choice). */
+  public static Choice allTables() {
+    return (connection, catalog) -> new Selection(all(catalog), null);
   }
 
   /** Every table of the catalog (the {@code --all} choice). */

@@ -1,6 +1,7 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
+import io.proddatareset.backup.BackupManifest;
 import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.BackupResult;
@@ -8,10 +9,11 @@ import io.proddatareset.backup.ManifestFile;
 import io.proddatareset.backup.SnapshotBackup;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.plan.Policy;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,14 +51,13 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
               + " is never overwritten.")
   Path output;
 
-  @Option(
-      names = "--schema",
-      paramLabel = "LIST",
-      split = ",",
-      description = "Schemas to back up, comma-separated or repeated (default: public).")
-  List<String> schemas = new ArrayList<>();
+  @Mixin PolicyOptions policy;
 
-  @Option(names = "--all", description = "Back up every table in the schemas.")
+  @Option(
+      names = "--all",
+      description =
+          "Back up every table in the schemas, instead of the tables the policy (--keep, --reset,"
+              + " --policy) would reset.")
   boolean all;
 
   @Option(
@@ -70,6 +71,12 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
   @Option(names = "--json", description = "Print the manifest as JSON instead of a summary.")
   boolean json;
 
+  @Option(
+      names = "--audit-log",
+      paramLabel = "FILE",
+      description = "Audit log file (default: $XDG_STATE_HOME/prod-data-reset/audit.jsonl).")
+  Path auditLog;
+
   private Io io;
 
   @Override
@@ -82,23 +89,45 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
     if (jobs != null && (jobs < 1 || jobs > 64)) {
       throw ExitException.usage("--jobs must be between 1 and 64.");
     }
-    if (!all) {
-      throw ExitException.usage("Say which tables to back up: --all (policy options follow).");
+    Policy p = policy.policy();
+    if (!all && p.empty()) {
+      throw ExitException.usage(
+          "Say which tables to back up: the policy options of plan (--keep, --reset, --policy)"
+              + " for the tables a reset would empty, or --all for every table.");
+    }
+    if (all && !(p.keep().isEmpty() && p.reset().isEmpty())) {
+      throw ExitException.usage("--all backs up every table: give it without --keep or --reset.");
     }
     ConnectionTarget t = target.resolve(positionalUrl, io);
+    AuditTrail trail = AuditTrail.open(auditLog, io, "backup").target(t);
+    trail.backup(output.toString(), null);
+    trail.started();
     BackupProgress progress = ProgressPrinter.forIo(io);
     BackupOptions options =
         new BackupOptions(
-            jobs == null ? BackupOptions.defaultJobs() : jobs, null, t.display(), progress, null);
-    List<String> scope = schemas.isEmpty() ? List.of("public") : schemas;
+            jobs == null ? BackupOptions.defaultJobs() : jobs, null, t.display(), progress);
     BackupResult result;
     try {
-      result = SnapshotBackup.run(new Connector(t), scope, SnapshotBackup::all, output, options);
+      result =
+          SnapshotBackup.run(
+              new Connector(t),
+              p.schemas(),
+              all ? SnapshotBackup.allTables() : SnapshotBackup.resetTablesOf(p),
+              output,
+              options);
+    } catch (RuntimeException e) {
+      trail.ended(e);
+      throw e;
     } finally {
       ProgressPrinter.finish(progress);
     }
+    BackupManifest m = result.manifest();
+    Map<String, Long> rows = new LinkedHashMap<>();
+    m.tables().forEach(table -> rows.put(table.name(), table.rows()));
+    trail.planId(m.planId()).tables(rows).backup(result.file().toString(), m.fileSha256());
+    trail.succeeded();
     if (json) {
-      io.out().println(ManifestFile.toJson(result.manifest()));
+      io.out().println(ManifestFile.toJson(m));
     } else {
       printSummary(result);
     }
@@ -116,7 +145,7 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
             m.target() == null ? m.database() : m.target(),
             r.file(),
             m.compression(),
-            ProgressPrinter.human(m.fileBytes()),
+            Sizes.bytes(m.fileBytes()),
             r.millis() / 1000.0);
     for (var table : m.tables()) {
       io.out().printf(Locale.ROOT, "  %-40s %,12d rows%n", table.name(), table.rows());
@@ -130,6 +159,9 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
                 + " manifest "
                 + r.manifestFile()
                 + ".");
+    if (m.planId() != null) {
+      io.out().println("Plan id: " + m.planId() + ".");
+    }
     io.out().println("Restore with: prod-data-reset restore " + r.file());
   }
 }

@@ -1,6 +1,7 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
+import io.proddatareset.audit.AgentConsent;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.RestoreOptions;
 import io.proddatareset.backup.RestoreResult;
@@ -14,8 +15,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -68,6 +71,12 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
   @Option(names = "--json", description = "Print the result as JSON.")
   boolean json;
 
+  @Option(
+      names = "--audit-log",
+      paramLabel = "FILE",
+      description = "Audit log file (default: $XDG_STATE_HOME/prod-data-reset/audit.jsonl).")
+  Path auditLog;
+
   private Io io;
 
   @Override
@@ -100,9 +109,21 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
                 + " into "
                 + t.display()
                 + ".");
-    Confirmation.require(io, t.database(), confirm, "restore into it");
-    // Hook for the agent-consent guard (issue 4): it belongs here, after the typed confirmation
-    // and before the first change, as in reset.
+    AuditTrail trail = AuditTrail.open(auditLog, io, "restore").target(t);
+    String sha256 = contents.fileSha256();
+    trail.backup(file.toString(), sha256 != null && sha256.matches("[0-9a-f]{64}") ? sha256 : null);
+    if (contents.manifest() != null) {
+      trail.planId(contents.manifest().planId());
+    }
+    try {
+      // an AI coding agent needs the user's own words first; then the user types the name
+      trail.consent(AgentConsent.require(io.env(), "restore").consent());
+      Confirmation.require(io, t.database(), confirm, "restore into it");
+    } catch (RuntimeException e) {
+      trail.ended(e);
+      throw e;
+    }
+    trail.started();
     BackupProgress progress = ProgressPrinter.forIo(io);
     RestoreResult result;
     try (Connection c = new Connector(t).open()) {
@@ -112,10 +133,19 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
               contents,
               new RestoreOptions(selected, Duration.ofSeconds(lockTimeoutSeconds), progress));
     } catch (SQLException e) {
-      throw ExitException.failure("Closing the connection failed: " + e.getMessage(), e);
+      ExitException failure =
+          ExitException.failure("Closing the connection failed: " + e.getMessage(), e);
+      trail.ended(failure);
+      throw failure;
+    } catch (RuntimeException e) {
+      trail.ended(e);
+      throw e;
     } finally {
       ProgressPrinter.finish(progress);
     }
+    Map<String, Long> rows = new LinkedHashMap<>();
+    result.tables().forEach(table -> rows.put(table.name(), table.rows()));
+    trail.tables(rows).succeeded();
     if (json) {
       io.out().println(RestoreJson.of(file, t.display(), result));
     } else {

@@ -97,7 +97,7 @@ class BackupRestoreFaultsTest {
                     SnapshotBackup.run(
                         new Connector(TargetParser.parse(db.url())),
                         List.of("public"),
-                        SnapshotBackup::all,
+                        SnapshotBackup.allTables(),
                         file,
                         new BackupOptions(jobs, null, null, killer)))
             .as("jobs %d", jobs)

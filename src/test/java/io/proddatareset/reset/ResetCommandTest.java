@@ -88,7 +88,7 @@ class ResetCommandTest {
     assertThat(audit.stream().filter(l -> l.contains("\"command\":\"reset\"")).toList())
         .anySatisfy(l -> assertThat(l).contains("\"outcome\":\"started\""))
         .anySatisfy(
-            l -> assertThat(l).contains("\"outcome\":\"succeeded\"").contains("backupSha256"));
+            l -> assertThat(l).contains("\"outcome\":\"succeeded\"").contains("\"sha256\""));
   }
 
   @Test

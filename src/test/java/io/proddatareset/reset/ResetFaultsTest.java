@@ -164,7 +164,12 @@ class ResetFaultsTest {
     Thread.sleep(200);
     stop.set(true);
     writer.join();
-    assertThat(r.exitCode()).as(r.toString()).isZero();
+    // the reset itself succeeds; the check afterwards may see rows the writer added since (exit 4)
+    assertThat(r.exitCode()).as(r.toString()).isIn(0, 4);
+    assertThat(r.out()).contains("Reset committed");
+    if (r.exitCode() == 4) {
+      assertThat(r.err()).contains("another session may have written since the commit");
+    }
 
     Set<String> inBackup = new HashSet<>();
     boolean inProjects = false;
