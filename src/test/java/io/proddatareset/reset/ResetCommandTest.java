@@ -211,7 +211,10 @@ class ResetCommandTest {
                 "/dev/full",
                 "--confirm",
                 db.name());
-    assertThat(full.exitCode()).as(full.toString()).isNotZero();
+    assertThat(full.exitCode()).as(full.toString()).isEqualTo(1);
+    assertThat(full.err())
+        .containsIgnoringCase("no space left")
+        .containsIgnoringCase("nothing was changed");
 
     // a --plan-id that is not this plan's
     Cli.Result planId =
@@ -365,8 +368,8 @@ class ResetCommandTest {
     assertThat(noReason.err()).contains("--i-have-a-backup");
     assertThat(db.snapshot()).isEqualTo(before);
 
-    // the seed's interface: prod-data-reset "$DATABASE_URL" --backup FILE
-    Path backup = dir.resolve("seed.sql");
+    // the seed's interface: prod-data-reset "$DATABASE_URL" --backup FILE, into a new directory
+    Path backup = dir.resolve("backups/seed.sql");
     Cli.Result seed =
         cli()
             .run(
