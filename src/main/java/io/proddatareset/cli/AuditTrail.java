@@ -28,6 +28,7 @@ final class AuditTrail {
   private String backupSha256;
   private String consent;
   private String noBackupReason;
+  private boolean succeeded;
 
   private AuditTrail(AuditLog log, String command) {
     this.log = log;
@@ -77,7 +78,28 @@ final class AuditTrail {
   }
 
   void succeeded() {
+    succeeded = true;
     log.append(record(AuditRecord.Outcome.SUCCEEDED, null));
+  }
+
+  /**
+   * For work that cannot be undone once done (a committed reset): records success, and when the log
+   * cannot take it, says so on stderr instead of turning a done change into a failure.
+   */
+  void succeededAfterCommit(Io io) {
+    try {
+      succeeded();
+    } catch (ExitException e) {
+      io.err()
+          .println(
+              "warning: the change was committed, but the audit log could not record it: "
+                  + e.getMessage());
+    }
+  }
+
+  /** True once success was recorded (or attempted): later errors are not this run's failure. */
+  boolean succeededRecorded() {
+    return succeeded;
   }
 
   /** Records a refusal (REFUSED or CANCELLED) or a failure, as the exception's status says. */

@@ -25,6 +25,18 @@ final class PlanText {
    * @param target the redacted target description
    */
   static String render(ResetPlan plan, String target) {
+    return body(plan, target)
+        + (plan.refused()
+            ? "Dry-run: nothing was changed. A reset is refused until the hazards are resolved.\n"
+            : "Dry-run: nothing was changed.\n");
+  }
+
+  /** The plan as the reset shows it before asking: the same, without the dry-run line. */
+  static String renderForReset(ResetPlan plan, String target) {
+    return body(plan, target);
+  }
+
+  private static String body(ResetPlan plan, String target) {
     StringBuilder out = new StringBuilder();
     out.append("Plan for ").append(target).append('\n');
     out.append("Server:  PostgreSQL ")
@@ -42,10 +54,6 @@ final class PlanText {
     out.append(hazardSection(plan.hazards()));
     out.append(warningSection(plan.warnings()));
     out.append("\nPlan id: ").append(plan.planId()).append('\n');
-    out.append(
-        plan.refused()
-            ? "Dry-run: nothing was changed. A reset is refused until the hazards are resolved.\n"
-            : "Dry-run: nothing was changed.\n");
     return out.toString();
   }
 

@@ -85,7 +85,7 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
 
       ResetPlan plan = PlanService.plan(t, policy.policy(), false);
       audit.planId(plan.planId()).tables(rows(plan));
-      io.out().print(PlanText.render(plan, t.display()));
+      io.out().print(PlanText.renderForReset(plan, t.display()));
       io.out().flush();
       if (plan.refused()) {
         throw ExitException.refused(PlanCommand.refusal(plan));
@@ -105,7 +105,7 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
               "About to reset "
                   + plan.resetTables().size()
                   + " tables ("
-                  + plan.rowsToReset()
+                  + String.format("%,d", plan.rowsToReset())
                   + " rows) in "
                   + t.display()
                   + " and keep "
@@ -122,6 +122,9 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
                 "Note: ON TRUNCATE triggers will fire: "
                     + String.join(", ", truncateTriggers)
                     + ".");
+      }
+      if (options.backupFile() != null) {
+        ResetService.prepareBackupLocation(options.backupFile());
       }
       Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
 
@@ -140,7 +143,7 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
       if (result.backup() != null) {
         audit.backup(result.backup().file().toString(), result.backup().manifest().fileSha256());
       }
-      audit.tables(rows(result.plan())).succeeded();
+      audit.tables(rows(result.plan())).succeededAfterCommit(io);
 
       io.out().println();
       io.out()
@@ -148,7 +151,7 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
               "Reset committed: "
                   + result.truncated().size()
                   + " tables emptied ("
-                  + result.rowsRemoved()
+                  + String.format("%,d", result.rowsRemoved())
                   + " rows) in "
                   + result.millis()
                   + " ms; "
@@ -160,16 +163,19 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
                 "Backup: "
                     + result.backup().file()
                     + " ("
-                    + result.backup().manifest().totalRows()
+                    + String.format("%,d", result.backup().manifest().totalRows())
                     + " rows, sha256 "
                     + result.backup().manifest().fileSha256().substring(0, 16)
                     + "...),"
                     + " manifest "
                     + result.backup().manifestFile());
       }
+      // committed and audited: what follows is a second look, not part of the reset
       return verifyAfterCommit(io, connector, result);
     } catch (RuntimeException e) {
-      audit.ended(e);
+      if (!audit.succeededRecorded()) {
+        audit.ended(e);
+      }
       throw e;
     }
   }
@@ -193,7 +199,9 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
           .println(
               "To put the data back: prod-data-reset restore "
                   + result.backup().file()
-                  + " --url <the same database>");
+                  + " --url '"
+                  + connector.target().display()
+                  + "' (add the password through PGPASSWORD or ~/.pgpass)");
     }
     if (!report.ok()) {
       throw new ExitException(
