@@ -16,6 +16,10 @@ import java.util.Optional;
  * @param tables every ordinary and partitioned root table in those schemas, sorted by name
  * @param foreignKeys every foreign key with its parent or its child in those tables (a child
  *     outside the schemas in scope still matters: it would block or be wiped by a TRUNCATE)
+ * @param availableSchemas every schema of the database except system ones, sorted (to suggest a
+ *     name when {@code --schema} names one that does not exist)
+ * @param materializedViews materialized views that read tables in scope
+ * @param locks locks other sessions held or awaited on tables in scope when the catalog was read
  */
 public record Catalog(
     String database,
@@ -26,15 +30,36 @@ public record Catalog(
     String currentUser,
     List<String> schemas,
     List<Table> tables,
-    List<ForeignKey> foreignKeys) {
+    List<ForeignKey> foreignKeys,
+    List<String> availableSchemas,
+    List<MaterializedView> materializedViews,
+    List<TableLock> locks) {
 
   public Catalog {
     schemas = List.copyOf(schemas);
     tables = List.copyOf(tables);
     foreignKeys = List.copyOf(foreignKeys);
+    availableSchemas = List.copyOf(availableSchemas);
+    materializedViews = List.copyOf(materializedViews);
+    locks = List.copyOf(locks);
   }
 
   public Optional<Table> table(TableName name) {
     return tables.stream().filter(t -> t.name().equals(name)).findFirst();
+  }
+
+  /** The names of {@link #tables()}, sorted. */
+  public List<TableName> tableNames() {
+    return tables.stream().map(Table::name).toList();
+  }
+
+  /** Foreign keys whose child is {@code table} (declared on it or on one of its partitions). */
+  public List<ForeignKey> foreignKeysFrom(TableName table) {
+    return foreignKeys.stream().filter(fk -> fk.child().equals(table)).toList();
+  }
+
+  /** Foreign keys that reference {@code table}. */
+  public List<ForeignKey> foreignKeysTo(TableName table) {
+    return foreignKeys.stream().filter(fk -> fk.parent().equals(table)).toList();
   }
 }

@@ -13,6 +13,13 @@ import java.util.List;
  * @param canTruncate whether the current user holds TRUNCATE on it (and on its partitions)
  * @param estimatedRows the planner's row estimate (reltuples), -1 if never analyzed
  * @param sizeBytes total relation size including partitions, indexes and TOAST
+ * @param publications logical-replication publications that include it (or one of its partitions),
+ *     sorted; a TRUNCATE is replicated to their subscribers
+ * @param canSelect whether the current user holds SELECT on it (needed to count, back up and check
+ *     it)
+ * @param inheritanceChildren tables that inherit from it by legacy inheritance ({@code INHERITS},
+ *     not partitions), in any schema, sorted: a {@code TRUNCATE} of this table without {@code ONLY}
+ *     empties them too, and {@code SELECT} from it includes their rows unless {@code ONLY} is used
  */
 public record Table(
     TableName name,
@@ -24,13 +31,32 @@ public record Table(
     String owner,
     boolean canTruncate,
     long estimatedRows,
-    long sizeBytes) {
+    long sizeBytes,
+    List<String> publications,
+    boolean canSelect,
+    List<TableName> inheritanceChildren) {
 
   public Table {
+    publications = List.copyOf(publications);
+    inheritanceChildren = List.copyOf(inheritanceChildren);
     partitions = List.copyOf(partitions);
     columns = List.copyOf(columns);
     sequences = List.copyOf(sequences);
     triggers = List.copyOf(triggers);
+  }
+
+  /**
+   * This table in a {@code SELECT}, {@code COPY (SELECT ...)} or {@code count(*)} that reads its
+   * own rows only: {@code ONLY "s"."t"} for an ordinary table (leaving out inheritance children),
+   * the plain name for a partitioned table (whose rows are all in its partitions).
+   */
+  public String sqlOwnRows() {
+    return partitioned ? name.sql() : "ONLY " + name.sql();
+  }
+
+  /** True when a user trigger fires on TRUNCATE of this table. */
+  public boolean hasTruncateTrigger() {
+    return triggers.stream().anyMatch(t -> t.onTruncate() && t.enabled());
   }
 
   /** The columns a backup writes and a restore loads: all but generated ones. */

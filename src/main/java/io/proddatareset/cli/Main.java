@@ -30,7 +30,7 @@ public final class Main {
   }
 
   static CommandLine commandLine(Io io) {
-    CommandLine cmd = new CommandLine(new TopCommand(), new IoFactory(io));
+    CommandLine cmd = new CommandLine(TopCommand.class, new IoFactory(io));
     cmd.setOut(new PrintWriter(io.out(), true));
     cmd.setErr(new PrintWriter(io.err(), true));
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
@@ -44,6 +44,8 @@ public final class Main {
   private static void addExitCodeSection(CommandLine cmd) {
     cmd.getHelpSectionMap().put("exitCodes", help -> exitCodeSection());
     java.util.List<String> keys = new java.util.ArrayList<>(cmd.getHelpSectionKeys());
+    // setHelpSectionKeys also applies to the subcommands: add the key once per command
+    keys.remove("exitCodes");
     keys.add(keys.indexOf(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER), "exitCodes");
     cmd.setHelpSectionKeys(keys);
     cmd.getSubcommands().values().forEach(Main::addExitCodeSection);

@@ -4,6 +4,8 @@ import io.proddatareset.ExitException;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.PasswordSource;
 import io.proddatareset.connect.TargetParser;
+import io.proddatareset.connect.render.RenderDatabase;
+import io.proddatareset.connect.render.RenderLookup;
 import picocli.CommandLine.Option;
 
 /** Where to connect: shared by every command that talks to a database. */
@@ -25,21 +27,57 @@ public class TargetOptions {
               + " any host that is not loopback; weaker modes are refused for remote hosts.")
   String sslMode;
 
+  @Option(
+      names = "--render-postgres",
+      paramLabel = "NAME|ID",
+      description =
+          "Find the database through the Render API by the Postgres instance's name (or its id,"
+              + " dpg-...), with the API key in RENDER_API_KEY, and use its external connection"
+              + " string (TLS required). RENDER_API_URL changes the API base (default "
+              + RenderLookup.DEFAULT_API_URL
+              + "). Overrides DATABASE_URL; not together with --url.")
+  String renderPostgres;
+
+  @Option(
+      names = "--render-internal",
+      description =
+          "With --render-postgres: use the internal connection string instead, when running on"
+              + " Render's private network.")
+  boolean renderInternal;
+
   /**
-   * Resolves the target from, in order: {@code --url}, the positional URL, {@code DATABASE_URL}.
+   * Resolves the target from, in order: {@code --url} or the positional URL, {@code
+   * --render-postgres} (through the Render API), {@code DATABASE_URL}. A Render lookup says on
+   * stderr which instance it found.
    */
   public ConnectionTarget resolve(String positionalUrl, Io io) {
     if (url != null && positionalUrl != null && !url.equals(positionalUrl)) {
       throw ExitException.usage(
           "Give the database once: either --url or a positional URL, not both.");
     }
-    String text =
-        url != null ? url : positionalUrl != null ? positionalUrl : io.env("DATABASE_URL");
-    if (text == null) {
-      throw ExitException.usage(
-          "No database given: pass --url URL, a postgres:// URL as argument, or set DATABASE_URL.");
+    if (renderInternal && renderPostgres == null) {
+      throw ExitException.usage("--render-internal goes with --render-postgres NAME.");
     }
-    ConnectionTarget target = TargetParser.parse(text);
+    ConnectionTarget target;
+    if (renderPostgres != null) {
+      if (url != null || positionalUrl != null) {
+        throw ExitException.usage(
+            "Give the database once: either --render-postgres or a URL (--url or positional),"
+                + " not both.");
+      }
+      RenderDatabase found = RenderLookup.fromEnv(io.env()).resolve(renderPostgres, renderInternal);
+      io.err().println("Using " + found.describe());
+      target = found.target();
+    } else {
+      String text =
+          url != null ? url : positionalUrl != null ? positionalUrl : io.env("DATABASE_URL");
+      if (text == null) {
+        throw ExitException.usage(
+            "No database given: pass --url URL, a postgres:// URL as argument, --render-postgres"
+                + " NAME, or set DATABASE_URL.");
+      }
+      target = TargetParser.parse(text);
+    }
     if (sslMode != null) {
       target =
           TargetParser.applySslDefault(

@@ -1,15 +1,19 @@
 package io.proddatareset.cli;
 
+import io.proddatareset.ExitException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code prod-data-reset}: with no command it is a dry-run ({@code plan}); the seed's form {@code
- * prod-data-reset "$DATABASE_URL" --backup FILE} runs {@code reset}.
+ * {@code prod-data-reset}: with no command it is a dry-run ({@code plan}), so the seed's {@code
+ * prod-data-reset "$DATABASE_URL"} keeps working; the seed's {@code --backup FILE} form (added by
+ * the reset command) turns it into a reset.
  */
 @Command(
     name = "prod-data-reset",
@@ -22,9 +26,17 @@ import picocli.CommandLine.Spec;
           + " exactly what is removed, a typed confirmation naming the target, one atomic TRUNCATE"
           + " that never touches kept tables, verification, and restore.",
       "",
-      "With no command it only reads (plan)."
+      "With no command it only reads: it runs plan with the options below."
     },
-    subcommands = {})
+    subcommands = {
+      PlanCommand.class,
+      BackupCommand.class,
+      ResetCommand.class,
+      VerifyCommand.class,
+      RestoreCommand.class,
+      SchemaCommand.class,
+      DemoCommand.class
+    })
 public class TopCommand implements Callable<Integer>, Main.UsesIo {
   @Spec CommandSpec spec;
 
@@ -33,6 +45,22 @@ public class TopCommand implements Callable<Integer>, Main.UsesIo {
       scope = ScopeType.INHERIT,
       description = "Show stack traces and details of failures.")
   boolean verbose;
+
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "URL",
+      description = "Database URL (the seed's form); same as --url.")
+  String positionalUrl;
+
+  @Mixin TargetOptions target;
+  @Mixin PolicyOptions policy;
+
+  @Option(names = "--json", description = "Print the plan as one JSON object.")
+  boolean json;
+
+  /** The seed's {@code --backup FILE} form: given, the top-level command runs reset. */
+  @Mixin ResetCommand.ResetSwitches reset;
 
   private Io io;
 
@@ -43,7 +71,25 @@ public class TopCommand implements Callable<Integer>, Main.UsesIo {
 
   @Override
   public Integer call() {
-    spec.commandLine().usage(io.out());
-    return 0;
+    if (positionalUrl != null && !looksLikeTarget(positionalUrl)) {
+      throw ExitException.usage(
+          "Unknown command '"
+              + positionalUrl
+              + "': the commands are "
+              + String.join(", ", spec.subcommands().keySet())
+              + "; a database URL starts with postgres:// (see --help).");
+    }
+    if (reset.requested()) {
+      if (json) {
+        throw ExitException.usage("--json is for the dry-run; a reset prints text.");
+      }
+      return ResetCommand.run(io, target.resolve(positionalUrl, io), policy, reset);
+    }
+    return PlanCommand.show(
+        io, target.resolve(positionalUrl, io), policy.policy(), policy.estimate(), json);
+  }
+
+  private static boolean looksLikeTarget(String text) {
+    return text.contains("://") || text.contains("=");
   }
 }

@@ -1,5 +1,6 @@
 package io.proddatareset.testing;
 
+import io.proddatareset.demo.SqlScript;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Path;

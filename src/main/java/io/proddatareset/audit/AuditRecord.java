@@ -1,0 +1,282 @@
+package io.proddatareset.audit;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.connect.ConnectionTarget;
+import io.proddatareset.connect.Redaction;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * One event of the audit log: what ran against which database, with which outcome. Every string is
+ * passed through {@link Redaction#redact} when the record is made, so a record never holds a
+ * password, whatever its caller put into it (the SHA-256 is checked to be hex instead).
+ *
+ * @param time when the event happened
+ * @param run an id shared by the events of one run (started, then succeeded or failed)
+ * @param command {@code backup}, {@code reset} or {@code restore}
+ * @param outcome what happened
+ * @param user the OS user; null means the log fills in the current one
+ * @param host the machine; null means the log fills in this one
+ * @param target the database as {@link Redaction#describe} shows it
+ * @param planId the plan id the run was bound to or computed, may be null
+ * @param tables the tables concerned with their row counts, in order
+ * @param backupFile the backup file, may be null
+ * @param backupSha256 the backup file's SHA-256 (hex), may be null
+ * @param agent the AI coding agent that ran the tool, as {@link AgentConsent} detected it, may be
+ *     null
+ * @param consent the user's own words of consent given through {@code PDR_USER_CONSENT}, may be
+ *     null
+ * @param noBackupReason the reason given with {@code --i-have-a-backup}, may be null
+ * @param error what went wrong (failed, refused), may be null
+ * @param duration how long the run took until this event, may be null
+ */
+public record AuditRecord(
+    Instant time,
+    String run,
+    String command,
+    Outcome outcome,
+    String user,
+    String host,
+    String target,
+    String planId,
+    List<TableCount> tables,
+    String backupFile,
+    String backupSha256,
+    String agent,
+    String consent,
+    String noBackupReason,
+    String error,
+    Duration duration) {
+
+  /** The outcome of the event. Written in lower case. */
+  public enum Outcome {
+    STARTED,
+    SUCCEEDED,
+    FAILED,
+    REFUSED;
+
+    public String jsonName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** A table and its row count, as the plan or the backup saw it. */
+  public record TableCount(String table, long rows) {
+    public TableCount {
+      Objects.requireNonNull(table, "table");
+      table = Redaction.redact(table);
+    }
+  }
+
+  public AuditRecord {
+    Objects.requireNonNull(time, "time");
+    Objects.requireNonNull(command, "command");
+    Objects.requireNonNull(outcome, "outcome");
+    run = Redaction.redact(run);
+    command = Redaction.redact(command);
+    user = Redaction.redact(user);
+    host = Redaction.redact(host);
+    target = Redaction.redact(target);
+    planId = Redaction.redact(planId);
+    tables = List.copyOf(tables == null ? List.of() : tables);
+    backupFile = Redaction.redact(backupFile);
+    // a hash is checked rather than redacted: masking a short secret inside it would corrupt it
+    if (backupSha256 != null && !backupSha256.matches("[0-9a-f]{64}")) {
+      throw new IllegalArgumentException("backupSha256 must be 64 lower-case hex digits");
+    }
+    agent = Redaction.redact(agent);
+    consent = Redaction.redact(consent);
+    noBackupReason = Redaction.redact(noBackupReason);
+    error = Redaction.redact(error);
+  }
+
+  /** The same record with user and host filled in where they are missing. */
+  AuditRecord withDefaults(String defaultUser, String defaultHost) {
+    return new AuditRecord(
+        time,
+        run,
+        command,
+        outcome,
+        user == null ? defaultUser : user,
+        host == null ? defaultHost : host,
+        target,
+        planId,
+        tables,
+        backupFile,
+        backupSha256,
+        agent,
+        consent,
+        noBackupReason,
+        error,
+        duration);
+  }
+
+  /**
+   * A builder for the events of one run of {@code command}. It can be reused: set what is known,
+   * {@link Builder#build} a {@code started} record, add what became known, build the final one.
+   * Each build takes the current time unless {@link Builder#time} was set. The run id is made once
+   * per builder.
+   */
+  public static Builder builder(String command) {
+    return new Builder(command);
+  }
+
+  /** Mutable, not thread-safe; {@link #build} returns an immutable record. */
+  public static final class Builder {
+    private final String command;
+    private String run = UUID.randomUUID().toString();
+    private Instant time;
+    private Outcome outcome;
+    private String user;
+    private String host;
+    private String target;
+    private String planId;
+    private final List<TableCount> tables = new ArrayList<>();
+    private String backupFile;
+    private String backupSha256;
+    private String agent;
+    private String consent;
+    private String noBackupReason;
+    private String error;
+    private Duration duration;
+
+    private Builder(String command) {
+      this.command = Objects.requireNonNull(command, "command");
+    }
+
+    public Builder run(String run) {
+      this.run = run;
+      return this;
+    }
+
+    public Builder time(Instant time) {
+      this.time = time;
+      return this;
+    }
+
+    public Builder outcome(Outcome outcome) {
+      this.outcome = outcome;
+      return this;
+    }
+
+    public Builder user(String user) {
+      this.user = user;
+      return this;
+    }
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /** The target as {@link Redaction#describe} shows it: never its password. */
+    public Builder target(ConnectionTarget target) {
+      this.target = target == null ? null : Redaction.describe(target);
+      return this;
+    }
+
+    /** A target given as text; redacted. */
+    public Builder target(String target) {
+      this.target = target;
+      return this;
+    }
+
+    public Builder planId(String planId) {
+      this.planId = planId;
+      return this;
+    }
+
+    public Builder table(String table, long rows) {
+      tables.add(new TableCount(table, rows));
+      return this;
+    }
+
+    /** Replaces the tables with these, in the map's iteration order. */
+    public Builder tables(Map<String, Long> rowsByTable) {
+      tables.clear();
+      rowsByTable.forEach(this::table);
+      return this;
+    }
+
+    public Builder backup(String file, String sha256) {
+      this.backupFile = file;
+      this.backupSha256 = sha256;
+      return this;
+    }
+
+    public Builder consent(String consent) {
+      this.consent = consent;
+      return this;
+    }
+
+    public Builder agent(String agent) {
+      this.agent = agent;
+      return this;
+    }
+
+    /** The agent detected and the consent text, from {@link AgentConsent#require}. */
+    public Builder consent(AgentConsent.Check check) {
+      this.agent = check.agent();
+      this.consent = check.consent();
+      return this;
+    }
+
+    public Builder noBackupReason(String reason) {
+      this.noBackupReason = reason;
+      return this;
+    }
+
+    public Builder error(String error) {
+      this.error = error;
+      return this;
+    }
+
+    /** The failure as the user saw it: an ExitException's message, else type and message. */
+    public Builder error(Throwable failure) {
+      if (failure == null) {
+        this.error = null;
+      } else if (failure instanceof ExitException) {
+        this.error = failure.getMessage();
+      } else {
+        this.error = failure.getClass().getSimpleName() + ": " + failure.getMessage();
+      }
+      return this;
+    }
+
+    public Builder duration(Duration duration) {
+      this.duration = duration;
+      return this;
+    }
+
+    /**
+     * @throws IllegalStateException when no outcome was set
+     */
+    public AuditRecord build() {
+      if (outcome == null) {
+        throw new IllegalStateException("an audit record needs an outcome");
+      }
+      return new AuditRecord(
+          time == null ? Instant.now() : time,
+          run,
+          command,
+          outcome,
+          user,
+          host,
+          target,
+          planId,
+          tables,
+          backupFile,
+          backupSha256,
+          agent,
+          consent,
+          noBackupReason,
+          error,
+          duration);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.proddatareset.backup;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * What a backup holds, written beside it as {@code FILE.manifest.json} once the file has been
+ * re-read and checked. Restore checks a backup against it before committing. It never holds a
+ * secret: the target is stored as {@code Redaction.describe} shows it.
+ *
+ * @param formatVersion 1
+ * @param tool e.g. {@code prod-data-reset 0.1.0}
+ * @param target the redacted target ({@code postgresql://user@host:port/db}), or null
+ * @param snapshotTime when the backup's snapshot was taken (ISO-8601, server clock)
+ * @param planId the plan the backup belongs to, or null when there is none
+ * @param file the backup's file name (without directory)
+ * @param compression plain, gzip or zstd
+ * @param fileBytes the file's size as stored
+ * @param fileSha256 SHA-256 of the file as stored
+ * @param kept written by a reset: the kept tables' row counts and content hashes, taken in the
+ *     reset's snapshot, for {@code verify --manifest}; empty for a plain backup
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record BackupManifest(
+    int formatVersion,
+    String tool,
+    String target,
+    String database,
+    String serverVersion,
+    String systemIdentifier,
+    String snapshotTime,
+    String planId,
+    String file,
+    String compression,
+    long fileBytes,
+    String fileSha256,
+    List<TableEntry> tables,
+    List<SequenceEntry> sequences,
+    List<KeptEntry> kept) {
+
+  public static final int FORMAT_VERSION = 1;
+
+  public BackupManifest {
+    tables = tables == null ? List.of() : List.copyOf(tables);
+    sequences = sequences == null ? List.of() : List.copyOf(sequences);
+    kept = kept == null ? List.of() : List.copyOf(kept);
+  }
+
+  public long totalRows() {
+    return tables.stream().mapToLong(TableEntry::rows).sum();
+  }
+
+  /**
+   * One table's data.
+   *
+   * @param name schema-qualified, as pg_dump shows it ({@code public."Genre"})
+   * @param columns the columns written, in order (generated columns are left out)
+   * @param rows rows written
+   * @param bytes size of its COPY text data
+   * @param sha256 SHA-256 of its COPY text data, as it appears between the COPY line and {@code \.}
+   * @param parts when the table was copied in several parts at once: each part's rows and SHA-256,
+   *     in file order; null for a table copied in one piece
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record TableEntry(
+      String name,
+      String schema,
+      String table,
+      List<String> columns,
+      long rows,
+      long bytes,
+      String sha256,
+      List<PartEntry> parts) {
+    public TableEntry {
+      columns = List.copyOf(columns);
+      parts = parts == null ? null : List.copyOf(parts);
+    }
+  }
+
+  /** One part of a table copied in several parts. */
+  public record PartEntry(long rows, String sha256) {}
+
+  /**
+   * A sequence's value at the snapshot, written as a setval line.
+   *
+   * @param name schema-qualified, as pg_dump shows it
+   * @param table the table it belongs to (owned by or used in a default of one of its columns)
+   */
+  public record SequenceEntry(
+      String name, String schema, String sequence, String table, long value, boolean isCalled) {}
+
+  /**
+   * A table the reset kept, with its fingerprint at the reset's snapshot.
+   *
+   * @param hash the order-independent content hash, or null when only the count was checked
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record KeptEntry(String name, String schema, String table, long rows, String hash) {}
+}

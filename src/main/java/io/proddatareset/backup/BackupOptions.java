@@ -1,0 +1,60 @@
+package io.proddatareset.backup;
+
+/**
+ * How to write a backup.
+ *
+ * @param jobs how many tables or table parts to copy at once (1 copies on the caller's connection
+ *     only); each extra job opens one connection that imports the caller's snapshot
+ * @param planId the plan the backup belongs to, or null
+ * @param target the target as {@code Redaction.describe} shows it (never a password), or null
+ * @param progress where progress goes
+ * @param kept the kept tables' fingerprints to record in the manifest (a reset's), or empty
+ */
+public record BackupOptions(
+    int jobs,
+    String planId,
+    String target,
+    BackupProgress progress,
+    java.util.List<BackupManifest.KeptEntry> kept) {
+  public BackupOptions {
+    if (jobs < 1) {
+      throw new IllegalArgumentException("jobs must be at least 1");
+    }
+    progress = progress == null ? BackupProgress.NONE : progress;
+    kept = kept == null ? java.util.List.of() : java.util.List.copyOf(kept);
+  }
+
+  /** Options without kept-table fingerprints: a plain backup. */
+  public BackupOptions(int jobs, String planId, String target, BackupProgress progress) {
+    this(jobs, planId, target, progress, null);
+  }
+
+  /** The default number of jobs: the number of cores, at most 4. */
+  public static int defaultJobs() {
+    return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+  }
+
+  public static BackupOptions defaults() {
+    return new BackupOptions(defaultJobs(), null, null, BackupProgress.NONE, null);
+  }
+
+  public BackupOptions withJobs(int n) {
+    return new BackupOptions(n, planId, target, progress, kept);
+  }
+
+  public BackupOptions withPlanId(String id) {
+    return new BackupOptions(jobs, id, target, progress, kept);
+  }
+
+  public BackupOptions withTarget(String redactedTarget) {
+    return new BackupOptions(jobs, planId, redactedTarget, progress, kept);
+  }
+
+  public BackupOptions withProgress(BackupProgress p) {
+    return new BackupOptions(jobs, planId, target, p, kept);
+  }
+
+  public BackupOptions withKept(java.util.List<BackupManifest.KeptEntry> keptTables) {
+    return new BackupOptions(jobs, planId, target, progress, keptTables);
+  }
+}

@@ -1,0 +1,458 @@
+package io.proddatareset.backup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Streams a data-only backup: this tool's files and plain files written by {@code pg_dump
+ * --data-only} (plain, gzip or zstd). It hands each {@code COPY} block's data and each {@code
+ * setval} to a {@link Handler} and counts and checksums every block as it goes, so memory stays
+ * flat whatever the file's size.
+ *
+ * <p>Only data statements are accepted. The {@code SET} / {@code set_config} preamble, comments,
+ * {@code ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL} and the {@code \restrict} / {@code
+ * &#92;unrestrict} lines of current pg_dump releases are skipped; anything else (DDL, INSERTs,
+ * large objects, other psql meta-commands) makes the read fail with the line number, before the
+ * handler sees it.
+ */
+public final class BackupReader {
+  /** Receives a backup's content in file order. */
+  public interface Handler {
+    /**
+     * One COPY block. {@code data} yields the block's COPY text (without the {@code \.} line) and
+     * then ends; the handler may read all, part or none of it, and need not close it.
+     */
+    void copy(CopyStatement statement, InputStream data) throws IOException, SQLException;
+
+    /** One setval line. */
+    void setval(SetvalStatement statement) throws IOException, SQLException;
+  }
+
+  /** A handler that only looks: used to count and checksum a file. */
+  public static final Handler SCAN =
+      new Handler() {
+        @Override
+        public void copy(CopyStatement statement, InputStream data) {}
+
+        @Override
+        public void setval(SetvalStatement statement) {}
+      };
+
+  /**
+   * What was read.
+   *
+   * @param producer e.g. {@code prod-data-reset 0.1.0} or {@code pg_dump version 16.4}, null if the
+   *     header does not say
+   * @param serverVersion the server version the header names, or null
+   * @param complete the dump-complete footer was seen (a cut-off file lacks it)
+   * @param fileSha256 SHA-256 of the file's bytes as stored (compressed, if it is)
+   */
+  public record Summary(
+      String producer,
+      String serverVersion,
+      boolean complete,
+      List<Block> blocks,
+      List<SetvalStatement> setvals,
+      String fileSha256,
+      long fileBytes) {
+    public Summary {
+      blocks = List.copyOf(blocks);
+      setvals = List.copyOf(setvals);
+    }
+
+    public boolean writtenByThisTool() {
+      return producer != null && producer.startsWith(BackupFormat.PRODUCER);
+    }
+  }
+
+  /**
+   * One COPY block as found in the file.
+   *
+   * @param rows data lines (one per row in COPY text format)
+   * @param sha256 SHA-256 of the block's data bytes
+   * @param bytes size of the block's data
+   */
+  public record Block(CopyStatement statement, long rows, String sha256, long bytes) {}
+
+  private static final Pattern SEARCH_PATH =
+      Pattern.compile("(?i)^SET\\s+search_path\\s*(?:=|TO)\\s*([^,;]+)");
+  private static final Pattern TRIGGER_ALL =
+      Pattern.compile("(?i)^ALTER\\s+TABLE\\s+.*\\s(DISABLE|ENABLE)\\s+TRIGGER\\s+ALL\\s*;\\s*$");
+  private static final int MAX_STATEMENT_LINE = 16 << 20;
+
+  private final InputStream in;
+  private final byte[] buf = new byte[1 << 18];
+  private int pos;
+  private int limit;
+  private boolean eof;
+  private long line;
+
+  private BackupReader(InputStream in) {
+    this.in = in;
+  }
+
+  /**
+   * Reads the whole file. {@code raw} is the file's bytes as stored; it is read to its end but not
+   * closed.
+   *
+   * @throws BackupFormatException for a statement this tool does not restore, a damaged compressed
+   *     stream or a file cut off inside a COPY block
+   */
+  public static Summary read(InputStream raw, Handler handler) throws IOException, SQLException {
+    HashingInputStream hashed = new HashingInputStream(raw);
+    InputStream decompressed;
+    try {
+      decompressed = Compression.decompress(hashed);
+    } catch (java.util.zip.ZipException e) {
+      throw new BackupFormatException(0, "damaged gzip data: " + e.getMessage());
+    }
+    BackupReader reader = new BackupReader(decompressed);
+    Summary partial;
+    try {
+      partial = reader.readAll(handler);
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      throw new BackupFormatException(
+          reader.line, "damaged or cut-off compressed data: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // aircompressor reports corrupt zstd frames as unchecked exceptions
+      if (e.getClass().getName().startsWith("io.airlift.compress")) {
+        throw new BackupFormatException(reader.line, "damaged zstd data: " + e.getMessage());
+      }
+      throw e;
+    }
+    // a gzip reader may stop at the end of the last member without reading padding after it
+    hashed.transferTo(OutputStreamSink.INSTANCE);
+    return new Summary(
+        partial.producer(),
+        partial.serverVersion(),
+        partial.complete(),
+        partial.blocks(),
+        partial.setvals(),
+        hashed.hex(),
+        hashed.count());
+  }
+
+  private Summary readAll(Handler handler) throws IOException, SQLException {
+    String producer = null;
+    String serverVersion = null;
+    boolean complete = false;
+    String defaultSchema = "public";
+    List<Block> blocks = new ArrayList<>();
+    List<SetvalStatement> setvals = new ArrayList<>();
+    String text;
+    while ((text = readLine()) != null) {
+      String s = text.strip();
+      if (s.isEmpty()) {
+        continue;
+      }
+      if (s.startsWith("--")) {
+        if (s.startsWith("-- Dumped by ")) {
+          producer = s.substring("-- Dumped by ".length()).strip();
+        } else if (s.startsWith("-- Dumped from database version ")) {
+          serverVersion = s.substring("-- Dumped from database version ".length()).strip();
+        } else if (s.equals(BackupFormat.COMPLETE)) {
+          complete = true;
+        }
+        continue;
+      }
+      if (s.startsWith("\\")) {
+        if (s.startsWith("\\restrict ") || s.startsWith("\\unrestrict ")) {
+          continue;
+        }
+        throw new BackupFormatException(
+            line, "psql meta-command not supported in a data backup: " + abbreviate(s));
+      }
+      complete = false;
+      String upper = s.toUpperCase(Locale.ROOT);
+      if (upper.startsWith("SET ")) {
+        Matcher m = SEARCH_PATH.matcher(s);
+        if (m.find()) {
+          String first = m.group(1).strip();
+          if (!first.isEmpty() && !first.equals("''")) {
+            defaultSchema = new SqlNames(first, 0).identifier();
+          }
+        }
+        continue;
+      }
+      if (upper.startsWith("SELECT PG_CATALOG.SET_CONFIG(")) {
+        continue;
+      }
+      if (TRIGGER_ALL.matcher(s).matches()) {
+        continue;
+      }
+      SetvalStatement setval = SetvalStatement.parse(s);
+      if (setval != null) {
+        setvals.add(setval);
+        handler.setval(setval);
+        continue;
+      }
+      CopyStatement copy;
+      try {
+        copy = CopyStatement.parse(s, defaultSchema);
+      } catch (IllegalArgumentException e) {
+        throw new BackupFormatException(line, e.getMessage() + ": " + abbreviate(s));
+      }
+      if (copy == null) {
+        throw new BackupFormatException(
+            line,
+            "not a data statement (only COPY blocks and setval are restored): " + abbreviate(s));
+      }
+      BlockData data = new BlockData(copy);
+      handler.copy(copy, data);
+      data.transferTo(OutputStreamSink.INSTANCE);
+      blocks.add(new Block(copy, data.rows, Sha256.hex(data.digest), data.bytes));
+    }
+    return new Summary(producer, serverVersion, complete, blocks, setvals, null, 0);
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+  }
+
+  /** Fills the buffer after moving unread bytes to its start; false at end of input. */
+  private boolean fill() throws IOException {
+    if (eof) {
+      return false;
+    }
+    if (pos > 0) {
+      System.arraycopy(buf, pos, buf, 0, limit - pos);
+      limit -= pos;
+      pos = 0;
+    }
+    if (limit == buf.length) {
+      return true;
+    }
+    int n = in.read(buf, limit, buf.length - limit);
+    if (n < 0) {
+      eof = true;
+      return false;
+    }
+    limit += n;
+    return true;
+  }
+
+  /** Makes at least {@code n} bytes available unless the input ends first. */
+  private void require(int n) throws IOException {
+    while (limit - pos < n && fill()) {
+      // keep filling
+    }
+  }
+
+  /** A statement-mode line without its end of line; null at end of input. */
+  private String readLine() throws IOException {
+    java.io.ByteArrayOutputStream longLine = null;
+    while (true) {
+      if (pos == limit && !fill()) {
+        if (longLine == null) {
+          return null;
+        }
+        line++;
+        return decode(longLine.toByteArray(), longLine.size());
+      }
+      for (int i = pos; i < limit; i++) {
+        if (buf[i] == '\n') {
+          line++;
+          String s;
+          if (longLine == null) {
+            s = decode(buf, pos, i - pos);
+          } else {
+            longLine.write(buf, pos, i - pos);
+            s = decode(longLine.toByteArray(), longLine.size());
+          }
+          pos = i + 1;
+          return s;
+        }
+      }
+      if (longLine == null) {
+        longLine = new java.io.ByteArrayOutputStream();
+      }
+      longLine.write(buf, pos, limit - pos);
+      pos = limit;
+      if (longLine.size() > MAX_STATEMENT_LINE) {
+        throw new BackupFormatException(line + 1, "a statement line longer than 16 MB");
+      }
+    }
+  }
+
+  private static String decode(byte[] b, int len) {
+    return decode(b, 0, len);
+  }
+
+  private static String decode(byte[] b, int off, int len) {
+    if (len > 0 && b[off + len - 1] == '\r') {
+      len--;
+    }
+    return new String(b, off, len, StandardCharsets.UTF_8);
+  }
+
+  /** The data of one COPY block, ending before its {@code \.} line. */
+  private final class BlockData extends InputStream {
+    private final CopyStatement statement;
+    private final MessageDigest digest = Sha256.digest();
+    private boolean atLineStart = true;
+    private boolean ended;
+    private long rows;
+    private long bytes;
+
+    BlockData(CopyStatement statement) {
+      this.statement = statement;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (ended) {
+        return -1;
+      }
+      if (len == 0) {
+        return 0;
+      }
+      if (pos == limit && !fill()) {
+        throw cutOff();
+      }
+      if (atLineStart && buf[pos] == '\\') {
+        require(4);
+        if (limit - pos >= 2 && buf[pos + 1] == '.') {
+          int after = pos + 2;
+          if (after == limit || buf[after] == '\n') {
+            end(after == limit ? after : after + 1);
+            return -1;
+          }
+          if (buf[after] == '\r' && (after + 1 == limit || buf[after + 1] == '\n')) {
+            end(after + 1 == limit ? after + 1 : after + 2);
+            return -1;
+          }
+          throw new BackupFormatException(line + 1, "damaged end-of-data marker");
+        }
+      }
+      // hand over whole lines, stopping before a line that might be the end marker
+      int stop = Math.min(limit, pos + len);
+      int i = pos;
+      boolean lineStart = atLineStart;
+      int lastSafe = pos;
+      boolean lastSafeLineStart = atLineStart;
+      long newLines = 0;
+      long newLinesAtSafe = 0;
+      while (i < stop) {
+        if (lineStart && i > pos && buf[i] == '\\') {
+          if (i + 1 >= limit || buf[i + 1] == '.') {
+            break; // decided at the next call, with the marker at the buffer's start
+          }
+        }
+        lineStart = buf[i] == '\n';
+        i++;
+        if (lineStart) {
+          newLines++;
+        }
+        lastSafe = i;
+        lastSafeLineStart = lineStart;
+        newLinesAtSafe = newLines;
+      }
+      // at least one byte: the loop never stops at its first position
+      int n = lastSafe - pos;
+      System.arraycopy(buf, pos, b, off, n);
+      digest.update(buf, pos, n);
+      pos = lastSafe;
+      atLineStart = lastSafeLineStart;
+      rows += newLinesAtSafe;
+      line += newLinesAtSafe;
+      bytes += n;
+      return n;
+    }
+
+    private void end(int newPos) {
+      pos = newPos;
+      line++;
+      ended = true;
+    }
+
+    private BackupFormatException cutOff() {
+      return new BackupFormatException(
+          line,
+          "the file ends inside the data of "
+              + statement.table().display()
+              + " (no end-of-data marker): it is cut off or damaged");
+    }
+
+    @Override
+    public void close() {
+      // the reader drains the rest itself
+    }
+  }
+
+  /** Counts and hashes the stored bytes under the decompressor. */
+  private static final class HashingInputStream extends java.io.FilterInputStream {
+    private final MessageDigest digest = Sha256.digest();
+    private long count;
+
+    HashingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        digest.update((byte) b);
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        digest.update(b, off, n);
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      // skipping would leave bytes out of the checksum
+      byte[] tmp = new byte[(int) Math.min(n, 8192)];
+      int r = read(tmp, 0, tmp.length);
+      return Math.max(r, 0);
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
+
+    long count() {
+      return count;
+    }
+
+    String hex() {
+      return Sha256.hex(digest);
+    }
+  }
+
+  /** Discards bytes. */
+  private static final class OutputStreamSink extends java.io.OutputStream {
+    static final OutputStreamSink INSTANCE = new OutputStreamSink();
+
+    @Override
+    public void write(int b) {}
+
+    @Override
+    public void write(byte[] b, int off, int len) {}
+  }
+}

@@ -1,0 +1,800 @@
+package io.proddatareset.backup;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.ToolVersion;
+import io.proddatareset.catalog.Identifiers;
+import io.proddatareset.catalog.SequenceRef;
+import io.proddatareset.catalog.Table;
+import io.proddatareset.catalog.TableName;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * Writes a data-only backup (the format of {@code pg_dump --data-only}, plain, gzip or zstd) from
+ * one snapshot, re-reads it, checks it against what was copied and only then puts the file and its
+ * manifest in place.
+ */
+public final class BackupWriter {
+  /**
+   * Tables larger than 1.5 times this many heap pages (8 kB each) are copied in parts of this size
+   * when several jobs run (PostgreSQL 14+, which scans ctid ranges directly). Tests lower it.
+   */
+  static volatile long partPages = 4096;
+
+  /**
+   * What a part waiting for its turn may hold in memory before it spills to a temporary file. Tests
+   * lower it.
+   */
+  static volatile long memoryPerPart = 16L << 20;
+
+  /** Runs on the written file before it is re-read; tests damage it here. */
+  static volatile java.util.function.Consumer<Path> beforeVerify = file -> {};
+
+  private static final Pattern SNAPSHOT_ID = Pattern.compile("[0-9A-Fa-f-]+");
+
+  private BackupWriter() {}
+
+  /**
+   * Writes a verified backup of {@code tables} as the snapshot of the caller's open transaction
+   * sees them: the reset calls this inside its own transaction after locking the tables, so the
+   * backup holds exactly the rows it will remove.
+   *
+   * <p>Transaction: {@code inOpenTransaction} must have auto-commit off. This method never commits
+   * or rolls it back; it sets {@code row_security} off for the rest of the transaction (so that a
+   * row-level security policy makes the backup fail instead of silently leaving rows out). After a
+   * failure the transaction may be aborted and the caller must roll it back.
+   *
+   * <p>With {@code jobs > 1} it exports the transaction's snapshot ({@code pg_export_snapshot()})
+   * and opens up to {@code jobs - 1} more connections from {@code workerConnections}, each in a
+   * {@code REPEATABLE READ, READ ONLY} transaction importing that snapshot; they only take ACCESS
+   * SHARE locks, so they can read tables the caller holds in SHARE or EXCLUSIVE mode (not ACCESS
+   * EXCLUSIVE). They are closed before this method returns.
+   *
+   * <p>Files: the data goes to a temporary file beside {@code file}; once it has been re-read and
+   * every table's row count and checksum matched, it is synced and renamed to {@code file}, and the
+   * manifest is written to {@code FILE.manifest.json}. On any failure nothing is left behind and an
+   * {@link ExitException} says what happened in one line. An existing regular file is never
+   * overwritten.
+   *
+   * @param tables the tables in the order a load should take (parents before children); their
+   *     {@link Table#storedColumns()} are written, partitions under their root
+   */
+  public static BackupResult write(
+      Connection inOpenTransaction,
+      Supplier<Connection> workerConnections,
+      List<Table> tables,
+      Path file,
+      BackupOptions options) {
+    try {
+      if (inOpenTransaction.getAutoCommit()) {
+        throw new IllegalArgumentException(
+            "the backup must run inside an open transaction (auto-commit off)");
+      }
+    } catch (SQLException e) {
+      throw ExitException.failure("Cannot use the connection: " + firstLine(e), e);
+    }
+    return new Run(inOpenTransaction, workerConnections, tables, file, options).execute();
+  }
+
+  /** Removes a backup and its manifest, e.g. when the reset that wrote it rolled back. */
+  public static void delete(Path file) throws IOException {
+    Files.deleteIfExists(ManifestFile.pathFor(file));
+    Files.deleteIfExists(file);
+  }
+
+  static String firstLine(Throwable e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  /** One COPY command whose output becomes one piece of the file. */
+  private record Part(int table, String sql, boolean first, boolean last) {}
+
+  /** What the parts of one table produced. */
+  private static final class Copied {
+    final long[] rows;
+    final long[] bytes;
+    final String[] sha256;
+
+    Copied(int parts) {
+      rows = new long[parts];
+      bytes = new long[parts];
+      sha256 = new String[parts];
+    }
+  }
+
+  private static final class Run {
+    private final Connection main;
+    private final Supplier<Connection> workerConnections;
+    private final List<Table> tables;
+    private final Path file;
+    private final BackupOptions options;
+    private final Compression compression;
+    private final long started = System.nanoTime();
+
+    private String database;
+    private String serverVersion;
+    private int serverVersionNum;
+    private String systemIdentifier;
+    private String snapshotTime;
+    private final Map<String, BackupManifest.SequenceEntry> sequences = new LinkedHashMap<>();
+
+    Run(
+        Connection main,
+        Supplier<Connection> workerConnections,
+        List<Table> tables,
+        Path file,
+        BackupOptions options) {
+      this.main = main;
+      this.workerConnections = workerConnections;
+      this.tables = List.copyOf(tables);
+      this.file = file.toAbsolutePath().normalize();
+      this.options = options;
+      this.compression = Compression.forFile(file);
+    }
+
+    BackupResult execute() {
+      Path manifestPath = ManifestFile.pathFor(file);
+      boolean special = Files.exists(file) && !Files.isRegularFile(file);
+      checkDestination(manifestPath, special);
+      Path dir = file.getParent();
+      Path tmp = null;
+      Path spillDir = special ? Path.of(System.getProperty("java.io.tmpdir")) : dir;
+      OrderedFileAssembler assembler = null;
+      String stage = "preparing";
+      try {
+        readServer();
+        readSequences();
+        List<Part> parts = planParts();
+        tmp =
+            special ? file : Files.createTempFile(dir, "." + file.getFileName() + ".", ".partial");
+        FileChannel channel =
+            FileChannel.open(
+                tmp,
+                special
+                    ? new StandardOpenOption[] {StandardOpenOption.WRITE}
+                    : new StandardOpenOption[] {
+                      StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING
+                    });
+        HashingOutputStream hashed =
+            new HashingOutputStream(
+                new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 18));
+        // part 0 is the header, then the tables' parts, then the sequences and the footer
+        assembler = new OrderedFileAssembler(hashed, parts.size() + 2, spillDir, memoryPerPart);
+        stage = "writing";
+        writeWhole(
+            assembler,
+            0,
+            BackupFormat.header(serverVersion, ToolVersion.get()).getBytes(StandardCharsets.UTF_8));
+        List<Copied> copied = copyAll(parts, assembler);
+        writeWhole(assembler, parts.size() + 1, footerText().getBytes(StandardCharsets.UTF_8));
+        if (!assembler.complete()) {
+          throw new IllegalStateException("a part of the backup was not written");
+        }
+        hashed.flush();
+        if (!special) {
+          channel.force(true);
+        }
+        channel.close();
+        int partsUsed = parts.size();
+        BackupManifest draft = manifest(parts, copied, hashed);
+        stage = "verifying";
+        options.progress().phase("verifying the backup");
+        if (special) {
+          throw new ExitException(
+              ExitStatus.FAILURE,
+              file
+                  + " is not a regular file: a backup must be re-read to be checked, so write it to"
+                  + " a file.");
+        }
+        beforeVerify.accept(tmp);
+        BackupManifest verified = BackupVerifier.verify(tmp, draft);
+        stage = "saving";
+        publish(tmp, file);
+        tmp = null;
+        ManifestFile.write(manifestPath, verified);
+        syncDirectory(dir);
+        return new BackupResult(
+            file,
+            manifestPath,
+            verified,
+            Math.min(options.jobs(), Math.max(1, partsUsed)),
+            partsUsed,
+            (System.nanoTime() - started) / 1_000_000);
+      } catch (ExitException e) {
+        cleanUp(assembler, tmp, special, manifestPath);
+        throw e;
+      } catch (IOException e) {
+        cleanUp(assembler, tmp, special, manifestPath);
+        throw new ExitException(
+            ExitStatus.FAILURE,
+            "Backup to " + file + " failed while " + stage + ": " + ioReason(e) + removed(special),
+            e);
+      } catch (SQLException e) {
+        cleanUp(assembler, tmp, special, manifestPath);
+        throw new ExitException(
+            ExitStatus.FAILURE,
+            "Backup to " + file + " failed while " + stage + ": " + firstLine(e) + removed(special),
+            e);
+      } catch (RuntimeException | Error e) {
+        cleanUp(assembler, tmp, special, manifestPath);
+        throw e;
+      }
+    }
+
+    private void writeWhole(OrderedFileAssembler assembler, int index, byte[] content)
+        throws IOException {
+      OutputStream part = assembler.open(index);
+      try (OutputStream member = compression.member(part)) {
+        member.write(content);
+      }
+      part.close();
+    }
+
+    private static String removed(boolean special) {
+      return special ? "." : ". The partial file was removed.";
+    }
+
+    private void checkDestination(Path manifestPath, boolean special) {
+      if (Files.isDirectory(file)) {
+        throw ExitException.usage(file + " is a directory: give a file name for the backup.");
+      }
+      if (Files.isRegularFile(file)) {
+        throw ExitException.refused(
+            file + " already exists: a backup is never overwritten; choose another name.");
+      }
+      if (!special && Files.exists(manifestPath)) {
+        throw ExitException.refused(
+            manifestPath + " already exists: remove it or choose another backup name.");
+      }
+      Path dir = file.getParent();
+      if (dir == null || !Files.isDirectory(dir)) {
+        throw new ExitException(
+            ExitStatus.FAILURE, "Cannot write the backup: directory " + dir + " does not exist.");
+      }
+    }
+
+    private void cleanUp(
+        OrderedFileAssembler assembler, Path tmp, boolean special, Path manifestPath) {
+      if (assembler != null) {
+        assembler.discard();
+      }
+      if (tmp != null && !special) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // reported by the caller's message as far as it can be
+        }
+      }
+    }
+
+    private static String ioReason(IOException e) {
+      IOException root = e;
+      while (root.getCause() instanceof IOException c
+          && root.getMessage() != null
+          && root.getMessage().startsWith("stopped:")) {
+        root = c;
+      }
+      if (root instanceof AccessDeniedException) {
+        return "permission denied (" + root.getMessage() + ")";
+      }
+      if (root instanceof NoSuchFileException) {
+        return "no such file or directory (" + root.getMessage() + ")";
+      }
+      if (root instanceof FileSystemException fs && fs.getReason() != null) {
+        return fs.getReason();
+      }
+      return firstLine(root);
+    }
+
+    private void readServer() throws SQLException {
+      try (Statement st = main.createStatement()) {
+        try (ResultSet rs =
+            st.executeQuery(
+                "SELECT current_database(), current_setting('server_version'),"
+                    + " current_setting('server_version_num')::int, clock_timestamp(),"
+                    + " has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE'),"
+                    + " set_config('row_security', 'off', true)")) {
+          rs.next();
+          database = rs.getString(1);
+          serverVersion = rs.getString(2);
+          serverVersionNum = rs.getInt(3);
+          snapshotTime = rs.getObject(4, OffsetDateTime.class).toInstant().toString();
+          if (rs.getBoolean(5)) {
+            try (ResultSet id =
+                st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
+              id.next();
+              systemIdentifier = id.getString(1);
+            }
+          }
+        }
+      }
+    }
+
+    /**
+     * Sequences are not transactional: their values are read now, at the start, which is at least
+     * every value used by a row in the snapshot.
+     */
+    private void readSequences() throws SQLException {
+      for (Table t : tables) {
+        for (SequenceRef s : t.sequences()) {
+          String key = s.sql();
+          if (sequences.containsKey(key)) {
+            continue;
+          }
+          try (Statement st = main.createStatement();
+              ResultSet rs = st.executeQuery("SELECT last_value, is_called FROM " + s.sql())) {
+            rs.next();
+            sequences.put(
+                key,
+                new BackupManifest.SequenceEntry(
+                    s.display(),
+                    s.schema(),
+                    s.name(),
+                    t.name().display(),
+                    rs.getLong(1),
+                    rs.getBoolean(2)));
+          }
+        }
+      }
+    }
+
+    private List<Part> planParts() throws SQLException {
+      boolean split = options.jobs() > 1 && serverVersionNum >= 140000;
+      List<Part> parts = new ArrayList<>();
+      for (int i = 0; i < tables.size(); i++) {
+        Table t = tables.get(i);
+        String cols = selectList(t);
+        List<String> sqls = new ArrayList<>();
+        if (t.partitioned()) {
+          for (Relation leaf : leaves(t.name())) {
+            sqls.addAll(rangeCopies(leaf, cols, split));
+          }
+          if (sqls.isEmpty()) {
+            sqls.add("COPY (SELECT " + cols + " FROM " + t.name().sql() + ") TO STDOUT");
+          }
+        } else {
+          Relation self = relation(t.name());
+          if (split && self.pages > partPages * 3 / 2) {
+            sqls.addAll(rangeCopies(self, cols, true));
+          } else {
+            String list = t.storedColumns().isEmpty() ? "" : " (" + cols + ")";
+            sqls.add("COPY " + t.name().sql() + list + " TO STDOUT");
+          }
+        }
+        for (int k = 0; k < sqls.size(); k++) {
+          parts.add(new Part(i, sqls.get(k), k == 0, k == sqls.size() - 1));
+        }
+      }
+      return parts;
+    }
+
+    private static String selectList(Table t) {
+      return t.storedColumns().stream()
+          .map(c -> Identifiers.quote(c.name()))
+          .collect(Collectors.joining(", "));
+    }
+
+    private record Relation(TableName name, long pages) {}
+
+    private Relation relation(TableName name) throws SQLException {
+      try (PreparedStatement ps =
+          main.prepareStatement("SELECT pg_relation_size(?::regclass) / 8192")) {
+        ps.setString(1, name.sql());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return new Relation(name, rs.getLong(1));
+        }
+      }
+    }
+
+    private List<Relation> leaves(TableName root) throws SQLException {
+      List<Relation> out = new ArrayList<>();
+      try (PreparedStatement ps =
+          main.prepareStatement(
+              "SELECT n.nspname, c.relname, pg_relation_size(c.oid) / 8192"
+                  + " FROM pg_partition_tree(?::regclass) p"
+                  + " JOIN pg_class c ON c.oid = p.relid"
+                  + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                  + " WHERE p.isleaf ORDER BY n.nspname, c.relname")) {
+        ps.setString(1, root.sql());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Relation(new TableName(rs.getString(1), rs.getString(2)), rs.getLong(3)));
+          }
+        }
+      }
+      return out;
+    }
+
+    /** COPY of one relation's rows, in ranges of heap pages when {@code split} and it is big. */
+    private static List<String> rangeCopies(Relation r, String cols, boolean split) {
+      String from = "COPY (SELECT " + cols + " FROM ONLY " + r.name().sql();
+      List<String> out = new ArrayList<>();
+      if (!split || r.pages() <= partPages * 3 / 2) {
+        out.add(from + ") TO STDOUT");
+        return out;
+      }
+      // the last range is open-ended: the relation may have grown since its size was read
+      for (long start = 0; start < r.pages(); start += partPages) {
+        boolean lastRange = start + partPages >= r.pages() - partPages / 2;
+        String where =
+            start == 0
+                ? " WHERE ctid < '(" + partPages + ",0)'::tid"
+                : " WHERE ctid >= '("
+                    + start
+                    + ",0)'::tid"
+                    + (lastRange ? "" : " AND ctid < '(" + (start + partPages) + ",0)'::tid");
+        out.add(from + where + ") TO STDOUT");
+        if (lastRange) {
+          break;
+        }
+      }
+      return out;
+    }
+
+    private List<Copied> copyAll(List<Part> parts, OrderedFileAssembler assembler)
+        throws IOException, SQLException {
+      List<Copied> copied = new ArrayList<>();
+      int[] partNo = new int[parts.size()];
+      for (int i = 0; i < tables.size(); i++) {
+        copied.add(null);
+      }
+      int[] count = new int[tables.size()];
+      for (int p = 0; p < parts.size(); p++) {
+        partNo[p] = count[parts.get(p).table()]++;
+      }
+      for (int i = 0; i < tables.size(); i++) {
+        copied.set(i, new Copied(count[i]));
+      }
+      int jobs = Math.min(options.jobs(), parts.size());
+      if (jobs <= 1) {
+        for (int p = 0; p < parts.size(); p++) {
+          copyPart(main, parts.get(p), p + 1, partNo[p], copied, assembler);
+        }
+        return copied;
+      }
+      String snapshot;
+      try (Statement st = main.createStatement();
+          ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+        rs.next();
+        snapshot = rs.getString(1);
+      }
+      if (!SNAPSHOT_ID.matcher(snapshot).matches()) {
+        throw new SQLException("unexpected snapshot id from the server");
+      }
+      BlockingQueue<Connection> pool = new ArrayBlockingQueue<>(jobs);
+      List<Connection> opened = new ArrayList<>();
+      pool.add(main);
+      ExecutorService executor =
+          Executors.newFixedThreadPool(
+              jobs,
+              r -> {
+                Thread t = new Thread(r, "backup-worker");
+                t.setDaemon(true);
+                return t;
+              });
+      try {
+        for (int j = 1; j < jobs; j++) {
+          Connection c = workerConnections.get();
+          opened.add(c);
+          importSnapshot(c, snapshot);
+          pool.add(c);
+        }
+        List<Future<?>> futures = new ArrayList<>();
+        for (int p = 0; p < parts.size(); p++) {
+          Part part = parts.get(p);
+          int index = p + 1;
+          int no = partNo[p];
+          futures.add(
+              executor.submit(
+                  () -> {
+                    Connection c = pool.take();
+                    try {
+                      copyPart(c, part, index, no, copied, assembler);
+                    } finally {
+                      pool.add(c);
+                    }
+                    return null;
+                  }));
+        }
+        Throwable firstFailure = null;
+        for (Future<?> f : futures) {
+          try {
+            f.get();
+          } catch (ExecutionException e) {
+            if (firstFailure == null) {
+              firstFailure = e.getCause();
+              // the other parts stop at their next write, or when their query is cancelled
+              assembler.abort(new IOException("another part failed", firstFailure));
+              for (Future<?> other : futures) {
+                other.cancel(false);
+              }
+              for (Connection c : opened) {
+                cancelQuietly(c);
+              }
+            }
+          } catch (java.util.concurrent.CancellationException ignored) {
+            // stopped after another part failed
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+          }
+        }
+        if (firstFailure instanceof IOException e) {
+          throw e;
+        }
+        if (firstFailure instanceof SQLException e) {
+          throw e;
+        }
+        if (firstFailure instanceof RuntimeException e) {
+          throw e;
+        }
+        if (firstFailure != null) {
+          throw new IOException(firstFailure);
+        }
+        return copied;
+      } finally {
+        executor.shutdown();
+        try {
+          if (!executor.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            executor.shutdownNow();
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        for (Connection c : opened) {
+          try {
+            c.close();
+          } catch (SQLException ignored) {
+            // read-only: closing rolls back
+          }
+        }
+      }
+    }
+
+    private static void cancelQuietly(Connection c) {
+      try {
+        c.unwrap(PGConnection.class).cancelQuery();
+      } catch (SQLException ignored) {
+        // the part stops at its next write anyway
+      }
+    }
+
+    private static void importSnapshot(Connection c, String snapshot) throws SQLException {
+      c.setAutoCommit(false);
+      try (Statement st = c.createStatement()) {
+        st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        st.execute("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
+        st.execute("SELECT set_config('row_security', 'off', true)");
+      }
+    }
+
+    private void copyPart(
+        Connection c,
+        Part part,
+        int index,
+        int partNo,
+        List<Copied> copied,
+        OrderedFileAssembler assembler)
+        throws IOException, SQLException {
+      Table t = tables.get(part.table());
+      OutputStream partOut = assembler.open(index);
+      BufferedOutputStream buffered = new BufferedOutputStream(partOut, 1 << 16);
+      CountingDigest data;
+      long rows;
+      try (OutputStream member = compression.member(buffered)) {
+        if (part.first()) {
+          CopyStatement statement =
+              new CopyStatement(
+                  t.name(), t.storedColumns().stream().map(col -> col.name()).toList());
+          member.write(
+              BackupFormat.blockHeader(t.name(), statement).getBytes(StandardCharsets.UTF_8));
+        }
+        data = new CountingDigest(member, t.name(), options.progress());
+        CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+        try {
+          rows = copy.copyOut(part.sql(), data);
+        } catch (SQLException e) {
+          throw new SQLException(
+              "copying " + t.name().display() + ": " + firstLine(e), e.getSQLState(), e);
+        }
+        data.finish(rows);
+        if (part.last()) {
+          member.write(BackupFormat.END_OF_DATA);
+        }
+      }
+      buffered.flush();
+      partOut.close();
+      Copied result = copied.get(part.table());
+      synchronized (result) {
+        result.rows[partNo] = rows;
+        result.bytes[partNo] = data.bytes;
+        result.sha256[partNo] = Sha256.hex(data.digest);
+      }
+    }
+
+    private String footerText() {
+      StringBuilder sb = new StringBuilder();
+      for (BackupManifest.SequenceEntry s : sequences.values()) {
+        sb.append(
+            BackupFormat.sequenceLine(
+                new SetvalStatement(s.name(), s.value(), s.isCalled()),
+                Identifiers.display(s.sequence()),
+                Identifiers.display(s.schema())));
+      }
+      sb.append(BackupFormat.footer());
+      return sb.toString();
+    }
+
+    private BackupManifest manifest(
+        List<Part> parts, List<Copied> copied, HashingOutputStream hashed) {
+      List<BackupManifest.TableEntry> entries = new ArrayList<>();
+      for (int i = 0; i < tables.size(); i++) {
+        Table t = tables.get(i);
+        Copied c = copied.get(i);
+        long rows = 0;
+        long bytes = 0;
+        List<BackupManifest.PartEntry> partEntries = new ArrayList<>();
+        synchronized (c) {
+          for (int k = 0; k < c.rows.length; k++) {
+            rows += c.rows[k];
+            bytes += c.bytes[k];
+            partEntries.add(new BackupManifest.PartEntry(c.rows[k], c.sha256[k]));
+          }
+        }
+        boolean single = partEntries.size() == 1;
+        entries.add(
+            new BackupManifest.TableEntry(
+                t.name().display(),
+                t.name().schema(),
+                t.name().name(),
+                t.storedColumns().stream().map(col -> col.name()).toList(),
+                rows,
+                bytes,
+                single ? partEntries.get(0).sha256() : null,
+                single ? null : partEntries));
+      }
+      return new BackupManifest(
+          BackupManifest.FORMAT_VERSION,
+          BackupFormat.PRODUCER + " " + ToolVersion.get(),
+          options.target(),
+          database,
+          serverVersion,
+          systemIdentifier,
+          snapshotTime,
+          options.planId(),
+          file.getFileName().toString(),
+          compression.label(),
+          hashed.count,
+          Sha256.hex(hashed.digest),
+          entries,
+          new ArrayList<>(sequences.values()),
+          options.kept());
+    }
+  }
+
+  /** Hard-links then unlinks, so an existing file is never replaced; a rename where links fail. */
+  private static void publish(Path tmp, Path file) throws IOException {
+    try {
+      Files.createLink(file, tmp);
+      Files.delete(tmp);
+    } catch (FileAlreadyExistsException e) {
+      throw new ExitException(
+          ExitStatus.REFUSED,
+          file + " appeared while the backup was written: a backup is never overwritten.");
+    } catch (UnsupportedOperationException | FileSystemException e) {
+      if (Files.exists(file)) {
+        throw new ExitException(
+            ExitStatus.REFUSED,
+            file + " appeared while the backup was written: a backup is never overwritten.");
+      }
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+  }
+
+  private static void syncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException ignored) {
+      // not every platform can sync a directory; the file itself was synced
+    }
+  }
+
+  /** Hashes and counts what goes to the file. */
+  private static final class HashingOutputStream extends java.io.FilterOutputStream {
+    final MessageDigest digest = Sha256.digest();
+    long count;
+
+    HashingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      digest.update((byte) b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      digest.update(b, off, len);
+      count += len;
+    }
+  }
+
+  /** Hashes and counts one part's COPY data on its way to the part's stream; reports progress. */
+  private static final class CountingDigest extends OutputStream {
+    private static final long REPORT_EVERY = 1 << 20;
+    final MessageDigest digest = Sha256.digest();
+    private final OutputStream out;
+    private final TableName table;
+    private final BackupProgress progress;
+    long bytes;
+    private long reported;
+
+    CountingDigest(OutputStream out, TableName table, BackupProgress progress) {
+      this.out = out;
+      this.table = table;
+      this.progress = progress;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      digest.update(b, off, len);
+      bytes += len;
+      if (bytes - reported >= REPORT_EVERY) {
+        progress.copied(table, 0, bytes - reported);
+        reported = bytes;
+      }
+    }
+
+    void finish(long rows) {
+      progress.copied(table, rows, bytes - reported);
+      reported = bytes;
+    }
+  }
+}

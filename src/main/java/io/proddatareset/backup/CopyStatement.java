@@ -1,0 +1,68 @@
+package io.proddatareset.backup;
+
+import io.proddatareset.catalog.Identifiers;
+import io.proddatareset.catalog.TableName;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A {@code COPY table (columns) FROM stdin;} line of a backup: where a block of COPY text data
+ * goes. Restore never sends the file's text to the server: it builds its own statement from the
+ * parsed names with {@link #sql()}.
+ *
+ * @param columns the column list; empty when the line names none (all columns)
+ */
+public record CopyStatement(TableName table, List<String> columns) {
+  public CopyStatement {
+    columns = List.copyOf(columns);
+  }
+
+  /** The line as pg_dump writes it: {@code COPY public."Genre" ("GenreId", "Name") FROM stdin;}. */
+  public String line() {
+    String cols =
+        columns.isEmpty()
+            ? " "
+            : " ("
+                + columns.stream().map(Identifiers::display).collect(Collectors.joining(", "))
+                + ") ";
+    return "COPY " + table.display() + cols + "FROM stdin;";
+  }
+
+  /** The statement restore runs: every name quoted. */
+  public String sql() {
+    String cols =
+        columns.isEmpty()
+            ? " "
+            : " ("
+                + columns.stream().map(Identifiers::quote).collect(Collectors.joining(", "))
+                + ") ";
+    return "COPY " + table.sql() + cols + "FROM STDIN";
+  }
+
+  /**
+   * Parses a COPY line; returns null when the line is not a COPY statement at all.
+   *
+   * @param defaultSchema the schema of an unqualified name (old pg_dump files set search_path)
+   * @throws IllegalArgumentException when it is a COPY statement this tool cannot load
+   */
+  static CopyStatement parse(String line, String defaultSchema) {
+    SqlNames p = new SqlNames(line, 0);
+    if (!p.keyword("COPY")) {
+      return null;
+    }
+    String[] name = p.qualifiedName();
+    List<String> columns = p.peek('(') ? p.columnList() : List.of();
+    if (!p.keyword("FROM") || !p.keyword("stdin")) {
+      throw new IllegalArgumentException("only COPY ... FROM stdin can be restored");
+    }
+    p.skipSpaces();
+    if (p.peek(';')) {
+      p.expect(';');
+    }
+    if (!p.atEnd()) {
+      throw new IllegalArgumentException("COPY options are not supported (text format only)");
+    }
+    String schema = name[0] != null ? name[0] : defaultSchema;
+    return new CopyStatement(new TableName(schema, name[1]), columns);
+  }
+}

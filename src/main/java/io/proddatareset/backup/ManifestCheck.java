@@ -1,0 +1,68 @@
+package io.proddatareset.backup;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Compares what a backup file holds with its manifest. */
+final class ManifestCheck {
+  private ManifestCheck() {}
+
+  /**
+   * Every difference between the file as read and the manifest, one line each; empty when they
+   * match.
+   */
+  static List<String> problems(BackupReader.Summary file, BackupManifest manifest) {
+    List<String> problems = new ArrayList<>();
+    if (file.fileBytes() != manifest.fileBytes()) {
+      problems.add(
+          "the file has " + file.fileBytes() + " bytes, the manifest says " + manifest.fileBytes());
+    } else if (!file.fileSha256().equals(manifest.fileSha256())) {
+      problems.add("the file's SHA-256 differs from the manifest");
+    }
+    if (!file.complete()) {
+      problems.add("the file lacks its final line: it is cut off");
+    }
+    List<BackupReader.Block> blocks = file.blocks();
+    List<BackupManifest.TableEntry> tables = manifest.tables();
+    if (blocks.size() != tables.size()) {
+      problems.add("the file holds " + blocks.size() + " tables, the manifest " + tables.size());
+    }
+    for (int i = 0; i < Math.min(blocks.size(), tables.size()); i++) {
+      BackupReader.Block b = blocks.get(i);
+      BackupManifest.TableEntry t = tables.get(i);
+      String name = b.statement().table().display();
+      if (!b.statement().table().schema().equals(t.schema())
+          || !b.statement().table().name().equals(t.table())) {
+        problems.add(
+            "table " + (i + 1) + " is " + name + " in the file, " + t.name() + " in the manifest");
+        continue;
+      }
+      if (!b.statement().columns().equals(t.columns())) {
+        problems.add(name + ": the columns differ from the manifest");
+      }
+      if (b.rows() != t.rows()) {
+        problems.add(
+            name + ": " + b.rows() + " rows in the file, " + t.rows() + " in the manifest");
+      } else if (!b.sha256().equals(t.sha256())) {
+        problems.add(name + ": the data's SHA-256 differs from the manifest");
+      }
+    }
+    List<SetvalStatement> setvals = file.setvals();
+    List<BackupManifest.SequenceEntry> sequences = manifest.sequences();
+    if (setvals.size() != sequences.size()) {
+      problems.add(
+          "the file sets " + setvals.size() + " sequences, the manifest " + sequences.size());
+    } else {
+      for (int i = 0; i < setvals.size(); i++) {
+        SetvalStatement s = setvals.get(i);
+        BackupManifest.SequenceEntry e = sequences.get(i);
+        if (!s.sequence().equals(e.name())
+            || s.value() != e.value()
+            || s.isCalled() != e.isCalled()) {
+          problems.add("sequence " + e.name() + ": the file's setval differs from the manifest");
+        }
+      }
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,162 @@
+package io.proddatareset.backup;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Puts parts written concurrently into one output in part order. The part at the head of the order
+ * writes straight through; the others hold their bytes in a {@link SpillBuffer} until they reach
+ * the head. Each part is written by one thread; parts may be opened in any order.
+ */
+final class OrderedFileAssembler {
+  private final OutputStream out;
+  private final Path spillDir;
+  private final long memoryPerPart;
+  private final List<PartOutput> parts = new ArrayList<>();
+  private volatile int head;
+  private volatile IOException failure;
+
+  /**
+   * @param out the destination; written under this object's lock only
+   */
+  OrderedFileAssembler(OutputStream out, int partCount, Path spillDir, long memoryPerPart) {
+    this.out = out;
+    this.spillDir = spillDir;
+    this.memoryPerPart = memoryPerPart;
+    for (int i = 0; i < partCount; i++) {
+      parts.add(null);
+    }
+  }
+
+  /** The stream of part {@code index}; close it when the part is complete. */
+  synchronized OutputStream open(int index) {
+    if (parts.get(index) != null) {
+      throw new IllegalStateException("part " + index + " opened twice");
+    }
+    PartOutput p = new PartOutput(index);
+    parts.set(index, p);
+    return p;
+  }
+
+  /** True once every part has been written to the destination. */
+  synchronized boolean complete() {
+    return head == parts.size();
+  }
+
+  /** Makes every part fail at its next write; the first cause is kept. */
+  void abort(IOException cause) {
+    if (failure == null) {
+      failure = cause;
+    }
+  }
+
+  /** Frees every buffer and temporary file; once no part is being written any more. */
+  synchronized void discard() {
+    for (PartOutput p : parts) {
+      if (p != null) {
+        p.buffer.discard();
+      }
+    }
+  }
+
+  private void check() throws IOException {
+    IOException f = failure;
+    if (f != null) {
+      throw new IOException("stopped: another part failed", f);
+    }
+  }
+
+  private void writeOut(byte[] b, int off, int len) throws IOException {
+    try {
+      out.write(b, off, len);
+    } catch (IOException e) {
+      failure = e;
+      throw e;
+    }
+  }
+
+  /** Called with the lock held after the head part closed: moves on past finished parts. */
+  private void advance() throws IOException {
+    head++;
+    while (head < parts.size()) {
+      PartOutput next = parts.get(head);
+      if (next == null || !next.closed) {
+        return;
+      }
+      try {
+        next.buffer.drainTo(out);
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
+      head++;
+    }
+  }
+
+  private final class PartOutput extends OutputStream {
+    private final int index;
+    private final SpillBuffer buffer;
+    private boolean direct;
+    private boolean closed;
+
+    PartOutput(int index) {
+      this.index = index;
+      this.buffer = new SpillBuffer(spillDir, memoryPerPart);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      check();
+      if (!direct && head == index) {
+        synchronized (OrderedFileAssembler.this) {
+          if (!buffer.isEmpty()) {
+            try {
+              buffer.drainTo(out);
+            } catch (IOException e) {
+              failure = e;
+              throw e;
+            }
+          }
+        }
+        direct = true;
+      }
+      if (direct) {
+        synchronized (OrderedFileAssembler.this) {
+          writeOut(b, off, len);
+        }
+      } else {
+        buffer.write(b, off, len);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      synchronized (OrderedFileAssembler.this) {
+        if (closed) {
+          return;
+        }
+        check();
+        closed = true;
+        if (head == index) {
+          if (!direct && !buffer.isEmpty()) {
+            try {
+              buffer.drainTo(out);
+            } catch (IOException e) {
+              failure = e;
+              throw e;
+            }
+          }
+          advance();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package io.proddatareset.backup;
+
+import io.proddatareset.catalog.Identifiers;
+import io.proddatareset.catalog.TableName;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What restore needs to know about the tables it loads, read by object id in the restore's own
+ * transaction: partitions, foreign keys declared on them, user triggers and sequences.
+ */
+final class RestoreCatalog {
+  private RestoreCatalog() {}
+
+  /** A relation to load into. */
+  record Target(TableName name, long oid) {}
+
+  /** A foreign key to drop for the load and add back afterwards. */
+  record ForeignKeyDef(TableName table, String name, String definition) {
+    String dropSql() {
+      return "ALTER TABLE " + table.sql() + " DROP CONSTRAINT " + Identifiers.quote(name);
+    }
+
+    String addSql() {
+      return "ALTER TABLE "
+          + table.sql()
+          + " ADD CONSTRAINT "
+          + Identifiers.quote(name)
+          + " "
+          + definition;
+    }
+  }
+
+  /** A user trigger and its firing state (pg_trigger.tgenabled: O, D, R or A). */
+  record TriggerState(TableName table, String name, String enabled) {}
+
+  /** Resolves names to relations; missing ones are returned by name in {@code missing}. */
+  static Map<TableName, Target> resolve(
+      Connection c, List<TableName> names, List<TableName> missing) throws SQLException {
+    Map<TableName, Target> out = new LinkedHashMap<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT c.oid FROM pg_class c WHERE c.oid = to_regclass(?) AND c.relkind IN ('r', 'p')")) {
+      for (TableName n : names) {
+        ps.setString(1, n.sql());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            out.put(n, new Target(n, rs.getLong(1)));
+          } else {
+            missing.add(n);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The targets and every partition below them (all levels). */
+  static List<Long> withPartitions(Connection c, List<Long> oids) throws SQLException {
+    Set<Long> all = new java.util.LinkedHashSet<>(oids);
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT p.relid::oid FROM unnest(?::oid[]) AS t(oid),"
+                + " LATERAL pg_partition_tree(t.oid) p ORDER BY p.level")) {
+      ps.setArray(1, oidArray(c, oids));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          all.add(rs.getLong(1));
+        }
+      }
+    }
+    return new ArrayList<>(all);
+  }
+
+  /** Targets that hold at least one row. */
+  static List<TableName> nonEmpty(Connection c, List<Target> targets) throws SQLException {
+    List<TableName> out = new ArrayList<>();
+    try (Statement st = c.createStatement()) {
+      for (Target t : targets) {
+        try (ResultSet rs =
+            st.executeQuery("SELECT EXISTS (SELECT 1 FROM " + t.name().sql() + ")")) {
+          rs.next();
+          if (rs.getBoolean(1)) {
+            out.add(t.name());
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Foreign keys declared on the relations (or on the partitioned table a partition's key comes
+   * from): dropping those lets rows load in any order, and adding them back validates all rows in
+   * one pass per key.
+   */
+  static List<ForeignKeyDef> foreignKeys(Connection c, List<Long> relations) throws SQLException {
+    List<ForeignKeyDef> out = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "WITH RECURSIVE fk AS ("
+                + "  SELECT oid, conparentid FROM pg_constraint"
+                + "  WHERE contype = 'f' AND conrelid = ANY(?::oid[])"
+                + "  UNION"
+                + "  SELECT p.oid, p.conparentid FROM pg_constraint p JOIN fk ON p.oid = fk.conparentid)"
+                + " SELECT n.nspname, r.relname, k.conname, pg_get_constraintdef(k.oid)"
+                + " FROM fk JOIN pg_constraint k ON k.oid = fk.oid"
+                + " JOIN pg_class r ON r.oid = k.conrelid"
+                + " JOIN pg_namespace n ON n.oid = r.relnamespace"
+                + " WHERE fk.conparentid = 0 AND k.contype = 'f'"
+                + " ORDER BY 1, 2, 3")) {
+      ps.setArray(1, oidArray(c, relations));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new ForeignKeyDef(
+                  new TableName(rs.getString(1), rs.getString(2)),
+                  rs.getString(3),
+                  rs.getString(4)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The comments on those foreign keys, as ready COMMENT statements (built by the server's
+   * format(), which quotes them), so that dropping and adding a key back keeps its comment.
+   */
+  static List<String> foreignKeyComments(Connection c, List<ForeignKeyDef> keys)
+      throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT format('COMMENT ON CONSTRAINT %I ON %I.%I IS %L', k.conname, n.nspname,"
+                + " r.relname, d.description)"
+                + " FROM pg_constraint k JOIN pg_class r ON r.oid = k.conrelid"
+                + " JOIN pg_namespace n ON n.oid = r.relnamespace"
+                + " JOIN pg_description d ON d.objoid = k.oid"
+                + "  AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0"
+                + " WHERE n.nspname = ? AND r.relname = ? AND k.conname = ?")) {
+      for (ForeignKeyDef k : keys) {
+        ps.setString(1, k.table().schema());
+        ps.setString(2, k.table().name());
+        ps.setString(3, k.name());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * User triggers on the relations: not internal, or internal clones of a partitioned table's
+   * trigger (PostgreSQL 13 and 14 mark those internal), but never foreign-key triggers.
+   */
+  static List<TriggerState> triggers(Connection c, List<Long> relations) throws SQLException {
+    List<TriggerState> out = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT n.nspname, r.relname, t.tgname, t.tgenabled::text"
+                + " FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid"
+                + " JOIN pg_namespace n ON n.oid = r.relnamespace"
+                + " WHERE t.tgrelid = ANY(?::oid[])"
+                + " AND (NOT t.tgisinternal OR t.tgparentid <> 0)"
+                + " AND t.tgfoid::regproc::text NOT LIKE 'RI\\_FKey\\_%'"
+                + " ORDER BY 1, 2, 3")) {
+      ps.setArray(1, oidArray(c, relations));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new TriggerState(
+                  new TableName(rs.getString(1), rs.getString(2)),
+                  rs.getString(3),
+                  rs.getString(4)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Object ids of sequences owned by or used in column defaults of the relations. */
+  static Set<Long> sequencesOf(Connection c, List<Long> relations) throws SQLException {
+    Set<Long> out = new HashSet<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT d.objid FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
+                + " WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass"
+                + " AND d.refobjid = ANY(?::oid[]) AND d.deptype IN ('a', 'i')"
+                + " UNION"
+                + " SELECT d.refobjid FROM pg_attrdef ad"
+                + " JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid"
+                + " JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'"
+                + " WHERE ad.adrelid = ANY(?::oid[])")) {
+      Array arr = oidArray(c, relations);
+      ps.setArray(1, arr);
+      ps.setArray(2, arr);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getLong(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The object id of a sequence named as in a setval line, or null if there is none. */
+  static Long sequenceOid(Connection c, String name) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT c.oid FROM pg_class c WHERE c.oid = to_regclass(?) AND c.relkind = 'S'")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : null;
+      }
+    }
+  }
+
+  private static Array oidArray(Connection c, List<Long> oids) throws SQLException {
+    return c.createArrayOf("oid", oids.stream().filter(Objects::nonNull).toArray());
+  }
+}

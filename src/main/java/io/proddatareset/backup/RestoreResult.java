@@ -1,0 +1,35 @@
+package io.proddatareset.backup;
+
+import java.util.List;
+
+/**
+ * A restore that committed.
+ *
+ * @param tables each table loaded, in file order, with its rows
+ * @param skipped tables in the file left out by {@code --only}
+ * @param sequences sequences set (setval)
+ * @param manifestChecked true when rows and checksums were checked against the manifest
+ * @param foreignKeysRecreated foreign keys dropped for the load and added back (and validated)
+ * @param triggersDisabled user triggers disabled during the load and enabled again
+ */
+public record RestoreResult(
+    List<TableRows> tables,
+    List<String> skipped,
+    List<String> sequences,
+    boolean manifestChecked,
+    int foreignKeysRecreated,
+    int triggersDisabled,
+    long millis) {
+  public RestoreResult {
+    tables = List.copyOf(tables);
+    skipped = List.copyOf(skipped);
+    sequences = List.copyOf(sequences);
+  }
+
+  public long totalRows() {
+    return tables.stream().mapToLong(TableRows::rows).sum();
+  }
+
+  /** One table restored. */
+  public record TableRows(String name, long rows) {}
+}

@@ -1,0 +1,497 @@
+package io.proddatareset.backup;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.catalog.Identifiers;
+import io.proddatareset.catalog.TableName;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * Loads a data-only backup (this tool's, or a plain {@code pg_dump --data-only} file) into
+ * existing, empty tables in one transaction: all of it or nothing.
+ *
+ * <p>Inside that transaction it locks the tables, refuses if any holds a row, drops the foreign
+ * keys declared on them and disables their user triggers, loads every COPY block and setval, checks
+ * rows and checksums against the manifest when there is one, analyzes the tables, adds the foreign
+ * keys back (which validates every row, cycles included, with no superuser rights), enables the
+ * triggers as they were, and commits. The table owner can do all of it.
+ */
+public final class Restorer {
+  private static final int COPY_BUFFER = 1 << 16;
+
+  private Restorer() {}
+
+  /**
+   * What a backup file holds, read before anything is changed.
+   *
+   * @param manifest the manifest beside the file, or null
+   * @param fileSha256 the file's SHA-256: as the manifest records it, or as read
+   */
+  public record Contents(
+      Path file,
+      BackupManifest manifest,
+      List<CopyStatement> blocks,
+      List<String> sequences,
+      String fileSha256) {
+    public List<TableName> tables() {
+      return blocks.stream().map(CopyStatement::table).distinct().toList();
+    }
+  }
+
+  /**
+   * Reads what {@code file} holds: from its manifest when there is one, otherwise by reading the
+   * whole file once (which also checks that it is a data-only backup this tool can load).
+   */
+  public static Contents inspect(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new ExitException(
+          ExitStatus.FAILURE, "Cannot read " + file + ": no such file (or not a regular file).");
+    }
+    Path manifestPath = ManifestFile.pathFor(file);
+    if (Files.isRegularFile(manifestPath)) {
+      BackupManifest m;
+      try {
+        m = ManifestFile.read(manifestPath);
+      } catch (IOException e) {
+        throw new ExitException(
+            ExitStatus.VERIFICATION_FAILED,
+            "Cannot read the manifest "
+                + manifestPath
+                + ": "
+                + BackupWriter.firstLine(e)
+                + ". Move it away to restore without checks.",
+            e);
+      }
+      List<CopyStatement> blocks =
+          m.tables().stream()
+              .map(t -> new CopyStatement(new TableName(t.schema(), t.table()), t.columns()))
+              .toList();
+      return new Contents(
+          file,
+          m,
+          blocks,
+          m.sequences().stream().map(BackupManifest.SequenceEntry::name).toList(),
+          m.fileSha256());
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      BackupReader.Summary s = BackupReader.read(in, BackupReader.SCAN);
+      return new Contents(
+          file,
+          null,
+          s.blocks().stream().map(BackupReader.Block::statement).toList(),
+          s.setvals().stream().map(SetvalStatement::sequence).toList(),
+          s.fileSha256());
+    } catch (BackupFormatException e) {
+      throw new ExitException(
+          ExitStatus.FAILURE, "Cannot restore " + file + ": " + e.getMessage() + ".", e);
+    } catch (IOException e) {
+      throw new ExitException(
+          ExitStatus.FAILURE, "Cannot read " + file + ": " + BackupWriter.firstLine(e) + ".", e);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Restores {@code contents} over {@code conn}, which must be in auto-commit mode (no transaction
+   * of the caller's open): this method runs and commits its own transaction, or rolls it back and
+   * throws an {@link ExitException} with nothing changed: {@link ExitStatus#REFUSED} when a table
+   * has rows, {@link ExitStatus#VERIFICATION_FAILED} when the file does not match its manifest.
+   */
+  public static RestoreResult restore(Connection conn, Contents contents, RestoreOptions options) {
+    try {
+      if (!conn.getAutoCommit()) {
+        throw new IllegalArgumentException(
+            "restore runs its own transaction: pass a connection" + " in auto-commit mode");
+      }
+    } catch (SQLException e) {
+      throw ExitException.failure("Cannot use the connection: " + BackupWriter.firstLine(e), e);
+    }
+    long started = System.nanoTime();
+    try {
+      conn.setAutoCommit(false);
+      RestoreResult result = new Run(conn, contents, options, started).execute();
+      conn.commit();
+      return result;
+    } catch (SQLException e) {
+      rollback(conn);
+      throw new ExitException(
+          ExitStatus.FAILURE,
+          "Restore failed: " + BackupWriter.firstLine(e) + ". Nothing was changed (rolled back).",
+          e);
+    } catch (IOException e) {
+      rollback(conn);
+      throw new ExitException(
+          ExitStatus.FAILURE,
+          "Restore failed reading "
+              + contents.file()
+              + ": "
+              + BackupWriter.firstLine(e)
+              + ". Nothing was changed (rolled back).",
+          e);
+    } catch (RuntimeException e) {
+      rollback(conn);
+      throw e;
+    } finally {
+      try {
+        conn.setAutoCommit(true);
+      } catch (SQLException ignored) {
+        // the connection is gone; nothing more to undo
+      }
+    }
+  }
+
+  private static void rollback(Connection conn) {
+    try {
+      conn.rollback();
+    } catch (SQLException ignored) {
+      // a lost connection rolls back on the server
+    }
+  }
+
+  private static final class Run implements BackupReader.Handler {
+    private final Connection conn;
+    private final Contents contents;
+    private final RestoreOptions options;
+    private final long started;
+    private final Set<TableName> selected = new LinkedHashSet<>();
+    private final Map<TableName, Long> loadedRows = new LinkedHashMap<>();
+    private final List<String> sequencesSet = new ArrayList<>();
+    private Set<Long> selectedSequences;
+    private final byte[] buffer = new byte[COPY_BUFFER];
+    private CopyManager copyApi;
+
+    Run(Connection conn, Contents contents, RestoreOptions options, long started) {
+      this.conn = conn;
+      this.contents = contents;
+      this.options = options;
+      this.started = started;
+    }
+
+    RestoreResult execute() throws SQLException, IOException {
+      copyApi = conn.unwrap(PGConnection.class).getCopyAPI();
+      List<TableName> inFile = contents.tables();
+      if (options.only() != null) {
+        List<TableName> unknown =
+            options.only().stream().filter(t -> !inFile.contains(t)).sorted().toList();
+        if (!unknown.isEmpty()) {
+          throw ExitException.usage(
+              "Not in the backup: " + names(unknown) + ". It holds: " + names(inFile) + ".");
+        }
+        inFile.stream().filter(options.only()::contains).forEach(selected::add);
+      } else {
+        selected.addAll(inFile);
+      }
+      try (Statement st = conn.createStatement()) {
+        st.execute(
+            "SELECT set_config('lock_timeout', '"
+                + options.lockTimeout().toMillis()
+                + "ms', true), set_config('row_security', 'off', true)");
+      }
+      List<TableName> missing = new ArrayList<>();
+      Map<TableName, RestoreCatalog.Target> targets =
+          RestoreCatalog.resolve(conn, new ArrayList<>(selected), missing);
+      if (!missing.isEmpty()) {
+        throw new ExitException(
+            ExitStatus.FAILURE,
+            "No such table in the database: "
+                + names(missing)
+                + ". restore loads data into existing tables: create the schema first.");
+      }
+      lock(targets.keySet());
+      List<TableName> withRows = RestoreCatalog.nonEmpty(conn, List.copyOf(targets.values()));
+      if (!withRows.isEmpty()) {
+        throw ExitException.refused(
+            "Refusing to restore: these tables already hold rows: "
+                + names(withRows)
+                + ". restore only loads into empty tables; empty them first, or leave them out"
+                + " with --only.");
+      }
+      List<Long> oids = targets.values().stream().map(RestoreCatalog.Target::oid).toList();
+      List<Long> relations = RestoreCatalog.withPartitions(conn, oids);
+      if (options.only() != null) {
+        selectedSequences = RestoreCatalog.sequencesOf(conn, relations);
+      }
+
+      List<RestoreCatalog.TriggerState> triggersBefore = RestoreCatalog.triggers(conn, relations);
+      Set<TableName> withEnabledTriggers =
+          triggersBefore.stream()
+              .filter(t -> !t.enabled().equals("D"))
+              .map(RestoreCatalog.TriggerState::table)
+              .collect(Collectors.toCollection(LinkedHashSet::new));
+      List<RestoreCatalog.ForeignKeyDef> keys = RestoreCatalog.foreignKeys(conn, relations);
+      List<String> comments = RestoreCatalog.foreignKeyComments(conn, keys);
+      try (Statement st = conn.createStatement()) {
+        for (TableName t : withEnabledTriggers) {
+          st.execute("ALTER TABLE " + t.sql() + " DISABLE TRIGGER USER");
+        }
+        for (RestoreCatalog.ForeignKeyDef k : keys) {
+          st.execute(k.dropSql());
+        }
+      }
+
+      options.progress().phase("loading");
+      BackupReader.Summary summary;
+      try (InputStream in = Files.newInputStream(contents.file())) {
+        summary = BackupReader.read(in, this);
+      } catch (SQLException e) {
+        // a damaged file often fails in the server first (a duplicate key, a bad value): say
+        // that the file is damaged rather than what the damage caused
+        damageInsteadOf(e);
+        throw e;
+      } catch (NoSuchFileException e) {
+        throw new ExitException(
+            ExitStatus.FAILURE, contents.file() + " disappeared. Nothing was changed.");
+      } catch (BackupFormatException e) {
+        throw new ExitException(
+            contents.manifest() != null ? ExitStatus.VERIFICATION_FAILED : ExitStatus.FAILURE,
+            "Cannot restore "
+                + contents.file()
+                + ": "
+                + e.getMessage()
+                + ". Nothing was changed (rolled back).");
+      }
+      check(summary);
+
+      options.progress().phase("analyzing and validating foreign keys");
+      try (Statement st = conn.createStatement()) {
+        // statistics first, so that validating the foreign keys below gets good plans
+        st.execute(
+            "ANALYZE "
+                + targets.keySet().stream().map(TableName::sql).collect(Collectors.joining(", ")));
+        for (RestoreCatalog.ForeignKeyDef k : keys) {
+          try {
+            st.execute(k.addSql());
+          } catch (SQLException e) {
+            throw new SQLException(
+                "adding back foreign key "
+                    + Identifiers.display(k.name())
+                    + " on "
+                    + k.table().display()
+                    + " failed: "
+                    + BackupWriter.firstLine(e),
+                e.getSQLState(),
+                e);
+          }
+        }
+        for (String comment : comments) {
+          st.execute(comment);
+        }
+      }
+      restoreTriggers(triggersBefore, relations);
+
+      List<RestoreResult.TableRows> rows = new ArrayList<>();
+      loadedRows.forEach((t, n) -> rows.add(new RestoreResult.TableRows(t.display(), n)));
+      List<String> skipped =
+          inFile.stream().filter(t -> !selected.contains(t)).map(TableName::display).toList();
+      return new RestoreResult(
+          rows,
+          skipped,
+          sequencesSet,
+          contents.manifest() != null,
+          keys.size(),
+          (int) triggersBefore.stream().filter(t -> !t.enabled().equals("D")).count(),
+          (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private void lock(Set<TableName> tables) throws SQLException {
+      try (Statement st = conn.createStatement()) {
+        st.execute(
+            "LOCK TABLE "
+                + tables.stream().map(TableName::sql).collect(Collectors.joining(", "))
+                + " IN ACCESS EXCLUSIVE MODE");
+      } catch (SQLException e) {
+        if ("55P03".equals(e.getSQLState())) {
+          throw new ExitException(
+              ExitStatus.FAILURE,
+              "Could not lock the tables within "
+                  + options.lockTimeout().toSeconds()
+                  + "s: other sessions are using them. Nothing was changed; try again when they"
+                  + " are idle.",
+              e);
+        }
+        throw e;
+      }
+    }
+
+    /** Throws the manifest mismatch, if the file has one, in place of a load failure. */
+    private void damageInsteadOf(SQLException loadFailure) {
+      if (contents.manifest() == null) {
+        return;
+      }
+      List<String> problems;
+      try (InputStream in = Files.newInputStream(contents.file())) {
+        problems =
+            ManifestCheck.problems(BackupReader.read(in, BackupReader.SCAN), contents.manifest());
+      } catch (BackupFormatException e) {
+        problems = List.of(e.getMessage());
+      } catch (IOException | SQLException e) {
+        return;
+      }
+      if (!problems.isEmpty()) {
+        throw new ExitException(
+            ExitStatus.VERIFICATION_FAILED,
+            "The backup does not match its manifest ("
+                + String.join("; ", problems)
+                + "), and loading it failed: "
+                + BackupWriter.firstLine(loadFailure)
+                + ". Nothing was restored (rolled back).",
+            loadFailure);
+      }
+    }
+
+    private void check(BackupReader.Summary summary) {
+      List<String> problems = new ArrayList<>();
+      if (contents.manifest() != null) {
+        problems.addAll(ManifestCheck.problems(summary, contents.manifest()));
+      } else if (!summary.complete()) {
+        problems.add("the file lacks its final \"dump complete\" line: it is cut off");
+      }
+      Map<TableName, Long> inFile = new HashMap<>();
+      for (BackupReader.Block b : summary.blocks()) {
+        inFile.merge(b.statement().table(), b.rows(), Long::sum);
+      }
+      loadedRows.forEach(
+          (t, n) -> {
+            if (!n.equals(inFile.get(t))) {
+              problems.add(
+                  t.display()
+                      + ": the server loaded "
+                      + n
+                      + " rows, the file holds "
+                      + inFile.get(t));
+            }
+          });
+      if (!problems.isEmpty()) {
+        throw new ExitException(
+            ExitStatus.VERIFICATION_FAILED,
+            "The backup does not match "
+                + (contents.manifest() != null ? "its manifest" : "what it should hold")
+                + " ("
+                + String.join("; ", problems)
+                + "). Nothing was restored (rolled back).");
+      }
+    }
+
+    @Override
+    public void copy(CopyStatement statement, InputStream data) throws IOException, SQLException {
+      if (!selected.contains(statement.table())) {
+        return;
+      }
+      CopyIn in = copyApi.copyIn(statement.sql());
+      long rows;
+      try {
+        int n;
+        while ((n = data.read(buffer)) > 0) {
+          in.writeToCopy(buffer, 0, n);
+          options.progress().copied(statement.table(), 0, n);
+        }
+        rows = in.endCopy();
+      } catch (IOException | RuntimeException e) {
+        if (in.isActive()) {
+          in.cancelCopy();
+        }
+        throw e;
+      } catch (SQLException e) {
+        if (in.isActive()) {
+          try {
+            in.cancelCopy();
+          } catch (SQLException ignored) {
+            // the server already ended it
+          }
+        }
+        throw new SQLException(
+            "loading " + statement.table().display() + ": " + BackupWriter.firstLine(e),
+            e.getSQLState(),
+            e);
+      }
+      options.progress().copied(statement.table(), rows, 0);
+      loadedRows.merge(statement.table(), rows, Long::sum);
+    }
+
+    @Override
+    public void setval(SetvalStatement statement) throws SQLException {
+      if (selectedSequences != null) {
+        Long oid = RestoreCatalog.sequenceOid(conn, statement.sequence());
+        if (oid == null || !selectedSequences.contains(oid)) {
+          return;
+        }
+      }
+      try (PreparedStatement ps =
+          conn.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
+        ps.setString(1, statement.sequence());
+        ps.setLong(2, statement.value());
+        ps.setBoolean(3, statement.isCalled());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+        }
+      } catch (SQLException e) {
+        throw new SQLException(
+            "setting sequence " + statement.sequence() + ": " + BackupWriter.firstLine(e),
+            e.getSQLState(),
+            e);
+      }
+      sequencesSet.add(statement.sequence());
+    }
+
+    /**
+     * Puts every user trigger back in the state it had, and checks that it is. Enabling a
+     * partitioned table's trigger also enables its partitions' clones, so a second pass sets any
+     * trigger that still differs on its own table.
+     */
+    private void restoreTriggers(List<RestoreCatalog.TriggerState> before, List<Long> relations)
+        throws SQLException {
+      List<RestoreCatalog.TriggerState> wrong = before;
+      for (int pass = 0; pass < 2 && !wrong.isEmpty(); pass++) {
+        try (Statement st = conn.createStatement()) {
+          for (RestoreCatalog.TriggerState t : wrong) {
+            String action =
+                switch (t.enabled()) {
+                  case "O" -> "ENABLE TRIGGER ";
+                  case "A" -> "ENABLE ALWAYS TRIGGER ";
+                  case "R" -> "ENABLE REPLICA TRIGGER ";
+                  default -> "DISABLE TRIGGER ";
+                };
+            st.execute(
+                "ALTER TABLE " + t.table().sql() + " " + action + Identifiers.quote(t.name()));
+          }
+        }
+        List<RestoreCatalog.TriggerState> now = RestoreCatalog.triggers(conn, relations);
+        wrong = before.stream().filter(t -> !now.contains(t)).toList();
+      }
+      if (!wrong.isEmpty()) {
+        throw new ExitException(
+            ExitStatus.FAILURE,
+            "Could not put trigger "
+                + Identifiers.display(wrong.get(0).name())
+                + " on "
+                + wrong.get(0).table().display()
+                + " back as it was. Nothing was changed (rolled back).");
+      }
+    }
+
+    private static String names(java.util.Collection<TableName> tables) {
+      return tables.stream().map(TableName::display).collect(Collectors.joining(", "));
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package io.proddatareset.backup;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.catalog.Catalog;
+import io.proddatareset.catalog.CatalogReader;
+import io.proddatareset.catalog.ForeignKeyGraph;
+import io.proddatareset.catalog.Table;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.catalog.TruncationOrder;
+import io.proddatareset.connect.Connector;
+import io.proddatareset.plan.Action;
+import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.Policy;
+import io.proddatareset.plan.ResetPlan;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The standalone {@code backup}: its own {@code REPEATABLE READ, READ ONLY} transaction, in which
+ * the catalog is read and the tables are copied, so the whole backup is one snapshot.
+ */
+public final class SnapshotBackup {
+  private SnapshotBackup() {}
+
+  /** The tables to back up, in the order a load should take: parents before children. */
+  public static List<Table> loadOrder(Catalog catalog, Collection<TableName> chosen) {
+    Set<TableName> set = Set.copyOf(chosen);
+    ForeignKeyGraph graph = ForeignKeyGraph.of(catalog).restrictTo(set);
+    return TruncationOrder.parentsFirst(graph).tables().stream()
+        .filter(set::contains)
+        .map(n -> catalog.table(n).orElseThrow())
+        .toList();
+  }
+
+  /** Which tables to back up, and the plan they come from (null when there is none). */
+  public record Selection(Collection<TableName> tables, String planId) {}
+
+  /** Picks the tables to back up, inside the backup's transaction. */
+  @FunctionalInterface
+  public interface Choice {
+    Selection choose(Connection connection, Catalog catalog) throws SQLException;
+  }
+
+  /**
+   * Opens a connection, starts a {@code REPEATABLE READ, READ ONLY} transaction, reads the catalog
+   * of {@code schemas}, lets {@code choice} pick the tables and writes the backup (see {@link
+   * BackupWriter#write}); extra jobs import the same snapshot. The transaction only reads and is
+   * rolled back at the end.
+   */
+  public static BackupResult run(
+      Connector connector, List<String> schemas, Choice choice, Path file, BackupOptions options) {
+    try (Connection c = connector.open()) {
+      c.setAutoCommit(false);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      c.setReadOnly(true);
+      try {
+        Catalog catalog = CatalogReader.read(c, schemas);
+        Selection selection = choice.choose(c, catalog);
+        List<Table> tables = loadOrder(catalog, selection.tables());
+        BackupOptions withPlan =
+            selection.planId() == null ? options : options.withPlanId(selection.planId());
+        return BackupWriter.write(c, connector::open, tables, file, withPlan);
+      } finally {
+        try {
+          c.rollback();
+        } catch (SQLException ignored) {
+          // the connection may be gone; the server ends the transaction then
+        }
+      }
+    } catch (SQLException e) {
+      throw ExitException.failure("Backup failed: " + BackupWriter.firstLine(e) + ".", e);
+    }
+  }
+
+  /** The tables a reset with {@code policy} would empty, and that plan's id. */
+  public static Choice resetTablesOf(Policy policy) {
+    return (connection, catalog) -> {
+      // the backup counts rows itself: the plan's counts would only read every table twice
+      ResetPlan plan = PlanService.plan(connection, catalog, policy, true);
+      List<TableName> reset = plan.tables(Action.RESET);
+      if (reset.isEmpty()) {
+        throw ExitException.usage(
+            "The policy resets no table in schema(s) "
+                + String.join(", ", catalog.schemas())
+                + ": nothing to back up (--all backs up every table).");
+      }
+      return new Selection(reset, plan.planId());
+    };
+  }
+
+  /** Every table of the schemas (the {@code --all} choice). */
+  public static Choice allTables() {
+    return (connection, catalog) -> new Selection(all(catalog), null);
+  }
+
+  /** Every table of the catalog (the {@code --all} choice). */
+  public static Collection<TableName> all(Catalog catalog) {
+    if (catalog.tables().isEmpty()) {
+      throw ExitException.usage(
+          "No tables in schema(s) "
+              + String.join(", ", catalog.schemas())
+              + ": nothing to back up.");
+    }
+    return catalog.tableNames();
+  }
+}

@@ -1,0 +1,141 @@
+package io.proddatareset.catalog;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The foreign-key graph over a set of tables: an edge runs from each child table to the parent it
+ * references. Only foreign keys with both ends in the set are edges; a self-reference is an edge
+ * from a table to itself. Immutable; iteration orders are sorted by name, so everything derived
+ * from it is deterministic.
+ */
+public final class ForeignKeyGraph {
+  private final SortedSet<TableName> tables;
+  private final List<ForeignKey> foreignKeys;
+  private final Map<TableName, SortedSet<TableName>> parents = new TreeMap<>();
+  private final Map<TableName, SortedSet<TableName>> children = new TreeMap<>();
+
+  private ForeignKeyGraph(Collection<TableName> tables, Collection<ForeignKey> foreignKeys) {
+    this.tables = Collections.unmodifiableSortedSet(new TreeSet<>(tables));
+    this.foreignKeys =
+        foreignKeys.stream()
+            .filter(fk -> this.tables.contains(fk.child()) && this.tables.contains(fk.parent()))
+            .toList();
+    for (TableName t : this.tables) {
+      parents.put(t, new TreeSet<>());
+      children.put(t, new TreeSet<>());
+    }
+    for (ForeignKey fk : this.foreignKeys) {
+      parents.get(fk.child()).add(fk.parent());
+      children.get(fk.parent()).add(fk.child());
+    }
+  }
+
+  /** The graph over every table of the catalog. */
+  public static ForeignKeyGraph of(Catalog catalog) {
+    return new ForeignKeyGraph(catalog.tableNames(), catalog.foreignKeys());
+  }
+
+  /** The graph over {@code tables}, with the foreign keys among them. */
+  public static ForeignKeyGraph of(Collection<TableName> tables, Collection<ForeignKey> keys) {
+    return new ForeignKeyGraph(tables, keys);
+  }
+
+  /** The same graph restricted to {@code subset} (tables not in this graph are ignored). */
+  public ForeignKeyGraph restrictTo(Collection<TableName> subset) {
+    List<TableName> kept = subset.stream().filter(tables::contains).toList();
+    return new ForeignKeyGraph(kept, foreignKeys);
+  }
+
+  public SortedSet<TableName> tables() {
+    return tables;
+  }
+
+  /** The foreign keys with both ends in this graph, sorted by child, then name. */
+  public List<ForeignKey> foreignKeys() {
+    return foreignKeys;
+  }
+
+  /** The tables {@code table} references (including itself for a self-reference). */
+  public SortedSet<TableName> parentsOf(TableName table) {
+    return Collections.unmodifiableSortedSet(parents.getOrDefault(table, new TreeSet<>()));
+  }
+
+  /** The tables that reference {@code table} (including itself for a self-reference). */
+  public SortedSet<TableName> childrenOf(TableName table) {
+    return Collections.unmodifiableSortedSet(children.getOrDefault(table, new TreeSet<>()));
+  }
+
+  /**
+   * The strongly connected components (Tarjan's algorithm, iterative so a long chain of tables
+   * cannot overflow the stack). Each component's tables are sorted; a component of several tables
+   * is a foreign-key cycle, a single table is a cycle only if it references itself.
+   */
+  public List<List<TableName>> stronglyConnectedComponents() {
+    Map<TableName, Integer> index = new HashMap<>();
+    Map<TableName, Integer> low = new HashMap<>();
+    Set<TableName> onStack = new java.util.HashSet<>();
+    Deque<TableName> stack = new ArrayDeque<>();
+    List<List<TableName>> components = new ArrayList<>();
+    int next = 0;
+    for (TableName start : tables) {
+      if (index.containsKey(start)) {
+        continue;
+      }
+      // each frame: the node and an iterator over its parents (edges child -> parent)
+      Deque<Map.Entry<TableName, Iterator<TableName>>> frames = new ArrayDeque<>();
+      index.put(start, next);
+      low.put(start, next);
+      next++;
+      stack.push(start);
+      onStack.add(start);
+      frames.push(Map.entry(start, parents.get(start).iterator()));
+      while (!frames.isEmpty()) {
+        TableName v = frames.peek().getKey();
+        Iterator<TableName> edges = frames.peek().getValue();
+        if (edges.hasNext()) {
+          TableName w = edges.next();
+          if (!index.containsKey(w)) {
+            index.put(w, next);
+            low.put(w, next);
+            next++;
+            stack.push(w);
+            onStack.add(w);
+            frames.push(Map.entry(w, parents.get(w).iterator()));
+          } else if (onStack.contains(w)) {
+            low.put(v, Math.min(low.get(v), index.get(w)));
+          }
+          continue;
+        }
+        frames.pop();
+        if (!frames.isEmpty()) {
+          TableName caller = frames.peek().getKey();
+          low.put(caller, Math.min(low.get(caller), low.get(v)));
+        }
+        if (low.get(v).equals(index.get(v))) {
+          List<TableName> component = new ArrayList<>();
+          TableName w;
+          do {
+            w = stack.pop();
+            onStack.remove(w);
+            component.add(w);
+          } while (!w.equals(v));
+          component.sort(null);
+          components.add(List.copyOf(component));
+        }
+      }
+    }
+    return components;
+  }
+}

@@ -1,0 +1,78 @@
+package io.proddatareset.cli;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.connect.ConnectionTarget;
+import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.Policy;
+import io.proddatareset.plan.ResetPlan;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code plan}: the dry-run. Reads only; exit 3 when a hazard would refuse the reset. */
+@Command(
+    name = "plan",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Dry-run: show what a reset would do without changing anything: each table with its action"
+          + " (reset/keep), exact row count and size, the truncation order (children before"
+          + " parents), the hazards that would refuse it, warnings, and a plan id.",
+      "Exit 0 when a reset could go ahead, 3 when a hazard refuses it, 2 for a name that matches"
+          + " no table (with a suggestion)."
+    })
+public class PlanCommand implements Callable<Integer>, Main.UsesIo {
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "URL",
+      description = "Database URL (the seed's form); same as --url.")
+  String positionalUrl;
+
+  @Mixin TargetOptions target;
+  @Mixin PolicyOptions policy;
+
+  @Option(names = "--json", description = "Print the plan as one JSON object.")
+  boolean json;
+
+  private Io io;
+
+  @Override
+  public void setIo(Io io) {
+    this.io = io;
+  }
+
+  @Override
+  public Integer call() {
+    return show(io, target.resolve(positionalUrl, io), policy.policy(), policy.estimate(), json);
+  }
+
+  /**
+   * Computes the plan, prints it on stdout (text or JSON) and returns 0, or throws REFUSED after
+   * printing when it has hazards. Shared with the top-level command's dry-run.
+   */
+  static int show(Io io, ConnectionTarget target, Policy policy, boolean estimate, boolean json) {
+    ResetPlan plan = PlanService.plan(target, policy, estimate);
+    String shown = target.display();
+    io.out().print(json ? PlanJson.render(plan, shown) + "\n" : PlanText.render(plan, shown));
+    io.out().flush();
+    if (plan.refused()) {
+      throw ExitException.refused(refusal(plan));
+    }
+    return 0;
+  }
+
+  /** One line for stderr when a plan is refused. */
+  static String refusal(ResetPlan plan) {
+    int n = plan.hazards().size();
+    return "Refused: the plan has "
+        + n
+        + (n == 1 ? " hazard" : " hazards")
+        + " ("
+        + String.join(", ", plan.hazards().stream().map(h -> h.code().name()).distinct().toList())
+        + "); each hazard in the plan says what to do. Nothing was changed.";
+  }
+}

@@ -1,0 +1,174 @@
+package io.proddatareset.cli;
+
+import io.proddatareset.catalog.ForeignKey;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.catalog.TruncationOrder;
+import io.proddatareset.plan.Action;
+import io.proddatareset.plan.Hazard;
+import io.proddatareset.plan.PlanWarning;
+import io.proddatareset.plan.PlannedTable;
+import io.proddatareset.plan.Policy;
+import io.proddatareset.plan.ResetPlan;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Renders a {@link ResetPlan} for people. */
+final class PlanText {
+  private PlanText() {}
+
+  /**
+   * The whole plan: target, server, tables with action, rows and size, truncation order, hazards,
+   * warnings and plan id.
+   *
+   * @param target the redacted target description
+   */
+  static String render(ResetPlan plan, String target) {
+    return body(plan, target)
+        + (plan.refused()
+            ? "Dry-run: nothing was changed. A reset is refused until the hazards are resolved.\n"
+            : "Dry-run: nothing was changed.\n");
+  }
+
+  /** The plan as the reset shows it before asking: the same, without the dry-run line. */
+  static String renderForReset(ResetPlan plan, String target) {
+    return body(plan, target);
+  }
+
+  private static String body(ResetPlan plan, String target) {
+    StringBuilder out = new StringBuilder();
+    out.append("Plan for ").append(target).append('\n');
+    out.append("Server:  PostgreSQL ")
+        .append(plan.serverVersion())
+        .append(plan.catalog().hotStandby() ? " (hot standby)" : "")
+        .append(", connected as ")
+        .append(plan.catalog().currentUser())
+        .append('\n');
+    out.append("Schemas: ").append(String.join(", ", plan.catalog().schemas())).append('\n');
+    out.append("Policy:  ").append(policyLine(plan.policy())).append("\n\n");
+
+    out.append(tableSection(plan));
+    out.append('\n');
+    out.append(orderSection(plan.order()));
+    out.append(hazardSection(plan.hazards()));
+    out.append(warningSection(plan.warnings()));
+    out.append("\nPlan id: ").append(plan.planId()).append('\n');
+    return out.toString();
+  }
+
+  static String policyLine(Policy p) {
+    List<String> parts = new ArrayList<>();
+    if (!p.keep().isEmpty()) {
+      parts.add("keep " + String.join(", ", p.keep()));
+    }
+    if (!p.reset().isEmpty()) {
+      parts.add("reset " + String.join(", ", p.reset()));
+    }
+    return (parts.isEmpty() ? "no tables named" : String.join("; ", parts))
+        + " ("
+        + p.source()
+        + ")";
+  }
+
+  private static String tableSection(ResetPlan plan) {
+    List<PlannedTable> rows = new ArrayList<>(plan.tables());
+    rows.sort(
+        Comparator.comparing((PlannedTable t) -> rank(t.action()))
+            .thenComparing(PlannedTable::name));
+    List<String[]> cells = new ArrayList<>();
+    cells.add(
+        new String[] {"ACTION", "TABLE", plan.exactRows() ? "ROWS" : "ROWS (est.)", "SIZE", "WHY"});
+    for (PlannedTable t : rows) {
+      cells.add(
+          new String[] {
+            t.action().word(), t.name().display(), rows(t), Sizes.bytes(t.sizeBytes()), t.reason()
+          });
+    }
+    if (rows.isEmpty()) {
+      return "No tables in the schemas " + String.join(", ", plan.catalog().schemas()) + ".\n";
+    }
+    StringBuilder out =
+        new StringBuilder(Columns.format(cells, new boolean[] {false, false, true, true, false}));
+    long resetCount = plan.tables().stream().filter(t -> t.action() == Action.RESET).count();
+    out.append('\n')
+        .append("Reset ")
+        .append(resetCount)
+        .append(resetCount == 1 ? " table" : " tables")
+        .append(" with ")
+        .append(plan.exactRows() ? "" : "about ")
+        .append(Sizes.count(plan.rowsToReset()))
+        .append(plan.rowsToReset() == 1 ? " row" : " rows")
+        .append("; keep ")
+        .append(plan.keptTables().size())
+        .append(plan.keptTables().size() == 1 ? " table" : " tables")
+        .append(".\n");
+    return out.toString();
+  }
+
+  private static int rank(Action a) {
+    return switch (a) {
+      case RESET -> 0;
+      case UNCLASSIFIED -> 1;
+      case KEEP -> 2;
+    };
+  }
+
+  private static String rows(PlannedTable t) {
+    if (t.rows() < 0) {
+      return "?";
+    }
+    return (t.rowsExact() ? "" : "~") + Sizes.count(t.rows());
+  }
+
+  static String orderSection(TruncationOrder order) {
+    if (order.groups().isEmpty()) {
+      return "Truncation order: no table to reset.\n";
+    }
+    StringBuilder out = new StringBuilder("Truncation order (children before parents):\n");
+    int i = 1;
+    for (TruncationOrder.Group g : order.groups()) {
+      out.append(String.format("  %3d. ", i++))
+          .append(g.tables().stream().map(TableName::display).collect(Collectors.joining(", ")));
+      if (g.selfReference()) {
+        out.append("  (references itself: ").append(keyNames(g.cycleKeys())).append(')');
+      } else if (g.cycle()) {
+        out.append("  (foreign-key cycle, truncated together: ")
+            .append(keyNames(g.cycleKeys()))
+            .append(')');
+      }
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
+  private static String keyNames(List<ForeignKey> keys) {
+    return keys.stream().map(ForeignKey::name).sorted().collect(Collectors.joining(", "));
+  }
+
+  private static String hazardSection(List<Hazard> hazards) {
+    if (hazards.isEmpty()) {
+      return "\nHazards: none.\n";
+    }
+    StringBuilder out =
+        new StringBuilder("\nHazards (")
+            .append(hazards.size())
+            .append("), the reset is refused:\n");
+    for (Hazard h : hazards) {
+      out.append("  - [").append(h.code()).append("] ").append(h.message()).append('\n');
+      out.append("    What to do: ").append(h.remedy()).append('\n');
+    }
+    return out.toString();
+  }
+
+  private static String warningSection(List<PlanWarning> warnings) {
+    if (warnings.isEmpty()) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder("\nWarnings (").append(warnings.size()).append("):\n");
+    for (PlanWarning w : warnings) {
+      out.append("  - [").append(w.code()).append("] ").append(w.message()).append('\n');
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,65 @@
+package io.proddatareset.cli;
+
+import io.proddatareset.plan.Policy;
+import io.proddatareset.plan.PolicyFile;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Which tables to reset and keep: shared by every command that works from a plan. */
+public class PolicyOptions {
+  @Option(
+      names = "--schema",
+      paramLabel = "LIST",
+      description =
+          "Schemas to work in, comma-separated or repeated (default: public). Names are exact;"
+              + " quote one that contains a comma or a dot.")
+  List<String> schemas = new ArrayList<>();
+
+  @Option(
+      names = "--keep",
+      paramLabel = "LIST",
+      description =
+          "Tables to keep, comma-separated or repeated: users,api_keys or app.\"Audit Log\"."
+              + " Names match exactly (Genre and \"Genre\" both name \"Genre\"). With only --keep,"
+              + " every other table in the schemas is reset.")
+  List<String> keep = new ArrayList<>();
+
+  @Option(
+      names = "--reset",
+      paramLabel = "LIST",
+      description =
+          "Tables to reset, comma-separated or repeated. With only --reset, every other table is"
+              + " kept; with --keep too, every table must be in one of the lists. Migration-history"
+              + " tables (schema_migrations, flyway_schema_history, ...) are kept unless named here.")
+  List<String> reset = new ArrayList<>();
+
+  @Option(
+      names = "--policy",
+      paramLabel = "FILE",
+      description =
+          "YAML file with the keys schema, keep and reset (lists or comma-separated strings);"
+              + " names given as options are added to it.")
+  Path policyFile;
+
+  @Option(
+      names = "--estimate",
+      description =
+          "Use the planner's row estimates instead of exact counts (fast on very large tables);"
+              + " the output says so.")
+  boolean estimate;
+
+  /** The policy from the file (if any) with the option values added. */
+  public Policy policy() {
+    Policy fromOptions = Policy.of(schemas, keep, reset);
+    if (policyFile == null) {
+      return fromOptions;
+    }
+    return PolicyFile.read(policyFile).plus(fromOptions, !schemas.isEmpty());
+  }
+
+  public boolean estimate() {
+    return estimate;
+  }
+}

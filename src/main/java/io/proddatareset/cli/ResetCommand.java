@@ -1,0 +1,348 @@
+package io.proddatareset.cli;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.audit.AgentConsent;
+import io.proddatareset.backup.BackupOptions;
+import io.proddatareset.backup.BackupProgress;
+import io.proddatareset.catalog.Trigger;
+import io.proddatareset.connect.ConnectionTarget;
+import io.proddatareset.connect.Connector;
+import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.PlannedTable;
+import io.proddatareset.plan.ResetPlan;
+import io.proddatareset.reset.ResetOptions;
+import io.proddatareset.reset.ResetResult;
+import io.proddatareset.reset.ResetService;
+import io.proddatareset.reset.TableFingerprint;
+import io.proddatareset.reset.Verifier;
+import io.proddatareset.reset.VerifyReport;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code reset}: plan, confirm, then lock, back up, truncate, check and commit in one transaction
+ * ({@link ResetService}), then verify on a fresh read-only connection.
+ */
+@Command(
+    name = "reset",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Reset the tables the policy names: show the plan, ask for the database name, then in one"
+          + " transaction lock the tables, back them up (verified), TRUNCATE them in one statement,"
+          + " check that kept tables are untouched, and commit; then verify read-only.",
+      "Any failure before the commit rolls back: the database is as it was and the partial backup"
+          + " is removed."
+    })
+public class ResetCommand implements Callable<Integer>, Main.UsesIo {
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "URL",
+      description = "Database URL; same as --url.")
+  String positionalUrl;
+
+  @Mixin TargetOptions target;
+  @Mixin PolicyOptions policy;
+  @Mixin ResetSwitches switches;
+
+  private Io io;
+
+  @Override
+  public void setIo(Io io) {
+    this.io = io;
+  }
+
+  @Override
+  public Integer call() {
+    return run(io, target.resolve(positionalUrl, io), policy, switches);
+  }
+
+  /** Shared with the top-level command's seed form ({@code URL --backup FILE}). */
+  static int run(Io io, ConnectionTarget t, PolicyOptions policy, ResetSwitches s) {
+    if (policy.estimate()) {
+      throw ExitException.usage("--estimate is for plan only: a reset always counts rows exactly.");
+    }
+    ResetOptions options = s.options();
+    AuditTrail audit = AuditTrail.open(s.auditLog, io, "reset").target(t);
+    if (options.noBackupReason() != null) {
+      audit.noBackupReason(options.noBackupReason());
+    }
+    try {
+      AgentConsent.Check consent = AgentConsent.require(io.env(), "reset");
+      audit.consent(consent.consent());
+
+      ResetPlan plan = PlanService.plan(t, policy.policy(), false);
+      audit.planId(plan.planId()).tables(rows(plan));
+      io.out().print(PlanText.renderForReset(plan, t.display()));
+      io.out().flush();
+      if (plan.refused()) {
+        throw ExitException.refused(PlanCommand.refusal(plan));
+      }
+      if (s.planId != null && !s.planId.equals(plan.planId())) {
+        throw ExitException.refused(
+            "The plan id is "
+                + plan.planId()
+                + ", not the reviewed "
+                + s.planId
+                + ": the database, its schema or the policy changed. Review the new plan. Nothing was changed.");
+      }
+      List<String> truncateTriggers = truncateTriggers(plan);
+      io.err().println();
+      io.err()
+          .println(
+              "About to reset "
+                  + plan.resetTables().size()
+                  + " tables ("
+                  + String.format("%,d", plan.rowsToReset())
+                  + " rows) in "
+                  + t.display()
+                  + " and keep "
+                  + plan.keptTables().size()
+                  + ".");
+      io.err()
+          .println(
+              options.backupFile() != null
+                  ? "The rows removed are backed up first to " + options.backupFile() + "."
+                  : "NO BACKUP will be written (--no-backup: " + options.noBackupReason() + ").");
+      if (!truncateTriggers.isEmpty()) {
+        io.err()
+            .println(
+                "Note: ON TRUNCATE triggers will fire: "
+                    + String.join(", ", truncateTriggers)
+                    + ".");
+      }
+      Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
+
+      audit.started();
+      Connector connector = new Connector(t);
+      BackupProgress progress = ProgressPrinter.forIo(io);
+      ResetService service =
+          new ResetService(
+              connector, options, step -> io.err().println("  " + step + " ..."), progress);
+      ResetResult result;
+      try {
+        result = service.run(plan);
+      } finally {
+        ProgressPrinter.finish(progress);
+      }
+      if (result.backup() != null) {
+        audit.backup(result.backup().file().toString(), result.backup().manifest().fileSha256());
+      }
+      audit.tables(rows(result.plan())).succeededAfterCommit(io);
+
+      io.out().println();
+      io.out()
+          .println(
+              "Reset committed: "
+                  + result.truncated().size()
+                  + " tables emptied ("
+                  + String.format("%,d", result.rowsRemoved())
+                  + " rows) in "
+                  + result.millis()
+                  + " ms; "
+                  + result.kept().size()
+                  + " kept tables unchanged.");
+      if (result.backup() != null) {
+        io.out()
+            .println(
+                "Backup: "
+                    + result.backup().file()
+                    + " ("
+                    + String.format("%,d", result.backup().manifest().totalRows())
+                    + " rows, sha256 "
+                    + result.backup().manifest().fileSha256().substring(0, 16)
+                    + "...),"
+                    + " manifest "
+                    + result.backup().manifestFile());
+      }
+      // committed and audited: what follows is a second look, not part of the reset
+      return verifyAfterCommit(io, connector, result);
+    } catch (RuntimeException e) {
+      if (!audit.succeededRecorded()) {
+        audit.ended(e);
+      }
+      throw e;
+    }
+  }
+
+  /** The check on a fresh read-only connection, after the commit. */
+  private static int verifyAfterCommit(Io io, Connector connector, ResetResult result) {
+    VerifyReport report;
+    try (Connection c = connector.open()) {
+      report =
+          Verifier.verifyReadOnly(c, result.plan().database(), result.truncated(), result.kept());
+    } catch (SQLException e) {
+      throw ExitException.failure(
+          "The reset was committed, but the verification afterwards failed to run: "
+              + e.getMessage()
+              + ". Run prod-data-reset verify.",
+          e);
+    }
+    io.out().print(VerifyText.render(report, connector.target().display()));
+    if (result.backup() != null) {
+      io.out()
+          .println(
+              "To put the data back: prod-data-reset restore "
+                  + result.backup().file()
+                  + " --url '"
+                  + connector.target().display()
+                  + "' (add the password through PGPASSWORD or ~/.pgpass)");
+    }
+    if (!report.ok()) {
+      throw new ExitException(
+          ExitStatus.VERIFICATION_FAILED,
+          "The reset was committed, but the verification afterwards failed: "
+              + String.join(
+                  "; ", report.failures().stream().map(VerifyReport.Check::problem).toList())
+              + " (another session may have written since the commit).");
+    }
+    return 0;
+  }
+
+  private static Map<String, Long> rows(ResetPlan plan) {
+    Map<String, Long> m = new LinkedHashMap<>();
+    for (var name : plan.resetTables()) {
+      m.put(name.display(), plan.table(name).map(PlannedTable::rows).orElse(-1L));
+    }
+    return m;
+  }
+
+  private static List<String> truncateTriggers(ResetPlan plan) {
+    return plan.resetTables().stream()
+        .flatMap(n -> plan.catalog().table(n).stream())
+        .flatMap(
+            tb ->
+                tb.triggers().stream()
+                    .filter(Trigger::onTruncate)
+                    .map(tr -> tr.name() + " on " + tb.name().display()))
+        .toList();
+  }
+
+  /** The options of reset, shared with the top-level seed form. */
+  public static class ResetSwitches {
+    @Option(
+        names = "--backup",
+        paramLabel = "FILE",
+        description =
+            "Write the backup of the removed rows here (.gz or .zst compress). Required unless --no-backup.")
+    Path backup;
+
+    @Option(
+        names = "--no-backup",
+        description = "Skip the backup; only with --i-have-a-backup REASON.")
+    boolean noBackup;
+
+    @Option(
+        names = "--i-have-a-backup",
+        paramLabel = "REASON",
+        description =
+            "Why no backup is needed (where the data is backed up); goes into the audit log.")
+    String noBackupReason;
+
+    @Option(
+        names = "--confirm",
+        paramLabel = "DBNAME",
+        description =
+            "Confirm without a prompt by naming the target database (for scripts and agents).")
+    String confirm;
+
+    @Option(
+        names = "--plan-id",
+        paramLabel = "ID",
+        description = "Refuse unless the plan id is this one (the plan you reviewed).")
+    String planId;
+
+    @Option(
+        names = "--lock-timeout",
+        paramLabel = "DURATION",
+        defaultValue = "5s",
+        description =
+            "How long to wait for table locks, e.g. 5s, 500ms, 1m (default: ${DEFAULT-VALUE}).")
+    String lockTimeout;
+
+    @Option(
+        names = "--statement-timeout",
+        paramLabel = "DURATION",
+        defaultValue = "60s",
+        description = "Limit for the TRUNCATE statement (default: ${DEFAULT-VALUE}).")
+    String statementTimeout;
+
+    @Option(
+        names = "--restart-identity",
+        description = "Restart the reset tables' sequences (TRUNCATE ... RESTART IDENTITY).")
+    boolean restartIdentity;
+
+    @Option(
+        names = "--kept-check",
+        paramLabel = "MODE",
+        defaultValue = "hash",
+        description =
+            "How to check kept tables: hash (row count and content hash) or count (row count only, for huge tables). Default: ${DEFAULT-VALUE}.")
+    String keptCheck;
+
+    @Option(
+        names = "--jobs",
+        paramLabel = "N",
+        description = "Connections copying the backup (default: cores, at most 4).")
+    Integer jobs;
+
+    @Option(
+        names = "--audit-log",
+        paramLabel = "FILE",
+        description = "Audit log file (default: $XDG_STATE_HOME/prod-data-reset/audit.jsonl).")
+    Path auditLog;
+
+    ResetOptions options() {
+      if (noBackup && backup != null) {
+        throw ExitException.usage("Give either --backup FILE or --no-backup, not both.");
+      }
+      if (!noBackup && backup == null) {
+        throw ExitException.usage(
+            "A reset needs --backup FILE (or --no-backup --i-have-a-backup REASON).");
+      }
+      if (noBackup && (noBackupReason == null || noBackupReason.isBlank())) {
+        throw ExitException.usage(
+            "--no-backup needs --i-have-a-backup REASON saying where the data is backed up.");
+      }
+      if (!noBackup && noBackupReason != null) {
+        throw ExitException.usage("--i-have-a-backup goes with --no-backup only.");
+      }
+      TableFingerprint.Mode mode =
+          switch (keptCheck.toLowerCase(java.util.Locale.ROOT)) {
+            case "hash" -> TableFingerprint.Mode.HASH;
+            case "count" -> TableFingerprint.Mode.COUNT;
+            default ->
+                throw ExitException.usage(
+                    "--kept-check must be hash or count, not '" + keptCheck + "'.");
+          };
+      int n = jobs == null ? BackupOptions.defaultJobs() : jobs;
+      if (n < 1 || n > 16) {
+        throw ExitException.usage("--jobs must be between 1 and 16.");
+      }
+      return new ResetOptions(
+          noBackup ? null : backup.toAbsolutePath().normalize(),
+          noBackup ? noBackupReason.strip() : null,
+          Durations.parse("--lock-timeout", lockTimeout),
+          Durations.parse("--statement-timeout", statementTimeout),
+          restartIdentity,
+          mode,
+          n);
+    }
+
+    boolean requested() {
+      return backup != null || noBackup;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.proddatareset.cli;
+
+import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.Policy;
+import io.proddatareset.plan.ResetPlan;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code schema}: the foreign-key graph and the truncation order, for reading or for docs. */
+@Command(
+    name = "schema",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Print the tables, their foreign keys and the truncation order (children before parents;"
+          + " foreign-key cycles grouped) as text, Markdown, Mermaid or Graphviz DOT. Reads only.",
+      "With --keep/--reset/--policy it also shows each table's action and orders only the tables"
+          + " to reset; row counts are never shown, so the output is stable for docs."
+    })
+public class SchemaCommand implements Callable<Integer>, Main.UsesIo {
+  /** Output formats. */
+  public enum Format {
+    TEXT,
+    MARKDOWN,
+    MERMAID,
+    DOT
+  }
+
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "URL",
+      description = "Database URL; same as --url.")
+  String positionalUrl;
+
+  @Mixin TargetOptions target;
+  @Mixin PolicyOptions policy;
+
+  @Option(
+      names = "--format",
+      paramLabel = "FORMAT",
+      description = "text (default), markdown, mermaid or dot.")
+  Format format = Format.TEXT;
+
+  private Io io;
+
+  @Override
+  public void setIo(Io io) {
+    this.io = io;
+  }
+
+  @Override
+  public Integer call() {
+    Policy p = policy.policy();
+    // estimates only: the schema view never counts rows
+    ResetPlan plan = PlanService.plan(target.resolve(positionalUrl, io), p, true);
+    SchemaView view = SchemaView.of(plan);
+    String text =
+        switch (format) {
+          case TEXT -> SchemaRenderer.text(view);
+          case MARKDOWN -> SchemaRenderer.markdown(view);
+          case MERMAID -> SchemaRenderer.mermaid(view);
+          case DOT -> SchemaRenderer.dot(view);
+        };
+    io.out().print(text);
+    io.out().flush();
+    return 0;
+  }
+}

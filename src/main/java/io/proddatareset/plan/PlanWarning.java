@@ -1,0 +1,33 @@
+package io.proddatareset.plan;
+
+import io.proddatareset.catalog.TableName;
+import java.util.List;
+
+/**
+ * Something the user should know before a reset that does not refuse it.
+ *
+ * @param code stable identifier for programs
+ * @param message what will happen, naming the objects concerned
+ * @param tables the reset tables concerned
+ */
+public record PlanWarning(Code code, String message, List<TableName> tables) {
+  public PlanWarning {
+    tables = List.copyOf(tables);
+  }
+
+  /** Warning codes, as they appear in JSON. */
+  public enum Code {
+    /** A reset table has an ON TRUNCATE trigger: it fires during the reset. */
+    TRUNCATE_TRIGGER,
+    /** A materialized view reads a reset table: it keeps old rows until refreshed. */
+    MATERIALIZED_VIEW,
+    /** A reset table is published: the TRUNCATE is replicated to subscribers. */
+    PUBLICATION,
+    /** Another session holds or awaits a lock on a reset table: the reset would wait for it. */
+    LOCKED_BY_OTHER_SESSION,
+    /** Row counts are planner estimates (--estimate). */
+    ESTIMATED_ROWS,
+    /** The policy resets no table. */
+    NOTHING_TO_RESET
+  }
+}

@@ -1,0 +1,75 @@
+package io.proddatareset.plan;
+
+import io.proddatareset.catalog.Catalog;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.catalog.TruncationOrder;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a reset would do, computed by {@link PlanService} without changing anything.
+ *
+ * @param catalog the catalog the plan was computed from (columns, sequences, keys of every table)
+ * @param policy the policy as given
+ * @param tables every table in scope, sorted by name, with its action and row count
+ * @param order the reset tables, children before parents (cycles grouped)
+ * @param hazards reasons to refuse; empty when a reset may go ahead
+ * @param warnings things to know that do not refuse
+ * @param exactRows true for {@code count(*)} row counts, false for planner estimates
+ * @param planId see {@link PlanId}
+ */
+public record ResetPlan(
+    Catalog catalog,
+    Policy policy,
+    List<PlannedTable> tables,
+    TruncationOrder order,
+    List<Hazard> hazards,
+    List<PlanWarning> warnings,
+    boolean exactRows,
+    String planId) {
+
+  public ResetPlan {
+    tables = List.copyOf(tables);
+    hazards = List.copyOf(hazards);
+    warnings = List.copyOf(warnings);
+  }
+
+  public String database() {
+    return catalog.database();
+  }
+
+  public String serverVersion() {
+    return catalog.serverVersion();
+  }
+
+  /** True when a hazard refuses the reset. */
+  public boolean refused() {
+    return !hazards.isEmpty();
+  }
+
+  /** The tables to reset, children before parents: the order to truncate in. */
+  public List<TableName> resetTables() {
+    return order.tables();
+  }
+
+  /** The tables kept, sorted by name (unclassified tables are in neither list). */
+  public List<TableName> keptTables() {
+    return tables(Action.KEEP);
+  }
+
+  public List<TableName> tables(Action action) {
+    return tables.stream().filter(t -> t.action() == action).map(PlannedTable::name).toList();
+  }
+
+  public Optional<PlannedTable> table(TableName name) {
+    return tables.stream().filter(t -> t.name().equals(name)).findFirst();
+  }
+
+  /** The sum of the row counts of the reset tables (unknown estimates count as 0). */
+  public long rowsToReset() {
+    return tables.stream()
+        .filter(t -> t.action() == Action.RESET)
+        .mapToLong(t -> Math.max(0, t.rows()))
+        .sum();
+  }
+}

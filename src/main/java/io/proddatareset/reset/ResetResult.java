@@ -1,0 +1,29 @@
+package io.proddatareset.reset;
+
+import io.proddatareset.backup.BackupResult;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.plan.ResetPlan;
+import java.util.List;
+
+/**
+ * A committed reset.
+ *
+ * @param plan the plan as computed inside the reset's transaction, after the locks were taken (its
+ *     row counts are the rows that were removed)
+ * @param backup the verified backup, or null when the user skipped it
+ * @param truncated the tables emptied, in the order named in the TRUNCATE
+ * @param kept the kept tables' fingerprints, unchanged by the reset
+ * @param millis time from the first lock to the commit
+ */
+public record ResetResult(
+    ResetPlan plan,
+    BackupResult backup,
+    List<TableName> truncated,
+    List<TableFingerprint> kept,
+    long rowsRemoved,
+    long millis) {
+  public ResetResult {
+    truncated = List.copyOf(truncated);
+    kept = List.copyOf(kept);
+  }
+}

@@ -1,0 +1,77 @@
+package io.proddatareset.reset;
+
+import io.proddatareset.catalog.TableName;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Checks that reset tables are empty and kept tables match their recorded fingerprints. Reads only,
+ * with whatever transaction the caller opened; {@link #verifyReadOnly} opens its own read-only one.
+ */
+public final class Verifier {
+  private Verifier() {}
+
+  /**
+   * Runs the checks in a new {@code REPEATABLE READ, READ ONLY} transaction on {@code conn}, which
+   * must be in auto-commit mode; the transaction is rolled back afterwards (nothing to keep).
+   */
+  public static VerifyReport verifyReadOnly(
+      Connection conn,
+      String database,
+      List<TableName> resetTables,
+      List<TableFingerprint> keptExpected)
+      throws SQLException {
+    conn.setAutoCommit(false);
+    conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    conn.setReadOnly(true);
+    try {
+      return verify(conn, database, resetTables, keptExpected);
+    } finally {
+      conn.rollback();
+      conn.setAutoCommit(true);
+    }
+  }
+
+  /** Runs the checks in the caller's current transaction. */
+  public static VerifyReport verify(
+      Connection conn,
+      String database,
+      List<TableName> resetTables,
+      List<TableFingerprint> keptExpected)
+      throws SQLException {
+    List<VerifyReport.Check> checks = new ArrayList<>();
+    for (TableFingerprint f :
+        TableFingerprint.take(conn, resetTables, TableFingerprint.Mode.COUNT)) {
+      checks.add(
+          new VerifyReport.Check(
+              f.table(),
+              "reset",
+              f.rows(),
+              f.rows() == 0
+                  ? null
+                  : f.table().display() + " has " + f.rows() + " rows; it should be empty"));
+    }
+    if (!keptExpected.isEmpty()) {
+      boolean hashes = keptExpected.stream().allMatch(f -> f.hash() != null);
+      Map<TableName, TableFingerprint> now =
+          TableFingerprint.take(
+                  conn,
+                  keptExpected.stream().map(TableFingerprint::table).toList(),
+                  hashes ? TableFingerprint.Mode.HASH : TableFingerprint.Mode.COUNT)
+              .stream()
+              .collect(Collectors.toMap(TableFingerprint::table, Function.identity()));
+      for (TableFingerprint before : keptExpected) {
+        TableFingerprint after = now.get(before.table());
+        checks.add(
+            new VerifyReport.Check(
+                before.table(), "kept", after.rows(), before.differenceFrom(after)));
+      }
+    }
+    return new VerifyReport(database, checks);
+  }
+}

@@ -1,0 +1,168 @@
+package io.proddatareset.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.proddatareset.testing.Cli;
+import io.proddatareset.testing.TestDatabase;
+import io.proddatareset.testing.TestPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands as the seed's workflow uses them: policy, plan id, confirmation, audit, consent. */
+class BackupRestoreCommandTest {
+  private static final List<String> SEED_RESET =
+      List.of(
+          "public.entities",
+          "public.entity_events",
+          "public.entity_relationships",
+          "public.entity_sources",
+          "public.entity_tags",
+          "public.epics",
+          "public.projects",
+          "public.raw_notes",
+          "public.review_queue",
+          "public.tags");
+
+  @TempDir Path dir;
+
+  @Test
+  void backsUpWhatThePolicyResetsAndRestoresIt() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    Map<String, String> sequences = db.sequences();
+    Path file = dir.resolve("pm.sql.gz");
+    Path audit = dir.resolve("audit.jsonl");
+
+    Cli.Result plan =
+        new Cli().run("plan", "--url", db.url(), "--keep", "users,api_keys", "--json");
+    String planId = new ObjectMapper().readTree(plan.out()).get("planId").asText();
+    Cli.Result b =
+        RoundTrips.backup(
+            db, file, "--keep", "users,api_keys", "--audit-log", audit.toString(), "--json");
+
+    assertThat(b.exitCode()).as(b.toString()).isZero();
+    JsonNode manifest = new ObjectMapper().readTree(b.out());
+    assertThat(manifest.get("planId").asText()).isEqualTo(planId);
+    assertThat(manifest.get("tables").findValuesAsText("name"))
+        .containsExactlyInAnyOrderElementsOf(SEED_RESET);
+    // parents before children
+    List<String> order = manifest.get("tables").findValuesAsText("name");
+    assertThat(order.indexOf("public.projects")).isLessThan(order.indexOf("public.entities"));
+    assertThat(order.indexOf("public.entities")).isLessThan(order.indexOf("public.entity_tags"));
+    assertThat(Files.readString(ManifestFile.pathFor(file))).isEqualTo(b.out());
+    assertThat(b.out()).doesNotContain("password");
+
+    // empty exactly the reset tables, as the reset would
+    db.exec("TRUNCATE " + String.join(", ", SEED_RESET) + " RESTART IDENTITY");
+    Cli.Result r =
+        new Cli()
+            .stdin(db.name() + "\n", true)
+            .run("restore", file.toString(), "--url", db.url(), "--audit-log", audit.toString());
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.err()).contains("type the database name");
+    assertThat(db.snapshot()).isEqualTo(before);
+    assertThat(db.sequences()).isEqualTo(sequences);
+
+    List<String> lines = Files.readAllLines(audit);
+    assertThat(lines).hasSize(4);
+    ObjectMapper json = new ObjectMapper();
+    assertThat(
+            lines.stream()
+                .map(
+                    l ->
+                        read(json, l).get("command").asText()
+                            + " "
+                            + read(json, l).get("outcome").asText()))
+        .containsExactly(
+            "backup started", "backup succeeded", "restore started", "restore succeeded");
+    JsonNode done = read(json, lines.get(1));
+    assertThat(done.get("backup").get("sha256").asText())
+        .isEqualTo(manifest.get("fileSha256").asText());
+    assertThat(done.get("planId").asText()).isEqualTo(planId);
+  }
+
+  @Test
+  void confirmationAgentConsentAndRefusalsAreRecorded() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    Path file = dir.resolve("pm.sql");
+    Path audit = dir.resolve("audit.jsonl");
+    assertThat(RoundTrips.backup(db, file, "--all", "--audit-log", audit.toString()).exitCode())
+        .isZero();
+    Map<String, List<String>> before = db.snapshot();
+    String log = "--audit-log=" + audit;
+
+    Cli.Result noTerminal = new Cli().run("restore", file.toString(), "--url", db.url(), log);
+    assertThat(noTerminal.exitCode()).isEqualTo(3);
+    assertThat(noTerminal.err()).contains("--confirm " + db.name());
+
+    Cli.Result wrongName =
+        new Cli().stdin("prod\n", true).run("restore", file.toString(), "--url", db.url(), log);
+    assertThat(wrongName.exitCode()).isEqualTo(5);
+
+    Cli.Result agent =
+        new Cli()
+            .env("CLAUDECODE", "1")
+            .run("restore", file.toString(), "--url", db.url(), "--confirm", db.name(), log);
+    assertThat(agent.exitCode()).isEqualTo(3);
+    assertThat(agent.err()).contains("PDR_USER_CONSENT");
+
+    Cli.Result notEmpty =
+        new Cli()
+            .env("CLAUDECODE", "1")
+            .env("PDR_USER_CONSENT", "Yes, restore the pm backup into the test database")
+            .run("restore", file.toString(), "--url", db.url(), "--confirm", db.name(), log);
+    assertThat(notEmpty.exitCode()).as(notEmpty.toString()).isEqualTo(3);
+    assertThat(notEmpty.err()).contains("already hold rows");
+    assertThat(db.snapshot()).isEqualTo(before);
+
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> records = Files.readAllLines(audit).stream().map(l -> read(json, l)).toList();
+    assertThat(
+            records.stream().map(r -> r.get("command").asText() + " " + r.get("outcome").asText()))
+        .containsExactly(
+            "backup started",
+            "backup succeeded",
+            "restore refused",
+            "restore refused",
+            "restore refused",
+            "restore started",
+            "restore refused");
+    assertThat(records.get(6).get("consent").asText()).startsWith("Yes, restore");
+  }
+
+  @Test
+  void refusesWithoutATableChoiceAndRestoresOnlyWhatIsAsked() {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    Path file = dir.resolve("pm.sql.zst");
+    Cli.Result none = RoundTrips.backup(db, file);
+    assertThat(none.exitCode()).isEqualTo(2);
+    assertThat(none.err()).contains("--all");
+
+    assertThat(RoundTrips.backup(db, file, "--all").exitCode()).isZero();
+    Map<String, List<String>> before = db.snapshot();
+    db.exec("TRUNCATE entity_tags, tags");
+    Cli.Result r = RoundTrips.restore(db, file, "--only", "tags,entity_tags");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("Left out (--only)");
+    assertThat(db.snapshot()).isEqualTo(before);
+
+    Cli.Result typo = RoundTrips.restore(db, file, "--only", "tagz");
+    assertThat(typo.exitCode()).isEqualTo(2);
+    assertThat(typo.err()).contains("Not in the backup: tagz").contains("public.tags");
+  }
+
+  private static JsonNode read(ObjectMapper json, String line) {
+    try {
+      return json.readTree(line);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,207 @@
+package io.proddatareset.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.connect.Connector;
+import io.proddatareset.connect.TargetParser;
+import io.proddatareset.testing.Cli;
+import io.proddatareset.testing.TestDatabase;
+import io.proddatareset.testing.TestPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Failures leave nothing behind: no partial file, no changed table, one clear line. */
+class BackupRestoreFaultsTest {
+  @TempDir Path dir;
+
+  @Test
+  void fullDiskFailsWithOneLine() {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    Cli.Result r = RoundTrips.backup(db, Path.of("/dev/full"), "--all");
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).contains("No space left on device").doesNotContain("Exception");
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(Files.exists(Path.of("/dev/full.manifest.json"))).isFalse();
+  }
+
+  @Test
+  void unwritableOrMissingDirectoryAndExistingFile() throws IOException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    Cli.Result missing = RoundTrips.backup(db, dir.resolve("no/such/dir/b.sql"), "--all");
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.err()).contains("does not exist");
+
+    Cli.Result proc = RoundTrips.backup(db, Path.of("/proc/pdr-backup.sql"), "--all");
+    assertThat(proc.exitCode()).as(proc.toString()).isEqualTo(1);
+    assertThat(proc.err().strip().lines()).hasSize(1);
+
+    Path existing = Files.writeString(dir.resolve("old.sql"), "keep me");
+    Cli.Result exists = RoundTrips.backup(db, existing, "--all");
+    assertThat(exists.exitCode()).isEqualTo(3);
+    assertThat(exists.err()).contains("already exists");
+    assertThat(Files.readString(existing)).isEqualTo("keep me");
+    assertThat(listDir()).containsExactly("old.sql");
+  }
+
+  @Test
+  void connectionTerminatedMidBackupLeavesNothing() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Path file = dir.resolve("cut.sql.gz");
+    long savedPartPages = BackupWriter.partPages;
+    BackupWriter.partPages = 1; // many parts, so that work remains after the cut
+    try {
+      for (int jobs : new int[] {1, 2}) {
+        java.util.concurrent.CountDownLatch cut = new java.util.concurrent.CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        BackupProgress killer =
+            new BackupProgress() {
+              @Override
+              public void copied(TableName table, long rows, long bytes) {
+                if (rows == 0) {
+                  return;
+                }
+                if (first.compareAndSet(true, false)) {
+                  // once a part's data is in, cut every connection of the backup
+                  db.exec(
+                      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                          + " WHERE application_name = 'prod-data-reset'"
+                          + " AND datname = current_database()");
+                  waitUntilGone(db);
+                  cut.countDown();
+                } else {
+                  // other workers wait for the cut, so that they still have parts to copy
+                  try {
+                    cut.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                }
+              }
+
+              @Override
+              public void phase(String description) {}
+            };
+        assertThatThrownBy(
+                () ->
+                    SnapshotBackup.run(
+                        new Connector(TargetParser.parse(db.url())),
+                        List.of("public"),
+                        SnapshotBackup.allTables(),
+                        file,
+                        new BackupOptions(jobs, null, null, killer)))
+            .as("jobs %d", jobs)
+            .isInstanceOfSatisfying(
+                ExitException.class,
+                e -> {
+                  assertThat(e.status()).isEqualTo(ExitStatus.FAILURE);
+                  assertThat(e.getMessage())
+                      .startsWith("Backup to " + file + " failed while writing")
+                      .contains("partial file was removed")
+                      .doesNotContain("\n");
+                });
+        assertThat(cut.getCount()).isZero();
+        assertThat(listDir()).isEmpty();
+      }
+    } finally {
+      BackupWriter.partPages = savedPartPages;
+    }
+  }
+
+  @Test
+  void corruptedByteIsRefusedWithNothingChanged() throws IOException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    for (String name : List.of("pm.sql", "pm.sql.gz")) {
+      Path file = dir.resolve(name);
+      assertThat(RoundTrips.backup(db, file, "--all").exitCode()).isZero();
+    }
+    RoundTrips.emptyEverything(db);
+    Map<String, List<String>> empty = db.snapshot();
+
+    // one digit of a row changed: the same number of rows, other content
+    Path plain = dir.resolve("pm.sql");
+    byte[] bytes = Files.readAllBytes(plain);
+    String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+    int at = text.indexOf('\n', text.indexOf("COPY public.raw_notes")) + 1;
+    while (!Character.isDigit(bytes[at])) {
+      at++;
+    }
+    bytes[at] = (byte) (bytes[at] == '9' ? '8' : bytes[at] + 1);
+    Files.write(plain, bytes);
+    Cli.Result r = RoundTrips.restore(db, plain);
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(4);
+    assertThat(r.err()).contains("public.raw_notes").contains("SHA-256").contains("rolled back");
+    assertThat(db.snapshot()).isEqualTo(empty);
+
+    // a byte in the middle of the compressed stream
+    Path gz = dir.resolve("pm.sql.gz");
+    byte[] zipped = Files.readAllBytes(gz);
+    zipped[zipped.length / 2] ^= 0x5a;
+    Files.write(gz, zipped);
+    Cli.Result z = RoundTrips.restore(db, gz);
+    assertThat(z.exitCode()).as(z.toString()).isEqualTo(4);
+    assertThat(z.err().strip().lines()).hasSize(2); // the summary line, then the error
+    assertThat(db.snapshot()).isEqualTo(empty);
+  }
+
+  @Test
+  void nonEmptyTargetTableIsRefusedNamingIt() {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    Path file = dir.resolve("pm.sql");
+    assertThat(RoundTrips.backup(db, file, "--all").exitCode()).isZero();
+    RoundTrips.emptyEverything(db);
+    db.exec(
+        "INSERT INTO users (email) VALUES ('still@here.example')",
+        "INSERT INTO schema_migrations (version) VALUES ('1')");
+    Map<String, List<String>> before = db.snapshot();
+
+    Cli.Result r = RoundTrips.restore(db, file);
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
+    assertThat(r.err())
+        .contains("public.schema_migrations, public.users")
+        .contains("--only")
+        .doesNotContain("public.projects");
+    assertThat(db.snapshot()).isEqualTo(before);
+
+    // the tables that are empty can be restored alone, but their foreign keys are checked:
+    // projects references users, whose rows are not the backed-up ones
+    Cli.Result only = RoundTrips.restore(db, file, "--only", "projects,tags");
+    assertThat(only.exitCode()).as(only.toString()).isEqualTo(1);
+    assertThat(only.err()).contains("projects_owner_id_fkey").contains("rolled back");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
+
+  private static void waitUntilGone(TestDatabase db) {
+    for (int i = 0; i < 200; i++) {
+      if (db.queryLong(
+              "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'prod-data-reset'"
+                  + " AND datname = current_database()")
+          == 0) {
+        return;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private List<String> listDir() throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+}

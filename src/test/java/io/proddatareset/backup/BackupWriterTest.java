@@ -1,0 +1,72 @@
+package io.proddatareset.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.proddatareset.testing.Cli;
+import io.proddatareset.testing.TestDatabase;
+import io.proddatareset.testing.TestPostgres;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The writer's own machinery: parts that spill to disk while they wait, and the read-back. */
+class BackupWriterTest {
+  @TempDir Path dir;
+
+  @Test
+  void partsWaitingForTheirTurnSpillToDiskAndLeaveNothingBehind() throws IOException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    long pages = BackupWriter.partPages;
+    long memory = BackupWriter.memoryPerPart;
+    BackupWriter.partPages = 1;
+    BackupWriter.memoryPerPart = 1024;
+    try {
+      RoundTrips.roundTrip(db, dir.resolve("spilled.sql"), "--all", "-j", "4");
+    } finally {
+      BackupWriter.partPages = pages;
+      BackupWriter.memoryPerPart = memory;
+    }
+    assertThat(listDir()).containsExactly("spilled.sql", "spilled.sql.manifest.json");
+  }
+
+  @Test
+  void aFileThatDoesNotReadBackAsWrittenIsRemoved() throws IOException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    BackupWriter.beforeVerify =
+        file -> {
+          try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            // a row's first byte, in the middle of the data
+            long at = f.length() / 2;
+            f.seek(at);
+            while (f.read() != '\n') {
+              at++;
+            }
+            int b = f.read();
+            f.seek(at + 1);
+            f.write(b == 'x' ? 'y' : 'x');
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        };
+    try {
+      Cli.Result r = RoundTrips.backup(db, dir.resolve("damaged.sql"), "--all");
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(4);
+      assertThat(r.err()).contains("did not read back as it was written").contains("removed");
+      assertThat(r.err().strip().lines()).hasSize(1);
+    } finally {
+      BackupWriter.beforeVerify = file -> {};
+    }
+    assertThat(listDir()).isEmpty();
+  }
+
+  private List<String> listDir() throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+}
