@@ -123,6 +123,9 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
                     + String.join(", ", truncateTriggers)
                     + ".");
       }
+      if (options.backupFile() != null) {
+        ResetService.prepareBackupLocation(options.backupFile());
+      }
       Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
 
       audit.started();

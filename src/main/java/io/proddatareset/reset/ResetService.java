@@ -87,11 +87,8 @@ public final class ResetService {
    */
   public ResetResult run(ResetPlan confirmed) {
     long start = System.nanoTime();
-    if (options.backupFile() != null && java.nio.file.Files.exists(options.backupFile())) {
-      throw ExitException.refused(
-          "The backup file "
-              + options.backupFile()
-              + " already exists; choose a new name. Nothing was changed.");
+    if (options.backupFile() != null) {
+      prepareBackupLocation(options.backupFile());
     }
     Connection conn = connector.open();
     CountDownLatch finished = new CountDownLatch(1);
@@ -146,18 +143,23 @@ public final class ResetService {
       if (options.backupFile() != null) {
         listener.step(
             "Backing up the reset tables to " + options.backupFile() + " from the locked snapshot");
-        backup =
-            BackupWriter.write(
-                conn,
-                connector::open,
-                loadOrder(plan),
-                options.backupFile(),
-                BackupOptions.defaults()
-                    .withJobs(options.jobs())
-                    .withPlanId(plan.planId())
-                    .withTarget(connector.target().display())
-                    .withKept(keptEntries(keptBefore))
-                    .withProgress(backupProgress));
+        try {
+          backup =
+              BackupWriter.write(
+                  conn,
+                  connector::open,
+                  loadOrder(plan),
+                  options.backupFile(),
+                  BackupOptions.defaults()
+                      .withJobs(options.jobs())
+                      .withPlanId(plan.planId())
+                      .withTarget(connector.target().display())
+                      .withKept(keptEntries(keptBefore))
+                      .withProgress(backupProgress));
+        } catch (ExitException e) {
+          throw new ExitException(
+              e.status(), e.getMessage() + " The reset was rolled back: nothing was changed.", e);
+        }
         written = backup;
       }
 
@@ -216,6 +218,42 @@ public final class ResetService {
       } catch (IllegalStateException e) {
         // the JVM is shutting down (Ctrl-C): the hook is running and waits for us
       }
+    }
+  }
+
+  /**
+   * Checks, before anything is locked, that the backup can be written where asked: the file must
+   * not exist yet (a device such as /dev/null is left to the writer), and its directory is created
+   * when missing.
+   *
+   * @throws ExitException REFUSED for an existing file, FAILURE for a directory that cannot be
+   *     created or written
+   */
+  public static void prepareBackupLocation(java.nio.file.Path file) {
+    java.nio.file.Path absolute = file.toAbsolutePath();
+    if (java.nio.file.Files.isRegularFile(absolute) || java.nio.file.Files.isDirectory(absolute)) {
+      throw ExitException.refused(
+          "The backup file " + file + " already exists; choose a new name. Nothing was changed.");
+    }
+    if (java.nio.file.Files.exists(absolute)) {
+      return;
+    }
+    java.nio.file.Path dir = absolute.getParent();
+    try {
+      java.nio.file.Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw ExitException.failure(
+          "Cannot create the backup directory "
+              + dir
+              + " ("
+              + e.getMessage()
+              + "). Nothing was changed.",
+          e);
+    }
+    if (!java.nio.file.Files.isWritable(dir)) {
+      throw ExitException.failure(
+          "Cannot write the backup into " + dir + ": permission denied. Nothing was changed.",
+          null);
     }
   }
 
@@ -341,6 +379,9 @@ public final class ResetService {
 
   private void deleteQuietly() {
     try {
+      if (!java.nio.file.Files.isRegularFile(written.file())) {
+        return; // never delete a device or anything else that is not our file
+      }
       BackupWriter.delete(written.file());
     } catch (IOException e) {
       // reported by the caller's error; nothing more to do

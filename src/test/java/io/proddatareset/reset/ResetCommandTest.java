@@ -211,7 +211,10 @@ class ResetCommandTest {
                 "/dev/full",
                 "--confirm",
                 db.name());
-    assertThat(full.exitCode()).as(full.toString()).isNotZero();
+    assertThat(full.exitCode()).as(full.toString()).isEqualTo(1);
+    assertThat(full.err())
+        .containsIgnoringCase("no space left")
+        .containsIgnoringCase("nothing was changed");
 
     // a --plan-id that is not this plan's
     Cli.Result planId =
@@ -352,6 +355,51 @@ class ResetCommandTest {
             String.join("\n", auditLines()))) {
       assertThat(text).doesNotContain(TestPostgres.PASSWORD).doesNotContain(encoded);
     }
+  }
+
+  @Test
+  void theSeedsFormRunsTheResetAndNoBackupNeedsAReason() throws Exception {
+    TestDatabase db = pmAgent();
+    Map<String, List<String>> before = db.snapshot();
+
+    Cli.Result noReason =
+        cli().run(db.url(), "--policy", POLICY.toString(), "--no-backup", "--confirm", db.name());
+    assertThat(noReason.exitCode()).isEqualTo(2);
+    assertThat(noReason.err()).contains("--i-have-a-backup");
+    assertThat(db.snapshot()).isEqualTo(before);
+
+    // the seed's interface: prod-data-reset "$DATABASE_URL" --backup FILE, into a new directory
+    Path backup = dir.resolve("backups/seed.sql");
+    Cli.Result seed =
+        cli()
+            .run(
+                db.url(),
+                "--policy",
+                POLICY.toString(),
+                "--backup",
+                backup.toString(),
+                "--confirm",
+                db.name());
+    assertThat(seed.exitCode()).as(seed.toString()).isZero();
+    assertThat(seed.out()).contains("Reset committed: 10 tables emptied");
+    assertThat(backup).exists();
+
+    db.exec("INSERT INTO projects (owner_id, name) SELECT id, 'again' FROM users LIMIT 1");
+    Cli.Result reasoned =
+        cli()
+            .run(
+                "reset",
+                db.url(),
+                "--policy",
+                POLICY.toString(),
+                "--no-backup",
+                "--i-have-a-backup",
+                "nightly snapshot 2026-11-28 in the provider's console",
+                "--confirm",
+                db.name());
+    assertThat(reasoned.exitCode()).as(reasoned.toString()).isZero();
+    assertThat(db.count("projects")).isZero();
+    assertThat(auditLines()).anySatisfy(l -> assertThat(l).contains("nightly snapshot 2026-11-28"));
   }
 
   List<String> auditLines() {

@@ -17,8 +17,7 @@ import org.postgresql.PGConnection;
 
 /** One database of the embedded test server, with helpers to load fixtures and compare contents. */
 public record TestDatabase(String name, int port) {
-  public static final Path FIXTURES =
-      Path.of("..", "shared", "fixtures").toAbsolutePath().normalize();
+  public static final Path FIXTURES = Path.of("fixtures").toAbsolutePath();
 
   /** A libpq URI for the superuser, as a user would pass it to the tool. */
   public String url() {
