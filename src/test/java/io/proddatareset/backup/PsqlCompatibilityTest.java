@@ -71,8 +71,11 @@ class PsqlCompatibilityTest {
         Path file = dir.resolve(name);
         Cli.Result r = RoundTrips.backup(db, file, "--all", "-j", "3");
         assertThat(r.exitCode()).as(r.toString()).isZero();
-        assertThat(ManifestFile.read(ManifestFile.pathFor(file)).tables())
-            .anySatisfy(t -> assertThat(t.parts()).hasSizeGreaterThan(2));
+        if (TestPostgres.majorVersion() >= 14) {
+          // tables are split into parts by ctid ranges only from PostgreSQL 14 on
+          assertThat(ManifestFile.read(ManifestFile.pathFor(file)).tables())
+              .anySatisfy(t -> assertThat(t.parts()).hasSizeGreaterThan(2));
+        }
         String tool = name.endsWith(".gz") ? "gzip" : "zstd";
         if (!onPath(tool)) {
           continue;
