@@ -201,6 +201,7 @@ public final class BackupWriter {
       OrderedFileAssembler assembler = null;
       List<Copied> copied = null;
       Future<BackupVerifier.Reading> verifier = null;
+      FileChannel channel = null;
       String stage = "preparing";
       try {
         readServer();
@@ -209,7 +210,7 @@ public final class BackupWriter {
         List<Part> parts = planParts();
         tmp =
             special ? file : Files.createTempFile(dir, "." + file.getFileName() + ".", ".partial");
-        FileChannel channel =
+        channel =
             FileChannel.open(
                 tmp,
                 special
@@ -267,22 +268,26 @@ public final class BackupWriter {
             partsUsed,
             (System.nanoTime() - started) / 1_000_000);
       } catch (ExitException e) {
-        cleanUp(assembler, copied, verifier, tmp, special);
+        cleanUp(assembler, copied, verifier, channel, tmp, special);
         throw e;
       } catch (IOException e) {
-        cleanUp(assembler, copied, verifier, tmp, special);
+        cleanUp(assembler, copied, verifier, channel, tmp, special);
+        ExitException checkFailed = verificationFailure(verifier);
+        if (checkFailed != null) {
+          throw checkFailed;
+        }
         throw new ExitException(
             ExitStatus.FAILURE,
             "Backup to " + file + " failed while " + stage + ": " + ioReason(e) + removed(special),
             e);
       } catch (SQLException e) {
-        cleanUp(assembler, copied, verifier, tmp, special);
+        cleanUp(assembler, copied, verifier, channel, tmp, special);
         throw new ExitException(
             ExitStatus.FAILURE,
             "Backup to " + file + " failed while " + stage + ": " + firstLine(e) + removed(special),
             e);
       } catch (RuntimeException | Error e) {
-        cleanUp(assembler, copied, verifier, tmp, special);
+        cleanUp(assembler, copied, verifier, channel, tmp, special);
         throw e;
       }
     }
@@ -319,10 +324,28 @@ public final class BackupWriter {
       }
     }
 
+    /** The check's own failure, when it stopped the copy by finding the file damaged. */
+    private static ExitException verificationFailure(Future<BackupVerifier.Reading> verifier) {
+      if (verifier == null || !verifier.isDone()) {
+        return null;
+      }
+      try {
+        verifier.get();
+        return null;
+      } catch (ExecutionException e) {
+        return e.getCause() instanceof BackupFormatException f
+            ? BackupVerifier.failed(f.getMessage())
+            : null;
+      } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+        return null;
+      }
+    }
+
     private void cleanUp(
         OrderedFileAssembler assembler,
         List<Copied> copied,
         Future<BackupVerifier.Reading> verifier,
+        FileChannel channel,
         Path tmp,
         boolean special) {
       IOException stop = new IOException("the backup failed");
@@ -341,6 +364,13 @@ public final class BackupWriter {
       }
       if (assembler != null) {
         assembler.discard();
+      }
+      if (channel != null) {
+        try {
+          channel.close();
+        } catch (IOException ignored) {
+          // the file is removed next
+        }
       }
       if (tmp != null && !special) {
         try {
@@ -610,22 +640,24 @@ public final class BackupWriter {
         throw new SQLException("unexpected snapshot id from the server");
       }
       BlockingQueue<Connection> pool = new ArrayBlockingQueue<>(jobs);
-      List<Connection> opened = new ArrayList<>();
+      List<Connection> opened = java.util.Collections.synchronizedList(new ArrayList<>());
       pool.add(main);
-      ExecutorService executor =
-          Executors.newFixedThreadPool(
-              jobs,
-              r -> {
-                Thread t = new Thread(r, "backup-worker");
-                t.setDaemon(true);
-                return t;
-              });
+      ExecutorService executor = Executors.newFixedThreadPool(jobs, daemon("backup-worker"));
+      // the caller's connection starts copying at once; the others join as they connect
+      ExecutorService openers = Executors.newFixedThreadPool(jobs - 1, daemon("backup-connect"));
       try {
         for (int j = 1; j < jobs; j++) {
-          Connection c = workerConnections.get();
-          opened.add(c);
-          importSnapshot(c, snapshot);
-          pool.add(c);
+          openers.submit(
+              () -> {
+                try {
+                  Connection c = workerConnections.get();
+                  opened.add(c);
+                  importSnapshot(c, snapshot);
+                  pool.add(c);
+                } catch (SQLException | RuntimeException e) {
+                  // fewer connections, say at max_connections: the parts wait for the others
+                }
+              });
         }
         List<Future<?>> futures = new ArrayList<>();
         for (int p = 0; p < parts.size(); p++) {
@@ -656,7 +688,7 @@ public final class BackupWriter {
               for (Future<?> other : futures) {
                 other.cancel(false);
               }
-              for (Connection c : opened) {
+              for (Connection c : List.copyOf(opened)) {
                 cancelQuietly(c);
               }
             }
@@ -680,15 +712,17 @@ public final class BackupWriter {
           throw new IOException(firstFailure);
         }
       } finally {
-        executor.shutdown();
-        try {
-          if (!executor.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
-            executor.shutdownNow();
+        for (ExecutorService e : List.of(executor, openers)) {
+          e.shutdown();
+          try {
+            if (!e.awaitTermination(60, TimeUnit.SECONDS)) {
+              e.shutdownNow();
+            }
+          } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
           }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
         }
-        for (Connection c : opened) {
+        for (Connection c : List.copyOf(opened)) {
           try {
             c.close();
           } catch (SQLException ignored) {
@@ -696,6 +730,14 @@ public final class BackupWriter {
           }
         }
       }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+      return r -> {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+      };
     }
 
     private static void cancelQuietly(Connection c) {

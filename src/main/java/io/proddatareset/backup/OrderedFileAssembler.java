@@ -37,7 +37,8 @@ final class OrderedFileAssembler {
   }
 
   /** The stream of part {@code index}; close it when the part is complete. */
-  synchronized OutputStream open(int index) {
+  synchronized OutputStream open(int index) throws IOException {
+    check();
     if (parts.get(index) != null) {
       throw new IllegalStateException("part " + index + " opened twice");
     }

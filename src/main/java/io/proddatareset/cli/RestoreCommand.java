@@ -158,10 +158,12 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
     io.out()
         .printf(
             Locale.ROOT,
-            "Restored %d tables, %,d rows, and %d sequences from %s in %.1fs.%n",
+            "Restored %d %s, %,d rows, and %d %s from %s in %.1fs.%n",
             r.tables().size(),
+            r.tables().size() == 1 ? "table" : "tables",
             r.totalRows(),
             r.sequences().size(),
+            r.sequences().size() == 1 ? "sequence" : "sequences",
             file,
             r.millis() / 1000.0);
     for (var table : r.tables()) {

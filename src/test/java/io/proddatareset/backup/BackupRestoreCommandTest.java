@@ -154,7 +154,7 @@ class BackupRestoreCommandTest {
     expected.putAll(Map.of("public.projects_id_seq", db.sequences().get("public.projects_id_seq")));
     Cli.Result r = RoundTrips.restore(db, file, "--only", "tags,entity_tags");
     assertThat(r.exitCode()).as(r.toString()).isZero();
-    assertThat(r.out()).contains("Left out (--only)").contains("and 1 sequences");
+    assertThat(r.out()).contains("Left out (--only)").contains("and 1 sequence from");
     assertThat(db.snapshot()).isEqualTo(before);
     assertThat(db.sequences()).isEqualTo(expected).isNotEqualTo(sequences);
 
