@@ -66,6 +66,9 @@ public final class BackupWriter {
    */
   static volatile long memoryPerPart = 16L << 20;
 
+  /** What all parts waiting for their turn may hold in memory together. */
+  static volatile long memoryTotal = 64L << 20;
+
   /** Wraps what the check reads back from the file; tests damage the bytes here. */
   static volatile java.util.function.UnaryOperator<InputStream> readBack = in -> in;
 
@@ -221,7 +224,9 @@ public final class BackupWriter {
         BufferedOutputStream buffered =
             new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 18);
         // part 0 is the header, then the tables' parts, then the sequences and the footer
-        assembler = new OrderedFileAssembler(buffered, parts.size() + 2, spillDir, memoryPerPart);
+        assembler =
+            new OrderedFileAssembler(
+                buffered, parts.size() + 2, spillDir, memoryPerPart, memoryTotal);
         copied = prepareCopied(parts);
         // the check reads the file back while it is written, one complete part after another
         if (!special) {

@@ -20,17 +20,22 @@ final class OrderedFileAssembler {
   private boolean finished;
   private final Path spillDir;
   private final long memoryPerPart;
+  private final java.util.concurrent.atomic.AtomicLong memoryBudget;
   private final List<PartOutput> parts = new ArrayList<>();
   private volatile int head;
   private volatile IOException failure;
 
   /**
    * @param out the destination; written under this object's lock only
+   * @param memoryPerPart what one waiting part may hold in memory
+   * @param memoryTotal what all waiting parts together may hold in memory
    */
-  OrderedFileAssembler(OutputStream out, int partCount, Path spillDir, long memoryPerPart) {
+  OrderedFileAssembler(
+      OutputStream out, int partCount, Path spillDir, long memoryPerPart, long memoryTotal) {
     this.out = new Counting(out);
     this.spillDir = spillDir;
     this.memoryPerPart = memoryPerPart;
+    this.memoryBudget = new java.util.concurrent.atomic.AtomicLong(memoryTotal);
     for (int i = 0; i < partCount; i++) {
       parts.add(null);
     }
@@ -166,7 +171,7 @@ final class OrderedFileAssembler {
 
     PartOutput(int index) {
       this.index = index;
-      this.buffer = new SpillBuffer(spillDir, memoryPerPart);
+      this.buffer = new SpillBuffer(spillDir, memoryPerPart, memoryBudget);
     }
 
     @Override

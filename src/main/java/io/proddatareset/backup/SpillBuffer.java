@@ -10,24 +10,46 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Holds a part's bytes until the part may be written to the file: in memory up to a limit, then in
- * a temporary file, so memory stays bounded whatever a part's size. Not thread-safe: one writer,
- * then one drain.
+ * Holds a part's bytes until the part may be written to the file: in memory up to a limit per part
+ * and within a budget shared by all parts, then in a temporary file, so memory stays bounded
+ * whatever the parts' sizes and number. Not thread-safe: one writer, then one drain.
  */
 final class SpillBuffer {
   private static final int CHUNK = 1 << 16;
 
   private final Path spillDir;
   private final long memoryLimit;
+  private final java.util.concurrent.atomic.AtomicLong budget;
   private final List<byte[]> chunks = new ArrayList<>();
   private int lastChunkUsed = CHUNK;
   private long inMemory;
   private Path spillFile;
   private OutputStream spill;
 
-  SpillBuffer(Path spillDir, long memoryLimit) {
+  /**
+   * @param budget memory left for all buffers together; taken from in whole chunks and given back
+   *     when the buffer is drained or discarded
+   */
+  SpillBuffer(Path spillDir, long memoryLimit, java.util.concurrent.atomic.AtomicLong budget) {
     this.spillDir = spillDir;
     this.memoryLimit = memoryLimit;
+    this.budget = budget;
+  }
+
+  private boolean reserveChunk() {
+    long left;
+    do {
+      left = budget.get();
+      if (left < CHUNK) {
+        return false;
+      }
+    } while (!budget.compareAndSet(left, left - CHUNK));
+    return true;
+  }
+
+  private void releaseChunks() {
+    budget.addAndGet((long) chunks.size() * CHUNK);
+    chunks.clear();
   }
 
   boolean isEmpty() {
@@ -36,8 +58,7 @@ final class SpillBuffer {
 
   void write(byte[] b, int off, int len) throws IOException {
     if (spill == null && inMemory + len > memoryLimit) {
-      spillFile = Files.createTempFile(spillDir, ".prod-data-reset-", ".spool");
-      spill = new java.io.BufferedOutputStream(Files.newOutputStream(spillFile), CHUNK);
+      startSpill();
     }
     if (spill != null) {
       spill.write(b, off, len);
@@ -45,6 +66,12 @@ final class SpillBuffer {
     }
     while (len > 0) {
       if (lastChunkUsed == CHUNK) {
+        if (!reserveChunk()) {
+          // the shared budget is spent: the rest goes to disk, after what is held
+          startSpill();
+          spill.write(b, off, len);
+          return;
+        }
         chunks.add(new byte[CHUNK]);
         lastChunkUsed = 0;
       }
@@ -57,12 +84,17 @@ final class SpillBuffer {
     }
   }
 
+  private void startSpill() throws IOException {
+    spillFile = Files.createTempFile(spillDir, ".prod-data-reset-", ".spool");
+    spill = new java.io.BufferedOutputStream(Files.newOutputStream(spillFile), CHUNK);
+  }
+
   /** Writes everything held so far to {@code out}, in order, and empties the buffer. */
   void drainTo(OutputStream out) throws IOException {
     for (int i = 0; i < chunks.size(); i++) {
       out.write(chunks.get(i), 0, i == chunks.size() - 1 ? lastChunkUsed : CHUNK);
     }
-    chunks.clear();
+    releaseChunks();
     lastChunkUsed = CHUNK;
     inMemory = 0;
     if (spillFile != null) {
@@ -81,7 +113,8 @@ final class SpillBuffer {
 
   /** Frees memory and removes the temporary file, if any. */
   void discard() {
-    chunks.clear();
+    releaseChunks();
+    lastChunkUsed = CHUNK;
     inMemory = 0;
     if (spill != null) {
       try {

@@ -21,16 +21,28 @@ class BackupWriterTest {
   void partsWaitingForTheirTurnSpillToDiskAndLeaveNothingBehind() throws IOException {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
     long pages = BackupWriter.partPages;
-    long memory = BackupWriter.memoryPerPart;
+    long perPart = BackupWriter.memoryPerPart;
+    long total = BackupWriter.memoryTotal;
     BackupWriter.partPages = 1;
-    BackupWriter.memoryPerPart = 1024;
     try {
+      // each waiting part over its own limit
+      BackupWriter.memoryPerPart = 1024;
       RoundTrips.roundTrip(db, dir.resolve("spilled.sql"), "--all", "-j", "4");
+      // the parts together over the shared budget
+      BackupWriter.memoryPerPart = 16L << 20;
+      BackupWriter.memoryTotal = 128 << 10;
+      RoundTrips.roundTrip(db, dir.resolve("budget.sql.gz"), "--all", "-j", "4");
     } finally {
       BackupWriter.partPages = pages;
-      BackupWriter.memoryPerPart = memory;
+      BackupWriter.memoryPerPart = perPart;
+      BackupWriter.memoryTotal = total;
     }
-    assertThat(listDir()).containsExactly("spilled.sql", "spilled.sql.manifest.json");
+    assertThat(listDir())
+        .containsExactly(
+            "budget.sql.gz",
+            "budget.sql.gz.manifest.json",
+            "spilled.sql",
+            "spilled.sql.manifest.json");
   }
 
   @Test
