@@ -4,51 +4,83 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Re-reads a freshly written backup from disk and checks it against what the copy produced: every
- * table's rows and SHA-256 (each part's, for a table copied in parts), the setval lines, the final
- * line and the whole file's SHA-256.
+ * Checks a backup as it was written to disk against what the copy produced: every table's rows and
+ * SHA-256 (each part's, for a table copied in parts), the setval lines, the final line. It reads
+ * the file while it is being written ({@link #read}), and compares once the copy is done ({@link
+ * #check}).
  */
 final class BackupVerifier {
   private BackupVerifier() {}
 
+  /** A part's row count, waiting until the part is complete. */
+  @FunctionalInterface
+  interface PartRows {
+    long rows(int table, int part) throws IOException;
+  }
+
   /**
-   * @param draft the manifest as the copy produced it; tables copied in parts have no table
-   *     checksum yet
-   * @return the manifest with every table's checksum, when the file matches
-   * @throws ExitException ({@link ExitStatus#VERIFICATION_FAILED}) when it does not
+   * What the file holds.
+   *
+   * @param parts per table: each part's rows and SHA-256 as found in the file, for tables copied in
+   *     several parts; null for the others
    */
-  static BackupManifest verify(Path file, BackupManifest draft) throws IOException {
-    List<String> partProblems = new ArrayList<>();
-    BackupReader.Summary summary;
-    try (InputStream in = Files.newInputStream(file)) {
-      summary = BackupReader.read(in, new PartChecker(draft.tables(), partProblems));
-    } catch (BackupFormatException e) {
-      throw failed(e.getMessage());
+  record Reading(BackupReader.Summary summary, List<List<BackupManifest.PartEntry>> parts) {}
+
+  /**
+   * Reads a backup, splitting the data of tables copied in parts at the parts' row counts.
+   *
+   * @param partCounts per table, in file order, how many parts it was copied in
+   */
+  static Reading read(InputStream file, int[] partCounts, PartRows partRows) throws IOException {
+    PartChecker checker = new PartChecker(partCounts, partRows);
+    try {
+      return new Reading(BackupReader.read(file, checker), checker.found);
     } catch (SQLException e) {
       throw new IllegalStateException("no database work while verifying", e);
+    }
+  }
+
+  /**
+   * Compares the reading with the manifest the copy produced.
+   *
+   * @param bytesWritten what the writer wrote to the file
+   * @return the manifest with the file's size and SHA-256 and every table's checksum
+   * @throws ExitException ({@link ExitStatus#VERIFICATION_FAILED}) when they differ
+   */
+  static BackupManifest check(Reading reading, BackupManifest draft, long bytesWritten) {
+    BackupReader.Summary summary = reading.summary();
+    List<String> problems = new ArrayList<>();
+    if (summary.fileBytes() != bytesWritten) {
+      problems.add(
+          "the file holds " + summary.fileBytes() + " bytes, " + bytesWritten + " were written");
     }
     List<BackupManifest.TableEntry> completed = new ArrayList<>();
     for (int i = 0; i < draft.tables().size(); i++) {
       BackupManifest.TableEntry t = draft.tables().get(i);
-      if (t.sha256() == null && i < summary.blocks().size()) {
-        t =
-            new BackupManifest.TableEntry(
-                t.name(),
-                t.schema(),
-                t.table(),
-                t.columns(),
-                t.rows(),
-                t.bytes(),
-                summary.blocks().get(i).sha256(),
-                t.parts());
+      if (t.parts() != null) {
+        List<BackupManifest.PartEntry> found =
+            i < reading.parts().size() ? reading.parts().get(i) : null;
+        if (!t.parts().equals(found)) {
+          problems.add(t.name() + ": a part's rows or SHA-256 differ from what was copied");
+        }
+        if (i < summary.blocks().size()) {
+          t =
+              new BackupManifest.TableEntry(
+                  t.name(),
+                  t.schema(),
+                  t.table(),
+                  t.columns(),
+                  t.rows(),
+                  t.bytes(),
+                  summary.blocks().get(i).sha256(),
+                  t.parts());
+        }
       }
       completed.add(t);
     }
@@ -64,12 +96,11 @@ final class BackupVerifier {
             draft.planId(),
             draft.file(),
             draft.compression(),
-            draft.fileBytes(),
-            draft.fileSha256(),
+            summary.fileBytes(),
+            summary.fileSha256(),
             completed,
             draft.sequences(),
             draft.kept());
-    List<String> problems = new ArrayList<>(partProblems);
     problems.addAll(ManifestCheck.problems(summary, manifest));
     if (!problems.isEmpty()) {
       throw failed(String.join("; ", problems));
@@ -77,7 +108,7 @@ final class BackupVerifier {
     return manifest;
   }
 
-  private static ExitException failed(String detail) {
+  static ExitException failed(String detail) {
     return new ExitException(
         ExitStatus.VERIFICATION_FAILED,
         "The backup did not read back as it was written ("
@@ -87,31 +118,35 @@ final class BackupVerifier {
 
   /** Hashes each part of a table copied in parts, splitting its data at the parts' row counts. */
   private static final class PartChecker implements BackupReader.Handler {
-    private final List<BackupManifest.TableEntry> tables;
-    private final List<String> problems;
+    private final int[] partCounts;
+    private final PartRows partRows;
+    final List<List<BackupManifest.PartEntry>> found = new ArrayList<>();
     private int block;
 
-    PartChecker(List<BackupManifest.TableEntry> tables, List<String> problems) {
-      this.tables = tables;
-      this.problems = problems;
+    PartChecker(int[] partCounts, PartRows partRows) {
+      this.partCounts = partCounts;
+      this.partRows = partRows;
     }
 
     @Override
     public void copy(CopyStatement statement, InputStream data) throws IOException {
-      int index = block++;
-      if (index >= tables.size() || tables.get(index).parts() == null) {
+      int table = block++;
+      if (table >= partCounts.length || partCounts[table] < 2) {
+        found.add(null);
         return;
       }
-      BackupManifest.TableEntry table = tables.get(index);
-      List<BackupManifest.PartEntry> parts = table.parts();
-      List<BackupManifest.PartEntry> found = new ArrayList<>();
+      int parts = partCounts[table];
+      List<BackupManifest.PartEntry> entries = new ArrayList<>();
       MessageDigest digest = Sha256.digest();
       long rows = 0;
+      // the row count of the part being read; the last part takes whatever remains
+      long expected = parts > 1 ? partRows.rows(table, 0) : -1;
+      while (entries.size() < parts - 1 && expected == 0) {
+        entries.add(new BackupManifest.PartEntry(0, Sha256.hex(digest)));
+        expected = entries.size() < parts - 1 ? partRows.rows(table, entries.size()) : -1;
+      }
       byte[] buf = new byte[1 << 16];
       int n;
-      while (found.size() < parts.size() - 1 && parts.get(found.size()).rows() == 0) {
-        found.add(new BackupManifest.PartEntry(0, Sha256.hex(digest)));
-      }
       while ((n = data.read(buf)) > 0) {
         int start = 0;
         for (int i = 0; i < n; i++) {
@@ -119,19 +154,18 @@ final class BackupVerifier {
             continue;
           }
           rows++;
-          while (found.size() < parts.size() - 1 && parts.get(found.size()).rows() == rows) {
+          while (entries.size() < parts - 1 && rows == expected) {
             digest.update(buf, start, i + 1 - start);
             start = i + 1;
-            found.add(new BackupManifest.PartEntry(rows, Sha256.hex(digest)));
+            entries.add(new BackupManifest.PartEntry(rows, Sha256.hex(digest)));
             rows = 0;
+            expected = entries.size() < parts - 1 ? partRows.rows(table, entries.size()) : -1;
           }
         }
         digest.update(buf, start, n - start);
       }
-      found.add(new BackupManifest.PartEntry(rows, Sha256.hex(digest)));
-      if (!found.equals(parts)) {
-        problems.add(table.name() + ": a part's rows or SHA-256 differ from what was copied");
-      }
+      entries.add(new BackupManifest.PartEntry(rows, Sha256.hex(digest)));
+      found.add(entries);
     }
 
     @Override

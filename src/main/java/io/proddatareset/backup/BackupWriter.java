@@ -9,6 +9,8 @@ import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -33,10 +35,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -61,8 +66,11 @@ public final class BackupWriter {
    */
   static volatile long memoryPerPart = 16L << 20;
 
-  /** Runs on the written file before it is re-read; tests damage it here. */
-  static volatile java.util.function.Consumer<Path> beforeVerify = file -> {};
+  /** Wraps what the check reads back from the file; tests damage the bytes here. */
+  static volatile java.util.function.UnaryOperator<InputStream> readBack = in -> in;
+
+  /** How long a worker waits for its lock on a table; see {@code importSnapshot}. */
+  static volatile String WORKER_LOCK_TIMEOUT = "30s";
 
   private static final Pattern SNAPSHOT_ID = Pattern.compile("[0-9A-Fa-f-]+");
 
@@ -125,16 +133,31 @@ public final class BackupWriter {
   /** One COPY command whose output becomes one piece of the file. */
   private record Part(int table, String sql, boolean first, boolean last) {}
 
-  /** What the parts of one table produced. */
+  /** What the parts of one table produced; each part's row count is awaited by the check. */
   private static final class Copied {
     final long[] rows;
     final long[] bytes;
     final String[] sha256;
+    final List<CompletableFuture<Long>> done = new ArrayList<>();
 
     Copied(int parts) {
       rows = new long[parts];
       bytes = new long[parts];
       sha256 = new String[parts];
+      for (int i = 0; i < parts; i++) {
+        done.add(new CompletableFuture<>());
+      }
+    }
+
+    long awaitRows(int part) throws IOException {
+      try {
+        return done.get(part).get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("stopped while checking the backup");
+      } catch (ExecutionException e) {
+        throw new IOException("the backup stopped", e.getCause());
+      }
     }
   }
 
@@ -176,6 +199,8 @@ public final class BackupWriter {
       Path tmp = null;
       Path spillDir = special ? Path.of(System.getProperty("java.io.tmpdir")) : dir;
       OrderedFileAssembler assembler = null;
+      List<Copied> copied = null;
+      Future<BackupVerifier.Reading> verifier = null;
       String stage = "preparing";
       try {
         readServer();
@@ -191,28 +216,32 @@ public final class BackupWriter {
                     : new StandardOpenOption[] {
                       StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING
                     });
-        HashingOutputStream hashed =
-            new HashingOutputStream(
-                new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 18));
+        BufferedOutputStream buffered =
+            new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 18);
         // part 0 is the header, then the tables' parts, then the sequences and the footer
-        assembler = new OrderedFileAssembler(hashed, parts.size() + 2, spillDir, memoryPerPart);
+        assembler = new OrderedFileAssembler(buffered, parts.size() + 2, spillDir, memoryPerPart);
+        copied = prepareCopied(parts);
+        // the check reads the file back while it is written, one complete part after another
+        if (!special) {
+          verifier = startVerifier(tmp, assembler, copied);
+        }
         stage = "writing";
         writeWhole(
             assembler,
             0,
             BackupFormat.header(serverVersion, ToolVersion.get()).getBytes(StandardCharsets.UTF_8));
-        List<Copied> copied = copyAll(parts, assembler);
+        copyAll(parts, assembler, copied);
         writeWhole(assembler, parts.size() + 1, footerText().getBytes(StandardCharsets.UTF_8));
         if (!assembler.complete()) {
           throw new IllegalStateException("a part of the backup was not written");
         }
-        hashed.flush();
+        assembler.finish();
         if (!special) {
           channel.force(true);
         }
         channel.close();
         int partsUsed = parts.size();
-        BackupManifest draft = manifest(parts, copied, hashed);
+        BackupManifest draft = manifest(copied);
         stage = "verifying";
         options.progress().phase("verifying the backup");
         if (special) {
@@ -222,8 +251,8 @@ public final class BackupWriter {
                   + " is not a regular file: a backup must be re-read to be checked, so write it to"
                   + " a file.");
         }
-        beforeVerify.accept(tmp);
-        BackupManifest verified = BackupVerifier.verify(tmp, draft);
+        BackupManifest verified =
+            BackupVerifier.check(awaitVerifier(verifier), draft, assembler.written());
         stage = "saving";
         publish(tmp, file);
         tmp = null;
@@ -237,22 +266,22 @@ public final class BackupWriter {
             partsUsed,
             (System.nanoTime() - started) / 1_000_000);
       } catch (ExitException e) {
-        cleanUp(assembler, tmp, special, manifestPath);
+        cleanUp(assembler, copied, verifier, tmp, special);
         throw e;
       } catch (IOException e) {
-        cleanUp(assembler, tmp, special, manifestPath);
+        cleanUp(assembler, copied, verifier, tmp, special);
         throw new ExitException(
             ExitStatus.FAILURE,
             "Backup to " + file + " failed while " + stage + ": " + ioReason(e) + removed(special),
             e);
       } catch (SQLException e) {
-        cleanUp(assembler, tmp, special, manifestPath);
+        cleanUp(assembler, copied, verifier, tmp, special);
         throw new ExitException(
             ExitStatus.FAILURE,
             "Backup to " + file + " failed while " + stage + ": " + firstLine(e) + removed(special),
             e);
       } catch (RuntimeException | Error e) {
-        cleanUp(assembler, tmp, special, manifestPath);
+        cleanUp(assembler, copied, verifier, tmp, special);
         throw e;
       }
     }
@@ -290,7 +319,25 @@ public final class BackupWriter {
     }
 
     private void cleanUp(
-        OrderedFileAssembler assembler, Path tmp, boolean special, Path manifestPath) {
+        OrderedFileAssembler assembler,
+        List<Copied> copied,
+        Future<BackupVerifier.Reading> verifier,
+        Path tmp,
+        boolean special) {
+      IOException stop = new IOException("the backup failed");
+      if (assembler != null) {
+        assembler.abort(stop);
+      }
+      if (copied != null) {
+        copied.forEach(c -> c.done.forEach(f -> f.completeExceptionally(stop)));
+      }
+      if (verifier != null) {
+        try {
+          verifier.get(30, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // it stops on the abort; its outcome no longer matters
+        }
+      }
       if (assembler != null) {
         assembler.discard();
       }
@@ -300,6 +347,59 @@ public final class BackupWriter {
         } catch (IOException ignored) {
           // reported by the caller's message as far as it can be
         }
+      }
+    }
+
+    private List<Copied> prepareCopied(List<Part> parts) {
+      int[] count = new int[tables.size()];
+      for (Part p : parts) {
+        count[p.table()]++;
+      }
+      List<Copied> out = new ArrayList<>();
+      for (int i = 0; i < tables.size(); i++) {
+        out.add(new Copied(count[i]));
+      }
+      return out;
+    }
+
+    private Future<BackupVerifier.Reading> startVerifier(
+        Path tmp, OrderedFileAssembler assembler, List<Copied> copied) throws IOException {
+      int[] partCounts = copied.stream().mapToInt(c -> c.rows.length).toArray();
+      FileChannel readBack = FileChannel.open(tmp, StandardOpenOption.READ);
+      FutureTask<BackupVerifier.Reading> task =
+          new FutureTask<>(
+              () -> {
+                try (InputStream in =
+                    BackupWriter.readBack.apply(new TailInputStream(readBack, assembler))) {
+                  return BackupVerifier.read(
+                      in, partCounts, (table, part) -> copied.get(table).awaitRows(part));
+                } catch (IOException | RuntimeException e) {
+                  // a file that cannot be read back stops the copy at once
+                  assembler.abort(new IOException("the check of the written file failed", e));
+                  throw e;
+                }
+              });
+      Thread t = new Thread(task, "backup-check");
+      t.setDaemon(true);
+      t.start();
+      return task;
+    }
+
+    private static BackupVerifier.Reading awaitVerifier(Future<BackupVerifier.Reading> verifier)
+        throws IOException {
+      try {
+        return verifier.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while checking the backup");
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof BackupFormatException f) {
+          throw BackupVerifier.failed(f.getMessage());
+        }
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        throw new IOException(e.getCause());
       }
     }
 
@@ -468,26 +568,19 @@ public final class BackupWriter {
       return out;
     }
 
-    private List<Copied> copyAll(List<Part> parts, OrderedFileAssembler assembler)
+    private void copyAll(List<Part> parts, OrderedFileAssembler assembler, List<Copied> copied)
         throws IOException, SQLException {
-      List<Copied> copied = new ArrayList<>();
       int[] partNo = new int[parts.size()];
-      for (int i = 0; i < tables.size(); i++) {
-        copied.add(null);
-      }
       int[] count = new int[tables.size()];
       for (int p = 0; p < parts.size(); p++) {
         partNo[p] = count[parts.get(p).table()]++;
-      }
-      for (int i = 0; i < tables.size(); i++) {
-        copied.set(i, new Copied(count[i]));
       }
       int jobs = Math.min(options.jobs(), parts.size());
       if (jobs <= 1) {
         for (int p = 0; p < parts.size(); p++) {
           copyPart(main, parts.get(p), p + 1, partNo[p], copied, assembler);
         }
-        return copied;
+        return;
       }
       String snapshot;
       try (Statement st = main.createStatement();
@@ -568,7 +661,6 @@ public final class BackupWriter {
         if (firstFailure != null) {
           throw new IOException(firstFailure);
         }
-        return copied;
       } finally {
         executor.shutdown();
         try {
@@ -596,12 +688,23 @@ public final class BackupWriter {
       }
     }
 
+    /**
+     * A worker's transaction: the caller's snapshot, read only. A worker's lock on a table can
+     * queue behind another session's request for an exclusive lock that itself waits for the
+     * caller's transaction, which waits for the worker: the lock timeout turns that into a failure
+     * instead of a hang.
+     */
     private static void importSnapshot(Connection c, String snapshot) throws SQLException {
       c.setAutoCommit(false);
       try (Statement st = c.createStatement()) {
         st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
         st.execute("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
-        st.execute("SELECT set_config('row_security', 'off', true)");
+        st.execute(
+            "SELECT set_config('row_security', 'off', true),"
+                + " set_config('lock_timeout', '"
+                + WORKER_LOCK_TIMEOUT
+                + "', true), set_config('statement_timeout', '0', true),"
+                + " set_config('idle_in_transaction_session_timeout', '0', true)");
       }
     }
 
@@ -631,8 +734,14 @@ public final class BackupWriter {
         try {
           rows = copy.copyOut(part.sql(), data);
         } catch (SQLException e) {
-          throw new SQLException(
-              "copying " + t.name().display() + ": " + firstLine(e), e.getSQLState(), e);
+          String why =
+              "55P03".equals(e.getSQLState())
+                  ? "could not lock it within "
+                      + WORKER_LOCK_TIMEOUT
+                      + ": another session wants it exclusively (ALTER TABLE, TRUNCATE, ...);"
+                      + " try again when that is done"
+                  : firstLine(e);
+          throw new SQLException("copying " + t.name().display() + ": " + why, e.getSQLState(), e);
         }
         data.finish(rows);
         if (part.last()) {
@@ -640,13 +749,15 @@ public final class BackupWriter {
         }
       }
       buffered.flush();
-      partOut.close();
+      // recorded before the part is complete, so the check finds it when it reads the part
       Copied result = copied.get(part.table());
       synchronized (result) {
         result.rows[partNo] = rows;
         result.bytes[partNo] = data.bytes;
         result.sha256[partNo] = Sha256.hex(data.digest);
       }
+      result.done.get(partNo).complete(rows);
+      partOut.close();
     }
 
     private String footerText() {
@@ -662,8 +773,7 @@ public final class BackupWriter {
       return sb.toString();
     }
 
-    private BackupManifest manifest(
-        List<Part> parts, List<Copied> copied, HashingOutputStream hashed) {
+    private BackupManifest manifest(List<Copied> copied) {
       List<BackupManifest.TableEntry> entries = new ArrayList<>();
       for (int i = 0; i < tables.size(); i++) {
         Table t = tables.get(i);
@@ -701,8 +811,8 @@ public final class BackupWriter {
           options.planId(),
           file.getFileName().toString(),
           compression.label(),
-          hashed.count,
-          Sha256.hex(hashed.digest),
+          0,
+          null,
           entries,
           new ArrayList<>(sequences.values()),
           options.kept());
@@ -733,30 +843,6 @@ public final class BackupWriter {
       ch.force(true);
     } catch (IOException ignored) {
       // not every platform can sync a directory; the file itself was synced
-    }
-  }
-
-  /** Hashes and counts what goes to the file. */
-  private static final class HashingOutputStream extends java.io.FilterOutputStream {
-    final MessageDigest digest = Sha256.digest();
-    long count;
-
-    HashingOutputStream(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      digest.update((byte) b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      digest.update(b, off, len);
-      count += len;
     }
   }
 

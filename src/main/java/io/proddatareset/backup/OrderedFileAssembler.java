@@ -10,9 +10,14 @@ import java.util.List;
  * Puts parts written concurrently into one output in part order. The part at the head of the order
  * writes straight through; the others hold their bytes in a {@link SpillBuffer} until they reach
  * the head. Each part is written by one thread; parts may be opened in any order.
+ *
+ * <p>Whenever a part is complete, the output is flushed and the length of the complete parts is
+ * published ({@link #awaitCommitted}), so that a reader can follow the file while it is written.
  */
 final class OrderedFileAssembler {
-  private final OutputStream out;
+  private final Counting out;
+  private long committed;
+  private boolean finished;
   private final Path spillDir;
   private final long memoryPerPart;
   private final List<PartOutput> parts = new ArrayList<>();
@@ -23,7 +28,7 @@ final class OrderedFileAssembler {
    * @param out the destination; written under this object's lock only
    */
   OrderedFileAssembler(OutputStream out, int partCount, Path spillDir, long memoryPerPart) {
-    this.out = out;
+    this.out = new Counting(out);
     this.spillDir = spillDir;
     this.memoryPerPart = memoryPerPart;
     for (int i = 0; i < partCount; i++) {
@@ -46,11 +51,43 @@ final class OrderedFileAssembler {
     return head == parts.size();
   }
 
-  /** Makes every part fail at its next write; the first cause is kept. */
+  /** Makes every part fail at its next write, and readers at their next wait. */
   void abort(IOException cause) {
     if (failure == null) {
       failure = cause;
     }
+    synchronized (this) {
+      notifyAll();
+    }
+  }
+
+  /** After the last part: flushes the output and lets readers reach its end. */
+  synchronized void finish() throws IOException {
+    out.flush();
+    committed = out.count;
+    finished = true;
+    notifyAll();
+  }
+
+  /** Bytes written to the output so far. */
+  synchronized long written() {
+    return out.count;
+  }
+
+  /**
+   * Waits until the complete parts reach beyond {@code position}; returns their length, which is
+   * {@code position} or less only when the output is finished.
+   *
+   * @throws IOException when the writing was aborted
+   */
+  synchronized long awaitCommitted(long position) throws IOException, InterruptedException {
+    while (committed <= position && !finished && failure == null) {
+      wait();
+    }
+    if (failure != null) {
+      throw new IOException("the backup stopped", failure);
+    }
+    return committed;
   }
 
   /** Frees every buffer and temporary file; once no part is being written any more. */
@@ -81,18 +118,42 @@ final class OrderedFileAssembler {
   /** Called with the lock held after the head part closed: moves on past finished parts. */
   private void advance() throws IOException {
     head++;
-    while (head < parts.size()) {
-      PartOutput next = parts.get(head);
-      if (next == null || !next.closed) {
-        return;
-      }
-      try {
+    try {
+      while (head < parts.size()) {
+        PartOutput next = parts.get(head);
+        if (next == null || !next.closed) {
+          break;
+        }
         next.buffer.drainTo(out);
-      } catch (IOException e) {
-        failure = e;
-        throw e;
+        head++;
       }
-      head++;
+      out.flush();
+    } catch (IOException e) {
+      failure = e;
+      throw e;
+    }
+    committed = out.count;
+    notifyAll();
+  }
+
+  /** Counts what goes to the output. */
+  private static final class Counting extends java.io.FilterOutputStream {
+    long count;
+
+    Counting(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
     }
   }
 

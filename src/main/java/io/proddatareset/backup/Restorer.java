@@ -206,7 +206,11 @@ public final class Restorer {
         st.execute(
             "SELECT set_config('lock_timeout', '"
                 + options.lockTimeout().toMillis()
-                + "ms', true), set_config('row_security', 'off', true)");
+                + "ms', true), set_config('row_security', 'off', true),"
+                + " set_config('statement_timeout', '0', true),"
+                + " set_config('idle_in_transaction_session_timeout', '0', true),"
+                // validating the foreign keys joins whole tables: let it hash them in memory
+                + " set_config('work_mem', '64MB', true)");
       }
       List<TableName> missing = new ArrayList<>();
       Map<TableName, RestoreCatalog.Target> targets =

@@ -15,6 +15,7 @@ import io.proddatareset.plan.ResetPlan;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -24,6 +25,9 @@ import java.util.Set;
  * the catalog is read and the tables are copied, so the whole backup is one snapshot.
  */
 public final class SnapshotBackup {
+  /** How long the backup waits for a lock on a table. */
+  static final String LOCK_TIMEOUT = "30s";
+
   private SnapshotBackup() {}
 
   /** The tables to back up, in the order a load should take: parents before children. */
@@ -58,6 +62,16 @@ public final class SnapshotBackup {
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       c.setReadOnly(true);
       try {
+        try (Statement st = c.createStatement()) {
+          // the first statement takes the snapshot; a long backup must not be cut by the
+          // server's statement or idle-in-transaction timeouts, and a table someone holds in
+          // ACCESS EXCLUSIVE mode must not make it wait for ever
+          st.execute(
+              "SELECT set_config('lock_timeout', '"
+                  + LOCK_TIMEOUT
+                  + "', true), set_config('statement_timeout', '0', true),"
+                  + " set_config('idle_in_transaction_session_timeout', '0', true)");
+        }
         Catalog catalog = CatalogReader.read(c, schemas);
         Selection selection = choice.choose(c, catalog);
         List<Table> tables = loadOrder(catalog, selection.tables());

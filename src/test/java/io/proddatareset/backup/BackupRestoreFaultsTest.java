@@ -119,6 +119,88 @@ class BackupRestoreFaultsTest {
   }
 
   @Test
+  void aWorkerQueuedBehindAnExclusiveLockRequestGivesUpInsteadOfHanging() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Path file = dir.resolve("locked.sql");
+    List<String> tables =
+        db.queryStrings("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
+    String savedTimeout = BackupWriter.WORKER_LOCK_TIMEOUT;
+    BackupWriter.WORKER_LOCK_TIMEOUT = "1s";
+    List<java.sql.Connection> blockers = new java.util.ArrayList<>();
+    List<Thread> waiting = new java.util.ArrayList<>();
+    AtomicBoolean first = new AtomicBoolean(true);
+    try {
+      BackupProgress lockEverything =
+          new BackupProgress() {
+            @Override
+            public void copied(TableName table, long rows, long bytes) {
+              if (rows == 0 || !first.compareAndSet(true, false)) {
+                return;
+              }
+              // other sessions ask for each table exclusively: they queue behind the backup's
+              // own ACCESS SHARE locks, and the workers' lock requests queue behind them
+              for (String t : tables) {
+                java.sql.Connection c = db.connect();
+                blockers.add(c);
+                Thread th =
+                    new Thread(
+                        () -> {
+                          try (var st = c.createStatement()) {
+                            c.setAutoCommit(false);
+                            st.execute("LOCK TABLE " + t + " IN ACCESS EXCLUSIVE MODE");
+                          } catch (java.sql.SQLException ignored) {
+                            // cancelled at the end of the test
+                          }
+                        });
+                th.start();
+                waiting.add(th);
+              }
+              for (int i = 0; i < 500; i++) {
+                if (db.queryLong("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                    >= tables.size()) {
+                  return;
+                }
+                try {
+                  Thread.sleep(10);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return;
+                }
+              }
+            }
+
+            @Override
+            public void phase(String description) {}
+          };
+      long started = System.nanoTime();
+      assertThatThrownBy(
+              () ->
+                  SnapshotBackup.run(
+                      new Connector(TargetParser.parse(db.url())),
+                      List.of("public"),
+                      SnapshotBackup.allTables(),
+                      file,
+                      new BackupOptions(2, null, null, lockEverything)))
+          .isInstanceOfSatisfying(
+              ExitException.class,
+              e -> assertThat(e.getMessage()).contains("could not lock it within 1s"));
+      assertThat(System.nanoTime() - started).isLessThan(20_000_000_000L);
+      assertThat(listDir()).isEmpty();
+    } finally {
+      BackupWriter.WORKER_LOCK_TIMEOUT = savedTimeout;
+      for (java.sql.Connection c : blockers) {
+        c.unwrap(org.postgresql.PGConnection.class).cancelQuery();
+      }
+      for (Thread t : waiting) {
+        t.join(10_000);
+      }
+      for (java.sql.Connection c : blockers) {
+        c.close();
+      }
+    }
+  }
+
+  @Test
   void corruptedByteIsRefusedWithNothingChanged() throws IOException {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
     for (String name : List.of("pm.sql", "pm.sql.gz")) {
