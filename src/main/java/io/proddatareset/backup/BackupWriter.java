@@ -204,6 +204,7 @@ public final class BackupWriter {
       String stage = "preparing";
       try {
         readServer();
+        lockTables();
         readSequences();
         List<Part> parts = planParts();
         tmp =
@@ -443,6 +444,23 @@ public final class BackupWriter {
             }
           }
         }
+      }
+    }
+
+    /**
+     * Takes ACCESS SHARE locks on every table first, as pg_dump does: once held, a session asking
+     * for a table exclusively waits for the backup instead of the backup's own copies queueing
+     * behind it. Waits as long as the transaction's lock timeout allows.
+     */
+    private void lockTables() throws SQLException {
+      if (tables.isEmpty()) {
+        return;
+      }
+      try (Statement st = main.createStatement()) {
+        st.execute(
+            "LOCK TABLE "
+                + tables.stream().map(t -> t.name().sql()).collect(Collectors.joining(", "))
+                + " IN ACCESS SHARE MODE");
       }
     }
 

@@ -129,12 +129,22 @@ class BackupRestoreFaultsTest {
     List<java.sql.Connection> blockers = new java.util.ArrayList<>();
     List<Thread> waiting = new java.util.ArrayList<>();
     AtomicBoolean first = new AtomicBoolean(true);
+    java.util.concurrent.CountDownLatch requested = new java.util.concurrent.CountDownLatch(1);
     try {
       BackupProgress lockEverything =
           new BackupProgress() {
             @Override
             public void copied(TableName table, long rows, long bytes) {
-              if (rows == 0 || !first.compareAndSet(true, false)) {
+              if (rows == 0) {
+                return;
+              }
+              if (!first.compareAndSet(true, false)) {
+                // the other thread waits until the locks are requested, with parts still to copy
+                try {
+                  requested.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
                 return;
               }
               // other sessions ask for each table exclusively: they queue behind the backup's
@@ -155,17 +165,21 @@ class BackupRestoreFaultsTest {
                 th.start();
                 waiting.add(th);
               }
-              for (int i = 0; i < 500; i++) {
-                if (db.queryLong("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                    >= tables.size()) {
-                  return;
-                }
-                try {
+              try {
+                for (int i = 0; i < 500; i++) {
+                  if (db.queryLong(
+                          "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock'"
+                              + " AND locktype = 'relation' AND database ="
+                              + " (SELECT oid FROM pg_database WHERE datname = current_database())")
+                      >= tables.size()) {
+                    return;
+                  }
                   Thread.sleep(10);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                  return;
                 }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } finally {
+                requested.countDown();
               }
             }
 
