@@ -64,9 +64,12 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
 
   @Option(
       names = "--lock-timeout",
-      paramLabel = "SECONDS",
-      description = "How long to wait for the locks on the tables (default: 10).")
-  int lockTimeoutSeconds = 10;
+      paramLabel = "DURATION",
+      defaultValue = "10s",
+      description =
+          "How long to wait for the locks on the tables, e.g. 10s, 500ms, 1m (default:"
+              + " ${DEFAULT-VALUE}).")
+  String lockTimeout;
 
   @Option(names = "--json", description = "Print the result as JSON.")
   boolean json;
@@ -86,9 +89,7 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
 
   @Override
   public Integer call() {
-    if (lockTimeoutSeconds < 1) {
-      throw ExitException.usage("--lock-timeout must be at least 1 second.");
-    }
+    Duration lockWait = Durations.parse("--lock-timeout", lockTimeout);
     ConnectionTarget t = target.resolve(null, io);
     Restorer.Contents contents = Restorer.inspect(file);
     Set<TableName> selected =
@@ -127,11 +128,7 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
     BackupProgress progress = ProgressPrinter.forIo(io);
     RestoreResult result;
     try (Connection c = new Connector(t).open()) {
-      result =
-          Restorer.restore(
-              c,
-              contents,
-              new RestoreOptions(selected, Duration.ofSeconds(lockTimeoutSeconds), progress));
+      result = Restorer.restore(c, contents, new RestoreOptions(selected, lockWait, progress));
     } catch (SQLException e) {
       ExitException failure =
           ExitException.failure("Closing the connection failed: " + e.getMessage(), e);

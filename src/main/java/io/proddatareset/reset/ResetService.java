@@ -262,6 +262,10 @@ public final class ResetService {
     try (Statement st = conn.createStatement();
         LockWaitWatcher watcher = new LockWaitWatcher(connector::open, pid)) {
       st.execute("SET LOCAL lock_timeout = " + options.lockTimeout().toMillis());
+      // a long backup must not be cut by the server's own timeouts (a role or database setting);
+      // the TRUNCATE gets its own statement_timeout below
+      st.execute("SET LOCAL statement_timeout = 0");
+      st.execute("SET LOCAL idle_in_transaction_session_timeout = 0");
       try {
         // one statement per mode; LOCK on a partitioned table locks its partitions too
         st.execute("LOCK TABLE " + names(reset) + " IN SHARE MODE");
