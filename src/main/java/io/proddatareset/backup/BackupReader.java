@@ -339,28 +339,34 @@ public final class BackupReader {
           throw new BackupFormatException(line + 1, "damaged end-of-data marker");
         }
       }
-      // hand over whole lines, stopping before a line that might be the end marker
+      // hand over whole lines, stopping before a line that might be the end marker; only the
+      // byte after each line break needs a look
       int stop = Math.min(limit, pos + len);
       int i = pos;
-      boolean lineStart = atLineStart;
-      int lastSafe = pos;
-      boolean lastSafeLineStart = atLineStart;
-      long newLines = 0;
+      int lastSafe = stop;
+      boolean lastSafeLineStart = false;
       long newLinesAtSafe = 0;
+      long newLines = 0;
+      byte[] b0 = buf;
       while (i < stop) {
-        if (lineStart && i > pos && buf[i] == '\\') {
-          if (i + 1 >= limit || buf[i + 1] == '.') {
-            break; // decided at the next call, with the marker at the buffer's start
-          }
+        if (b0[i++] != '\n') {
+          continue;
         }
-        lineStart = buf[i] == '\n';
-        i++;
-        if (lineStart) {
-          newLines++;
+        newLines++;
+        if (i == stop) {
+          lastSafeLineStart = true;
+          break;
         }
-        lastSafe = i;
-        lastSafeLineStart = lineStart;
-        newLinesAtSafe = newLines;
+        if (b0[i] == '\\' && (i + 1 >= limit || b0[i + 1] == '.')) {
+          // decided at the next call, with the candidate marker at the buffer's start
+          lastSafe = i;
+          lastSafeLineStart = true;
+          break;
+        }
+      }
+      newLinesAtSafe = newLines;
+      if (i == stop && lastSafe == stop) {
+        lastSafeLineStart = b0[stop - 1] == '\n';
       }
       // at least one byte: the loop never stops at its first position
       int n = lastSafe - pos;

@@ -1,7 +1,6 @@
 package io.proddatareset.backup;
 
 import io.airlift.compress.zstd.ZstdInputStream;
-import io.airlift.compress.zstd.ZstdOutputStream;
 import java.io.BufferedInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -55,7 +54,7 @@ public enum Compression {
     return switch (this) {
       case NONE -> shielded;
       case GZIP -> new FastGzip(shielded);
-      case ZSTD -> new ZstdOutputStream(shielded);
+      case ZSTD -> new ZstdFramesOutputStream(shielded);
     };
   }
 
