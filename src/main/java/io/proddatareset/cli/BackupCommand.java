@@ -71,11 +71,7 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
   @Option(names = "--json", description = "Print the manifest as JSON instead of a summary.")
   boolean json;
 
-  @Option(
-      names = "--audit-log",
-      paramLabel = "FILE",
-      description = "Audit log file (default: $XDG_STATE_HOME/prod-data-reset/audit.jsonl).")
-  Path auditLog;
+  @Mixin AuditLogOption auditLog;
 
   private Io io;
 
@@ -99,7 +95,7 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
       throw ExitException.usage("--all backs up every table: give it without --keep or --reset.");
     }
     ConnectionTarget t = target.resolve(positionalUrl, io);
-    AuditTrail trail = AuditTrail.open(auditLog, io, "backup").target(t);
+    AuditTrail trail = AuditTrail.open(auditLog.file, io, "backup").target(t);
     trail.backup(output.toString(), null);
     trail.started();
     BackupProgress progress = ProgressPrinter.forIo(io);

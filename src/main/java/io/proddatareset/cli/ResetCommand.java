@@ -75,7 +75,7 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
       throw ExitException.usage("--estimate is for plan only: a reset always counts rows exactly.");
     }
     ResetOptions options = s.options();
-    AuditTrail audit = AuditTrail.open(s.auditLog, io, "reset").target(t);
+    AuditTrail audit = AuditTrail.open(s.auditLog.file, io, "reset").target(t);
     if (options.noBackupReason() != null) {
       audit.noBackupReason(options.noBackupReason());
     }
@@ -301,11 +301,7 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
         description = "Connections copying the backup (default: cores, at most 4).")
     Integer jobs;
 
-    @Option(
-        names = "--audit-log",
-        paramLabel = "FILE",
-        description = "Audit log file (default: $XDG_STATE_HOME/prod-data-reset/audit.jsonl).")
-    Path auditLog;
+    @Mixin AuditLogOption auditLog;
 
     ResetOptions options() {
       if (noBackup && backup != null) {

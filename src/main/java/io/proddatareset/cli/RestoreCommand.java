@@ -74,11 +74,7 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
   @Option(names = "--json", description = "Print the result as JSON.")
   boolean json;
 
-  @Option(
-      names = "--audit-log",
-      paramLabel = "FILE",
-      description = "Audit log file (default: $XDG_STATE_HOME/prod-data-reset/audit.jsonl).")
-  Path auditLog;
+  @Mixin AuditLogOption auditLog;
 
   private Io io;
 
@@ -110,7 +106,7 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
                 + " into "
                 + t.display()
                 + ".");
-    AuditTrail trail = AuditTrail.open(auditLog, io, "restore").target(t);
+    AuditTrail trail = AuditTrail.open(auditLog.file, io, "restore").target(t);
     String sha256 = contents.fileSha256();
     trail.backup(file.toString(), sha256 != null && sha256.matches("[0-9a-f]{64}") ? sha256 : null);
     if (contents.manifest() != null) {
