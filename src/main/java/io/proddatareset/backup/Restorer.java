@@ -329,9 +329,9 @@ public final class Restorer {
           throw new ExitException(
               ExitStatus.FAILURE,
               "Could not lock the tables within "
-                  + options.lockTimeout().toSeconds()
-                  + "s: other sessions are using them. Nothing was changed; try again when they"
-                  + " are idle.",
+                  + describe(options.lockTimeout())
+                  + ": other sessions are using them. Nothing was changed; try again when they"
+                  + " are idle, or give them longer with --lock-timeout.",
               e);
         }
         throw e;
@@ -492,6 +492,11 @@ public final class Restorer {
                 + wrong.get(0).table().display()
                 + " back as it was. Nothing was changed (rolled back).");
       }
+    }
+
+    private static String describe(java.time.Duration d) {
+      long ms = d.toMillis();
+      return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     private static String names(java.util.Collection<TableName> tables) {

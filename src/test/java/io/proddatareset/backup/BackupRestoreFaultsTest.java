@@ -251,6 +251,28 @@ class BackupRestoreFaultsTest {
   }
 
   @Test
+  void aTableLockedByAnotherSessionMakesRestoreGiveUpWithNothingChanged() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    Path file = dir.resolve("pm.sql");
+    assertThat(RoundTrips.backup(db, file, "--all").exitCode()).isZero();
+    RoundTrips.emptyEverything(db);
+    Map<String, List<String>> empty = db.snapshot();
+    try (java.sql.Connection other = db.connect()) {
+      other.setAutoCommit(false);
+      try (var st = other.createStatement()) {
+        st.execute("LOCK TABLE raw_notes IN ACCESS SHARE MODE");
+      }
+      long started = System.nanoTime();
+      Cli.Result r = RoundTrips.restore(db, file, "--lock-timeout", "500ms");
+      assertThat(System.nanoTime() - started).isLessThan(10_000_000_000L);
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+      assertThat(r.err()).contains("Could not lock the tables within 500ms");
+      other.rollback();
+    }
+    assertThat(db.snapshot()).isEqualTo(empty);
+  }
+
+  @Test
   void nonEmptyTargetTableIsRefusedNamingIt() {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
     Path file = dir.resolve("pm.sql");
