@@ -7,7 +7,7 @@ import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.BackupResult;
 import io.proddatareset.backup.BackupWriter;
-import io.proddatareset.catalog.Table;
+import io.proddatareset.backup.SnapshotBackup;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.plan.PlanService;
@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -148,7 +147,7 @@ public final class ResetService {
               BackupWriter.write(
                   conn,
                   connector::open,
-                  loadOrder(plan),
+                  SnapshotBackup.loadOrder(plan.catalog(), plan.resetTables()),
                   options.backupFile(),
                   BackupOptions.defaults()
                       .withJobs(options.jobs())
@@ -316,13 +315,6 @@ public final class ResetService {
       }
       st.execute("SET LOCAL statement_timeout = 0");
     }
-  }
-
-  /** Parents before children, so that a restore can load the file from the top. */
-  private static List<Table> loadOrder(ResetPlan plan) {
-    List<TableName> order = new ArrayList<>(plan.resetTables());
-    java.util.Collections.reverse(order);
-    return order.stream().map(n -> plan.catalog().table(n).orElseThrow()).toList();
   }
 
   private static List<BackupManifest.KeptEntry> keptEntries(List<TableFingerprint> kept) {
