@@ -207,7 +207,7 @@ public final class BackupReader {
       }
       BlockData data = new BlockData(copy);
       handler.copy(copy, data);
-      data.transferTo(OutputStreamSink.INSTANCE);
+      data.drain();
       blocks.add(new Block(copy, data.rows, Sha256.hex(data.digest), data.bytes));
     }
     return new Summary(producer, serverVersion, complete, blocks, setvals, null, 0);
@@ -301,6 +301,7 @@ public final class BackupReader {
     private boolean ended;
     private long rows;
     private long bytes;
+    private int chunkStart;
 
     BlockData(CopyStatement statement) {
       this.statement = statement;
@@ -315,6 +316,25 @@ public final class BackupReader {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
+      int n = advance(len);
+      if (n > 0) {
+        System.arraycopy(buf, chunkStart, b, off, n);
+      }
+      return n;
+    }
+
+    /** Reads the rest of the block, counting and hashing it without copying it anywhere. */
+    void drain() throws IOException {
+      while (advance(Integer.MAX_VALUE) >= 0) {
+        // counted and hashed by advance
+      }
+    }
+
+    /**
+     * Moves past up to {@code len} bytes of the block's data, counting and hashing them; they are
+     * at {@code chunkStart} in the buffer. Returns how many, or -1 at the end of the block.
+     */
+    private int advance(int len) throws IOException {
       if (ended) {
         return -1;
       }
@@ -340,42 +360,57 @@ public final class BackupReader {
         }
       }
       // hand over whole lines, stopping before a line that might be the end marker; only the
-      // byte after each line break needs a look
-      int stop = Math.min(limit, pos + len);
+      // byte after each line break needs a look, and words without a line break followed by a
+      // backslash are counted eight bytes at a time
+      int stop = len >= limit - pos ? limit : pos + len;
       int i = pos;
       int lastSafe = stop;
       boolean lastSafeLineStart = false;
-      long newLinesAtSafe = 0;
       long newLines = 0;
       byte[] b0 = buf;
+      scan:
       while (i < stop) {
-        if (b0[i++] != '\n') {
-          continue;
+        if (i + 9 <= stop) {
+          long breaks = LineScan.newlines(LineScan.word(b0, i));
+          if (breaks == 0) {
+            i += 8;
+            continue;
+          }
+          if ((breaks & LineScan.backslashes(LineScan.word(b0, i + 1))) == 0) {
+            newLines += Long.bitCount(breaks);
+            i += 8;
+            continue;
+          }
         }
-        newLines++;
-        if (i == stop) {
-          lastSafeLineStart = true;
-          break;
-        }
-        if (b0[i] == '\\' && (i + 1 >= limit || b0[i + 1] == '.')) {
-          // decided at the next call, with the candidate marker at the buffer's start
-          lastSafe = i;
-          lastSafeLineStart = true;
-          break;
+        int wordEnd = Math.min(stop, i + 8);
+        while (i < wordEnd) {
+          if (b0[i++] != '\n') {
+            continue;
+          }
+          newLines++;
+          if (i == stop) {
+            lastSafeLineStart = true;
+            break scan;
+          }
+          if (b0[i] == '\\' && (i + 1 >= limit || b0[i + 1] == '.')) {
+            // decided at the next call, with the candidate marker at the buffer's start
+            lastSafe = i;
+            lastSafeLineStart = true;
+            break scan;
+          }
         }
       }
-      newLinesAtSafe = newLines;
       if (i == stop && lastSafe == stop) {
         lastSafeLineStart = b0[stop - 1] == '\n';
       }
-      // at least one byte: the loop never stops at its first position
+      // at least one byte: the scan never stops at its first position
       int n = lastSafe - pos;
-      System.arraycopy(buf, pos, b, off, n);
       digest.update(buf, pos, n);
+      chunkStart = pos;
       pos = lastSafe;
       atLineStart = lastSafeLineStart;
-      rows += newLinesAtSafe;
-      line += newLinesAtSafe;
+      rows += newLines;
+      line += newLines;
       bytes += n;
       return n;
     }

@@ -149,19 +149,23 @@ final class BackupVerifier {
       int n;
       while ((n = data.read(buf)) > 0) {
         int start = 0;
-        for (int i = 0; i < n; i++) {
-          if (buf[i] != '\n') {
-            continue;
+        while (entries.size() < parts - 1) {
+          // the part being read still lacks expected - rows > 0 rows
+          int at = LineScan.afterNth(buf, start, n, expected - rows);
+          if (at < 0) {
+            break;
           }
-          rows++;
-          while (entries.size() < parts - 1 && rows == expected) {
-            digest.update(buf, start, i + 1 - start);
-            start = i + 1;
-            entries.add(new BackupManifest.PartEntry(rows, Sha256.hex(digest)));
-            rows = 0;
+          digest.update(buf, start, at - start);
+          start = at;
+          entries.add(new BackupManifest.PartEntry(expected, Sha256.hex(digest)));
+          rows = 0;
+          expected = entries.size() < parts - 1 ? partRows.rows(table, entries.size()) : -1;
+          while (entries.size() < parts - 1 && expected == 0) {
+            entries.add(new BackupManifest.PartEntry(0, Sha256.hex(digest)));
             expected = entries.size() < parts - 1 ? partRows.rows(table, entries.size()) : -1;
           }
         }
+        rows += LineScan.count(buf, start, n);
         digest.update(buf, start, n - start);
       }
       entries.add(new BackupManifest.PartEntry(rows, Sha256.hex(digest)));
