@@ -57,6 +57,7 @@ public final class Connector {
     p.setProperty("tcpKeepAlive", "true");
     // the tool never relies on the server-side prepared statement cache; keep sessions simple
     p.setProperty("prepareThreshold", "0");
+    p.setProperty("socketFactory", ReadAheadSocketFactory.class.getName());
     target.extra().forEach(p::setProperty);
     return p;
   }
