@@ -31,7 +31,21 @@ public record BackupOptions(
 
   /** The default number of jobs: the number of cores, at most 4. */
   public static int defaultJobs() {
-    return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    return defaultJobs(false);
+  }
+
+  /**
+   * The default number of jobs: the number of cores, at most 4; half of them when the server runs
+   * on this machine, whose COPY work then needs the same cores (on two cores, two jobs took a third
+   * longer than one: docs/BENCHMARKS.md).
+   */
+  public static int defaultJobs(boolean serverOnThisMachine) {
+    return defaultJobs(Runtime.getRuntime().availableProcessors(), serverOnThisMachine);
+  }
+
+  static int defaultJobs(int cores, boolean serverOnThisMachine) {
+    int usable = serverOnThisMachine ? cores / 2 : cores;
+    return Math.max(1, Math.min(4, usable));
   }
 
   public static BackupOptions defaults() {

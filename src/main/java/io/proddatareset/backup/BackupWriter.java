@@ -75,6 +75,9 @@ public final class BackupWriter {
   /** How long a worker waits for its lock on a table; see {@code importSnapshot}. */
   static volatile String WORKER_LOCK_TIMEOUT = "30s";
 
+  /** How much is written between the syncs made while a backup is written. */
+  private static final long SYNC_EVERY = 32L << 20;
+
   private static final Pattern SNAPSHOT_ID = Pattern.compile("[0-9A-Fa-f-]+");
 
   private BackupWriter() {}
@@ -173,6 +176,16 @@ public final class BackupWriter {
     private final Compression compression;
     private final long started = System.nanoTime();
 
+    /**
+     * Compresses the chunks of every part, on all cores: compression is most of a compressed
+     * backup's work, and one thread per part would leave cores idle while one big table is copied.
+     */
+    private ExecutorService compressors;
+
+    private int compressorThreads;
+
+    private Thread preload;
+
     private String database;
     private String serverVersion;
     private int serverVersionNum;
@@ -207,6 +220,10 @@ public final class BackupWriter {
       FileChannel channel = null;
       String stage = "preparing";
       try {
+        if (compression != Compression.NONE) {
+          compressorThreads = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
+          compressors = Executors.newFixedThreadPool(compressorThreads, daemon("backup-compress"));
+        }
         readServer();
         lockTables();
         readSequences();
@@ -231,7 +248,9 @@ public final class BackupWriter {
         // the check reads the file back while it is written, one complete part after another
         if (!special) {
           verifier = startVerifier(tmp, assembler, copied);
+          startSyncer(channel, assembler);
         }
+        preload = preloadManifestWriter(copied);
         stage = "writing";
         writeWhole(
             assembler,
@@ -261,6 +280,7 @@ public final class BackupWriter {
         BackupManifest verified =
             BackupVerifier.check(awaitVerifier(verifier), draft, assembler.written());
         stage = "saving";
+        awaitPreload();
         publish(tmp, file);
         tmp = null;
         ManifestFile.write(manifestPath, verified);
@@ -294,13 +314,62 @@ public final class BackupWriter {
       } catch (RuntimeException | Error e) {
         cleanUp(assembler, copied, verifier, channel, tmp, special);
         throw e;
+      } finally {
+        if (compressors != null) {
+          compressors.shutdownNow();
+        }
+        awaitPreload();
       }
+    }
+
+    /**
+     * Loads the JSON library the manifest is written with (a quarter of a second of class loading)
+     * on another thread while the copy runs, by writing a draft of the manifest to nowhere. Nothing
+     * else uses that library until {@link #awaitPreload}, so the two threads never load its classes
+     * at the same time.
+     */
+    private Thread preloadManifestWriter(List<Copied> copied) {
+      BackupManifest sample = manifest(copied);
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  ManifestFile.toJson(sample);
+                } catch (RuntimeException | LinkageError ignored) {
+                  // only a head start: the manifest is written, and fails loudly, later
+                }
+              },
+              "backup-preload");
+      t.setDaemon(true);
+      t.setPriority(Thread.MIN_PRIORITY);
+      t.start();
+      return t;
+    }
+
+    private void awaitPreload() {
+      Thread t = preload;
+      if (t == null) {
+        return;
+      }
+      boolean interrupted = false;
+      while (true) {
+        try {
+          t.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      preload = null;
     }
 
     private void writeWhole(OrderedFileAssembler assembler, int index, byte[] content)
         throws IOException {
       OutputStream part = assembler.open(index);
-      try (OutputStream member = compression.member(part)) {
+      try (OutputStream member = compression.member(part, compressors, compressorThreads)) {
         member.write(content);
       }
       part.close();
@@ -419,6 +488,34 @@ public final class BackupWriter {
       t.setDaemon(true);
       t.start();
       return task;
+    }
+
+    /**
+     * Syncs what has been written every {@value #SYNC_EVERY} bytes while the copy goes on, so that
+     * the final sync, which the backup must wait for, has little left to write. Errors are left to
+     * the final sync, which reports them.
+     */
+    private static void startSyncer(FileChannel channel, OrderedFileAssembler assembler) {
+      Thread t =
+          new Thread(
+              () -> {
+                long synced = 0;
+                try {
+                  while (true) {
+                    long published = assembler.awaitCommitted(synced + SYNC_EVERY - 1);
+                    if (published < synced + SYNC_EVERY) {
+                      return;
+                    }
+                    channel.force(false);
+                    synced = published;
+                  }
+                } catch (IOException | InterruptedException e) {
+                  // the writer's own sync reports a failing disk; a closed channel ends this
+                }
+              },
+              "backup-sync");
+      t.setDaemon(true);
+      t.start();
     }
 
     private static BackupVerifier.Reading awaitVerifier(Future<BackupVerifier.Reading> verifier)
@@ -786,7 +883,7 @@ public final class BackupWriter {
       BufferedOutputStream buffered = new BufferedOutputStream(partOut, 1 << 16);
       CountingDigest data;
       long rows;
-      try (OutputStream member = compression.member(buffered)) {
+      try (OutputStream member = compression.member(buffered, compressors, compressorThreads)) {
         if (part.first()) {
           CopyStatement statement =
               new CopyStatement(
@@ -911,13 +1008,20 @@ public final class BackupWriter {
     }
   }
 
-  /** Hashes and counts one part's COPY data on its way to the part's stream; reports progress. */
+  /**
+   * Hashes and counts one part's COPY data on its way to the part's stream, in batches: PgJDBC
+   * hands over one small array per row, and passing each down the stream and into the digest on its
+   * own cost more than the copying. Reports progress.
+   */
   private static final class CountingDigest extends OutputStream {
     private static final long REPORT_EVERY = 1 << 20;
+    private static final int BATCH = 1 << 17;
     final MessageDigest digest = Sha256.digest();
     private final OutputStream out;
     private final TableName table;
     private final BackupProgress progress;
+    private final byte[] batch = new byte[BATCH];
+    private int used;
     long bytes;
     private long reported;
 
@@ -934,8 +1038,21 @@ public final class BackupWriter {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      digest.update(b, off, len);
+      if (len > BATCH - used) {
+        pass();
+        if (len >= BATCH) {
+          digest.update(b, off, len);
+          out.write(b, off, len);
+          count(len);
+          return;
+        }
+      }
+      System.arraycopy(b, off, batch, used, len);
+      used += len;
+      count(len);
+    }
+
+    private void count(int len) throws IOException {
       bytes += len;
       if (bytes - reported >= REPORT_EVERY) {
         progress.copied(table, 0, bytes - reported);
@@ -943,7 +1060,18 @@ public final class BackupWriter {
       }
     }
 
-    void finish(long rows) {
+    /** Hands the batch on. */
+    private void pass() throws IOException {
+      if (used > 0) {
+        digest.update(batch, 0, used);
+        out.write(batch, 0, used);
+        used = 0;
+      }
+    }
+
+    /** After the part's last row: passes the rest on (without closing the stream). */
+    void finish(long rows) throws IOException {
+      pass();
       progress.copied(table, rows, bytes - reported);
       reported = bytes;
     }

@@ -8,8 +8,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * How a backup file is compressed, chosen by its name: {@code .gz} (gzip at the fastest level),
@@ -46,15 +44,27 @@ public enum Compression {
   }
 
   /**
-   * Starts one compressed member on {@code out}. Closing the returned stream finishes the member
-   * but leaves {@code out} open.
+   * Starts one compressed member on {@code out}, compressing on the writing thread. Closing the
+   * returned stream finishes the member but leaves {@code out} open.
    */
   OutputStream member(OutputStream out) throws IOException {
+    return member(out, null, 1);
+  }
+
+  /**
+   * Starts one compressed member on {@code out}, compressing its chunks on {@code executor} (with
+   * {@code threads} threads) when that is not null. Closing the returned stream finishes the member
+   * but leaves {@code out} open.
+   */
+  OutputStream member(OutputStream out, java.util.concurrent.Executor executor, int threads)
+      throws IOException {
     OutputStream shielded = new NonClosing(out);
     return switch (this) {
       case NONE -> shielded;
-      case GZIP -> new FastGzip(shielded);
-      case ZSTD -> new ZstdFramesOutputStream(shielded);
+      case GZIP ->
+          new FramedOutputStream(shielded, FramedOutputStream.Codec.GZIP, executor, threads);
+      case ZSTD ->
+          new FramedOutputStream(shielded, FramedOutputStream.Codec.ZSTD, executor, threads);
     };
   }
 
@@ -88,14 +98,6 @@ public enum Compression {
       return ZSTD;
     }
     return NONE;
-  }
-
-  /** gzip at the fastest level: backups are written far more often than they are restored. */
-  private static final class FastGzip extends GZIPOutputStream {
-    FastGzip(OutputStream out) throws IOException {
-      super(out, BUFFER);
-      def.setLevel(Deflater.BEST_SPEED);
-    }
   }
 
   private static final class NonClosing extends FilterOutputStream {

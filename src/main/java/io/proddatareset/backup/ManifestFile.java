@@ -9,8 +9,13 @@ import java.nio.file.StandardCopyOption;
 
 /** Reads and writes {@code FILE.manifest.json}. */
 public final class ManifestFile {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /**
+   * Loaded on first use: naming a manifest's path needs no JSON, and the mapper is slow to load.
+   */
+  private static final class Json {
+    static final ObjectMapper MAPPER =
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  }
 
   private ManifestFile() {}
 
@@ -20,12 +25,12 @@ public final class ManifestFile {
   }
 
   public static BackupManifest read(Path manifest) throws IOException {
-    return JSON.readValue(manifest.toFile(), BackupManifest.class);
+    return Json.MAPPER.readValue(manifest.toFile(), BackupManifest.class);
   }
 
   public static String toJson(BackupManifest manifest) {
     try {
-      return JSON.writeValueAsString(manifest);
+      return Json.MAPPER.writeValueAsString(manifest);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

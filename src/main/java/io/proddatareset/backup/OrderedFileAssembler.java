@@ -15,6 +15,9 @@ import java.util.List;
  * published ({@link #awaitCommitted}), so that a reader can follow the file while it is written.
  */
 final class OrderedFileAssembler {
+  /** How much the head part writes before readers may see it, while it is still being written. */
+  private static final long PUBLISH_EVERY = 4L << 20;
+
   private final Counting out;
   private long committed;
   private boolean finished;
@@ -81,8 +84,9 @@ final class OrderedFileAssembler {
   }
 
   /**
-   * Waits until the complete parts reach beyond {@code position}; returns their length, which is
-   * {@code position} or less only when the output is finished.
+   * Waits until the published output reaches beyond {@code position}: complete parts, and the head
+   * part's bytes every few megabytes. Returns its length, which is {@code position} or less only
+   * when the output is finished.
    *
    * @throws IOException when the writing was aborted
    */
@@ -121,6 +125,21 @@ final class OrderedFileAssembler {
     }
   }
 
+  /**
+   * Called with the lock held while the head part writes: lets readers follow a long part before it
+   * is complete.
+   */
+  private void publish() throws IOException {
+    try {
+      out.flush();
+    } catch (IOException e) {
+      failure = e;
+      throw e;
+    }
+    committed = out.count;
+    notifyAll();
+  }
+
   /** Called with the lock held after the head part closed: moves on past finished parts. */
   private void advance() throws IOException {
     head++;
@@ -133,13 +152,11 @@ final class OrderedFileAssembler {
         next.buffer.drainTo(out);
         head++;
       }
-      out.flush();
     } catch (IOException e) {
       failure = e;
       throw e;
     }
-    committed = out.count;
-    notifyAll();
+    publish();
   }
 
   /** Counts what goes to the output. */
@@ -198,6 +215,9 @@ final class OrderedFileAssembler {
       if (direct) {
         synchronized (OrderedFileAssembler.this) {
           writeOut(b, off, len);
+          if (out.count - committed >= PUBLISH_EVERY) {
+            publish();
+          }
         }
       } else {
         buffer.write(b, off, len);
