@@ -9,6 +9,7 @@ import io.proddatareset.backup.ManifestFile;
 import io.proddatareset.backup.SnapshotBackup;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.connect.TargetParser;
 import io.proddatareset.plan.Policy;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -65,7 +66,8 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
       paramLabel = "N",
       description =
           "Copy up to N tables (or parts of a large table) at once, each on its own connection"
-              + " sharing the snapshot (default: the number of cores, at most 4).")
+              + " sharing the snapshot (default: the number of cores, at most 4; half of them when"
+              + " the server runs on this machine).")
   Integer jobs;
 
   @Option(names = "--json", description = "Print the manifest as JSON instead of a summary.")
@@ -101,7 +103,10 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
     BackupProgress progress = ProgressPrinter.forIo(io);
     BackupOptions options =
         new BackupOptions(
-            jobs == null ? BackupOptions.defaultJobs() : jobs, null, t.display(), progress);
+            jobs == null ? BackupOptions.defaultJobs(TargetParser.isLoopback(t.host())) : jobs,
+            null,
+            t.display(),
+            progress);
     BackupResult result;
     try {
       result =

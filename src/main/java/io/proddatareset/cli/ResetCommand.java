@@ -8,6 +8,7 @@ import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.catalog.Trigger;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.connect.TargetParser;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.PlannedTable;
 import io.proddatareset.plan.ResetPlan;
@@ -74,7 +75,7 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
     if (policy.estimate()) {
       throw ExitException.usage("--estimate is for plan only: a reset always counts rows exactly.");
     }
-    ResetOptions options = s.options();
+    ResetOptions options = s.options(TargetParser.isLoopback(t.host()));
     AuditTrail audit = AuditTrail.open(s.auditLog.file, io, "reset").target(t);
     if (options.noBackupReason() != null) {
       audit.noBackupReason(options.noBackupReason());
@@ -298,12 +299,14 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
     @Option(
         names = "--jobs",
         paramLabel = "N",
-        description = "Connections copying the backup (default: cores, at most 4).")
+        description =
+            "Connections copying the backup (default: the number of cores, at most 4; half of them"
+                + " when the server runs on this machine).")
     Integer jobs;
 
     @Mixin AuditLogOption auditLog;
 
-    ResetOptions options() {
+    ResetOptions options(boolean serverOnThisMachine) {
       if (noBackup && backup != null) {
         throw ExitException.usage("Give either --backup FILE or --no-backup, not both.");
       }
@@ -326,7 +329,7 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
                 throw ExitException.usage(
                     "--kept-check must be hash or count, not '" + keptCheck + "'.");
           };
-      int n = jobs == null ? BackupOptions.defaultJobs() : jobs;
+      int n = jobs == null ? BackupOptions.defaultJobs(serverOnThisMachine) : jobs;
       if (n < 1 || n > 16) {
         throw ExitException.usage("--jobs must be between 1 and 16.");
       }
