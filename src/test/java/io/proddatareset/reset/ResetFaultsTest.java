@@ -124,6 +124,41 @@ class ResetFaultsTest {
   }
 
   @Test
+  void aTruncateLongerThanTheStatementTimeoutChangesNothing() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase("slowtruncate").loadPmAgent(2);
+    // a user's TRUNCATE trigger that takes 30 s: the TRUNCATE statement runs past the timeout
+    db.exec(
+        "CREATE FUNCTION slow_truncate() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$",
+        "CREATE TRIGGER slow BEFORE TRUNCATE ON epics"
+            + " FOR EACH STATEMENT EXECUTE FUNCTION slow_truncate()");
+    Map<String, List<String>> before = db.snapshot();
+    long started = System.nanoTime();
+    Cli.Result r =
+        cli()
+            .run(
+                "reset",
+                db.url(),
+                "--policy",
+                POLICY,
+                "--backup",
+                dir.resolve("s.sql").toString(),
+                "--confirm",
+                db.name(),
+                "--statement-timeout",
+                "2s");
+    long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("TRUNCATE took longer than the statement timeout of 2s")
+        .contains("nothing was changed");
+    assertThat(seconds).as("stopped by the timeout, not by the trigger's end").isLessThan(25);
+    assertThat(db.snapshot()).isEqualTo(before);
+    assertThat(dir.resolve("s.sql")).doesNotExist();
+    assertThat(dir.resolve("s.sql.manifest.json")).doesNotExist();
+  }
+
+  @Test
   void everyRowCommittedByALiveWriterIsInTheBackupOrStillInTheTable() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase("load").loadPmAgent(2);
     ConcurrentLinkedQueue<String> committed = new ConcurrentLinkedQueue<>();
