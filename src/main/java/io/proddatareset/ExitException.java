@@ -33,4 +33,11 @@ public class ExitException extends RuntimeException {
   public static ExitException refused(String message) {
     return new ExitException(ExitStatus.REFUSED, message);
   }
+
+  /** The first line of a failure's message (or its class name), for a one-line error. */
+  public static String firstLine(Throwable e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
 }

@@ -131,9 +131,7 @@ public final class BackupWriter {
   }
 
   static String firstLine(Throwable e) {
-    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
+    return ExitException.firstLine(e);
   }
 
   /** One COPY command whose output becomes one piece of the file. */

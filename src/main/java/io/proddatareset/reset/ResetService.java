@@ -408,8 +408,6 @@ public final class ResetService {
   }
 
   static String firstLine(SQLException e) {
-    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
+    return ExitException.firstLine(e);
   }
 }
