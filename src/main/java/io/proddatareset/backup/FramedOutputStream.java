@@ -26,12 +26,13 @@ final class FramedOutputStream extends OutputStream {
     /** gzip at the fastest level: backups are written far more often than they are restored. */
     GZIP(1 << 20) {
       @Override
-      Frame compress(byte[] chunk, int length) {
+      Frame compress(byte[] chunk, int length, byte[] reuse) {
         Deflater deflater = DEFLATER.get();
         deflater.reset();
         deflater.setInput(chunk, 0, length);
         deflater.finish();
-        byte[] out = new byte[GZIP_HEADER.length + length + (length >> 8) + 64 + 8];
+        int bound = GZIP_HEADER.length + length + (length >> 8) + 64 + 8;
+        byte[] out = reuse != null && reuse.length >= bound ? reuse : new byte[bound];
         System.arraycopy(GZIP_HEADER, 0, out, 0, GZIP_HEADER.length);
         int n = GZIP_HEADER.length;
         while (!deflater.finished()) {
@@ -53,9 +54,10 @@ final class FramedOutputStream extends OutputStream {
      */
     ZSTD(2 << 20) {
       @Override
-      Frame compress(byte[] chunk, int length) {
+      Frame compress(byte[] chunk, int length, byte[] reuse) {
         ZstdCompressor compressor = ZSTD_COMPRESSOR.get();
-        byte[] out = new byte[compressor.maxCompressedLength(length)];
+        int bound = compressor.maxCompressedLength(length);
+        byte[] out = reuse != null && reuse.length >= bound ? reuse : new byte[bound];
         return new Frame(out, compressor.compress(chunk, 0, length, out, 0, out.length));
       }
     };
@@ -74,7 +76,11 @@ final class FramedOutputStream extends OutputStream {
       this.chunkSize = chunkSize;
     }
 
-    abstract Frame compress(byte[] chunk, int length);
+    /**
+     * Compresses {@code chunk[0, length)} into {@code reuse} when it is large enough (it may be
+     * null), else into a new array.
+     */
+    abstract Frame compress(byte[] chunk, int length, byte[] reuse);
 
     private static int littleEndian(byte[] b, int at, int value) {
       b[at] = (byte) value;
@@ -93,6 +99,11 @@ final class FramedOutputStream extends OutputStream {
   private final Executor executor;
   private final int maxInFlight;
   private final ArrayDeque<FutureTask<Frame>> inFlight = new ArrayDeque<>();
+  // the chunks being compressed, in the order of inFlight; then kept for reuse with the frames'
+  // arrays, so a long stream allocates a few arrays instead of two per chunk
+  private final ArrayDeque<byte[]> inFlightChunks = new ArrayDeque<>();
+  private final ArrayDeque<byte[]> freeChunks = new ArrayDeque<>();
+  private final ArrayDeque<byte[]> freeFrames = new ArrayDeque<>();
   private byte[] chunk;
   private int used;
   private boolean closed;
@@ -105,7 +116,9 @@ final class FramedOutputStream extends OutputStream {
     this.out = out;
     this.codec = codec;
     this.executor = executor;
-    this.maxInFlight = executor == null ? 0 : Math.max(1, threads) + 1;
+    // one more than the threads, to keep them busy, but at most five chunks per stream: with four
+    // parts written at once on many cores the frames in flight would otherwise crowd the heap
+    this.maxInFlight = executor == null ? 0 : Math.min(Math.max(1, threads), 4) + 1;
     this.chunk = new byte[codec.chunkSize];
   }
 
@@ -139,21 +152,30 @@ final class FramedOutputStream extends OutputStream {
     int length = used;
     used = 0;
     if (executor == null) {
-      writeFrame(codec.compress(full, length));
+      Frame frame = codec.compress(full, length, freeFrames.poll());
+      out.write(frame.bytes(), 0, frame.length());
+      freeFrames.push(frame.bytes());
       return;
     }
-    chunk = new byte[codec.chunkSize];
-    FutureTask<Frame> task = new FutureTask<>(() -> codec.compress(full, length));
+    byte[] reuse = freeFrames.poll();
+    chunk = freeChunks.isEmpty() ? new byte[codec.chunkSize] : freeChunks.pop();
+    FutureTask<Frame> task = new FutureTask<>(() -> codec.compress(full, length, reuse));
     inFlight.add(task);
+    inFlightChunks.add(full);
     executor.execute(task);
     // write the frames that are ready; wait for the oldest when too many are in flight
     while (!inFlight.isEmpty() && (inFlight.peek().isDone() || inFlight.size() > maxInFlight)) {
-      writeFrame(await(inFlight.poll()));
+      writeOldest();
     }
   }
 
-  private void writeFrame(Frame frame) throws IOException {
+  /** Waits for the oldest chunk in flight, writes its frame and keeps both arrays for reuse. */
+  private void writeOldest() throws IOException {
+    Frame frame = await(inFlight.poll());
+    byte[] done = inFlightChunks.poll();
     out.write(frame.bytes(), 0, frame.length());
+    freeFrames.push(frame.bytes());
+    freeChunks.push(done);
   }
 
   private static Frame await(FutureTask<Frame> task) throws IOException {
@@ -183,7 +205,7 @@ final class FramedOutputStream extends OutputStream {
     try {
       emitChunk();
       while (!inFlight.isEmpty()) {
-        writeFrame(await(inFlight.poll()));
+        writeOldest();
       }
       out.flush();
     } finally {
@@ -191,6 +213,9 @@ final class FramedOutputStream extends OutputStream {
         t.cancel(false);
       }
       inFlight.clear();
+      inFlightChunks.clear();
+      freeChunks.clear();
+      freeFrames.clear();
       chunk = null;
     }
   }
