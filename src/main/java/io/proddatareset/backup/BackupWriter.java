@@ -367,7 +367,8 @@ public final class BackupWriter {
     private void writeWhole(OrderedFileAssembler assembler, int index, byte[] content)
         throws IOException {
       OutputStream part = assembler.open(index);
-      try (OutputStream member = compression.member(part, compressors, compressorThreads)) {
+      try (OutputStream member =
+          compression.member(part, compressors, compressorThreads, options.gzipLevel())) {
         member.write(content);
       }
       part.close();
@@ -881,7 +882,8 @@ public final class BackupWriter {
       BufferedOutputStream buffered = new BufferedOutputStream(partOut, 1 << 16);
       CountingDigest data;
       long rows;
-      try (OutputStream member = compression.member(buffered, compressors, compressorThreads)) {
+      try (OutputStream member =
+          compression.member(buffered, compressors, compressorThreads, options.gzipLevel())) {
         if (part.first()) {
           CopyStatement statement =
               new CopyStatement(

@@ -48,23 +48,26 @@ public enum Compression {
    * returned stream finishes the member but leaves {@code out} open.
    */
   OutputStream member(OutputStream out) throws IOException {
-    return member(out, null, 1);
+    return member(out, null, 1, BackupOptions.DEFAULT_GZIP_LEVEL);
   }
 
   /**
    * Starts one compressed member on {@code out}, compressing its chunks on {@code executor} (with
-   * {@code threads} threads) when that is not null. Closing the returned stream finishes the member
-   * but leaves {@code out} open.
+   * {@code threads} threads) when that is not null, gzip at {@code gzipLevel}. Closing the returned
+   * stream finishes the member but leaves {@code out} open.
    */
-  OutputStream member(OutputStream out, java.util.concurrent.Executor executor, int threads)
+  OutputStream member(
+      OutputStream out, java.util.concurrent.Executor executor, int threads, int gzipLevel)
       throws IOException {
     OutputStream shielded = new NonClosing(out);
     return switch (this) {
       case NONE -> shielded;
       case GZIP ->
-          new FramedOutputStream(shielded, FramedOutputStream.Codec.GZIP, executor, threads);
+          new FramedOutputStream(
+              shielded, FramedOutputStream.Codec.GZIP, executor, threads, gzipLevel);
       case ZSTD ->
-          new FramedOutputStream(shielded, FramedOutputStream.Codec.ZSTD, executor, threads);
+          new FramedOutputStream(
+              shielded, FramedOutputStream.Codec.ZSTD, executor, threads, gzipLevel);
     };
   }
 

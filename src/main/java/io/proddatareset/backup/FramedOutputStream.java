@@ -23,12 +23,13 @@ import java.util.zip.Deflater;
 final class FramedOutputStream extends OutputStream {
   /** Turns one chunk into one self-contained frame. */
   enum Codec {
-    /** gzip at the fastest level: backups are written far more often than they are restored. */
+    /** gzip, by default at the fastest level ({@link BackupOptions#DEFAULT_GZIP_LEVEL}). */
     GZIP(1 << 20) {
       @Override
-      Frame compress(byte[] chunk, int length, byte[] reuse) {
+      Frame compress(byte[] chunk, int length, byte[] reuse, int level) {
         Deflater deflater = DEFLATER.get();
         deflater.reset();
+        deflater.setLevel(level);
         deflater.setInput(chunk, 0, length);
         deflater.finish();
         int bound = GZIP_HEADER.length + length + (length >> 8) + 64 + 8;
@@ -54,7 +55,7 @@ final class FramedOutputStream extends OutputStream {
      */
     ZSTD(2 << 20) {
       @Override
-      Frame compress(byte[] chunk, int length, byte[] reuse) {
+      Frame compress(byte[] chunk, int length, byte[] reuse, int level) {
         ZstdCompressor compressor = ZSTD_COMPRESSOR.get();
         int bound = compressor.maxCompressedLength(length);
         byte[] out = reuse != null && reuse.length >= bound ? reuse : new byte[bound];
@@ -66,7 +67,7 @@ final class FramedOutputStream extends OutputStream {
     private static final byte[] GZIP_HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 255};
 
     private static final ThreadLocal<Deflater> DEFLATER =
-        ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED, true));
+        ThreadLocal.withInitial(() -> new Deflater(BackupOptions.DEFAULT_GZIP_LEVEL, true));
     private static final ThreadLocal<ZstdCompressor> ZSTD_COMPRESSOR =
         ThreadLocal.withInitial(ZstdCompressor::new);
 
@@ -78,9 +79,9 @@ final class FramedOutputStream extends OutputStream {
 
     /**
      * Compresses {@code chunk[0, length)} into {@code reuse} when it is large enough (it may be
-     * null), else into a new array.
+     * null), else into a new array; {@code level} is gzip's (zstd has one level here).
      */
-    abstract Frame compress(byte[] chunk, int length, byte[] reuse);
+    abstract Frame compress(byte[] chunk, int length, byte[] reuse, int level);
 
     private static int littleEndian(byte[] b, int at, int value) {
       b[at] = (byte) value;
@@ -98,6 +99,7 @@ final class FramedOutputStream extends OutputStream {
   private final Codec codec;
   private final Executor executor;
   private final int maxInFlight;
+  private final int level;
   private final ArrayDeque<FutureTask<Frame>> inFlight = new ArrayDeque<>();
   // the chunks being compressed, in the order of inFlight; then kept for reuse with the frames'
   // arrays, so a long stream allocates a few arrays instead of two per chunk
@@ -111,9 +113,11 @@ final class FramedOutputStream extends OutputStream {
   /**
    * @param executor where chunks are compressed, or null to compress them on the writing thread
    * @param threads how many threads the executor compresses with (bounds the chunks in flight)
+   * @param level the gzip level (1-9); ignored for zstd
    */
-  FramedOutputStream(OutputStream out, Codec codec, Executor executor, int threads) {
+  FramedOutputStream(OutputStream out, Codec codec, Executor executor, int threads, int level) {
     this.out = out;
+    this.level = level;
     this.codec = codec;
     this.executor = executor;
     // one more than the threads, to keep them busy, but at most five chunks per stream: with four
@@ -152,14 +156,14 @@ final class FramedOutputStream extends OutputStream {
     int length = used;
     used = 0;
     if (executor == null) {
-      Frame frame = codec.compress(full, length, freeFrames.poll());
+      Frame frame = codec.compress(full, length, freeFrames.poll(), level);
       out.write(frame.bytes(), 0, frame.length());
       freeFrames.push(frame.bytes());
       return;
     }
     byte[] reuse = freeFrames.poll();
     chunk = freeChunks.isEmpty() ? new byte[codec.chunkSize] : freeChunks.pop();
-    FutureTask<Frame> task = new FutureTask<>(() -> codec.compress(full, length, reuse));
+    FutureTask<Frame> task = new FutureTask<>(() -> codec.compress(full, length, reuse, level));
     inFlight.add(task);
     inFlightChunks.add(full);
     executor.execute(task);

@@ -73,6 +73,8 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
   @Option(names = "--json", description = "Print the manifest as JSON instead of a summary.")
   boolean json;
 
+  @Mixin CompressionLevelOption compressionLevel;
+
   @Mixin AuditLogOption auditLog;
 
   private Io io;
@@ -96,6 +98,7 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
     if (all && !(p.keep().isEmpty() && p.reset().isEmpty())) {
       throw ExitException.usage("--all backs up every table: give it without --keep or --reset.");
     }
+    int gzipLevel = compressionLevel.gzipLevel(output);
     ConnectionTarget t = target.resolve(positionalUrl, io);
     AuditTrail trail = AuditTrail.open(auditLog.file, io, "backup").target(t);
     trail.backup(output.toString(), null);
@@ -103,10 +106,11 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
     BackupProgress progress = ProgressPrinter.forIo(io);
     BackupOptions options =
         new BackupOptions(
-            jobs == null ? BackupOptions.defaultJobs(TargetParser.isLoopback(t.host())) : jobs,
-            null,
-            t.display(),
-            progress);
+                jobs == null ? BackupOptions.defaultJobs(TargetParser.isLoopback(t.host())) : jobs,
+                null,
+                t.display(),
+                progress)
+            .withGzipLevel(gzipLevel);
     BackupResult result;
     try {
       result =

@@ -304,6 +304,8 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
                 + " when the server runs on this machine).")
     Integer jobs;
 
+    @Mixin CompressionLevelOption compressionLevel;
+
     @Mixin AuditLogOption auditLog;
 
     ResetOptions options(boolean serverOnThisMachine) {
@@ -340,7 +342,8 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
           Durations.parse("--statement-timeout", statementTimeout),
           restartIdentity,
           mode,
-          n);
+          n,
+          compressionLevel.gzipLevel(noBackup ? null : backup));
     }
 
     boolean requested() {

@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param restartIdentity add RESTART IDENTITY to the TRUNCATE
  * @param keptCheck how closely to check kept tables
  * @param jobs connections copying data for the backup
+ * @param gzipLevel the gzip level of a {@code .gz} backup
  */
 public record ResetOptions(
     Path backupFile,
@@ -22,7 +23,8 @@ public record ResetOptions(
     Duration statementTimeout,
     boolean restartIdentity,
     TableFingerprint.Mode keptCheck,
-    int jobs) {
+    int jobs,
+    int gzipLevel) {
 
   public ResetOptions {
     if ((backupFile == null) == (noBackupReason == null)) {

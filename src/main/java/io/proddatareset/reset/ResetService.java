@@ -154,6 +154,7 @@ public final class ResetService {
                       .withPlanId(plan.planId())
                       .withTarget(connector.target().display())
                       .withKept(keptEntries(keptBefore))
+                      .withGzipLevel(options.gzipLevel())
                       .withProgress(backupProgress));
         } catch (ExitException e) {
           throw new ExitException(

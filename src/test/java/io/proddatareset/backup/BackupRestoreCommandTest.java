@@ -170,4 +170,49 @@ class BackupRestoreCommandTest {
       throw new IllegalStateException(e);
     }
   }
+
+  @Test
+  void theGzipLevelCanBeChosenAndOnlyForGzip() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    Map<String, List<String>> before = db.snapshot();
+    Path fast = dir.resolve("fast.sql.gz");
+    Path small = dir.resolve("small.sql.gz");
+    assertThat(RoundTrips.backup(db, fast, "--all").exitCode()).isZero();
+    Cli.Result b = RoundTrips.backup(db, small, "--all", "--compression-level", "9");
+    assertThat(b.exitCode()).as(b.toString()).isZero();
+    assertThat(Files.size(small)).isLessThan(Files.size(fast));
+    // the same data, whatever the level: the manifests list the same checksums
+    BackupManifest m1 = ManifestFile.read(ManifestFile.pathFor(fast));
+    BackupManifest m9 = ManifestFile.read(ManifestFile.pathFor(small));
+    assertThat(m9.tables()).isEqualTo(m1.tables());
+
+    db.exec(
+        "TRUNCATE "
+            + String.join(", ", m9.tables().stream().map(t -> t.name()).toList())
+            + " RESTART IDENTITY");
+    Cli.Result r = RoundTrips.restore(db, small);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(db.snapshot()).isEqualTo(before);
+
+    for (String[] wrong :
+        List.of(
+            new String[] {"backup", "--all", "-o", dir.resolve("x.sql.zst").toString()},
+            new String[] {"backup", "--all", "-o", dir.resolve("x.sql").toString()},
+            new String[] {
+              "reset", "--keep", "users", "--backup", dir.resolve("x.sql").toString()
+            })) {
+      List<String> args = new java.util.ArrayList<>(List.of(wrong));
+      args.addAll(List.of("--url", db.url(), "--compression-level", "5"));
+      Cli.Result e = new Cli().run(args.toArray(String[]::new));
+      assertThat(e.exitCode()).as(e.toString()).isEqualTo(2);
+      assertThat(e.err()).contains("--compression-level is for gzip backups");
+    }
+    Cli.Result outOfRange =
+        RoundTrips.backup(db, dir.resolve("y.sql.gz"), "--all", "--compression-level", "10");
+    assertThat(outOfRange.exitCode()).isEqualTo(2);
+    assertThat(outOfRange.err()).contains("between 1 and 9");
+    assertThat(db.snapshot()).isEqualTo(before);
+    assertThat(dir.resolve("x.sql")).doesNotExist();
+    assertThat(dir.resolve("y.sql.gz")).doesNotExist();
+  }
 }

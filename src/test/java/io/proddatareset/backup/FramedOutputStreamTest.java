@@ -26,7 +26,8 @@ class FramedOutputStreamTest {
       for (Compression c : List.of(Compression.GZIP, Compression.ZSTD)) {
         for (boolean parallel : List.of(false, true)) {
           ByteArrayOutputStream file = new ByteArrayOutputStream();
-          try (OutputStream out = c.member(file, parallel ? pool : null, 3)) {
+          try (OutputStream out =
+              c.member(file, parallel ? pool : null, 3, BackupOptions.DEFAULT_GZIP_LEVEL)) {
             int off = 0;
             while (off < data.length) {
               int n = Math.min(data.length - off, 1 + random.nextInt(300_000));
