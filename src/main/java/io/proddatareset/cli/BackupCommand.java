@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,7 +32,7 @@ import picocli.CommandLine.Parameters;
           + " plain, or compressed by the file name (.gz, .zst). The file is read back and checked"
           + " before it is kept, and FILE.manifest.json records every table's rows and SHA-256."
     })
-public class BackupCommand implements Callable<Integer>, Main.UsesIo {
+public class BackupCommand extends IoCommand {
   @Mixin TargetOptions target;
 
   @Parameters(
@@ -76,13 +75,6 @@ public class BackupCommand implements Callable<Integer>, Main.UsesIo {
   @Mixin CompressionLevelOption compressionLevel;
 
   @Mixin AuditLogOption auditLog;
-
-  private Io io;
-
-  @Override
-  public void setIo(Io io) {
-    this.io = io;
-  }
 
   @Override
   public Integer call() {

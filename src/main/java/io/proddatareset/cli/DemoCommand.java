@@ -18,7 +18,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,7 +37,7 @@ import picocli.CommandLine.Option;
           + " restore, and a check that the data is back. Nothing is left running; files go to a"
           + " temporary directory that is removed at the end (or to --dir, which is kept)."
     })
-public class DemoCommand implements Callable<Integer>, Main.UsesIo {
+public class DemoCommand extends IoCommand {
   @Option(
       names = "--dir",
       paramLabel = "DIR",
@@ -52,13 +51,6 @@ public class DemoCommand implements Callable<Integer>, Main.UsesIo {
       defaultValue = "3",
       description = "Sample data size in projects (default: ${DEFAULT-VALUE}, about 12,000 rows).")
   int scale;
-
-  private Io io;
-
-  @Override
-  public void setIo(Io io) {
-    this.io = io;
-  }
 
   @Override
   public Integer call() throws IOException {

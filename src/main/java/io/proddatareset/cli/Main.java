@@ -75,16 +75,11 @@ public final class Main {
     @Override
     public <K> K create(Class<K> cls) throws Exception {
       K obj = fallback.create(cls);
-      if (obj instanceof UsesIo u) {
-        u.setIo(io);
+      if (obj instanceof IoCommand c) {
+        c.setIo(io);
       }
       return obj;
     }
-  }
-
-  /** Implemented by commands and mixins that need the streams or the environment. */
-  public interface UsesIo {
-    void setIo(Io io);
   }
 
   private record ExceptionHandler(Io io) implements IExecutionExceptionHandler {

@@ -5,7 +5,6 @@ import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,7 +23,7 @@ import picocli.CommandLine.Parameters;
       "Exit 0 when a reset could go ahead, 3 when a hazard refuses it, 2 for a name that matches"
           + " no table (with a suggestion)."
     })
-public class PlanCommand implements Callable<Integer>, Main.UsesIo {
+public class PlanCommand extends IoCommand {
   @Parameters(
       index = "0",
       arity = "0..1",
@@ -37,13 +36,6 @@ public class PlanCommand implements Callable<Integer>, Main.UsesIo {
 
   @Option(names = "--json", description = "Print the plan as one JSON object.")
   boolean json;
-
-  private Io io;
-
-  @Override
-  public void setIo(Io io) {
-    this.io = io;
-  }
 
   @Override
   public Integer call() {

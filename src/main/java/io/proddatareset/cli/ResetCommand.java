@@ -24,7 +24,6 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -46,7 +45,7 @@ import picocli.CommandLine.Parameters;
       "Any failure before the commit rolls back: the database is as it was and the partial backup"
           + " is removed."
     })
-public class ResetCommand implements Callable<Integer>, Main.UsesIo {
+public class ResetCommand extends IoCommand {
   @Parameters(
       index = "0",
       arity = "0..1",
@@ -57,13 +56,6 @@ public class ResetCommand implements Callable<Integer>, Main.UsesIo {
   @Mixin TargetOptions target;
   @Mixin PolicyOptions policy;
   @Mixin ResetSwitches switches;
-
-  private Io io;
-
-  @Override
-  public void setIo(Io io) {
-    this.io = io;
-  }
 
   @Override
   public Integer call() {

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,7 +38,7 @@ import picocli.CommandLine.Parameters;
           + " user triggers are disabled for the load and enabled again, and with a manifest"
           + " beside the file every table's rows and SHA-256 are checked before commit."
     })
-public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
+public class RestoreCommand extends IoCommand {
   @Mixin TargetOptions target;
 
   @Parameters(index = "0", paramLabel = "FILE", description = "The backup to restore.")
@@ -75,13 +74,6 @@ public class RestoreCommand implements Callable<Integer>, Main.UsesIo {
   boolean json;
 
   @Mixin AuditLogOption auditLog;
-
-  private Io io;
-
-  @Override
-  public void setIo(Io io) {
-    this.io = io;
-  }
 
   @Override
   public Integer call() {

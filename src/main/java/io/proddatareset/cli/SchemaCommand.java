@@ -3,7 +3,6 @@ package io.proddatareset.cli;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,7 +20,7 @@ import picocli.CommandLine.Parameters;
       "With --keep/--reset/--policy it also shows each table's action and orders only the tables"
           + " to reset; row counts are never shown, so the output is stable for docs."
     })
-public class SchemaCommand implements Callable<Integer>, Main.UsesIo {
+public class SchemaCommand extends IoCommand {
   /** Output formats. */
   public enum Format {
     TEXT,
@@ -45,13 +44,6 @@ public class SchemaCommand implements Callable<Integer>, Main.UsesIo {
       paramLabel = "FORMAT",
       description = "text (default), markdown, mermaid or dot.")
   Format format = Format.TEXT;
-
-  private Io io;
-
-  @Override
-  public void setIo(Io io) {
-    this.io = io;
-  }
 
   @Override
   public Integer call() {

@@ -1,7 +1,6 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,7 +36,7 @@ import picocli.CommandLine.Spec;
       SchemaCommand.class,
       DemoCommand.class
     })
-public class TopCommand implements Callable<Integer>, Main.UsesIo {
+public class TopCommand extends IoCommand {
   @Spec CommandSpec spec;
 
   @Option(
@@ -61,13 +60,6 @@ public class TopCommand implements Callable<Integer>, Main.UsesIo {
 
   /** The seed's {@code --backup FILE} form: given, the top-level command runs reset. */
   @Mixin ResetCommand.ResetSwitches reset;
-
-  private Io io;
-
-  @Override
-  public void setIo(Io io) {
-    this.io = io;
-  }
 
   @Override
   public Integer call() {

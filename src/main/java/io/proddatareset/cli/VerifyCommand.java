@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,7 +33,7 @@ import picocli.CommandLine.Parameters;
           + " there before the reset.",
       "Exit 0 when all hold, 4 otherwise, naming each table that fails."
     })
-public class VerifyCommand implements Callable<Integer>, Main.UsesIo {
+public class VerifyCommand extends IoCommand {
   @Parameters(
       index = "0",
       arity = "0..1",
@@ -54,13 +53,6 @@ public class VerifyCommand implements Callable<Integer>, Main.UsesIo {
 
   @Option(names = "--json", description = "Print the result as one JSON object.")
   boolean json;
-
-  private Io io;
-
-  @Override
-  public void setIo(Io io) {
-    this.io = io;
-  }
 
   @Override
   public Integer call() {
