@@ -119,7 +119,7 @@ public final class BackupWriter {
             "the backup must run inside an open transaction (auto-commit off)");
       }
     } catch (SQLException e) {
-      throw ExitException.failure("Cannot use the connection: " + firstLine(e), e);
+      throw ExitException.failure("Cannot use the connection: " + ExitException.firstLine(e), e);
     }
     return new Run(inOpenTransaction, workerConnections, tables, file, options).execute();
   }
@@ -128,10 +128,6 @@ public final class BackupWriter {
   public static void delete(Path file) throws IOException {
     Files.deleteIfExists(ManifestFile.pathFor(file));
     Files.deleteIfExists(file);
-  }
-
-  static String firstLine(Throwable e) {
-    return ExitException.firstLine(e);
   }
 
   /** One COPY command whose output becomes one piece of the file. */
@@ -307,7 +303,13 @@ public final class BackupWriter {
         cleanUp(assembler, copied, verifier, channel, tmp, special);
         throw new ExitException(
             ExitStatus.FAILURE,
-            "Backup to " + file + " failed while " + stage + ": " + firstLine(e) + removed(special),
+            "Backup to "
+                + file
+                + " failed while "
+                + stage
+                + ": "
+                + ExitException.firstLine(e)
+                + removed(special),
             e);
       } catch (RuntimeException | Error e) {
         cleanUp(assembler, copied, verifier, channel, tmp, special);
@@ -551,7 +553,7 @@ public final class BackupWriter {
       if (root instanceof FileSystemException fs && fs.getReason() != null) {
         return fs.getReason();
       }
-      return firstLine(root);
+      return ExitException.firstLine(root);
     }
 
     private void readServer() throws SQLException {
@@ -902,7 +904,7 @@ public final class BackupWriter {
                       + WORKER_LOCK_TIMEOUT
                       + ": another session wants it exclusively (ALTER TABLE, TRUNCATE, ...);"
                       + " try again when that is done"
-                  : firstLine(e);
+                  : ExitException.firstLine(e);
           throw new SQLException("copying " + t.name().display() + ": " + why, e.getSQLState(), e);
         }
         data.finish(rows);

@@ -78,7 +78,7 @@ public final class Restorer {
             "Cannot read the manifest "
                 + manifestPath
                 + ": "
-                + BackupWriter.firstLine(e)
+                + ExitException.firstLine(e)
                 + ". Move it away to restore without checks.",
             e);
       }
@@ -106,7 +106,7 @@ public final class Restorer {
           ExitStatus.FAILURE, "Cannot restore " + file + ": " + e.getMessage() + ".", e);
     } catch (IOException e) {
       throw new ExitException(
-          ExitStatus.FAILURE, "Cannot read " + file + ": " + BackupWriter.firstLine(e) + ".", e);
+          ExitStatus.FAILURE, "Cannot read " + file + ": " + ExitException.firstLine(e) + ".", e);
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
@@ -125,7 +125,7 @@ public final class Restorer {
             "restore runs its own transaction: pass a connection" + " in auto-commit mode");
       }
     } catch (SQLException e) {
-      throw ExitException.failure("Cannot use the connection: " + BackupWriter.firstLine(e), e);
+      throw ExitException.failure("Cannot use the connection: " + ExitException.firstLine(e), e);
     }
     long started = System.nanoTime();
     try {
@@ -137,7 +137,7 @@ public final class Restorer {
       rollback(conn);
       throw new ExitException(
           ExitStatus.FAILURE,
-          "Restore failed: " + BackupWriter.firstLine(e) + ". Nothing was changed (rolled back).",
+          "Restore failed: " + ExitException.firstLine(e) + ". Nothing was changed (rolled back).",
           e);
     } catch (IOException e) {
       rollback(conn);
@@ -146,7 +146,7 @@ public final class Restorer {
           "Restore failed reading "
               + contents.file()
               + ": "
-              + BackupWriter.firstLine(e)
+              + ExitException.firstLine(e)
               + ". Nothing was changed (rolled back).",
           e);
     } catch (RuntimeException e) {
@@ -293,7 +293,7 @@ public final class Restorer {
                     + " on "
                     + k.table().display()
                     + " failed: "
-                    + BackupWriter.firstLine(e),
+                    + ExitException.firstLine(e),
                 e.getSQLState(),
                 e);
           }
@@ -358,7 +358,7 @@ public final class Restorer {
             "The backup does not match its manifest ("
                 + String.join("; ", problems)
                 + "), and loading it failed: "
-                + BackupWriter.firstLine(loadFailure)
+                + ExitException.firstLine(loadFailure)
                 + ". Nothing was restored (rolled back).",
             loadFailure);
       }
@@ -425,7 +425,7 @@ public final class Restorer {
           }
         }
         throw new SQLException(
-            "loading " + statement.table().display() + ": " + BackupWriter.firstLine(e),
+            "loading " + statement.table().display() + ": " + ExitException.firstLine(e),
             e.getSQLState(),
             e);
       }
@@ -451,7 +451,7 @@ public final class Restorer {
         }
       } catch (SQLException e) {
         throw new SQLException(
-            "setting sequence " + statement.sequence() + ": " + BackupWriter.firstLine(e),
+            "setting sequence " + statement.sequence() + ": " + ExitException.firstLine(e),
             e.getSQLState(),
             e);
       }

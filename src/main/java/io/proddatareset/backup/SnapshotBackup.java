@@ -86,7 +86,7 @@ public final class SnapshotBackup {
         }
       }
     } catch (SQLException e) {
-      throw ExitException.failure("Backup failed: " + BackupWriter.firstLine(e) + ".", e);
+      throw ExitException.failure("Backup failed: " + ExitException.firstLine(e) + ".", e);
     }
   }
 

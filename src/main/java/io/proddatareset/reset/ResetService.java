@@ -192,7 +192,7 @@ public final class ResetService {
         throw new ExitException(
             ExitStatus.FAILURE,
             "The commit failed ("
-                + firstLine(e)
+                + ExitException.firstLine(e)
                 + "): the reset may or may not have been applied."
                 + (backup != null ? " The backup " + backup.file() + " is kept." : "")
                 + " Run prod-data-reset verify to see the state.",
@@ -336,7 +336,7 @@ public final class ResetService {
     if (state.startsWith("08")) {
       return ExitException.failure(
           "The connection to the database was lost ("
-              + firstLine(e)
+              + ExitException.firstLine(e)
               + "). The transaction never committed,"
               + " so nothing was changed; the partial backup was removed.",
           e);
@@ -344,12 +344,13 @@ public final class ResetService {
     if (state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
       return ExitException.failure(
           "The server ended the session ("
-              + firstLine(e)
+              + ExitException.firstLine(e)
               + "). Nothing was changed; the partial backup was removed.",
           e);
     }
     return ExitException.failure(
-        "The reset failed: " + firstLine(e) + ". Rolled back, nothing was changed.", e);
+        "The reset failed: " + ExitException.firstLine(e) + ". Rolled back, nothing was changed.",
+        e);
   }
 
   /** Ctrl-C: abort the connection (the server rolls back) unless the commit is under way. */
@@ -406,9 +407,5 @@ public final class ResetService {
   static String seconds(java.time.Duration d) {
     long ms = d.toMillis();
     return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
-  }
-
-  static String firstLine(SQLException e) {
-    return ExitException.firstLine(e);
   }
 }
