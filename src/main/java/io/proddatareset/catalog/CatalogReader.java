@@ -250,8 +250,25 @@ public final class CatalogReader {
    * unquoted). See the class comment for what happens to transactions and locks.
    */
   public static Catalog read(Connection connection, List<String> schemas) throws SQLException {
+    return inReadOnlySnapshot(connection, c -> new CatalogReader(c, schemas).readAll());
+  }
+
+  /** Work on a connection that may throw {@link SQLException}. */
+  @FunctionalInterface
+  public interface SqlWork<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in the caller's open transaction when auto-commit is off; otherwise in a
+   * {@code REPEATABLE READ, READ ONLY} transaction of its own (one snapshot for all its queries),
+   * committed after the work and rolled back when it fails, with the connection's auto-commit,
+   * read-only and isolation settings restored either way.
+   */
+  public static <T> T inReadOnlySnapshot(Connection connection, SqlWork<T> work)
+      throws SQLException {
     if (!connection.getAutoCommit()) {
-      return new CatalogReader(connection, schemas).readAll();
+      return work.run(connection);
     }
     int isolation = connection.getTransactionIsolation();
     boolean readOnly = connection.isReadOnly();
@@ -259,9 +276,9 @@ public final class CatalogReader {
     try {
       connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       connection.setReadOnly(true);
-      Catalog catalog = new CatalogReader(connection, schemas).readAll();
+      T result = work.run(connection);
       connection.commit();
-      return catalog;
+      return result;
     } catch (SQLException | RuntimeException e) {
       try {
         connection.rollback();

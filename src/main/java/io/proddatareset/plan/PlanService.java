@@ -56,32 +56,21 @@ public final class PlanService {
     if (!connection.getAutoCommit()) {
       return compute(connection, policy, estimateRows);
     }
-    int isolation = connection.getTransactionIsolation();
-    boolean readOnly = connection.isReadOnly();
-    connection.setAutoCommit(false);
     try {
-      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      connection.setReadOnly(true);
-      try (Statement st = connection.createStatement()) {
-        // a constant or a test's value, never user input
-        st.execute("SET LOCAL lock_timeout = '" + lockTimeout + "'");
-      }
-      ResetPlan plan = compute(connection, policy, estimateRows);
-      connection.commit();
-      return plan;
+      return CatalogReader.inReadOnlySnapshot(
+          connection,
+          c -> {
+            try (Statement st = c.createStatement()) {
+              // a constant or a test's value, never user input
+              st.execute("SET LOCAL lock_timeout = '" + lockTimeout + "'");
+            }
+            return compute(c, policy, estimateRows);
+          });
     } catch (SQLException e) {
-      connection.rollback();
       if ("55P03".equals(e.getSQLState())) {
         throw lockTimeout(connection, e, lockTimeout);
       }
       throw e;
-    } catch (RuntimeException e) {
-      connection.rollback();
-      throw e;
-    } finally {
-      connection.setAutoCommit(true);
-      connection.setReadOnly(readOnly);
-      connection.setTransactionIsolation(isolation);
     }
   }
 
