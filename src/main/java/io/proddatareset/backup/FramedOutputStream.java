@@ -95,15 +95,17 @@ final class FramedOutputStream extends OutputStream {
   /** A compressed frame: the first {@code length} bytes of {@code bytes}. */
   record Frame(byte[] bytes, int length) {}
 
+  /** A chunk being compressed. */
+  private record Pending(FutureTask<Frame> task, byte[] chunk) {}
+
   private final OutputStream out;
   private final Codec codec;
   private final Executor executor;
   private final int maxInFlight;
   private final int level;
-  private final ArrayDeque<FutureTask<Frame>> inFlight = new ArrayDeque<>();
-  // the chunks being compressed, in the order of inFlight; then kept for reuse with the frames'
-  // arrays, so a long stream allocates a few arrays instead of two per chunk
-  private final ArrayDeque<byte[]> inFlightChunks = new ArrayDeque<>();
+  private final ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+  // written chunks and frames are kept for reuse, so a long stream allocates a few arrays instead
+  // of two per chunk
   private final ArrayDeque<byte[]> freeChunks = new ArrayDeque<>();
   private final ArrayDeque<byte[]> freeFrames = new ArrayDeque<>();
   private byte[] chunk;
@@ -164,22 +166,22 @@ final class FramedOutputStream extends OutputStream {
     byte[] reuse = freeFrames.poll();
     chunk = freeChunks.isEmpty() ? new byte[codec.chunkSize] : freeChunks.pop();
     FutureTask<Frame> task = new FutureTask<>(() -> codec.compress(full, length, reuse, level));
-    inFlight.add(task);
-    inFlightChunks.add(full);
+    inFlight.add(new Pending(task, full));
     executor.execute(task);
     // write the frames that are ready; wait for the oldest when too many are in flight
-    while (!inFlight.isEmpty() && (inFlight.peek().isDone() || inFlight.size() > maxInFlight)) {
+    while (!inFlight.isEmpty()
+        && (inFlight.peek().task().isDone() || inFlight.size() > maxInFlight)) {
       writeOldest();
     }
   }
 
   /** Waits for the oldest chunk in flight, writes its frame and keeps both arrays for reuse. */
   private void writeOldest() throws IOException {
-    Frame frame = await(inFlight.poll());
-    byte[] done = inFlightChunks.poll();
+    Pending oldest = inFlight.poll();
+    Frame frame = await(oldest.task());
     out.write(frame.bytes(), 0, frame.length());
     freeFrames.push(frame.bytes());
-    freeChunks.push(done);
+    freeChunks.push(oldest.chunk());
   }
 
   private static Frame await(FutureTask<Frame> task) throws IOException {
@@ -213,11 +215,10 @@ final class FramedOutputStream extends OutputStream {
       }
       out.flush();
     } finally {
-      for (FutureTask<Frame> t : inFlight) {
-        t.cancel(false);
+      for (Pending p : inFlight) {
+        p.task().cancel(false);
       }
       inFlight.clear();
-      inFlightChunks.clear();
       freeChunks.clear();
       freeFrames.clear();
       chunk = null;
