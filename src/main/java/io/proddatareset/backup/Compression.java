@@ -10,9 +10,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * How a backup file is compressed, chosen by its name: {@code .gz} (gzip at the fastest level),
- * {@code .zst} (zstd), anything else plain. Compressed files may hold several concatenated members
- * (one per part written in parallel); {@code gzip -d} and {@code zstd -d} read them as one stream.
+ * How a backup file is compressed, chosen by its name: {@code .gz} (gzip, at the fastest level
+ * unless another is chosen), {@code .zst} (zstd), anything else plain. Compressed files are a
+ * series of independent members, one per chunk of a megabyte or two ({@link FramedOutputStream});
+ * {@code gzip -d} and {@code zstd -d} read them as one stream.
  */
 public enum Compression {
   NONE("plain"),
