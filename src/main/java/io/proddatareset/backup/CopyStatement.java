@@ -19,24 +19,19 @@ public record CopyStatement(TableName table, List<String> columns) {
 
   /** The line as pg_dump writes it: {@code COPY public."Genre" ("GenreId", "Name") FROM stdin;}. */
   public String line() {
-    String cols =
-        columns.isEmpty()
-            ? " "
-            : " ("
-                + columns.stream().map(Identifiers::display).collect(Collectors.joining(", "))
-                + ") ";
-    return "COPY " + table.display() + cols + "FROM stdin;";
+    return "COPY " + table.display() + columnList(Identifiers::display) + "FROM stdin;";
   }
 
   /** The statement restore runs: every name quoted. */
   public String sql() {
-    String cols =
-        columns.isEmpty()
-            ? " "
-            : " ("
-                + columns.stream().map(Identifiers::quote).collect(Collectors.joining(", "))
-                + ") ";
-    return "COPY " + table.sql() + cols + "FROM STDIN";
+    return "COPY " + table.sql() + columnList(Identifiers::quote) + "FROM STDIN";
+  }
+
+  /** The column list between spaces, each name as {@code name} writes it; a space when none. */
+  private String columnList(java.util.function.UnaryOperator<String> name) {
+    return columns.isEmpty()
+        ? " "
+        : " (" + columns.stream().map(name).collect(Collectors.joining(", ")) + ") ";
   }
 
   /**
