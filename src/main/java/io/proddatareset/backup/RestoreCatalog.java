@@ -166,7 +166,7 @@ final class RestoreCatalog {
 
   /**
    * User triggers on the relations: not internal, or internal clones of a partitioned table's
-   * trigger (PostgreSQL 13 and 14 mark those internal), but never foreign-key triggers.
+   * trigger (PostgreSQL 13 and 14 mark those internal), but never the triggers of a foreign key.
    */
   static List<TriggerState> triggers(Connection c, List<Long> relations) throws SQLException {
     List<TriggerState> out = new ArrayList<>();
@@ -177,7 +177,10 @@ final class RestoreCatalog {
                 + " JOIN pg_namespace n ON n.oid = r.relnamespace"
                 + " WHERE t.tgrelid = ANY(?::oid[])"
                 + " AND (NOT t.tgisinternal OR t.tgparentid <> 0)"
-                + " AND t.tgfoid::regproc::text NOT LIKE 'RI\\_FKey\\_%'"
+                // a foreign key's own triggers go with the key, which is dropped and added back;
+                // on the partitions of a referenced partitioned table they are clones too
+                + " AND NOT EXISTS (SELECT 1 FROM pg_constraint k"
+                + "  WHERE k.oid = t.tgconstraint AND k.contype = 'f')"
                 + " ORDER BY 1, 2, 3")) {
       ps.setArray(1, oidArray(c, relations));
       try (ResultSet rs = ps.executeQuery()) {

@@ -46,6 +46,9 @@ CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO (
 CREATE TABLE events_2026 (what text, at date NOT NULL, id bigint NOT NULL DEFAULT nextval('events_id_seq'));
 ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 CREATE TABLE event_refs (event_id bigint, event_at date, note text);
+-- a key to a partitioned table: declared once, checked against every partition
+ALTER TABLE events ADD PRIMARY KEY (id, at);
+ALTER TABLE event_refs ADD FOREIGN KEY (event_id, event_at) REFERENCES events (id, at);
 
 -- a sequence used in a default without being owned
 CREATE SEQUENCE shared_seq START 100;
