@@ -27,7 +27,7 @@ final class RestoreCatalog {
   record Target(TableName name, long oid) {}
 
   /** A foreign key to drop for the load and add back afterwards. */
-  record ForeignKeyDef(TableName table, String name, String definition) {
+  record ForeignKeyDef(long oid, TableName table, String name, String definition) {
     String dropSql() {
       return "ALTER TABLE " + table.sql() + " DROP CONSTRAINT " + Identifiers.quote(name);
     }
@@ -114,7 +114,7 @@ final class RestoreCatalog {
                 + "  WHERE contype = 'f' AND conrelid = ANY(?::oid[])"
                 + "  UNION"
                 + "  SELECT p.oid, p.conparentid FROM pg_constraint p JOIN fk ON p.oid = fk.conparentid)"
-                + " SELECT n.nspname, r.relname, k.conname, pg_get_constraintdef(k.oid)"
+                + " SELECT k.oid, n.nspname, r.relname, k.conname, pg_get_constraintdef(k.oid)"
                 + " FROM fk JOIN pg_constraint k ON k.oid = fk.oid"
                 + " JOIN pg_class r ON r.oid = k.conrelid"
                 + " JOIN pg_namespace n ON n.oid = r.relnamespace"
@@ -125,9 +125,65 @@ final class RestoreCatalog {
         while (rs.next()) {
           out.add(
               new ForeignKeyDef(
-                  new TableName(rs.getString(1), rs.getString(2)),
-                  rs.getString(3),
-                  rs.getString(4)));
+                  rs.getLong(1),
+                  new TableName(rs.getString(2), rs.getString(3)),
+                  rs.getString(4),
+                  rs.getString(5)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The columns of each target that the foreign keys compare, on either side, by the target's
+   * object id: the columns that validating the keys joins on, and so the ones the planner needs
+   * statistics for. A key declared on a partitioned table (or referencing one) counts for the
+   * partitions below it and the tables above it, matched by column name; targets that no key
+   * touches are left out. Asked before the keys are dropped.
+   */
+  static Map<Long, List<String>> keyColumns(
+      Connection c, List<ForeignKeyDef> keys, List<Long> targets) throws SQLException {
+    Map<Long, List<String>> out = new LinkedHashMap<>();
+    if (keys.isEmpty()) {
+      return out;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "WITH RECURSIVE key_columns(rel, attname) AS ("
+                + "  SELECT k.conrelid, a.attname FROM pg_constraint k"
+                + "  CROSS JOIN LATERAL unnest(k.conkey) AS u(attnum)"
+                + "  JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum"
+                + "  WHERE k.oid = ANY(?::oid[])"
+                + "  UNION"
+                + "  SELECT k.confrelid, a.attname FROM pg_constraint k"
+                + "  CROSS JOIN LATERAL unnest(k.confkey) AS u(attnum)"
+                + "  JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum"
+                + "  WHERE k.oid = ANY(?::oid[])),"
+                + " up(target, rel) AS ("
+                + "  SELECT t, t FROM unnest(?::oid[]) AS t"
+                + "  UNION"
+                + "  SELECT up.target, i.inhparent FROM up JOIN pg_inherits i ON i.inhrelid = up.rel),"
+                + " down(target, rel) AS ("
+                + "  SELECT t, t FROM unnest(?::oid[]) AS t"
+                + "  UNION"
+                + "  SELECT down.target, i.inhrelid FROM down"
+                + "  JOIN pg_inherits i ON i.inhparent = down.rel)"
+                + " SELECT DISTINCT r.target, a.attname"
+                + " FROM (SELECT target, rel FROM up UNION SELECT target, rel FROM down) r"
+                + " JOIN key_columns k ON k.rel = r.rel"
+                + " JOIN pg_attribute a ON a.attrelid = r.target AND a.attname = k.attname"
+                + " AND a.attnum > 0 AND NOT a.attisdropped"
+                + " ORDER BY 1, 2")) {
+      Array keyOids = oidArray(c, keys.stream().map(ForeignKeyDef::oid).toList());
+      Array targetOids = oidArray(c, targets);
+      ps.setArray(1, keyOids);
+      ps.setArray(2, keyOids);
+      ps.setArray(3, targetOids);
+      ps.setArray(4, targetOids);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(rs.getString(2));
         }
       }
     }

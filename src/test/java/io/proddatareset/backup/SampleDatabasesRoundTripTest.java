@@ -57,5 +57,24 @@ class SampleDatabasesRoundTripTest {
     Map<String, List<String>> want = expected.snapshot();
     assertThat(db.snapshot()).isEqualTo(want);
     assertThat(db.sequences()).isEqualTo(expected.sequences());
+    // the planner got statistics for the columns the foreign keys join on before they were
+    // validated: on both sides of each key, partitions included, and only those columns (the
+    // schema-only database had no statistics at all)
+    assertThat(
+            db.queryStrings(
+                "SELECT tablename || '.' || attname FROM pg_stats WHERE schemaname = 'public'"
+                    + " AND tablename IN ('payment_p2022_01', 'customer', 'rental')"
+                    + " ORDER BY 1"))
+        .containsExactly(
+            "customer.address_id",
+            "customer.customer_id",
+            "customer.store_id",
+            "payment_p2022_01.customer_id",
+            "payment_p2022_01.rental_id",
+            "payment_p2022_01.staff_id",
+            "rental.customer_id",
+            "rental.inventory_id",
+            "rental.rental_id",
+            "rental.staff_id");
   }
 }
