@@ -20,6 +20,7 @@ INSERT INTO things (qty, price, feeling, tags, grid, doc, f8, f4, num, at, local
   (8, 8, 'ok', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'héllo ☃ 𝄞 ''quoted''', NULL);
 INSERT INTO things (id, qty, note) VALUES (100, 9, E'\\');
 INSERT INTO nodes VALUES (1, NULL), (2, 1), (3, 2), (4, 1);
+INSERT INTO event_kinds VALUES ('a'), (E'b\tc'), ('d'), ('unused');
 INSERT INTO events (at, what) VALUES ('2024-03-01', 'a'), ('2025-06-01', E'b\tc'), ('2026-12-31', NULL), ('2024-12-31', 'd');
 INSERT INTO event_refs VALUES (1, '2024-03-01', 'ref');
 INSERT INTO uses_shared (v) VALUES ('x'), ('y');

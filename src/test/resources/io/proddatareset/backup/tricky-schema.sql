@@ -39,8 +39,11 @@ CREATE TABLE things (
 -- a self-reference
 CREATE TABLE nodes (id int PRIMARY KEY, parent int REFERENCES nodes (id));
 
--- a partitioned table, one partition with its columns in another order
-CREATE TABLE events (id bigserial, at date NOT NULL, what text) PARTITION BY RANGE (at);
+-- a partitioned table, one partition with its columns in another order, and a key declared on
+-- the partitioned table (each partition gets a clone of it)
+CREATE TABLE event_kinds (name text PRIMARY KEY);
+CREATE TABLE events (id bigserial, at date NOT NULL, what text REFERENCES event_kinds (name))
+  PARTITION BY RANGE (at);
 CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
 CREATE TABLE events_2026 (what text, at date NOT NULL, id bigint NOT NULL DEFAULT nextval('events_id_seq'));
