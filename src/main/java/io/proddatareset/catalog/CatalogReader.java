@@ -81,7 +81,8 @@ public final class CatalogReader {
                  pg_catalog.has_table_privilege(c.oid, 'TRUNCATE'),
                  c.reltuples::float8, c.relpages,
                  pg_catalog.pg_total_relation_size(c.oid),
-                 pg_catalog.has_table_privilege(c.oid, 'SELECT')
+                 pg_catalog.has_table_privilege(c.oid, 'SELECT'),
+                 pg_catalog.row_security_active(c.oid)
           FROM members m
           JOIN pg_catalog.pg_class c ON c.oid = m.member
           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -384,7 +385,8 @@ public final class CatalogReader {
                 rs.getDouble(8),
                 rs.getLong(9),
                 rs.getLong(10),
-                rs.getBoolean(11));
+                rs.getBoolean(11),
+                rs.getBoolean(12));
         if (root == member) {
           roots.computeIfAbsent(root, k -> new TableBuilder()).root(rel);
         } else {
@@ -557,7 +559,8 @@ public final class CatalogReader {
       double reltuples,
       long relpages,
       long sizeBytes,
-      boolean canSelect) {
+      boolean canSelect,
+      boolean rowSecurityActive) {
 
     /** The planner's estimate, or -1 when the relation was never analyzed or vacuumed. */
     long estimate() {
@@ -591,12 +594,14 @@ public final class CatalogReader {
 
     Table build() {
       boolean canTruncate = root.canTruncate();
+      boolean rowSecurity = root.rowSecurityActive();
       long size = root.sizeBytes();
       long estimate = -1;
       List<Relation> leaves = new ArrayList<>();
       if (root.partitioned()) {
         for (Relation p : partitions) {
           canTruncate &= p.canTruncate();
+          rowSecurity |= p.rowSecurityActive();
           size += p.sizeBytes();
           if (!p.partitioned()) {
             leaves.add(p);
@@ -633,7 +638,8 @@ public final class CatalogReader {
           size,
           List.copyOf(publications),
           root.canSelect(),
-          List.copyOf(inheritanceChildren));
+          List.copyOf(inheritanceChildren),
+          rowSecurity);
     }
   }
 }

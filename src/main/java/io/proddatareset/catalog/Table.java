@@ -20,6 +20,9 @@ import java.util.List;
  * @param inheritanceChildren tables that inherit from it by legacy inheritance ({@code INHERITS},
  *     not partitions), in any schema, sorted: a {@code TRUNCATE} of this table without {@code ONLY}
  *     empties them too, and {@code SELECT} from it includes their rows unless {@code ONLY} is used
+ * @param rowSecurityActive whether a row-level security policy applies to the current user on it
+ *     (or on one of its partitions): what the user reads of it is then only what the policy lets
+ *     through ({@code row_security_active()})
  */
 public record Table(
     TableName name,
@@ -34,7 +37,8 @@ public record Table(
     long sizeBytes,
     List<String> publications,
     boolean canSelect,
-    List<TableName> inheritanceChildren) {
+    List<TableName> inheritanceChildren,
+    boolean rowSecurityActive) {
 
   public Table {
     publications = List.copyOf(publications);

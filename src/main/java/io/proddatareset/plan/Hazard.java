@@ -32,6 +32,8 @@ public record Hazard(Code code, String message, String remedy, List<TableName> t
     /** The current user may not TRUNCATE a reset table. */
     NO_TRUNCATE_PRIVILEGE,
     /** The current user may not read a table the reset must back up or check. */
-    NO_SELECT_PRIVILEGE
+    NO_SELECT_PRIVILEGE,
+    /** A row-level security policy hides rows of a reset or kept table from the current user. */
+    ROW_SECURITY
   }
 }

@@ -186,6 +186,27 @@ public final class HazardCheck {
                     + catalog.currentUser()
                     + ".",
                 List.of(table.name())));
+      } else if (table.rowSecurityActive() && (action == Action.RESET || action == Action.KEEP)) {
+        hazards.add(
+            new Hazard(
+                Hazard.Code.ROW_SECURITY,
+                "Row-level security applies to user "
+                    + catalog.currentUser()
+                    + (action == Action.RESET ? " on reset table " : " on kept table ")
+                    + table.name().display()
+                    + ": its row count here is only the rows the policy shows, and "
+                    + (action == Action.RESET
+                        ? "a backup must hold every row the reset removes"
+                        : "the reset must check every row of the kept tables")
+                    + " (the backup and the check refuse to read through a policy).",
+                table.owner().equals(catalog.currentUser())
+                    ? "Connect as a role with BYPASSRLS or as a superuser: the table forces"
+                        + " row-level security on its owner too."
+                    : "Connect as a role the policy does not apply to: a role with BYPASSRLS, a"
+                        + " superuser, or the owner "
+                        + table.owner()
+                        + " (unless the table forces row-level security on its owner).",
+                List.of(table.name())));
       }
     }
     warnings.addAll(lockWarnings(catalog, reset));
