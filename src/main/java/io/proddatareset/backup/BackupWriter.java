@@ -89,8 +89,10 @@ public final class BackupWriter {
    *
    * <p>Transaction: {@code inOpenTransaction} must have auto-commit off. This method never commits
    * or rolls it back; it sets {@code row_security} off for the rest of the transaction (so that a
-   * row-level security policy makes the backup fail instead of silently leaving rows out). After a
-   * failure the transaction may be aborted and the caller must roll it back.
+   * row-level security policy makes the backup fail instead of silently leaving rows out) and
+   * {@code intervalstyle} to {@code postgres} (the style pg_dump writes, which reads back the same
+   * under every style; a database's own sql_standard would not). After a failure the transaction
+   * may be aborted and the caller must roll it back.
    *
    * <p>With {@code jobs > 1} it exports the transaction's snapshot ({@code pg_export_snapshot()})
    * and opens up to {@code jobs - 1} more connections from {@code workerConnections}, each in a
@@ -563,7 +565,10 @@ public final class BackupWriter {
                 "SELECT current_database(), current_setting('server_version'),"
                     + " current_setting('server_version_num')::int, clock_timestamp(),"
                     + " has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE'),"
-                    + " set_config('row_security', 'off', true)")) {
+                    + " set_config('row_security', 'off', true),"
+                    // COPY writes intervals in the session's style; in sql_standard a leading
+                    // minus applies to every field and reads back differently elsewhere
+                    + " set_config('intervalstyle', 'postgres', true)")) {
           rs.next();
           database = rs.getString(1);
           serverVersion = rs.getString(2);
@@ -864,6 +869,7 @@ public final class BackupWriter {
         st.execute("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
         st.execute(
             "SELECT set_config('row_security', 'off', true),"
+                + " set_config('intervalstyle', 'postgres', true),"
                 + " set_config('lock_timeout', '"
                 + WORKER_LOCK_TIMEOUT
                 + "', true), set_config('statement_timeout', '0', true),"
