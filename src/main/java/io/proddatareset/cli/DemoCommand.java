@@ -235,8 +235,13 @@ public class DemoCommand extends IoCommand {
         }
       }
       Map<TableName, TableFingerprint> out = new java.util.LinkedHashMap<>();
-      for (TableFingerprint f : TableFingerprint.take(c, tables, TableFingerprint.Mode.HASH)) {
-        out.put(f.table(), f);
+      c.setAutoCommit(false);
+      try {
+        for (TableFingerprint f : TableFingerprint.take(c, tables, TableFingerprint.Mode.HASH)) {
+          out.put(f.table(), f);
+        }
+      } finally {
+        c.rollback();
       }
       return out;
     } catch (SQLException e) {

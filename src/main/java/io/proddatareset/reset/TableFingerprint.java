@@ -29,21 +29,42 @@ public record TableFingerprint(TableName table, long rows, String hash) {
   }
 
   /**
+   * The session settings that change a row's text form, pinned for the rest of the caller's
+   * transaction: a reset takes the fingerprints in one session and {@code verify} compares them
+   * later in another, perhaps on a machine in another time zone (PgJDBC sets the session's time
+   * zone to the JVM's) or after the database set its own interval style. The hash must compare the
+   * rows, not the sessions.
+   */
+  private static final String PIN_TEXT_FORM =
+      "SELECT set_config('timezone', 'UTC', true), set_config('intervalstyle', 'postgres', true),"
+          + " set_config('extra_float_digits', '3', true), set_config('bytea_output', 'hex', true)";
+
+  /**
    * Takes fingerprints of {@code tables} with the connection's current transaction snapshot; the
-   * caller decides isolation and locking.
+   * caller decides isolation and locking. The connection must be in a transaction (auto-commit
+   * off): for hashes, the settings that change a row's text form are pinned for the rest of it.
    */
   public static List<TableFingerprint> take(Connection conn, List<TableName> tables, Mode mode)
       throws SQLException {
+    if (conn.getAutoCommit()) {
+      throw new IllegalArgumentException("fingerprints are taken inside a transaction");
+    }
     List<TableFingerprint> out = new ArrayList<>();
     try (Statement st = conn.createStatement()) {
+      if (mode == Mode.HASH) {
+        st.execute(PIN_TEXT_FORM);
+      }
       for (TableName t : tables) {
+        // the count and the hash cover the same rows: the table's own (ONLY for an ordinary
+        // table), so that emptying an inheritance child does not look like a change to its parent
         String from = ownRows(conn, t);
         String sql =
             mode == Mode.COUNT
                 ? "SELECT count(*), NULL FROM " + from
-                : "SELECT count(*), coalesce(sum(('x' || left(md5(r::text), 16))::bit(64)::bigint::numeric), 0)::text"
-                    + " FROM "
-                    + t.sql()
+                : "SELECT count(*),"
+                    + " coalesce(sum(('x' || left(md5(r::text), 16))::bit(64)::bigint::numeric), 0)"
+                    + "::text FROM "
+                    + from
                     + " AS r";
         try (ResultSet rs = st.executeQuery(sql)) {
           rs.next();
