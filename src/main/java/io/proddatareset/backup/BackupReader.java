@@ -84,9 +84,33 @@ public final class BackupReader {
 
   private static final Pattern SEARCH_PATH =
       Pattern.compile("(?i)^SET\\s+search_path\\s*(?:=|TO)\\s*([^,;]+)");
+  private static final Pattern CLIENT_ENCODING =
+      Pattern.compile("(?i)^SET\\s+client_encoding\\s*(?:=|TO)\\s*'?([^';\\s]*)'?");
   private static final Pattern TRIGGER_ALL =
       Pattern.compile("(?i)^ALTER\\s+TABLE\\s+.*\\s(DISABLE|ENABLE)\\s+TRIGGER\\s+ALL\\s*;\\s*$");
   private static final int MAX_STATEMENT_LINE = 16 << 20;
+
+  /**
+   * The data goes to the server as UTF-8 (PgJDBC's client encoding). pg_dump writes its file in the
+   * database's encoding and says so in {@code SET client_encoding}: a file in another encoding
+   * would fail on its first invalid byte, or worse, load wrong characters where its bytes happen to
+   * be valid UTF-8. SQL_ASCII means bytes as they are, which is what is sent.
+   */
+  private void checkEncoding(String statement) throws BackupFormatException {
+    Matcher m = CLIENT_ENCODING.matcher(statement);
+    if (!m.find()) {
+      return;
+    }
+    String name = m.group(1).replace("-", "").replace("_", "").toUpperCase(Locale.ROOT);
+    if (!name.equals("UTF8") && !name.equals("UNICODE") && !name.equals("SQLASCII")) {
+      throw new BackupFormatException(
+          line,
+          "the data is in the "
+              + abbreviate(m.group(1))
+              + " encoding, and restore sends UTF-8: dump it again with pg_dump --encoding=UTF8,"
+              + " or convert the file to UTF-8 (iconv) and change that line");
+    }
+  }
 
   private final InputStream in;
   private final byte[] buf = new byte[1 << 18];
@@ -173,6 +197,7 @@ public final class BackupReader {
       complete = false;
       String upper = s.toUpperCase(Locale.ROOT);
       if (upper.startsWith("SET ")) {
+        checkEncoding(s);
         Matcher m = SEARCH_PATH.matcher(s);
         if (m.find()) {
           String first = m.group(1).strip();

@@ -101,6 +101,26 @@ class BackupReaderTest {
   }
 
   @Test
+  void acceptsOnlyUtf8OrRawBytesAsTheFilesEncoding() throws Exception {
+    String data = "COPY public.t (a) FROM stdin;\ncaf\u00e9\n\\.\n";
+    for (String ok : List.of("'UTF8'", "'utf-8'", "'SQL_ASCII'", "UNICODE")) {
+      BackupReader.Summary s =
+          BackupReader.read(bytes("SET client_encoding = " + ok + ";\n" + data), BackupReader.SCAN);
+      assertThat(s.blocks()).as(ok).hasSize(1);
+    }
+    for (String other : List.of("'LATIN1'", "'WIN1252'", "TO 'EUC_JP'")) {
+      String set = other.startsWith("TO") ? "SET client_encoding " : "SET client_encoding = ";
+      assertThatThrownBy(
+              () ->
+                  BackupReader.read(bytes("--\n" + set + other + ";\n" + data), BackupReader.SCAN))
+          .as(other)
+          .isInstanceOf(BackupFormatException.class)
+          .hasMessageStartingWith("line 2: the data is in the ")
+          .hasMessageContaining("pg_dump --encoding=UTF8");
+    }
+  }
+
+  @Test
   void refusesAnythingButData() {
     for (String statement :
         List.of(
