@@ -90,9 +90,9 @@ public final class BackupWriter {
    * <p>Transaction: {@code inOpenTransaction} must have auto-commit off. This method never commits
    * or rolls it back; it sets {@code row_security} off for the rest of the transaction (so that a
    * row-level security policy makes the backup fail instead of silently leaving rows out) and
-   * {@code intervalstyle} to {@code postgres} (the style pg_dump writes, which reads back the same
-   * under every style; a database's own sql_standard would not). After a failure the transaction
-   * may be aborted and the caller must roll it back.
+   * {@code intervalstyle} and {@code extra_float_digits} as pg_dump does (intervals that read back
+   * the same under every style, floats exact whatever the database rounds them to). After a failure
+   * the transaction may be aborted and the caller must roll it back.
    *
    * <p>With {@code jobs > 1} it exports the transaction's snapshot ({@code pg_export_snapshot()})
    * and opens up to {@code jobs - 1} more connections from {@code workerConnections}, each in a
@@ -566,9 +566,12 @@ public final class BackupWriter {
                     + " current_setting('server_version_num')::int, clock_timestamp(),"
                     + " has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE'),"
                     + " set_config('row_security', 'off', true),"
-                    // COPY writes intervals in the session's style; in sql_standard a leading
-                    // minus applies to every field and reads back differently elsewhere
-                    + " set_config('intervalstyle', 'postgres', true)")) {
+                    // COPY writes values as the session says: as pg_dump, intervals in the
+                    // postgres style (in sql_standard a leading minus applies to every field and
+                    // reads back differently elsewhere) and floats exact (a database may round
+                    // them to 15 digits)
+                    + " set_config('intervalstyle', 'postgres', true),"
+                    + " set_config('extra_float_digits', '3', true)")) {
           rs.next();
           database = rs.getString(1);
           serverVersion = rs.getString(2);
@@ -870,6 +873,7 @@ public final class BackupWriter {
         st.execute(
             "SELECT set_config('row_security', 'off', true),"
                 + " set_config('intervalstyle', 'postgres', true),"
+                + " set_config('extra_float_digits', '3', true),"
                 + " set_config('lock_timeout', '"
                 + WORKER_LOCK_TIMEOUT
                 + "', true), set_config('statement_timeout', '0', true),"

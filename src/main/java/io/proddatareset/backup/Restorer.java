@@ -209,6 +209,8 @@ public final class Restorer {
                 + "ms', true), set_config('row_security', 'off', true),"
                 + " set_config('statement_timeout', '0', true),"
                 + " set_config('idle_in_transaction_session_timeout', '0', true),"
+                // xml values are written as content, which a database reading documents refuses
+                + " set_config('xmloption', 'content', true),"
                 // validating the foreign keys joins whole tables: let it hash them in memory
                 + " set_config('work_mem', '64MB', true)");
       }
