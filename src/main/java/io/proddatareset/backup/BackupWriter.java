@@ -89,10 +89,10 @@ public final class BackupWriter {
    *
    * <p>Transaction: {@code inOpenTransaction} must have auto-commit off. This method never commits
    * or rolls it back; it sets {@code row_security} off for the rest of the transaction (so that a
-   * row-level security policy makes the backup fail instead of silently leaving rows out) and
-   * {@code intervalstyle} and {@code extra_float_digits} as pg_dump does (intervals that read back
-   * the same under every style, floats exact whatever the database rounds them to). After a failure
-   * the transaction may be aborted and the caller must roll it back.
+   * row-level security policy makes the backup fail instead of silently leaving rows out). For the
+   * copy it sets {@code search_path}, {@code intervalstyle} and {@code extra_float_digits} as
+   * pg_dump does, and puts the caller's values back after it. After a failure the transaction may
+   * be aborted and the caller must roll it back.
    *
    * <p>With {@code jobs > 1} it exports the transaction's snapshot ({@code pg_export_snapshot()})
    * and opens up to {@code jobs - 1} more connections from {@code workerConnections}, each in a
@@ -253,6 +253,7 @@ public final class BackupWriter {
             0,
             BackupFormat.header(serverVersion, ToolVersion.get()).getBytes(StandardCharsets.UTF_8));
         copyAll(parts, assembler, copied);
+        restoreTextSettings();
         writeWhole(assembler, parts.size() + 1, footerText().getBytes(StandardCharsets.UTF_8));
         if (!assembler.complete()) {
           throw new IllegalStateException("a part of the backup was not written");
@@ -558,20 +559,50 @@ public final class BackupWriter {
       return ExitException.firstLine(root);
     }
 
+    /**
+     * The settings COPY's text depends on, as pg_dump sets them: no search path (names of tables
+     * and types in reg* columns are written qualified), intervals in the postgres style (in
+     * sql_standard a leading minus applies to every field and reads back differently elsewhere),
+     * floats exact (a database may round them to 15 digits). Set for the copy only: {@link
+     * #restoreTextSettings} puts the caller's values back.
+     */
+    private static final String SET_TEXT_SETTINGS =
+        "SELECT set_config('search_path', '', true), set_config('intervalstyle', 'postgres', true),"
+            + " set_config('extra_float_digits', '3', true)";
+
+    private static final String RESTORE_TEXT_SETTINGS =
+        "SELECT set_config('search_path', ?, true), set_config('intervalstyle', ?, true),"
+            + " set_config('extra_float_digits', ?, true)";
+
+    private final String[] callerTextSettings = new String[3];
+
+    private void restoreTextSettings() throws SQLException {
+      try (PreparedStatement ps = main.prepareStatement(RESTORE_TEXT_SETTINGS)) {
+        for (int i = 0; i < callerTextSettings.length; i++) {
+          ps.setString(i + 1, callerTextSettings[i]);
+        }
+        ps.executeQuery().close();
+      }
+    }
+
     private void readServer() throws SQLException {
       try (Statement st = main.createStatement()) {
+        try (ResultSet rs =
+            st.executeQuery(
+                "SELECT current_setting('search_path'), current_setting('intervalstyle'),"
+                    + " current_setting('extra_float_digits')")) {
+          rs.next();
+          for (int i = 0; i < callerTextSettings.length; i++) {
+            callerTextSettings[i] = rs.getString(i + 1);
+          }
+        }
+        st.executeQuery(SET_TEXT_SETTINGS).close();
         try (ResultSet rs =
             st.executeQuery(
                 "SELECT current_database(), current_setting('server_version'),"
                     + " current_setting('server_version_num')::int, clock_timestamp(),"
                     + " has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE'),"
-                    + " set_config('row_security', 'off', true),"
-                    // COPY writes values as the session says: as pg_dump, intervals in the
-                    // postgres style (in sql_standard a leading minus applies to every field and
-                    // reads back differently elsewhere) and floats exact (a database may round
-                    // them to 15 digits)
-                    + " set_config('intervalstyle', 'postgres', true),"
-                    + " set_config('extra_float_digits', '3', true)")) {
+                    + " set_config('row_security', 'off', true)")) {
           rs.next();
           database = rs.getString(1);
           serverVersion = rs.getString(2);
@@ -872,12 +903,11 @@ public final class BackupWriter {
         st.execute("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
         st.execute(
             "SELECT set_config('row_security', 'off', true),"
-                + " set_config('intervalstyle', 'postgres', true),"
-                + " set_config('extra_float_digits', '3', true),"
                 + " set_config('lock_timeout', '"
                 + WORKER_LOCK_TIMEOUT
                 + "', true), set_config('statement_timeout', '0', true),"
                 + " set_config('idle_in_transaction_session_timeout', '0', true)");
+        st.executeQuery(SET_TEXT_SETTINGS).close();
       }
     }
 

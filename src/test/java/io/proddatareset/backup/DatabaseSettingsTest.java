@@ -103,6 +103,75 @@ class DatabaseSettingsTest {
   }
 
   /**
+   * reg* columns are written as names, unqualified when the session's search path finds them: with
+   * the database's search path (app, public) a backup wrote app.things as "things", which another
+   * database read as public.things. Backups write them qualified, as pg_dump does.
+   */
+  @Test
+  void regclassValuesAreWrittenQualifiedWhateverTheSearchPath() {
+    String schema =
+        "CREATE SCHEMA app; CREATE TABLE app.things (id int PRIMARY KEY);"
+            + " CREATE TYPE app.mood AS ENUM ('ok');"
+            + " CREATE TABLE public.things (id int PRIMARY KEY);"
+            + " CREATE TABLE public.refs (id int PRIMARY KEY, r regclass, t regtype)";
+    TestDatabase source = TestPostgres.freshDatabase();
+    source.exec(
+        schema,
+        "ALTER DATABASE " + source.name() + " SET search_path = app, public",
+        "INSERT INTO public.refs VALUES (1, 'app.things', 'app.mood'), (2, 'public.things', NULL)");
+    Path file = dir.resolve("refs.sql");
+    Cli.Result b = RoundTrips.backup(source, file, "--all", "--schema", "public,app");
+    assertThat(b.exitCode()).as(b.toString()).isZero();
+
+    TestDatabase target = TestPostgres.freshDatabase();
+    target.exec(schema);
+    Cli.Result r = RoundTrips.restore(target, file);
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(
+            target.queryStrings(
+                "SELECT id || ' ' || r::text || ' ' || coalesce(t::text, '-') FROM public.refs"
+                    + " ORDER BY id"))
+        .containsExactly("1 app.things app.mood", "2 things -");
+  }
+
+  /**
+   * The reset goes on in the backup's transaction: its TRUNCATE fires the table's own triggers,
+   * which must see the database's search path again, not the backup's empty one.
+   */
+  @Test
+  void theResetsTriggersRunWithTheDatabasesSearchPath() {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        "CREATE SCHEMA app",
+        "CREATE TABLE app.truncations (what text)",
+        "CREATE TABLE public.notes (id int PRIMARY KEY)",
+        "CREATE TABLE public.accounts (id int PRIMARY KEY)",
+        "INSERT INTO public.notes VALUES (1), (2)",
+        "CREATE FUNCTION public.note_truncation() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$BEGIN INSERT INTO truncations VALUES (TG_TABLE_NAME); RETURN NULL; END$$",
+        "CREATE TRIGGER notes_truncated AFTER TRUNCATE ON public.notes"
+            + " FOR EACH STATEMENT EXECUTE FUNCTION public.note_truncation()",
+        "ALTER DATABASE " + db.name() + " SET search_path = app, public");
+
+    Cli.Result r =
+        new Cli()
+            .run(
+                "reset",
+                db.url(),
+                "--keep",
+                "accounts",
+                "--backup",
+                dir.resolve("notes.sql").toString(),
+                "--confirm",
+                db.name());
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(db.count("public.notes")).isZero();
+    assertThat(db.queryStrings("SELECT what FROM app.truncations")).containsExactly("notes");
+  }
+
+  /**
    * COPY writes xml values as content; a database that reads xml as documents (xmloption =
    * document) refuses a fragment. The restore reads them as content, as pg_dump's files say.
    */
