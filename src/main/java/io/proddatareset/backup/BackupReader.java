@@ -226,9 +226,7 @@ public final class BackupReader {
         throw new BackupFormatException(line, e.getMessage() + ": " + abbreviate(s));
       }
       if (copy == null) {
-        throw new BackupFormatException(
-            line,
-            "not a data statement (only COPY blocks and setval are restored): " + abbreviate(s));
+        throw new BackupFormatException(line, notData(s));
       }
       BlockData data = new BlockData(copy);
       handler.copy(copy, data);
@@ -238,8 +236,31 @@ public final class BackupReader {
     return new Summary(producer, serverVersion, complete, blocks, setvals, null, 0);
   }
 
-  private static String abbreviate(String s) {
-    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+  /** Why a statement is refused, with what to do for the files people most often try. */
+  private String notData(String statement) {
+    if (line == 1 && statement.startsWith("PGDMP")) {
+      return "this is a pg_dump archive in the custom format (pg_dump -Fc), not a plain SQL file:"
+          + " turn its data into one with pg_restore --data-only -f FILE.sql, and restore"
+          + " FILE.sql";
+    }
+    String upper = statement.toUpperCase(Locale.ROOT);
+    String hint =
+        upper.startsWith("CREATE ") || upper.startsWith("ALTER ") || upper.startsWith("COMMENT ")
+            ? " (the file holds the schema too: dump with pg_dump --data-only, or create the"
+                + " schema first and restore a data-only dump)"
+            : "";
+    return "not a data statement (only COPY blocks and setval are restored)"
+        + hint
+        + ": "
+        + abbreviate(statement);
+  }
+
+  /** The start of a line for a message: at most 80 characters, control characters as '?'. */
+  static String abbreviate(String s) {
+    String shown = s.length() > 80 ? s.substring(0, 77) + "..." : s;
+    StringBuilder out = new StringBuilder(shown.length());
+    shown.codePoints().forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    return out.toString();
   }
 
   /** Fills the buffer after moving unread bytes to its start; false at end of input. */

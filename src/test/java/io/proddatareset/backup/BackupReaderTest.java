@@ -121,6 +121,28 @@ class BackupReaderTest {
   }
 
   @Test
+  void saysWhatToDoWithACustomFormatArchiveOrAFullDump() {
+    byte[] custom =
+        "PGDMP\u0001\u000e\u0000\u0004\u0008\u001b[31m\nmore\n".getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> BackupReader.read(new ByteArrayInputStream(custom), BackupReader.SCAN))
+        .isInstanceOf(BackupFormatException.class)
+        .hasMessageStartingWith("line 1: this is a pg_dump archive in the custom format")
+        .hasMessageContaining("pg_restore --data-only -f FILE.sql");
+    assertThatThrownBy(
+            () ->
+                BackupReader.read(
+                    bytes("SET a = 1;\nCREATE TABLE public.t (a int);\n"), BackupReader.SCAN))
+        .isInstanceOf(BackupFormatException.class)
+        .hasMessageStartingWith("line 2: not a data statement")
+        .hasMessageContaining("the file holds the schema too")
+        .hasMessageEndingWith(": CREATE TABLE public.t (a int);");
+    // control characters (a terminal escape here) never reach the message
+    assertThatThrownBy(() -> BackupReader.read(bytes("\u001b[2Jbad\tline;\n"), BackupReader.SCAN))
+        .isInstanceOf(BackupFormatException.class)
+        .hasMessageEndingWith(": ?[2Jbad?line;");
+  }
+
+  @Test
   void refusesAnythingButData() {
     for (String statement :
         List.of(
