@@ -300,6 +300,76 @@ class BackupRestoreFaultsTest {
     assertThat(db.snapshot()).isEqualTo(before);
   }
 
+  @Test
+  void connectionTerminatedMidRestoreChangesNothing() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Path file = dir.resolve("pm.sql");
+    Cli.Result b = RoundTrips.backup(db, file, "--all");
+    assertThat(b.exitCode()).as(b.toString()).isZero();
+    RoundTrips.emptyEverything(db);
+    Map<String, List<String>> empty = db.snapshot();
+    String schemaState =
+        "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)"
+            + " FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+            + " UNION ALL SELECT tgrelid::regclass || ' ' || tgname || ' ' || tgenabled::text"
+            + " FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1";
+    List<String> schemaBefore = db.queryStrings(schemaState);
+    Restorer.Contents contents = Restorer.inspect(file);
+
+    // cut the restore's connection while it sends a table's rows, and again once every table is
+    // loaded, with the foreign keys dropped and the triggers disabled inside its transaction
+    for (String when : List.of("loading", "analyzing and validating foreign keys")) {
+      AtomicBoolean cut = new AtomicBoolean(false);
+      Runnable kill =
+          () -> {
+            db.exec(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    + " WHERE application_name = 'prod-data-reset'"
+                    + " AND datname = current_database()");
+            waitUntilGone(db);
+          };
+      BackupProgress killer =
+          new BackupProgress() {
+            @Override
+            public void copied(TableName table, long rows, long bytes) {
+              if (when.equals("loading") && bytes > 0 && cut.compareAndSet(false, true)) {
+                kill.run();
+              }
+            }
+
+            @Override
+            public void phase(String description) {
+              if (description.equals(when)
+                  && !when.equals("loading")
+                  && cut.compareAndSet(false, true)) {
+                kill.run();
+              }
+            }
+          };
+      try (java.sql.Connection c = new Connector(TargetParser.parse(db.url())).open()) {
+        assertThatThrownBy(
+                () ->
+                    Restorer.restore(
+                        c,
+                        contents,
+                        new RestoreOptions(null, java.time.Duration.ofSeconds(5), killer)))
+            .as(when)
+            .isInstanceOfSatisfying(
+                ExitException.class,
+                e -> {
+                  assertThat(e.status()).isEqualTo(ExitStatus.FAILURE);
+                  assertThat(e.getMessage())
+                      .startsWith("Restore failed")
+                      .contains("Nothing was changed")
+                      .doesNotContain("\n");
+                });
+      }
+      assertThat(cut).as(when).isTrue();
+      assertThat(db.snapshot()).as(when).isEqualTo(empty);
+      assertThat(db.queryStrings(schemaState)).as(when).isEqualTo(schemaBefore);
+    }
+  }
+
   private static void waitUntilGone(TestDatabase db) {
     for (int i = 0; i < 200; i++) {
       if (db.queryLong(
