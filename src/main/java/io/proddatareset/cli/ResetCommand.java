@@ -15,6 +15,7 @@ import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.reset.ResetOptions;
 import io.proddatareset.reset.ResetResult;
 import io.proddatareset.reset.ResetService;
+import io.proddatareset.reset.SharedSequences;
 import io.proddatareset.reset.TableFingerprint;
 import io.proddatareset.reset.Verifier;
 import io.proddatareset.reset.VerifyReport;
@@ -90,6 +91,20 @@ public class ResetCommand extends IoCommand {
                 + ", not the reviewed "
                 + s.planId
                 + ": the database, its schema or the policy changed. Review the new plan. Nothing was changed.");
+      }
+      if (options.restartIdentity()) {
+        // before the confirmation; checked again inside the reset's transaction
+        try (Connection c = new Connector(t).open()) {
+          String refusal = SharedSequences.refusal(SharedSequences.find(c, plan.resetTables()));
+          if (refusal != null) {
+            throw ExitException.refused(refusal);
+          }
+        } catch (SQLException e) {
+          throw ExitException.failure(
+              "Cannot check the sequences RESTART IDENTITY would restart: "
+                  + ExitException.firstLine(e),
+              e);
+        }
       }
       List<String> truncateTriggers = truncateTriggers(plan);
       io.err().println();
@@ -277,7 +292,9 @@ public class ResetCommand extends IoCommand {
 
     @Option(
         names = "--restart-identity",
-        description = "Restart the reset tables' sequences (TRUNCATE ... RESTART IDENTITY).")
+        description =
+            "Restart the reset tables' sequences (TRUNCATE ... RESTART IDENTITY). Refused when a"
+                + " table that is not reset draws from one of them.")
     boolean restartIdentity;
 
     @Option(

@@ -126,6 +126,12 @@ public final class ResetService {
                 + plan.hazards().get(0).message()
                 + " Nothing was changed.");
       }
+      if (options.restartIdentity()) {
+        String refusal = SharedSequences.refusal(SharedSequences.find(conn, resetTables));
+        if (refusal != null) {
+          throw ExitException.refused(refusal);
+        }
+      }
 
       listener.step(
           "Fingerprinting "
