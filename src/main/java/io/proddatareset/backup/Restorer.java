@@ -177,6 +177,7 @@ public final class Restorer {
     private final Set<TableName> selected = new LinkedHashSet<>();
     private final Map<TableName, Long> loadedRows = new LinkedHashMap<>();
     private final List<String> sequencesSet = new ArrayList<>();
+    private final List<RestoreResult.SequenceAhead> sequencesAhead = new ArrayList<>();
     private Set<Long> selectedSequences;
     private final byte[] buffer = new byte[COPY_BUFFER];
     private CopyManager copyApi;
@@ -315,6 +316,7 @@ public final class Restorer {
           rows,
           skipped,
           sequencesSet,
+          sequencesAhead,
           contents.manifest() != null,
           keys.size(),
           (int) triggersBefore.stream().filter(t -> !t.enabled().equals("D")).count(),
@@ -461,6 +463,23 @@ public final class Restorer {
       loadedRows.merge(statement.table(), rows, Long::sum);
     }
 
+    /**
+     * Sets a sequence as the file says, unless that would move it back: when the sequence has
+     * handed out a value at or beyond the file's next one (the app went on inserting after the
+     * reset, or a kept table draws from it), setting it back would hand out the same ids again, so
+     * it is left where it is and the result says so. A sequence that has handed out nothing since
+     * it was created or restarted is always set. Returns whether it was set, and its last value.
+     */
+    private static final String SETVAL_FORWARD =
+        "SELECT CASE WHEN x.last IS NULL OR (x.inc > 0 AND x.next > x.last)"
+            + " OR (x.inc < 0 AND x.next < x.last)"
+            + " THEN pg_catalog.setval(a.seq, a.v, a.called) IS NOT NULL ELSE false END, x.last"
+            + " FROM (SELECT ?::regclass AS seq, ?::bigint AS v, ?::boolean AS called) a,"
+            + " LATERAL (SELECT pg_catalog.pg_sequence_last_value(a.seq) AS last,"
+            + "   s.seqincrement AS inc,"
+            + "   CASE WHEN a.called THEN a.v::numeric + s.seqincrement ELSE a.v END AS next"
+            + "   FROM pg_catalog.pg_sequence s WHERE s.seqrelid = a.seq) x";
+
     @Override
     public void setval(SetvalStatement statement) throws SQLException {
       if (selectedSequences != null) {
@@ -469,13 +488,18 @@ public final class Restorer {
           return;
         }
       }
-      try (PreparedStatement ps =
-          conn.prepareStatement("SELECT pg_catalog.setval(?::regclass, ?, ?)")) {
+      try (PreparedStatement ps = conn.prepareStatement(SETVAL_FORWARD)) {
         ps.setString(1, statement.sequence());
         ps.setLong(2, statement.value());
         ps.setBoolean(3, statement.isCalled());
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
+          if (!rs.getBoolean(1)) {
+            sequencesAhead.add(
+                new RestoreResult.SequenceAhead(
+                    statement.sequence(), rs.getLong(2), statement.value()));
+            return;
+          }
         }
       } catch (SQLException e) {
         throw new SQLException(

@@ -157,6 +157,16 @@ public class RestoreCommand extends IoCommand {
     if (!r.skipped().isEmpty()) {
       io.out().println("Left out (--only): " + String.join(", ", r.skipped()) + ".");
     }
+    for (RestoreResult.SequenceAhead s : r.sequencesAhead()) {
+      io.out()
+          .printf(
+              Locale.ROOT,
+              "Sequence %s left at %d: it has already handed out values up to there, and the"
+                  + " backup's %d would hand them out again.%n",
+              s.name(),
+              s.lastValue(),
+              s.fileValue());
+    }
     io.out()
         .println(
             (r.manifestChecked()

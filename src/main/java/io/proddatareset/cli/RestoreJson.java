@@ -21,6 +21,7 @@ final class RestoreJson {
     m.put("tables", r.tables());
     m.put("rows", r.totalRows());
     m.put("sequences", r.sequences());
+    m.put("sequencesLeftAhead", r.sequencesAhead());
     m.put("skipped", r.skipped());
     m.put("manifestChecked", r.manifestChecked());
     m.put("foreignKeysRecreated", r.foreignKeysRecreated());
