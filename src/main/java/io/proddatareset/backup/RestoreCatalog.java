@@ -102,8 +102,11 @@ final class RestoreCatalog {
 
   /**
    * Foreign keys declared on the relations (or on the partitioned table a partition's key comes
-   * from): dropping those lets rows load in any order, and adding them back validates all rows in
-   * one pass per key.
+   * from) that reference the relations too (or a partitioned table above them): dropping those lets
+   * rows load in any order, cycles included, and adding them back validates all rows in one pass
+   * per key. A key to a table that is not restored stays: dropping it would lock that table (a kept
+   * table the app goes on using) in ACCESS EXCLUSIVE mode until the commit, so its rows are checked
+   * one by one as they load instead.
    */
   static List<ForeignKeyDef> foreignKeys(Connection c, List<Long> relations) throws SQLException {
     List<ForeignKeyDef> out = new ArrayList<>();
@@ -113,14 +116,21 @@ final class RestoreCatalog {
                 + "  SELECT oid, conparentid FROM pg_constraint"
                 + "  WHERE contype = 'f' AND conrelid = ANY(?::oid[])"
                 + "  UNION"
-                + "  SELECT p.oid, p.conparentid FROM pg_constraint p JOIN fk ON p.oid = fk.conparentid)"
+                + "  SELECT p.oid, p.conparentid FROM pg_constraint p JOIN fk ON p.oid = fk.conparentid),"
+                + " restored(oid) AS ("
+                + "  SELECT unnest(?::oid[])"
+                + "  UNION"
+                + "  SELECT i.inhparent FROM pg_inherits i JOIN restored r ON i.inhrelid = r.oid)"
                 + " SELECT k.oid, n.nspname, r.relname, k.conname, pg_get_constraintdef(k.oid)"
                 + " FROM fk JOIN pg_constraint k ON k.oid = fk.oid"
                 + " JOIN pg_class r ON r.oid = k.conrelid"
                 + " JOIN pg_namespace n ON n.oid = r.relnamespace"
                 + " WHERE fk.conparentid = 0 AND k.contype = 'f'"
-                + " ORDER BY 1, 2, 3")) {
-      ps.setArray(1, oidArray(c, relations));
+                + " AND k.confrelid IN (SELECT oid FROM restored)"
+                + " ORDER BY 2, 3, 4")) {
+      Array arr = oidArray(c, relations);
+      ps.setArray(1, arr);
+      ps.setArray(2, arr);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           out.add(

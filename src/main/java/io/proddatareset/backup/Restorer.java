@@ -31,10 +31,11 @@ import org.postgresql.copy.CopyManager;
  * existing, empty tables in one transaction: all of it or nothing.
  *
  * <p>Inside that transaction it locks the tables, refuses if any holds a row, drops the foreign
- * keys declared on them and disables their user triggers, loads every COPY block and setval, checks
- * rows and checksums against the manifest when there is one, analyzes the tables, adds the foreign
- * keys back (which validates every row, cycles included, with no superuser rights), enables the
- * triggers as they were, and commits. The table owner can do all of it.
+ * keys among them (keys to tables it does not restore stay, so that those are not locked) and
+ * disables their user triggers, loads every COPY block and setval, checks rows and checksums
+ * against the manifest when there is one, analyzes the tables, adds the foreign keys back (which
+ * validates every row, cycles included, with no superuser rights), enables the triggers as they
+ * were, and commits. The table owner can do all of it.
  */
 public final class Restorer {
   private static final int COPY_BUFFER = 1 << 16;
