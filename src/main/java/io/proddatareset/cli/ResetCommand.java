@@ -94,17 +94,7 @@ public class ResetCommand extends IoCommand {
       }
       if (options.restartIdentity()) {
         // before the confirmation; checked again inside the reset's transaction
-        try (Connection c = new Connector(t).open()) {
-          String refusal = SharedSequences.refusal(SharedSequences.find(c, plan.resetTables()));
-          if (refusal != null) {
-            throw ExitException.refused(refusal);
-          }
-        } catch (SQLException e) {
-          throw ExitException.failure(
-              "Cannot check the sequences RESTART IDENTITY would restart: "
-                  + ExitException.firstLine(e),
-              e);
-        }
+        SharedSequences.refuseRestart(new Connector(t), plan.resetTables());
       }
       List<String> truncateTriggers = truncateTriggers(plan);
       io.err().println();

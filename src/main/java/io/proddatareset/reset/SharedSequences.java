@@ -1,6 +1,8 @@
 package io.proddatareset.reset;
 
+import io.proddatareset.ExitException;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.connect.Connector;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -63,6 +65,21 @@ public final class SharedSequences {
       }
     }
     return out;
+  }
+
+  /**
+   * Refuses (exit 3) a {@code --restart-identity} that would restart a sequence another table draws
+   * from, on a connection of its own: the reset command asks before the confirmation.
+   */
+  public static void refuseRestart(Connector connector, List<TableName> resetTables) {
+    try (Connection c = connector.open()) {
+      String refusal = refusal(find(c, resetTables));
+      if (refusal != null) {
+        throw ExitException.refused(refusal);
+      }
+    } catch (SQLException e) {
+      throw connector.describe(e);
+    }
   }
 
   /**
