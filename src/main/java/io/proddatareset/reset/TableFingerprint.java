@@ -2,10 +2,12 @@ package io.proddatareset.reset;
 
 import io.proddatareset.catalog.TableName;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -35,14 +37,16 @@ public record TableFingerprint(TableName table, long rows, String hash) {
    * zone to the JVM's) or after the database set its own interval style. The hash must compare the
    * rows, not the sessions.
    */
-  private static final String PIN_TEXT_FORM =
-      "SELECT set_config('timezone', 'UTC', true), set_config('intervalstyle', 'postgres', true),"
-          + " set_config('extra_float_digits', '3', true), set_config('bytea_output', 'hex', true)";
+  private static final String[] TEXT_FORM = {
+    "timezone", "UTC", "intervalstyle", "postgres", "extra_float_digits", "3", "bytea_output", "hex"
+  };
 
   /**
    * Takes fingerprints of {@code tables} with the connection's current transaction snapshot; the
    * caller decides isolation and locking. The connection must be in a transaction (auto-commit
-   * off): for hashes, the settings that change a row's text form are pinned for the rest of it.
+   * off): for hashes, the settings that change a row's text form are pinned while they are taken,
+   * and put back afterwards (the reset goes on in the transaction, and its TRUNCATE fires the
+   * tables' own triggers).
    */
   public static List<TableFingerprint> take(Connection conn, List<TableName> tables, Mode mode)
       throws SQLException {
@@ -50,10 +54,8 @@ public record TableFingerprint(TableName table, long rows, String hash) {
       throw new IllegalArgumentException("fingerprints are taken inside a transaction");
     }
     List<TableFingerprint> out = new ArrayList<>();
+    String[] caller = mode == Mode.HASH ? setTextForm(conn, TEXT_FORM) : null;
     try (Statement st = conn.createStatement()) {
-      if (mode == Mode.HASH) {
-        st.execute(PIN_TEXT_FORM);
-      }
       for (TableName t : tables) {
         // the count and the hash cover the same rows: the table's own (ONLY for an ordinary
         // table), so that emptying an inheritance child does not look like a change to its parent
@@ -72,7 +74,43 @@ public record TableFingerprint(TableName table, long rows, String hash) {
         }
       }
     }
+    if (caller != null) {
+      setTextForm(conn, caller);
+    }
     return out;
+  }
+
+  /**
+   * Sets the settings named in {@code namesAndValues} (name, value, name, value, ...) for the rest
+   * of the transaction and returns their values before, in the same form.
+   */
+  private static String[] setTextForm(Connection conn, String[] namesAndValues)
+      throws SQLException {
+    String[] before = namesAndValues.clone();
+    int n = namesAndValues.length / 2;
+    try (PreparedStatement read =
+        conn.prepareStatement(
+            "SELECT " + String.join(", ", Collections.nCopies(n, "current_setting(?)")))) {
+      for (int i = 0; i < n; i++) {
+        read.setString(i + 1, namesAndValues[2 * i]);
+      }
+      try (ResultSet rs = read.executeQuery()) {
+        rs.next();
+        for (int i = 0; i < n; i++) {
+          before[2 * i + 1] = rs.getString(i + 1);
+        }
+      }
+    }
+    try (PreparedStatement set =
+        conn.prepareStatement(
+            "SELECT " + String.join(", ", Collections.nCopies(n, "set_config(?, ?, true)")))) {
+      for (int i = 0; i < n; i++) {
+        set.setString(2 * i + 1, namesAndValues[2 * i]);
+        set.setString(2 * i + 2, namesAndValues[2 * i + 1]);
+      }
+      set.executeQuery().close();
+    }
+    return before;
   }
 
   /**
@@ -80,7 +118,7 @@ public record TableFingerprint(TableName table, long rows, String hash) {
    * their own), all of a partitioned table (its rows live in its partitions).
    */
   private static String ownRows(Connection conn, TableName t) throws SQLException {
-    try (java.sql.PreparedStatement ps =
+    try (PreparedStatement ps =
         conn.prepareStatement(
             "SELECT c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
                 + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {

@@ -63,6 +63,27 @@ class TableFingerprintTest {
   }
 
   @Test
+  void theSessionsOwnSettingsAreBackAfterwards() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec("CREATE TABLE kept (id int)");
+    try (Connection c = db.connect()) {
+      try (Statement st = c.createStatement()) {
+        st.execute("SET timezone = 'Asia/Tokyo'");
+      }
+      c.setAutoCommit(false);
+      TableFingerprint.take(c, List.of(KEPT), TableFingerprint.Mode.HASH);
+      try (Statement st = c.createStatement();
+          java.sql.ResultSet rs =
+              st.executeQuery(
+                  "SELECT current_setting('timezone'), current_setting('intervalstyle')")) {
+        rs.next();
+        assertThat(rs.getString(1) + " " + rs.getString(2)).isEqualTo("Asia/Tokyo postgres");
+      }
+      c.rollback();
+    }
+  }
+
+  @Test
   void countAndHashCoverTheTablesOwnRowsNotAnInheritanceChilds() throws SQLException {
     TestDatabase db = TestPostgres.freshDatabase();
     db.exec(
