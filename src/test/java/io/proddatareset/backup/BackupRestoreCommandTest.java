@@ -9,6 +9,7 @@ import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,9 @@ class BackupRestoreCommandTest {
     assertThat(order.indexOf("public.entities")).isLessThan(order.indexOf("public.entity_tags"));
     assertThat(Files.readString(ManifestFile.pathFor(file))).isEqualTo(b.out());
     assertThat(b.out()).doesNotContain("password");
+    // the file holds production rows: only its owner may read it
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+        .isEqualTo("rw-------");
 
     // empty exactly the reset tables, as the reset would
     db.exec("TRUNCATE " + String.join(", ", SEED_RESET) + " RESTART IDENTITY");
