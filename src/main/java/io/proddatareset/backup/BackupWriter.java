@@ -253,7 +253,7 @@ public final class BackupWriter {
             0,
             BackupFormat.header(serverVersion, ToolVersion.get()).getBytes(StandardCharsets.UTF_8));
         copyAll(parts, assembler, copied);
-        restoreTextSettings();
+        SessionSettings.set(main, callerTextSettings);
         writeWhole(assembler, parts.size() + 1, footerText().getBytes(StandardCharsets.UTF_8));
         if (!assembler.complete()) {
           throw new IllegalStateException("a part of the backup was not written");
@@ -559,44 +559,12 @@ public final class BackupWriter {
       return ExitException.firstLine(root);
     }
 
-    /**
-     * The settings COPY's text depends on, as pg_dump sets them: no search path (names of tables
-     * and types in reg* columns are written qualified), intervals in the postgres style (in
-     * sql_standard a leading minus applies to every field and reads back differently elsewhere),
-     * floats exact (a database may round them to 15 digits). Set for the copy only: {@link
-     * #restoreTextSettings} puts the caller's values back.
-     */
-    private static final String SET_TEXT_SETTINGS =
-        "SELECT set_config('search_path', '', true), set_config('intervalstyle', 'postgres', true),"
-            + " set_config('extra_float_digits', '3', true)";
-
-    private static final String RESTORE_TEXT_SETTINGS =
-        "SELECT set_config('search_path', ?, true), set_config('intervalstyle', ?, true),"
-            + " set_config('extra_float_digits', ?, true)";
-
-    private final String[] callerTextSettings = new String[3];
-
-    private void restoreTextSettings() throws SQLException {
-      try (PreparedStatement ps = main.prepareStatement(RESTORE_TEXT_SETTINGS)) {
-        for (int i = 0; i < callerTextSettings.length; i++) {
-          ps.setString(i + 1, callerTextSettings[i]);
-        }
-        ps.executeQuery().close();
-      }
-    }
+    /** The caller's values of {@link SessionSettings#COPY_TEXT}, put back after the copy. */
+    private String[] callerTextSettings;
 
     private void readServer() throws SQLException {
       try (Statement st = main.createStatement()) {
-        try (ResultSet rs =
-            st.executeQuery(
-                "SELECT current_setting('search_path'), current_setting('intervalstyle'),"
-                    + " current_setting('extra_float_digits')")) {
-          rs.next();
-          for (int i = 0; i < callerTextSettings.length; i++) {
-            callerTextSettings[i] = rs.getString(i + 1);
-          }
-        }
-        st.executeQuery(SET_TEXT_SETTINGS).close();
+        callerTextSettings = SessionSettings.set(main, SessionSettings.COPY_TEXT);
         try (ResultSet rs =
             st.executeQuery(
                 "SELECT current_database(), current_setting('server_version'),"
@@ -907,8 +875,8 @@ public final class BackupWriter {
                 + WORKER_LOCK_TIMEOUT
                 + "', true), set_config('statement_timeout', '0', true),"
                 + " set_config('idle_in_transaction_session_timeout', '0', true)");
-        st.executeQuery(SET_TEXT_SETTINGS).close();
       }
+      SessionSettings.set(c, SessionSettings.COPY_TEXT);
     }
 
     private void copyPart(

@@ -1,5 +1,6 @@
 package io.proddatareset.reset;
 
+import io.proddatareset.backup.SessionSettings;
 import io.proddatareset.catalog.TableName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -7,7 +8,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -31,14 +31,18 @@ public record TableFingerprint(TableName table, long rows, String hash) {
   }
 
   /**
-   * The session settings that change a row's text form, pinned for the rest of the caller's
-   * transaction: a reset takes the fingerprints in one session and {@code verify} compares them
-   * later in another, perhaps on a machine in another time zone (PgJDBC sets the session's time
-   * zone to the JVM's) or after the database set its own interval style. The hash must compare the
-   * rows, not the sessions.
+   * The session settings that change a row's text form, pinned while fingerprints are taken: a
+   * reset takes them in one session and {@code verify} compares them later in another, perhaps on a
+   * machine in another time zone (PgJDBC sets the session's time zone to the JVM's), as another
+   * role, or after the database set its own interval style or search path (reg* values). The hash
+   * must compare the rows, not the sessions.
    */
   private static final String[] TEXT_FORM = {
-    "timezone", "UTC", "intervalstyle", "postgres", "extra_float_digits", "3", "bytea_output", "hex"
+    "timezone", "UTC",
+    "intervalstyle", "postgres",
+    "extra_float_digits", "3",
+    "bytea_output", "hex",
+    "search_path", ""
   };
 
   /**
@@ -54,7 +58,7 @@ public record TableFingerprint(TableName table, long rows, String hash) {
       throw new IllegalArgumentException("fingerprints are taken inside a transaction");
     }
     List<TableFingerprint> out = new ArrayList<>();
-    String[] caller = mode == Mode.HASH ? setTextForm(conn, TEXT_FORM) : null;
+    String[] caller = mode == Mode.HASH ? SessionSettings.set(conn, TEXT_FORM) : null;
     try (Statement st = conn.createStatement()) {
       for (TableName t : tables) {
         // the count and the hash cover the same rows: the table's own (ONLY for an ordinary
@@ -75,42 +79,9 @@ public record TableFingerprint(TableName table, long rows, String hash) {
       }
     }
     if (caller != null) {
-      setTextForm(conn, caller);
+      SessionSettings.set(conn, caller);
     }
     return out;
-  }
-
-  /**
-   * Sets the settings named in {@code namesAndValues} (name, value, name, value, ...) for the rest
-   * of the transaction and returns their values before, in the same form.
-   */
-  private static String[] setTextForm(Connection conn, String[] namesAndValues)
-      throws SQLException {
-    String[] before = namesAndValues.clone();
-    int n = namesAndValues.length / 2;
-    try (PreparedStatement read =
-        conn.prepareStatement(
-            "SELECT " + String.join(", ", Collections.nCopies(n, "current_setting(?)")))) {
-      for (int i = 0; i < n; i++) {
-        read.setString(i + 1, namesAndValues[2 * i]);
-      }
-      try (ResultSet rs = read.executeQuery()) {
-        rs.next();
-        for (int i = 0; i < n; i++) {
-          before[2 * i + 1] = rs.getString(i + 1);
-        }
-      }
-    }
-    try (PreparedStatement set =
-        conn.prepareStatement(
-            "SELECT " + String.join(", ", Collections.nCopies(n, "set_config(?, ?, true)")))) {
-      for (int i = 0; i < n; i++) {
-        set.setString(2 * i + 1, namesAndValues[2 * i]);
-        set.setString(2 * i + 2, namesAndValues[2 * i + 1]);
-      }
-      set.executeQuery().close();
-    }
-    return before;
   }
 
   /**

@@ -1,0 +1,61 @@
+package io.proddatareset.backup;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Collections;
+
+/**
+ * Session settings that change how the server writes values as text (COPY, {@code row::text}): a
+ * database or role can set them for its sessions, and PgJDBC sets the time zone to the JVM's.
+ * Backups and fingerprints pin the ones they depend on for a while and then put the caller's values
+ * back, because the caller's transaction goes on (a reset's TRUNCATE fires the tables' own
+ * triggers, which should see the database's settings).
+ */
+public final class SessionSettings {
+  private SessionSettings() {}
+
+  /**
+   * What a backup's COPY needs, as pg_dump sets it: no search path (names in reg* columns are
+   * written qualified), intervals in the postgres style (in sql_standard a leading minus applies to
+   * every field and reads back differently elsewhere), exact floats (a database may round them to
+   * 15 digits).
+   */
+  public static final String[] COPY_TEXT = {
+    "search_path", "", "intervalstyle", "postgres", "extra_float_digits", "3"
+  };
+
+  /**
+   * Sets the settings named in {@code namesAndValues} (name, value, name, value, ...) for the rest
+   * of the current transaction and returns their values before, in the same form, ready to be
+   * passed back. The connection must be in a transaction.
+   */
+  public static String[] set(Connection conn, String... namesAndValues) throws SQLException {
+    int n = namesAndValues.length / 2;
+    String[] before = namesAndValues.clone();
+    try (PreparedStatement read =
+        conn.prepareStatement(
+            "SELECT " + String.join(", ", Collections.nCopies(n, "current_setting(?)")))) {
+      for (int i = 0; i < n; i++) {
+        read.setString(i + 1, namesAndValues[2 * i]);
+      }
+      try (ResultSet rs = read.executeQuery()) {
+        rs.next();
+        for (int i = 0; i < n; i++) {
+          before[2 * i + 1] = rs.getString(i + 1);
+        }
+      }
+    }
+    try (PreparedStatement set =
+        conn.prepareStatement(
+            "SELECT " + String.join(", ", Collections.nCopies(n, "set_config(?, ?, true)")))) {
+      for (int i = 0; i < n; i++) {
+        set.setString(2 * i + 1, namesAndValues[2 * i]);
+        set.setString(2 * i + 2, namesAndValues[2 * i + 1]);
+      }
+      set.executeQuery().close();
+    }
+    return before;
+  }
+}
