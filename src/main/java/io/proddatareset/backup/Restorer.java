@@ -494,7 +494,9 @@ public final class Restorer {
         ps.setLong(2, statement.value());
         ps.setBoolean(3, statement.isCalled());
         try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
+          if (!rs.next()) {
+            throw new SQLException("not a sequence", "42809");
+          }
           if (!rs.getBoolean(1)) {
             sequencesAhead.add(
                 new RestoreResult.SequenceAhead(

@@ -55,4 +55,23 @@ class RestoreSequencesTest {
     assertThat(db.queryStrings("SELECT last_value || ' ' || is_called FROM orders_id_seq"))
         .containsExactly("5 true");
   }
+
+  @Test
+  void aSetvalOfSomethingThatIsNotASequenceFailsAndChangesNothing() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec("CREATE TABLE orders (id serial PRIMARY KEY, what text)");
+    Path file = dir.resolve("odd.sql");
+    java.nio.file.Files.writeString(
+        file,
+        "COPY public.orders (id, what) FROM stdin;\n1\ta\n\\.\n"
+            + "SELECT pg_catalog.setval('public.orders', 5, true);\n");
+
+    Cli.Result r = RoundTrips.restore(db, file);
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("setting sequence public.orders: not a sequence")
+        .contains("Nothing was changed");
+    assertThat(db.count("public.orders")).isZero();
+  }
 }
