@@ -27,13 +27,43 @@ public final class Connector {
     return target;
   }
 
+  /** The oldest PostgreSQL major version the tool works with. */
+  public static final int OLDEST_SERVER = 13;
+
   /**
-   * Opens a new connection in auto-commit mode; failures become one-line {@link ExitException}s.
+   * Opens a new connection in auto-commit mode; failures become one-line {@link ExitException}s. A
+   * server older than {@link #OLDEST_SERVER} is refused before anything is read or changed: the
+   * catalog queries that tell user triggers from the clones a partitioned table gives its
+   * partitions need PostgreSQL 13 (12 reached its end of life in November 2024).
    */
   public Connection open() {
+    Connection c;
     try {
-      return DriverManager.getConnection(jdbcUrl(), properties());
+      c = DriverManager.getConnection(jdbcUrl(), properties());
     } catch (SQLException e) {
+      throw describe(e);
+    }
+    try {
+      java.sql.DatabaseMetaData meta = c.getMetaData();
+      if (meta.getDatabaseMajorVersion() < OLDEST_SERVER) {
+        String version = meta.getDatabaseProductVersion();
+        c.close();
+        throw new ExitException(
+            ExitStatus.FAILURE,
+            target.display()
+                + " runs PostgreSQL "
+                + version
+                + ": prod-data-reset needs PostgreSQL "
+                + OLDEST_SERVER
+                + " or newer. Nothing was read or changed.");
+      }
+      return c;
+    } catch (SQLException e) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // the connection is already unusable; the first failure is the one to report
+      }
       throw describe(e);
     }
   }
