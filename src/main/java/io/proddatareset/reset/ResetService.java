@@ -127,10 +127,7 @@ public final class ResetService {
                 + " Nothing was changed.");
       }
       if (options.restartIdentity()) {
-        String refusal = SharedSequences.refusal(SharedSequences.find(conn, resetTables));
-        if (refusal != null) {
-          throw ExitException.refused(refusal);
-        }
+        SharedSequences.refuseRestart(conn, resetTables);
       }
 
       listener.step(

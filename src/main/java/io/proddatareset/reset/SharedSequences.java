@@ -46,8 +46,7 @@ public final class SharedSequences {
       """;
 
   /** One line per sequence and column that draws from it, empty when there is none. */
-  public static List<String> find(Connection conn, List<TableName> resetTables)
-      throws SQLException {
+  static List<String> find(Connection conn, List<TableName> resetTables) throws SQLException {
     List<String> out = new ArrayList<>();
     try (PreparedStatement ps = conn.prepareStatement(SQL)) {
       ps.setArray(
@@ -73,12 +72,20 @@ public final class SharedSequences {
    */
   public static void refuseRestart(Connector connector, List<TableName> resetTables) {
     try (Connection c = connector.open()) {
-      String refusal = refusal(find(c, resetTables));
-      if (refusal != null) {
-        throw ExitException.refused(refusal);
-      }
+      refuseRestart(c, resetTables);
     } catch (SQLException e) {
       throw connector.describe(e);
+    }
+  }
+
+  /**
+   * The same refusal on {@code conn}, in its current transaction: the reset asks again after it has
+   * locked the tables.
+   */
+  static void refuseRestart(Connection conn, List<TableName> resetTables) throws SQLException {
+    String refusal = refusal(find(conn, resetTables));
+    if (refusal != null) {
+      throw ExitException.refused(refusal);
     }
   }
 
@@ -86,7 +93,7 @@ public final class SharedSequences {
    * The refusal for {@code --restart-identity} when {@link #find} found anything, or null. Says
    * what would happen and what to do.
    */
-  public static String refusal(List<String> shared) {
+  static String refusal(List<String> shared) {
     if (shared.isEmpty()) {
       return null;
     }
