@@ -253,7 +253,7 @@ public final class BackupWriter {
             0,
             BackupFormat.header(serverVersion, ToolVersion.get()).getBytes(StandardCharsets.UTF_8));
         copyAll(parts, assembler, copied);
-        SessionSettings.set(main, callerTextSettings);
+        SessionSettings.pin(main, callerTextSettings);
         writeWhole(assembler, parts.size() + 1, footerText().getBytes(StandardCharsets.UTF_8));
         if (!assembler.complete()) {
           throw new IllegalStateException("a part of the backup was not written");
@@ -876,7 +876,8 @@ public final class BackupWriter {
                 + "', true), set_config('statement_timeout', '0', true),"
                 + " set_config('idle_in_transaction_session_timeout', '0', true)");
       }
-      SessionSettings.set(c, SessionSettings.COPY_TEXT);
+      // a worker's own connection: nothing to put back afterwards
+      SessionSettings.pin(c, SessionSettings.COPY_TEXT);
     }
 
     private void copyPart(

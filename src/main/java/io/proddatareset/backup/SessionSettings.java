@@ -47,6 +47,16 @@ public final class SessionSettings {
         }
       }
     }
+    pin(conn, namesAndValues);
+    return before;
+  }
+
+  /**
+   * Sets the settings named in {@code namesAndValues} for the rest of the current transaction,
+   * without asking what they were: for a connection that has nothing to put back.
+   */
+  public static void pin(Connection conn, String... namesAndValues) throws SQLException {
+    int n = namesAndValues.length / 2;
     try (PreparedStatement set =
         conn.prepareStatement(
             "SELECT " + String.join(", ", Collections.nCopies(n, "set_config(?, ?, true)")))) {
@@ -56,6 +66,5 @@ public final class SessionSettings {
       }
       set.executeQuery().close();
     }
-    return before;
   }
 }

@@ -79,7 +79,7 @@ public record TableFingerprint(TableName table, long rows, String hash) {
       }
     }
     if (caller != null) {
-      SessionSettings.set(conn, caller);
+      SessionSettings.pin(conn, caller);
     }
     return out;
   }
