@@ -1,0 +1,100 @@
+package io.proddatareset.pg;
+
+import io.proddatareset.ExitException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * Lets one reset or restore at a time change a database. Each takes a transaction-level advisory
+ * lock ({@code pg_try_advisory_xact_lock}) as the first statement of its transaction: a second one
+ * refuses at once, naming the session that holds the lock, instead of queueing behind the first,
+ * dying of a deadlock, or backing up tables the first is about to empty.
+ *
+ * <p>The lock is transaction-level on purpose: it is released by the server at commit or rollback,
+ * so it cannot leak if the tool dies, and it holds through a transaction-mode connection pooler
+ * (which keeps a transaction on one server connection but not a session). Advisory locks belong to
+ * the database they are taken in, so resets of other databases on the same server are not held off.
+ */
+public final class OneAtATime {
+  /**
+   * The advisory lock's two keys: 'pdr' and 'rset', so other users of advisory locks don't clash.
+   */
+  static final int KEY_TOOL = 0x706472;
+
+  static final int KEY_CHANGE = 0x72736574;
+
+  private static final String HOLDER =
+      "SELECT a.pid, a.usename, a.application_name, a.state,"
+          + " extract(epoch FROM (now() - a.xact_start))::bigint"
+          + " FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+          + " WHERE l.locktype = 'advisory' AND l.granted"
+          + " AND l.database = (SELECT oid FROM pg_catalog.pg_database"
+          + " WHERE datname = pg_catalog.current_database())"
+          + " AND l.classid = ? AND l.objid = ? AND l.objsubid = 2 LIMIT 1";
+
+  private OneAtATime() {}
+
+  /**
+   * Takes the lock in the transaction open on {@code conn} (auto-commit must be off), or refuses.
+   *
+   * @param operation what the caller is about to do, e.g. {@code reset}, for the message
+   * @throws ExitException REFUSED when another session holds the lock; nothing has been changed
+   * @throws SQLException when the statement fails (a lost connection, for example)
+   */
+  public static void claim(Connection conn, String operation) throws SQLException {
+    if (conn.getAutoCommit()) {
+      throw new IllegalStateException("OneAtATime.claim needs an open transaction");
+    }
+    try (PreparedStatement ps =
+        conn.prepareStatement("SELECT pg_catalog.pg_try_advisory_xact_lock(?, ?)")) {
+      ps.setInt(1, KEY_TOOL);
+      ps.setInt(2, KEY_CHANGE);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (rs.getBoolean(1)) {
+          return;
+        }
+      }
+    }
+    throw ExitException.refused(
+        "Another reset or restore is running on this database ("
+            + holder(conn)
+            + "). Nothing was changed: wait until it has finished, then run the "
+            + operation
+            + " again.");
+  }
+
+  /** Who holds the lock, e.g. {@code pid 4711, user app, application 'prod-data-reset', active}. */
+  private static String holder(Connection conn) throws SQLException {
+    try (PreparedStatement ps = conn.prepareStatement(HOLDER)) {
+      ps.setInt(1, KEY_TOOL);
+      ps.setInt(2, KEY_CHANGE);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return "it has just ended";
+        }
+        StringBuilder sb = new StringBuilder("pid ").append(rs.getInt(1));
+        String user = rs.getString(2);
+        String app = rs.getString(3);
+        String state = rs.getString(4);
+        long seconds = rs.getLong(5);
+        boolean noXact = rs.wasNull();
+        if (user != null) {
+          sb.append(", user ").append(user);
+        }
+        if (app != null && !app.isEmpty()) {
+          sb.append(", application '").append(app).append('\'');
+        }
+        if (state != null) {
+          sb.append(", ").append(state);
+          if (!noXact) {
+            sb.append(" for ").append(seconds).append('s');
+          }
+        }
+        return sb.toString();
+      }
+    }
+  }
+}
