@@ -101,13 +101,13 @@ public class ResetCommand extends IoCommand {
       io.err()
           .println(
               "About to reset "
-                  + plan.resetTables().size()
-                  + " tables ("
-                  + String.format("%,d", plan.rowsToReset())
-                  + " rows) in "
+                  + CountWords.of(plan.resetTables().size(), "table", "tables")
+                  + " ("
+                  + CountWords.of(plan.rowsToReset(), "row", "rows")
+                  + ") in "
                   + t.display()
                   + " and keep "
-                  + plan.keptTables().size()
+                  + CountWords.number(plan.keptTables().size())
                   + ".");
       io.err()
           .println(
@@ -147,22 +147,22 @@ public class ResetCommand extends IoCommand {
       io.out()
           .println(
               "Reset committed: "
-                  + result.truncated().size()
-                  + " tables emptied ("
-                  + String.format("%,d", result.rowsRemoved())
-                  + " rows) in "
+                  + CountWords.of(result.truncated().size(), "table", "tables")
+                  + " emptied ("
+                  + CountWords.of(result.rowsRemoved(), "row", "rows")
+                  + ") in "
                   + result.millis()
                   + " ms; "
-                  + result.kept().size()
-                  + " kept tables unchanged.");
+                  + CountWords.of(result.kept().size(), "kept table", "kept tables")
+                  + " unchanged.");
       if (result.backup() != null) {
         io.out()
             .println(
                 "Backup: "
                     + result.backup().file()
                     + " ("
-                    + String.format("%,d", result.backup().manifest().totalRows())
-                    + " rows, sha256 "
+                    + CountWords.of(result.backup().manifest().totalRows(), "row", "rows")
+                    + ", sha256 "
                     + result.backup().manifest().fileSha256().substring(0, 16)
                     + "...),"
                     + " manifest "
