@@ -1,12 +1,13 @@
 package io.proddatareset.audit;
 
 import io.proddatareset.ExitException;
+import io.proddatareset.Program;
 import io.proddatareset.connect.Redaction;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -27,19 +28,20 @@ import java.util.regex.Pattern;
  * can unset the variables or invent the words. What it does is make the agent stop and ask, and put
  * on record what the user said.
  *
- * <p>What counts as the user's own words: after trimming, at least {@value #MIN_WORDS} words
- * (tokens with a letter), at least {@value #MIN_LETTERS} letters, at least two different words, and
- * not a stock reply or a placeholder. Refused, for example: {@code yes}, {@code ok}, {@code true},
- * {@code y}, {@code 1}, {@code "yes yes yes"}, {@code "I consent"}, {@code "the user consents"},
- * {@code "user approved the reset"}, {@code "<user's words>"}, {@code "TODO"}, {@code
- * "$PDR_USER_CONSENT"}. Accepted, for example: {@code "Yes, wipe the test data in pm_agent, I have
- * seen the plan"}.
+ * <p>What counts as the user's own words: after trimming, at least {@value #MIN_DIFFERENT_WORDS}
+ * different words (tokens with a letter), at least {@value #MIN_LETTERS} letters, not a bare yes
+ * that does not say to what, not a report that the user agreed, and no placeholder. Refused, for
+ * example: {@code yes}, {@code ok}, {@code true}, {@code y}, {@code 1}, {@code "ok ok ok"}, {@code
+ * "I consent"}, {@code "go ahead"}, {@code "the user consents"}, {@code "user approved the reset"},
+ * {@code "<user's words>"}, {@code "TODO"}, {@code "$PDR_USER_CONSENT"}. Accepted, for example:
+ * {@code "Yes, wipe the test data in pm_agent, I have seen the plan"}. Each refusal says which of
+ * these it is.
  */
 public final class AgentConsent {
   /** The variable that carries the user's words. */
   public static final String VARIABLE = "PDR_USER_CONSENT";
 
-  static final int MIN_WORDS = 3;
+  static final int MIN_DIFFERENT_WORDS = 3;
   static final int MIN_LETTERS = 12;
 
   // variable -> agent, in the order they are reported
@@ -57,12 +59,24 @@ public final class AgentConsent {
     AGENT_VARIABLES.put("REPLIT_CLI", "Replit");
   }
 
-  // whole replies that say nothing of their own, compared without punctuation and case
-  private static final Set<String> STOCK_REPLIES =
+  // whole replies that agree without saying to what, compared without punctuation and case
+  private static final Set<String> BARE_YES =
       Set.of(
           "i consent",
           "yes i consent",
           "i do consent",
+          "yes go ahead",
+          "ok go ahead",
+          "yes do it",
+          "just do it",
+          "go ahead",
+          "i agree",
+          "yes i agree",
+          "i approve");
+
+  // whole replies that report consent instead of quoting it
+  private static final Set<String> REPORTED =
+      Set.of(
           "user consents",
           "the user consents",
           "user consented",
@@ -86,32 +100,39 @@ public final class AgentConsent {
           "consent given",
           "consent granted",
           "consent was given",
-          "yes go ahead",
-          "ok go ahead",
-          "yes do it",
-          "just do it",
-          "go ahead",
-          "i agree",
-          "yes i agree",
-          "i approve",
           "approved by user",
           "approved by the user",
           "confirmed by user",
           "confirmed by the user");
 
-  // template or placeholder text: an agent filling in a form rather than quoting a person
-  private static final List<Pattern> PLACEHOLDERS =
-      List.of(
-          Pattern.compile("<[^>]*>"),
-          Pattern.compile("\\{\\{|\\}\\}|\\$\\{|\\$[A-Z_]{3,}"),
-          Pattern.compile("(?i)\\b(todo|tbd|fixme|xxx+|placeholder|lorem ipsum)\\b"),
-          Pattern.compile("(?i)(user'?s|their) own words"),
-          Pattern.compile("(?i)\\b(insert|paste|put) (the |their |user'?s )?(consent|words|reply)"),
-          Pattern.compile("(?i)\\buser (consent|approval|reply) (here|goes here)\\b"));
+  // template or placeholder text: an agent filling in a form rather than quoting a person; each
+  // with what it is, for the refusal
+  private static final Map<Pattern, String> PLACEHOLDERS = new LinkedHashMap<>();
 
+  static {
+    PLACEHOLDERS.put(
+        Pattern.compile("<[^>]*>|\\{\\{[^}]*\\}\\}|\\{\\{|\\}\\}|\\$\\{[^}]*\\}?"),
+        "it holds the template text %s where the user's words belong");
+    PLACEHOLDERS.put(
+        Pattern.compile("\\$[A-Z_]{3,}"),
+        "it holds %s, a variable name the shell did not expand, instead of the user's words");
+    PLACEHOLDERS.put(
+        Pattern.compile("(?i)\\b(todo|tbd|fixme|xxx+|placeholder|lorem ipsum)\\b"),
+        "it holds the placeholder %s instead of the user's words");
+    PLACEHOLDERS.put(
+        Pattern.compile(
+            "(?i)(user'?s|their) own words"
+                + "|\\b(insert|paste|put) (the |their |user'?s )?(consent|words|reply)"
+                + "|\\buser (consent|approval|reply) (here|goes here)\\b"),
+        "it describes the user's reply (%s) instead of quoting it");
+  }
+
+  // replies that begin by reporting consent: "the user approved ...", "consent given by ..."
   private static final Pattern USER_APPROVED =
       Pattern.compile(
-          "(?i)^(the )?user (has )?(approved|consented|agreed|confirmed|said yes|gave consent)\\b.*");
+          "(?i)^((the )?user (has )?(approved|consented|agreed|confirmed|said yes|gave consent)"
+              + "|(consent|approval) (was |has been )?(given|granted|received|obtained)"
+              + "|(approved|confirmed|agreed) by (the )?user)\\b.*");
 
   private AgentConsent() {}
 
@@ -169,9 +190,9 @@ public final class AgentConsent {
           who
               + ", and '"
               + command
-              + "' changes the database, so it needs the user's consent: stop here, show the user"
-              + " the plan (prod-data-reset plan with the same options), ask whether to go ahead,"
-              + " and run again with "
+              + "' changes the database, so it needs the user's consent: stop here, show the user "
+              + preview(command, env)
+              + ", ask whether to go ahead, and run again with "
               + VARIABLE
               + " set to the user's reply in their own words. Nothing was changed.");
     }
@@ -185,19 +206,41 @@ public final class AgentConsent {
               + quoted(check.consent())
               + " is not the user's own words of consent ("
               + weakness
-              + "): stop here, show the user the plan, ask whether to '"
+              + "): stop here, show the user "
+              + previewShort(command)
+              + ", ask whether to '"
               + command
               + "', and pass their reply as they wrote it. Nothing was changed.");
     }
     return check;
   }
 
+  /** What the user sees before they decide, and the command that shows it. */
+  private static String preview(String command, Map<String, String> env) {
+    String program = Program.command(env);
+    return switch (command) {
+      case "reset" -> "the plan (" + program + " plan with the same target and policy options)";
+      case "restore" ->
+          "what it would load (" + program + " restore --dry-run with the same file and options)";
+      default -> "what '" + command + "' would do";
+    };
+  }
+
+  private static String previewShort(String command) {
+    return switch (command) {
+      case "reset" -> "the plan";
+      case "restore" -> "the restore preview (restore --dry-run)";
+      default -> "what '" + command + "' would do";
+    };
+  }
+
   /** Why {@code text} is not acceptable as the user's words; null when it is. */
   static String weakness(String text) {
     String t = text.strip();
-    for (Pattern p : PLACEHOLDERS) {
-      if (p.matcher(t).find()) {
-        return "it is a placeholder, not a reply";
+    for (Map.Entry<Pattern, String> p : PLACEHOLDERS.entrySet()) {
+      Matcher m = p.getKey().matcher(t);
+      if (m.find()) {
+        return String.format(Locale.ROOT, p.getValue(), fragment(m.group()));
       }
     }
     String normal =
@@ -215,16 +258,40 @@ public final class AgentConsent {
       }
     }
     long letters = t.chars().filter(Character::isLetter).count();
-    if (STOCK_REPLIES.contains(normal) || USER_APPROVED.matcher(normal).matches()) {
-      return "it is a stock phrase; quote what the user actually said";
+    if (REPORTED.contains(normal) || USER_APPROVED.matcher(normal).matches()) {
+      return "it reports that the user agreed instead of quoting what they said";
     }
-    if (words < MIN_WORDS || letters < MIN_LETTERS) {
-      return "a reply of at least " + MIN_WORDS + " words is needed";
+    if (BARE_YES.contains(normal)) {
+      return "it agrees without saying to what: the user's own words must say what they approve";
     }
-    if (distinct.size() < 2) {
-      return "it repeats one word";
+    String need =
+        ": the user's own words must say what they approve, in at least "
+            + MIN_DIFFERENT_WORDS
+            + " different words";
+    if (distinct.size() < MIN_DIFFERENT_WORDS) {
+      if (words > 1 && distinct.size() == 1) {
+        return "it repeats one word, '" + fragment(distinct.iterator().next()) + "'" + need;
+      }
+      return switch (distinct.size()) {
+        case 0 -> "it has no words" + need;
+        case 1 -> "it is one word" + need;
+        default -> "it has only " + distinct.size() + " different words" + need;
+      };
+    }
+    if (letters < MIN_LETTERS) {
+      return "it has only "
+          + letters
+          + " letters, too few to say what is approved (at least "
+          + MIN_LETTERS
+          + " are needed)";
     }
     return null;
+  }
+
+  /** A part of the consent text, safe and short enough to show in a one-line refusal. */
+  private static String fragment(String part) {
+    String f = Redaction.redact(part.replaceAll("\\s+", " "));
+    return f.length() > 40 ? f.substring(0, 40) + "..." : f;
   }
 
   private static String agentName(String value) {

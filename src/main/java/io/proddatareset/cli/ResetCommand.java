@@ -60,11 +60,21 @@ public class ResetCommand extends IoCommand {
 
   @Override
   public Integer call() {
-    return run(io, target.resolve(positionalUrl, io), policy, switches);
+    ConnectionTarget t = target.resolve(positionalUrl, io);
+    return run(io, t, target.sameTarget(), policy, switches);
   }
 
-  /** Shared with the top-level command's seed form ({@code URL --backup FILE}). */
-  static int run(Io io, ConnectionTarget t, PolicyOptions policy, ResetSwitches s) {
+  /**
+   * Shared with the top-level command's seed form ({@code URL --backup FILE}).
+   *
+   * @param sameTarget how {@code t} was named, to name it the same way in the restore command
+   */
+  static int run(
+      Io io,
+      ConnectionTarget t,
+      TargetOptions.SameTarget sameTarget,
+      PolicyOptions policy,
+      ResetSwitches s) {
     if (policy.estimate()) {
       throw ExitException.usage("--estimate is for plan only: a reset always counts rows exactly.");
     }
@@ -101,13 +111,13 @@ public class ResetCommand extends IoCommand {
       io.err()
           .println(
               "About to reset "
-                  + plan.resetTables().size()
-                  + " tables ("
-                  + String.format("%,d", plan.rowsToReset())
-                  + " rows) in "
+                  + CountWords.of(plan.resetTables().size(), "table", "tables")
+                  + " ("
+                  + CountWords.of(plan.rowsToReset(), "row", "rows")
+                  + ") in "
                   + t.display()
                   + " and keep "
-                  + plan.keptTables().size()
+                  + CountWords.number(plan.keptTables().size())
                   + ".");
       io.err()
           .println(
@@ -147,29 +157,29 @@ public class ResetCommand extends IoCommand {
       io.out()
           .println(
               "Reset committed: "
-                  + result.truncated().size()
-                  + " tables emptied ("
-                  + String.format("%,d", result.rowsRemoved())
-                  + " rows) in "
+                  + CountWords.of(result.truncated().size(), "table", "tables")
+                  + " emptied ("
+                  + CountWords.of(result.rowsRemoved(), "row", "rows")
+                  + ") in "
                   + result.millis()
                   + " ms; "
-                  + result.kept().size()
-                  + " kept tables unchanged.");
+                  + CountWords.of(result.kept().size(), "kept table", "kept tables")
+                  + " unchanged.");
       if (result.backup() != null) {
         io.out()
             .println(
                 "Backup: "
                     + result.backup().file()
                     + " ("
-                    + String.format("%,d", result.backup().manifest().totalRows())
-                    + " rows, sha256 "
+                    + CountWords.of(result.backup().manifest().totalRows(), "row", "rows")
+                    + ", sha256 "
                     + result.backup().manifest().fileSha256().substring(0, 16)
                     + "...),"
                     + " manifest "
                     + result.backup().manifestFile());
       }
       // committed and audited: what follows is a second look, not part of the reset
-      return verifyAfterCommit(io, connector, result);
+      return verifyAfterCommit(io, connector, result, sameTarget);
     } catch (RuntimeException e) {
       if (!audit.succeededRecorded()) {
         audit.ended(e);
@@ -179,7 +189,8 @@ public class ResetCommand extends IoCommand {
   }
 
   /** The check on a fresh read-only connection, after the commit. */
-  private static int verifyAfterCommit(Io io, Connector connector, ResetResult result) {
+  private static int verifyAfterCommit(
+      Io io, Connector connector, ResetResult result, TargetOptions.SameTarget sameTarget) {
     VerifyReport report;
     try (Connection c = connector.open()) {
       report =
@@ -194,12 +205,9 @@ public class ResetCommand extends IoCommand {
     io.out().print(VerifyText.render(report, connector.target().display()));
     if (result.backup() != null) {
       io.out()
-          .println(
-              "To put the data back: prod-data-reset restore "
-                  + result.backup().file()
-                  + " --url '"
-                  + connector.target().display()
-                  + "' (add the password through PGPASSWORD or ~/.pgpass)");
+          .print(
+              RestoreHint.render(
+                  io.env(), result.backup().file(), connector.target().database(), sameTarget));
     }
     if (!report.ok()) {
       throw new ExitException(

@@ -4,8 +4,11 @@ import io.proddatareset.ExitException;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.PasswordSource;
 import io.proddatareset.connect.TargetParser;
+import io.proddatareset.connect.TargetUri;
 import io.proddatareset.connect.render.RenderDatabase;
 import io.proddatareset.connect.render.RenderLookup;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Where to connect: shared by every command that talks to a database. */
@@ -45,6 +48,29 @@ public class TargetOptions {
               + " Render's private network.")
   boolean renderInternal;
 
+  private SameTarget sameTarget;
+
+  /**
+   * The options that name the target {@link #resolve} returned once more, for a command the tool
+   * prints to be run later in the same environment: {@code --url} with the URL without its
+   * password, nothing when it came from {@code DATABASE_URL}, {@code --render-postgres NAME} (and
+   * {@code --render-internal}) for a Render lookup, and {@code --sslmode} as given.
+   *
+   * @param options the options, unquoted
+   * @param passwordLeftOut true when the URL held a password that {@code options} leave out: it has
+   *     to come from {@code PGPASSWORD} or {@code ~/.pgpass} instead
+   */
+  public record SameTarget(List<String> options, boolean passwordLeftOut) {
+    public SameTarget {
+      options = List.copyOf(options);
+    }
+  }
+
+  /** How to name the last resolved target again; null before {@link #resolve}. */
+  public SameTarget sameTarget() {
+    return sameTarget;
+  }
+
   /**
    * Resolves the target from, in order: {@code --url} or the positional URL, {@code
    * --render-postgres} (through the Render API), {@code DATABASE_URL}. A Render lookup says on
@@ -59,6 +85,8 @@ public class TargetOptions {
       throw ExitException.usage("--render-internal goes with --render-postgres NAME.");
     }
     ConnectionTarget target;
+    List<String> again = new ArrayList<>();
+    boolean fromUrl = false;
     if (renderPostgres != null) {
       if (url != null || positionalUrl != null) {
         throw ExitException.usage(
@@ -68,6 +96,11 @@ public class TargetOptions {
       RenderDatabase found = RenderLookup.fromEnv(io.env()).resolve(renderPostgres, renderInternal);
       io.err().println("Using " + found.describe());
       target = found.target();
+      again.add("--render-postgres");
+      again.add(renderPostgres);
+      if (renderInternal) {
+        again.add("--render-internal");
+      }
     } else {
       String text =
           url != null ? url : positionalUrl != null ? positionalUrl : io.env("DATABASE_URL");
@@ -77,12 +110,29 @@ public class TargetOptions {
                 + " NAME, or set DATABASE_URL.");
       }
       target = TargetParser.parse(text);
+      fromUrl = url != null || positionalUrl != null;
     }
     if (sslMode != null) {
       target =
           TargetParser.applySslDefault(
               target.withSslMode(sslMode.toLowerCase(java.util.Locale.ROOT)));
     }
-    return PasswordSource.complete(target, io.env());
+    ConnectionTarget complete = PasswordSource.complete(target, io.env());
+    sameTarget = sameTarget(again, fromUrl, target.password() != null, complete);
+    return complete;
+  }
+
+  private SameTarget sameTarget(
+      List<String> again, boolean fromUrl, boolean passwordInUrl, ConnectionTarget t) {
+    if (fromUrl) {
+      // the URL carries the TLS mode, whether it came from the URL or from --sslmode; a URL that
+      // cannot be written again falls back to the one shown in the output
+      again.add("--url");
+      again.add(TargetUri.withoutPassword(t).orElse(t.display()));
+    } else if (sslMode != null) {
+      again.add("--sslmode");
+      again.add(sslMode);
+    }
+    return new SameTarget(again, fromUrl && passwordInUrl);
   }
 }

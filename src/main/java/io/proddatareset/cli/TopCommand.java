@@ -1,6 +1,7 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
+import io.proddatareset.connect.ConnectionTarget;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,7 +76,8 @@ public class TopCommand extends IoCommand {
       if (json) {
         throw ExitException.usage("--json is for the dry-run; a reset prints text.");
       }
-      return ResetCommand.run(io, target.resolve(positionalUrl, io), policy, reset);
+      ConnectionTarget t = target.resolve(positionalUrl, io);
+      return ResetCommand.run(io, t, target.sameTarget(), policy, reset);
     }
     return PlanCommand.show(
         io, target.resolve(positionalUrl, io), policy.policy(), policy.estimate(), json);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.proddatareset.reset.VerifyReport;
+import java.util.Locale;
 
 /** Renders a {@link VerifyReport} for people (text) or programs (JSON). */
 final class VerifyText {
@@ -17,20 +18,31 @@ final class VerifyText {
     for (VerifyReport.Check c : report.checks()) {
       sb.append(
           String.format(
-              "  %-4s  %-" + width + "s  %-5s  %10d rows%s%n",
+              Locale.ROOT,
+              "  %-4s  %-" + width + "s  %-5s  %,10d %s%s%n",
               c.ok() ? "ok" : "FAIL",
               c.table().display(),
               c.kind(),
               c.rows(),
+              c.rows() == 1 ? "row" : "rows",
               c.ok() ? "" : "  " + c.problem()));
     }
     long reset = report.checks().stream().filter(c -> c.kind().equals("reset")).count();
     long kept = report.checks().stream().filter(c -> c.kind().equals("kept")).count();
     if (report.ok()) {
-      sb.append("Verified: ").append(reset).append(" reset tables empty");
-      sb.append(kept > 0 ? ", " + kept + " kept tables unchanged" : "").append(".\n");
+      sb.append("Verified: ")
+          .append(CountWords.of(reset, "reset table", "reset tables"))
+          .append(" empty");
+      if (kept > 0) {
+        sb.append(", ")
+            .append(CountWords.of(kept, "kept table", "kept tables"))
+            .append(" unchanged");
+      }
+      sb.append(".\n");
     } else {
-      sb.append("Verification FAILED for ").append(report.failures().size()).append(" table(s).\n");
+      sb.append("Verification FAILED for ")
+          .append(CountWords.of(report.failures().size(), "table", "tables"))
+          .append(".\n");
     }
     return sb.toString();
   }

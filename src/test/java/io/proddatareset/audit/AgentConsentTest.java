@@ -7,9 +7,12 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 @Tag("single-version")
@@ -140,6 +143,112 @@ class AgentConsentTest {
         .startsWith("Codex is running this tool (CODEX_SANDBOX is set), and PDR_USER_CONSENT=")
         .contains("is not the user's own words of consent")
         .contains("stop here, show the user the plan, ask whether to 'reset'");
+  }
+
+  static final String NEED =
+      ": the user's own words must say what they approve, in at least 3 different words";
+
+  static Stream<Arguments> refusalReasons() {
+    return Stream.of(
+        // the same word repeated: three words, but one word
+        Arguments.of("ok ok ok", "it repeats one word, 'ok'" + NEED),
+        Arguments.of("Yes, yes, YES", "it repeats one word, 'yes'" + NEED),
+        Arguments.of("yes", "it is one word" + NEED),
+        Arguments.of("YES!", "it is one word" + NEED),
+        Arguments.of("1", "it has no words" + NEED),
+        Arguments.of("yes yes wipe", "it has only 2 different words" + NEED),
+        // three different words, but too short to say anything
+        Arguments.of(
+            "ok do it",
+            "it has only 6 letters, too few to say what is approved (at least 12 are needed)"),
+        Arguments.of(
+            "a b c d",
+            "it has only 4 letters, too few to say what is approved (at least 12 are needed)"),
+        // a real person may say these: what is missing is what they approve
+        Arguments.of(
+            "I agree",
+            "it agrees without saying to what: the user's own words must say what they approve"),
+        Arguments.of(
+            "Yes, go ahead.",
+            "it agrees without saying to what: the user's own words must say what they approve"),
+        // words about the user, not the user's words
+        Arguments.of(
+            "The user consents.",
+            "it reports that the user agreed instead of quoting what they said"),
+        Arguments.of(
+            "user approved the reset of the tables",
+            "it reports that the user agreed instead of quoting what they said"),
+        Arguments.of(
+            "Consent given by the user in chat",
+            "it reports that the user agreed instead of quoting what they said"),
+        Arguments.of(
+            "<user's words>",
+            "it holds the template text <user's words> where the user's words belong"),
+        Arguments.of(
+            "{{consent}} from the chat",
+            "it holds the template text {{consent}} where the user's words belong"),
+        Arguments.of(
+            "reply: ${CONSENT_TEXT} from the chat",
+            "it holds the template text ${CONSENT_TEXT} where the user's words belong"),
+        Arguments.of(
+            "$PDR_USER_CONSENT",
+            "it holds $PDR_USER_CONSENT, a variable name the shell did not expand, instead of the"
+                + " user's words"),
+        Arguments.of(
+            "TODO: ask the user", "it holds the placeholder TODO instead of the user's words"),
+        Arguments.of(
+            "the user's own words of consent",
+            "it describes the user's reply (user's own words) instead of quoting it"),
+        Arguments.of(
+            "paste the reply of the user",
+            "it describes the user's reply (paste the reply) instead of quoting it"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("refusalReasons")
+  void eachRefusalSaysWhatIsWrong(String reply, String reason) {
+    assertThat(AgentConsent.weakness(reply)).isEqualTo(reason);
+    assertThat(refusal(env("CLAUDECODE", "1", "PDR_USER_CONSENT", reply)).getMessage())
+        .contains("is not the user's own words of consent (" + reason + "): stop here");
+  }
+
+  @Test
+  void threeDifferentWordsWithEnoughLettersAreEnough() {
+    assertThat(AgentConsent.weakness("wipe test tables")).isNull();
+    assertThat(AgentConsent.weakness("wipe wipe test tables")).isNull();
+  }
+
+  @Test
+  void theRestoreRefusalPointsAtTheRestorePreviewNotAtAPlan() {
+    Throwable missing =
+        catchThrowable(() -> AgentConsent.require(env("CLAUDECODE", "1"), "restore"));
+    assertThat(missing.getMessage())
+        .isEqualTo(
+            "Claude Code is running this tool (CLAUDECODE is set), and 'restore' changes the"
+                + " database, so it needs the user's consent: stop here, show the user what it"
+                + " would load (prod-data-reset restore --dry-run with the same file and"
+                + " options), ask whether to go ahead, and run again with PDR_USER_CONSENT set to"
+                + " the user's reply in their own words. Nothing was changed.");
+    Throwable weak =
+        catchThrowable(
+            () ->
+                AgentConsent.require(
+                    env("CLAUDECODE", "1", "PDR_USER_CONSENT", "ok ok ok"), "restore"));
+    assertThat(weak.getMessage())
+        .contains(
+            "stop here, show the user the restore preview (restore --dry-run), ask whether to"
+                + " 'restore', and pass their reply as they wrote it.")
+        .doesNotContain("plan");
+  }
+
+  @Test
+  void theResetRefusalNamesThePlanCommandAsTheUserRunsIt() {
+    assertThat(refusal(env("CLAUDECODE", "1", "PDR_LAUNCHER", "./prod-data-reset")).getMessage())
+        .contains(
+            "stop here, show the user the plan (./prod-data-reset plan with the same target and"
+                + " policy options), ask whether to go ahead");
+    assertThat(refusal(env("CLAUDECODE", "1")).getMessage())
+        .contains("(prod-data-reset plan with the same target and policy options)");
   }
 
   @Test

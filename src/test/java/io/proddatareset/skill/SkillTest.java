@@ -1,14 +1,22 @@
 package io.proddatareset.skill;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.proddatareset.ExitStatus;
 import io.proddatareset.testing.Cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -132,6 +140,70 @@ class SkillTest {
     assertThat(List.copyOf(new java.util.TreeSet<>(tables(skillKept.group(1)))))
         .isEqualTo(tables(referenceKept.group(1)))
         .containsExactly("api_keys", "schema_migrations", "users");
+  }
+
+  @Test
+  void theExitCodeTableIsTheToolsExitCodes() throws IOException {
+    exitCodeCheck(SKILL);
+  }
+
+  /**
+   * The skill's exit code table lists every {@link ExitStatus} once, in order, with the meaning the
+   * tool gives it, and the workflow mentions no other code.
+   */
+  private static void exitCodeCheck(Path file) throws IOException {
+    String skill = Files.readString(file);
+    Matcher section =
+        Pattern.compile("## Exit Codes\\n(.*?)(?=\\n## |\\z)", Pattern.DOTALL).matcher(skill);
+    assertThat(section.find()).as("the skill's exit code section").isTrue();
+    Map<Integer, String> rows = new LinkedHashMap<>();
+    Pattern.compile("(?m)^\\|\\s*(\\d+)\\s*\\|\\s*([^|]*?)\\s*\\|")
+        .matcher(section.group(1))
+        .results()
+        .forEach(
+            r -> rows.merge(Integer.parseInt(r.group(1)), r.group(2), (a, b) -> a + " | " + b));
+
+    // every code once, in order, and no code the tool does not have
+    assertThat(rows.keySet())
+        .containsExactlyElementsOf(
+            Arrays.stream(ExitStatus.values()).map(ExitStatus::code).toList());
+    // each row says what the tool says the code means: the meaning up to its first ',', ':' or ';'
+    for (ExitStatus status : ExitStatus.values()) {
+      String gist = status.meaning().split("[,:;]", 2)[0].toLowerCase(Locale.ROOT);
+      assertThat(rows.get(status.code()).toLowerCase(Locale.ROOT))
+          .as("the skill's meaning of exit %d", status.code())
+          .startsWith(gist);
+    }
+
+    // every "exit N" the workflow mentions is one of them
+    Set<Integer> codes =
+        Arrays.stream(ExitStatus.values()).map(ExitStatus::code).collect(Collectors.toSet());
+    List<Integer> mentioned =
+        Pattern.compile("(?i)\\bexit (\\d+)")
+            .matcher(skill)
+            .results()
+            .map(r -> Integer.parseInt(r.group(1)))
+            .toList();
+    assertThat(mentioned).contains(0, 2, 3, 4, 5, 130);
+    assertThat(codes).containsAll(mentioned);
+  }
+
+  @Test
+  void aStaleExitCodeTableIsCaught() throws IOException {
+    String skill = Files.readString(SKILL);
+    String without130 = skill.replaceAll("(?m)^\\| 130 \\|.*\\n", "");
+    assertThat(without130).isNotEqualTo(skill);
+    String oldMeaning = skill.replace("| 2 | Bad input", "| 2 | Usage error");
+    assertThat(oldMeaning).isNotEqualTo(skill);
+    for (String stale : List.of(without130, oldMeaning)) {
+      Path copy = Files.createTempFile("skill", ".md");
+      try {
+        Files.writeString(copy, stale);
+        assertThat(catchThrowable(() -> exitCodeCheck(copy))).isInstanceOf(AssertionError.class);
+      } finally {
+        Files.delete(copy);
+      }
+    }
   }
 
   /** Table names in the order written, without schema, backticks, arrows or commas. */

@@ -1,0 +1,63 @@
+package io.proddatareset.cli;
+
+import io.proddatareset.Program;
+import io.proddatareset.audit.AgentConsent;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The commands that put a reset's data back, printed after the reset so that they can be run as
+ * they are: the program as the user ran it, a {@code restore --dry-run} preview first, the same
+ * target options as the reset, {@code --confirm DBNAME}, and for an AI agent the consent variable
+ * the restore will ask for.
+ */
+final class RestoreHint {
+  /**
+   * What an agent puts in place of the user's words: refused as it is by {@link AgentConsent} (it
+   * is a placeholder), and free of single quotes so that it sits in single quotes unchanged.
+   */
+  static final String CONSENT_PLACEHOLDER = "<the words in which the user approved this restore>";
+
+  private RestoreHint() {}
+
+  /**
+   * The lines to print, each ending in a newline.
+   *
+   * @param database the target's database name, which {@code --confirm} must repeat
+   * @param target how the reset's target was named, to name it the same way
+   */
+  static String render(
+      Map<String, String> env, Path backup, String database, TargetOptions.SameTarget target) {
+    boolean agent = AgentConsent.inspect(env).agentDetected();
+    List<String> preview = new ArrayList<>(List.of("restore", "--dry-run", backup.toString()));
+    preview.addAll(target.options());
+    List<String> restore = new ArrayList<>(List.of("restore", backup.toString()));
+    restore.addAll(target.options());
+    restore.addAll(List.of("--confirm", database));
+
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        agent
+            ? "To put the data back: run the preview, show it to the user, and restore only when"
+                + " they approve, with their own words in "
+                + AgentConsent.VARIABLE
+                + ":\n"
+            : "To put the data back, preview the restore, then run it:\n");
+    sb.append("  ").append(Program.commandLine(env, preview)).append('\n');
+    sb.append("  ");
+    if (agent) {
+      sb.append(AgentConsent.VARIABLE)
+          .append('=')
+          .append(Program.quote(CONSENT_PLACEHOLDER))
+          .append(' ');
+    }
+    sb.append(Program.commandLine(env, restore)).append('\n');
+    if (target.passwordLeftOut()) {
+      sb.append(
+          "  (the password of the URL is left out: supply it through PGPASSWORD or ~/.pgpass)\n");
+    }
+    return sb.toString();
+  }
+}
