@@ -59,11 +59,11 @@ final class PlanText {
 
   static String policyLine(Policy p) {
     List<String> parts = new ArrayList<>();
-    if (!p.keep().isEmpty()) {
-      parts.add("keep " + String.join(", ", p.keep()));
+    if (p.keepGiven()) {
+      parts.add("keep " + (p.keep().isEmpty() ? "no table" : String.join(", ", p.keep())));
     }
-    if (!p.reset().isEmpty()) {
-      parts.add("reset " + String.join(", ", p.reset()));
+    if (p.resetGiven()) {
+      parts.add("reset " + (p.reset().isEmpty() ? "no table" : String.join(", ", p.reset())));
     }
     return (parts.isEmpty() ? "no tables named" : String.join("; ", parts))
         + " ("
@@ -93,15 +93,12 @@ final class PlanText {
     long resetCount = plan.tables().stream().filter(t -> t.action() == Action.RESET).count();
     out.append('\n')
         .append("Reset ")
-        .append(resetCount)
-        .append(resetCount == 1 ? " table" : " tables")
+        .append(Counts.of(resetCount, "table"))
         .append(" with ")
         .append(plan.exactRows() ? "" : "about ")
-        .append(Sizes.count(plan.rowsToReset()))
-        .append(plan.rowsToReset() == 1 ? " row" : " rows")
+        .append(Counts.of(plan.rowsToReset(), "row"))
         .append("; keep ")
-        .append(plan.keptTables().size())
-        .append(plan.keptTables().size() == 1 ? " table" : " tables")
+        .append(Counts.of(plan.keptTables().size(), "table"))
         .append(".\n");
     return out.toString();
   }
