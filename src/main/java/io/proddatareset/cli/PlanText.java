@@ -45,8 +45,10 @@ final class PlanText {
         .append(", connected as ")
         .append(plan.catalog().currentUser())
         .append('\n');
-    out.append("Schemas: ").append(String.join(", ", plan.catalog().schemas())).append('\n');
-    out.append("Policy:  ").append(policyLine(plan.policy())).append("\n\n");
+    out.append("Schemas: ")
+        .append(Columns.visible(String.join(", ", plan.catalog().schemas())))
+        .append('\n');
+    out.append("Policy:  ").append(Columns.visible(policyLine(plan.policy()))).append("\n\n");
 
     out.append(tableSection(plan));
     out.append('\n');
@@ -126,7 +128,9 @@ final class PlanText {
     int i = 1;
     for (TruncationOrder.Group g : order.groups()) {
       out.append(String.format("  %3d. ", i++))
-          .append(g.tables().stream().map(TableName::display).collect(Collectors.joining(", ")));
+          .append(
+              Columns.visible(
+                  g.tables().stream().map(TableName::display).collect(Collectors.joining(", "))));
       if (g.selfReference()) {
         out.append("  (references itself: ").append(keyNames(g.cycleKeys())).append(')');
       } else if (g.cycle()) {
@@ -152,8 +156,12 @@ final class PlanText {
             .append(hazards.size())
             .append("), the reset is refused:\n");
     for (Hazard h : hazards) {
-      out.append("  - [").append(h.code()).append("] ").append(h.message()).append('\n');
-      out.append("    What to do: ").append(h.remedy()).append('\n');
+      out.append("  - [")
+          .append(h.code())
+          .append("] ")
+          .append(Columns.visible(h.message()))
+          .append('\n');
+      out.append("    What to do: ").append(Columns.visible(h.remedy())).append('\n');
     }
     return out.toString();
   }
@@ -164,7 +172,11 @@ final class PlanText {
     }
     StringBuilder out = new StringBuilder("\nWarnings (").append(warnings.size()).append("):\n");
     for (PlanWarning w : warnings) {
-      out.append("  - [").append(w.code()).append("] ").append(w.message()).append('\n');
+      out.append("  - [")
+          .append(w.code())
+          .append("] ")
+          .append(Columns.visible(w.message()))
+          .append('\n');
     }
     return out.toString();
   }

@@ -160,6 +160,15 @@ class PlanNamesTest {
   }
 
   @Test
+  void schemaCountsOneTableAndOneForeignKey() {
+    TestDatabase one = TestPostgres.freshDatabase();
+    one.exec("CREATE TABLE node (id int PRIMARY KEY, parent int REFERENCES node (id))");
+    Cli.Result r = new Cli().run("schema", one.url());
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("(public): 1 table, 1 foreign key\n");
+  }
+
+  @Test
   void aTypoStillGetsTheClosestTable() {
     Cli.Result r = plan("--keep", "evnets");
     assertThat(r.err()).contains("--keep evnets names no table in scope: did you mean events?");

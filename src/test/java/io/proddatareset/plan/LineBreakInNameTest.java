@@ -93,7 +93,11 @@ class LineBreakInNameTest {
     assertThat(text.exitCode()).isEqualTo(3);
     assertThat(text.out())
         .containsPattern("\n  reset +public\\.\"bad\\\\nname\" +1 ")
-        .containsPattern("\n  keep +public\\.\"kept\\\\ntoo\" +0 ");
+        .containsPattern("\n  keep +public\\.\"kept\\\\ntoo\" +0 ")
+        .containsPattern("\n +[0-9]+\\. public\\.\"bad\\\\nname\"\n")
+        .doesNotContain("bad\nname")
+        .doesNotContain("kept\ntoo")
+        .contains("Schemas: public, odd\\nschema\n");
 
     Path backup = dir.resolve("reset.sql");
     Cli.Result reset =
