@@ -9,6 +9,8 @@ import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.plan.Action;
+import io.proddatareset.plan.Hazard;
+import io.proddatareset.plan.HazardCheck;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
@@ -74,6 +76,7 @@ public final class SnapshotBackup {
         }
         Catalog catalog = CatalogReader.read(c, schemas);
         Selection selection = choice.choose(c, catalog);
+        refuseNamesTheFileCannotCarry(catalog, selection.tables());
         List<Table> tables = loadOrder(catalog, selection.tables());
         BackupOptions withPlan =
             selection.planId() == null ? options : options.withPlanId(selection.planId());
@@ -87,6 +90,19 @@ public final class SnapshotBackup {
       }
     } catch (SQLException e) {
       throw ExitException.failure("Backup failed: " + ExitException.firstLine(e) + ".", e);
+    }
+  }
+
+  /**
+   * Refuses, before the file is created, tables whose names the backup format cannot carry (see
+   * {@link HazardCheck#namesTheBackupCannotCarry}).
+   */
+  private static void refuseNamesTheFileCannotCarry(Catalog catalog, Collection<TableName> tables) {
+    List<Hazard> unfit = HazardCheck.namesTheBackupCannotCarry(catalog, tables, false);
+    if (!unfit.isEmpty()) {
+      throw ExitException.refused(
+          String.join(" ", unfit.stream().map(h -> h.message() + " " + h.remedy()).toList())
+              + " Nothing was written.");
     }
   }
 

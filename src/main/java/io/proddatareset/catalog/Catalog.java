@@ -20,6 +20,8 @@ import java.util.Optional;
  *     name when {@code --schema} names one that does not exist)
  * @param materializedViews materialized views that read tables in scope
  * @param locks locks other sessions held or awaited on tables in scope when the catalog was read
+ * @param otherRelations views, materialized views, foreign tables, sequences and partitions in the
+ *     schemas in scope, sorted by name: not tables to reset or keep, but names a user may give
  */
 public record Catalog(
     String database,
@@ -33,7 +35,8 @@ public record Catalog(
     List<ForeignKey> foreignKeys,
     List<String> availableSchemas,
     List<MaterializedView> materializedViews,
-    List<TableLock> locks) {
+    List<TableLock> locks,
+    List<OtherRelation> otherRelations) {
 
   public Catalog {
     schemas = List.copyOf(schemas);
@@ -42,6 +45,7 @@ public record Catalog(
     availableSchemas = List.copyOf(availableSchemas);
     materializedViews = List.copyOf(materializedViews);
     locks = List.copyOf(locks);
+    otherRelations = List.copyOf(otherRelations);
   }
 
   public Optional<Table> table(TableName name) {

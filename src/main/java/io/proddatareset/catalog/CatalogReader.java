@@ -1,5 +1,6 @@
 package io.proddatareset.catalog;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -129,15 +130,45 @@ public final class CatalogReader {
           GROUP BY m.root, a.attname, sn.nspname, s.relname
           """;
 
-  /** User triggers; clones of a partitioned table's trigger on its partitions are left out. */
+  /**
+   * User triggers; clones of a partitioned table's trigger on its partitions are left out. Whether
+   * one fires follows tgenabled and this session's session_replication_role, as the server decides
+   * it (origin and local fire O and A triggers, replica fires R and A triggers).
+   */
   private static final String TRIGGERS_SQL =
       MEMBERS_CTE
           + """
-          SELECT m.root, t.tgname, (t.tgtype & 32) <> 0, t.tgenabled <> 'D', t.tgfoid::regproc::text
+          SELECT m.root, t.tgname, (t.tgtype & 32) <> 0,
+                 CASE t.tgenabled
+                   WHEN 'D' THEN false
+                   WHEN 'A' THEN true
+                   WHEN 'R' THEN pg_catalog.current_setting('session_replication_role') = 'replica'
+                   ELSE pg_catalog.current_setting('session_replication_role') <> 'replica'
+                 END,
+                 t.tgfoid::regproc::text, t.tgenabled::text, (t.tgtype & 2) <> 0,
+                 l.lanname::text, p.prosrc, t.tgargs
           FROM pg_catalog.pg_trigger t
           JOIN members m ON m.member = t.tgrelid
+          JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+          JOIN pg_catalog.pg_language l ON l.oid = p.prolang
           WHERE NOT t.tgisinternal AND t.tgparentid = 0
           """;
+
+  /**
+   * Relations in the schemas in scope that are not tables here: views, materialized views, foreign
+   * tables, sequences, and partitions with their root.
+   */
+  private static final String OTHER_RELATIONS_SQL =
+      """
+      SELECT n.nspname, c.relname, c.relkind::text, c.relispartition, rn.nspname, rc.relname
+      FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_catalog.pg_class rc
+        ON c.relispartition AND rc.oid = pg_catalog.pg_partition_root(c.oid)
+      LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+      WHERE n.nspname = ANY(?)
+        AND (c.relkind IN ('v', 'm', 'f', 'S') OR (c.relispartition AND c.relkind IN ('r', 'p')))
+      """;
 
   /**
    * Foreign keys with the child's or the parent's root in scope. Constraints cloned from a
@@ -332,6 +363,7 @@ public final class CatalogReader {
     List<ForeignKey> foreignKeys = readForeignKeys();
     List<MaterializedView> views = readMaterializedViews(rootNames);
     List<TableLock> locks = readLocks(rootNames);
+    List<OtherRelation> others = readOtherRelations();
 
     List<Table> tables = roots.values().stream().map(TableBuilder::build).sorted(BY_NAME).toList();
     return new Catalog(
@@ -346,7 +378,8 @@ public final class CatalogReader {
         foreignKeys,
         available,
         views,
-        locks);
+        locks,
+        others);
   }
 
   private static final Comparator<Table> BY_NAME = Comparator.comparing(Table::name);
@@ -443,10 +476,63 @@ public final class CatalogReader {
         TableBuilder b = roots.get(rs.getLong(1));
         if (b != null) {
           b.triggers.add(
-              new Trigger(rs.getString(2), rs.getBoolean(3), rs.getBoolean(4), rs.getString(5)));
+              new Trigger(
+                  rs.getString(2),
+                  rs.getBoolean(3),
+                  rs.getBoolean(4),
+                  rs.getString(5),
+                  rs.getString(6),
+                  rs.getBoolean(7),
+                  rs.getString(8),
+                  rs.getString(9),
+                  triggerArguments(rs.getBytes(10))));
         }
       }
     }
+  }
+
+  /** {@code pg_trigger.tgargs}: each argument ends with a NUL byte. */
+  private static List<String> triggerArguments(byte[] raw) {
+    List<String> out = new ArrayList<>();
+    if (raw == null) {
+      return out;
+    }
+    int start = 0;
+    for (int i = 0; i < raw.length; i++) {
+      if (raw[i] == 0) {
+        out.add(new String(raw, start, i - start, StandardCharsets.UTF_8));
+        start = i + 1;
+      }
+    }
+    return out;
+  }
+
+  private List<OtherRelation> readOtherRelations() throws SQLException {
+    List<OtherRelation> out = new ArrayList<>();
+    try (PreparedStatement ps = prepare(OTHER_RELATIONS_SQL);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        TableName name = new TableName(rs.getString(1), rs.getString(2));
+        if (rs.getBoolean(4)) {
+          out.add(
+              new OtherRelation(
+                  name,
+                  OtherRelation.Kind.PARTITION,
+                  new TableName(rs.getString(5), rs.getString(6))));
+          continue;
+        }
+        OtherRelation.Kind kind =
+            switch (rs.getString(3)) {
+              case "v" -> OtherRelation.Kind.VIEW;
+              case "m" -> OtherRelation.Kind.MATERIALIZED_VIEW;
+              case "f" -> OtherRelation.Kind.FOREIGN_TABLE;
+              default -> OtherRelation.Kind.SEQUENCE;
+            };
+        out.add(new OtherRelation(name, kind, null));
+      }
+    }
+    out.sort(Comparator.comparing(OtherRelation::name));
+    return out;
   }
 
   private void readPublications(Map<Long, TableBuilder> roots) throws SQLException {

@@ -58,9 +58,19 @@ public record Table(
     return partitioned ? name.sql() : "ONLY " + name.sql();
   }
 
+  /**
+   * The user triggers that fire when the tool truncates this table (or its partitions): ON TRUNCATE
+   * triggers whose state makes them fire in the tool's sessions (see {@link Trigger#enabled()});
+   * disabled ones, and replica-only ones outside replica mode, are left out. The one rule for what
+   * the plan warns about, the hazard check reads, and the reset announces.
+   */
+  public List<Trigger> firingTruncateTriggers() {
+    return triggers.stream().filter(t -> t.onTruncate() && t.enabled()).toList();
+  }
+
   /** True when a user trigger fires on TRUNCATE of this table. */
   public boolean hasTruncateTrigger() {
-    return triggers.stream().anyMatch(t -> t.onTruncate() && t.enabled());
+    return !firingTruncateTriggers().isEmpty();
   }
 
   /** The columns a backup writes and a restore loads: all but generated ones. */

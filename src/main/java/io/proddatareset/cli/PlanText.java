@@ -45,8 +45,10 @@ final class PlanText {
         .append(", connected as ")
         .append(plan.catalog().currentUser())
         .append('\n');
-    out.append("Schemas: ").append(String.join(", ", plan.catalog().schemas())).append('\n');
-    out.append("Policy:  ").append(policyLine(plan.policy())).append("\n\n");
+    out.append("Schemas: ")
+        .append(Columns.visible(String.join(", ", plan.catalog().schemas())))
+        .append('\n');
+    out.append("Policy:  ").append(Columns.visible(policyLine(plan.policy()))).append("\n\n");
 
     out.append(tableSection(plan));
     out.append('\n');
@@ -59,11 +61,11 @@ final class PlanText {
 
   static String policyLine(Policy p) {
     List<String> parts = new ArrayList<>();
-    if (!p.keep().isEmpty()) {
-      parts.add("keep " + String.join(", ", p.keep()));
+    if (p.keepGiven()) {
+      parts.add("keep " + (p.keep().isEmpty() ? "no table" : String.join(", ", p.keep())));
     }
-    if (!p.reset().isEmpty()) {
-      parts.add("reset " + String.join(", ", p.reset()));
+    if (p.resetGiven()) {
+      parts.add("reset " + (p.reset().isEmpty() ? "no table" : String.join(", ", p.reset())));
     }
     return (parts.isEmpty() ? "no tables named" : String.join("; ", parts))
         + " ("
@@ -93,15 +95,12 @@ final class PlanText {
     long resetCount = plan.tables().stream().filter(t -> t.action() == Action.RESET).count();
     out.append('\n')
         .append("Reset ")
-        .append(resetCount)
-        .append(resetCount == 1 ? " table" : " tables")
+        .append(Counts.of(resetCount, "table"))
         .append(" with ")
         .append(plan.exactRows() ? "" : "about ")
-        .append(Sizes.count(plan.rowsToReset()))
-        .append(plan.rowsToReset() == 1 ? " row" : " rows")
+        .append(Counts.of(plan.rowsToReset(), "row"))
         .append("; keep ")
-        .append(plan.keptTables().size())
-        .append(plan.keptTables().size() == 1 ? " table" : " tables")
+        .append(Counts.of(plan.keptTables().size(), "table"))
         .append(".\n");
     return out.toString();
   }
@@ -129,7 +128,9 @@ final class PlanText {
     int i = 1;
     for (TruncationOrder.Group g : order.groups()) {
       out.append(String.format("  %3d. ", i++))
-          .append(g.tables().stream().map(TableName::display).collect(Collectors.joining(", ")));
+          .append(
+              Columns.visible(
+                  g.tables().stream().map(TableName::display).collect(Collectors.joining(", "))));
       if (g.selfReference()) {
         out.append("  (references itself: ").append(keyNames(g.cycleKeys())).append(')');
       } else if (g.cycle()) {
@@ -155,8 +156,12 @@ final class PlanText {
             .append(hazards.size())
             .append("), the reset is refused:\n");
     for (Hazard h : hazards) {
-      out.append("  - [").append(h.code()).append("] ").append(h.message()).append('\n');
-      out.append("    What to do: ").append(h.remedy()).append('\n');
+      out.append("  - [")
+          .append(h.code())
+          .append("] ")
+          .append(Columns.visible(h.message()))
+          .append('\n');
+      out.append("    What to do: ").append(Columns.visible(h.remedy())).append('\n');
     }
     return out.toString();
   }
@@ -167,7 +172,11 @@ final class PlanText {
     }
     StringBuilder out = new StringBuilder("\nWarnings (").append(warnings.size()).append("):\n");
     for (PlanWarning w : warnings) {
-      out.append("  - [").append(w.code()).append("] ").append(w.message()).append('\n');
+      out.append("  - [")
+          .append(w.code())
+          .append("] ")
+          .append(Columns.visible(w.message()))
+          .append('\n');
     }
     return out.toString();
   }

@@ -22,10 +22,10 @@ final class SchemaRenderer {
         .append(" (")
         .append(String.join(", ", v.catalog().schemas()))
         .append("): ")
-        .append(v.catalog().tables().size())
-        .append(" tables, ")
-        .append(v.catalog().foreignKeys().size())
-        .append(" foreign keys\n\n");
+        .append(Counts.of(v.catalog().tables().size(), "table"))
+        .append(", ")
+        .append(Counts.of(v.catalog().foreignKeys().size(), "foreign key"))
+        .append("\n\n");
     List<String[]> rows = new ArrayList<>();
     rows.add(
         v.withPolicy()

@@ -34,6 +34,12 @@ public record Hazard(Code code, String message, String remedy, List<TableName> t
     /** The current user may not read a table the reset must back up or check. */
     NO_SELECT_PRIVILEGE,
     /** A row-level security policy hides rows of a reset or kept table from the current user. */
-    ROW_SECURITY
+    ROW_SECURITY,
+    /** A name in a reset table (its own, its schema's, a column's) holds a line break. */
+    LINE_BREAK_IN_NAME,
+    /** A firing ON TRUNCATE trigger on a reset table runs code that names a kept table. */
+    TRUNCATE_TRIGGER_WRITES_KEPT,
+    /** A firing AFTER TRUNCATE trigger runs code that names a reset table: it would refill it. */
+    TRUNCATE_TRIGGER_REFILLS_RESET
   }
 }

@@ -1,14 +1,19 @@
 package io.proddatareset.plan;
 
 import io.proddatareset.catalog.Catalog;
+import io.proddatareset.catalog.Column;
 import io.proddatareset.catalog.ForeignKey;
+import io.proddatareset.catalog.Identifiers;
 import io.proddatareset.catalog.MaterializedView;
+import io.proddatareset.catalog.SequenceRef;
 import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableLock;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.Trigger;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -48,13 +53,13 @@ public final class HazardCheck {
               "Name the tables to keep (--keep) or to reset (--reset), or give --policy FILE.",
               classification.tables(Action.UNCLASSIFIED)));
     } else {
+      PolicyWords words = new PolicyWords(policy);
       for (TableName t : classification.tables(Action.UNCLASSIFIED)) {
         hazards.add(
             new Hazard(
                 Hazard.Code.UNCLASSIFIED_TABLE,
-                t.display()
-                    + " is named in neither --keep nor --reset (is the policy stale? a new table?).",
-                "Add " + t.display() + " to --keep or to --reset.",
+                t.display() + " is " + words.neither() + " (is the policy stale? a new table?).",
+                "Add " + t.display() + " to " + words.eitherList() + ".",
                 List.of(t)));
       }
     }
@@ -115,8 +120,7 @@ public final class HazardCheck {
                 "Connect as " + table.owner() + " (the owner), or have it run: " + grant + ".",
                 List.of(t)));
       }
-      List<Trigger> onTruncate =
-          table.triggers().stream().filter(tr -> tr.onTruncate() && tr.enabled()).toList();
+      List<Trigger> onTruncate = table.firingTruncateTriggers();
       if (!onTruncate.isEmpty()) {
         warnings.add(
             new PlanWarning(
@@ -209,6 +213,8 @@ public final class HazardCheck {
                 List.of(table.name())));
       }
     }
+    TruncateTriggers.check(catalog, policy, classification, hazards, warnings);
+    hazards.addAll(namesTheBackupCannotCarry(catalog, reset, true));
     warnings.addAll(lockWarnings(catalog, reset));
     if (reset.isEmpty() && !policy.empty()) {
       warnings.add(
@@ -216,6 +222,105 @@ public final class HazardCheck {
               PlanWarning.Code.NOTHING_TO_RESET, "The policy resets no table.", List.of()));
     }
     return new Findings(hazards, warnings);
+  }
+
+  /**
+   * The names among {@code tables} that a backup cannot carry: a line break in the name of a table,
+   * its schema, one of its columns or one of its sequences. The backup is the plain format of
+   * pg_dump, read back line by line, and a quoted name with a line break splits its COPY or setval
+   * line in two. Other characters (carriage returns, tabs, backslashes, quotes) survive the round
+   * trip and are not listed.
+   *
+   * @param inPlan true in a plan (where keeping the table is a way out), false for {@code backup}
+   */
+  public static List<Hazard> namesTheBackupCannotCarry(
+      Catalog catalog, Collection<TableName> tables, boolean inPlan) {
+    List<Hazard> out = new ArrayList<>();
+    for (TableName t : new TreeSet<>(tables)) {
+      Table table = catalog.table(t).orElseThrow();
+      String what = inPlan ? "Reset table " : "Table ";
+      if (hasLineBreak(t.schema())) {
+        out.add(
+            lineBreak(
+                what + shown(t) + " is in a schema whose name holds a line break",
+                "ALTER SCHEMA " + shown(Identifiers.display(t.schema())) + " RENAME TO ...",
+                inPlan,
+                t));
+      }
+      if (hasLineBreak(t.name())) {
+        out.add(
+            lineBreak(
+                what + shown(t) + " has a line break in its name",
+                "ALTER TABLE " + shown(t) + " RENAME TO ...",
+                inPlan,
+                t));
+      }
+      for (Column c : table.storedColumns()) {
+        if (hasLineBreak(c.name())) {
+          out.add(
+              lineBreak(
+                  "Column "
+                      + shown(Identifiers.display(c.name()))
+                      + " of "
+                      + what.toLowerCase(Locale.ROOT)
+                      + shown(t)
+                      + " has a line break in its name",
+                  "ALTER TABLE "
+                      + shown(t)
+                      + " RENAME COLUMN "
+                      + shown(Identifiers.display(c.name()))
+                      + " TO ...",
+                  inPlan,
+                  t));
+        }
+      }
+      for (SequenceRef seq : table.sequences()) {
+        if (hasLineBreak(seq.schema()) || hasLineBreak(seq.name())) {
+          out.add(
+              lineBreak(
+                  "Sequence "
+                      + shown(seq.display())
+                      + " of "
+                      + what.toLowerCase(Locale.ROOT)
+                      + shown(t)
+                      + " (column "
+                      + shown(Identifiers.display(seq.column()))
+                      + ") has a line break in its name",
+                  "ALTER SEQUENCE " + shown(seq.display()) + " RENAME TO ...",
+                  inPlan,
+                  t));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Hazard lineBreak(String what, String rename, boolean inPlan, TableName t) {
+    return new Hazard(
+        Hazard.Code.LINE_BREAK_IN_NAME,
+        what
+            + ": the backup (pg_dump's plain format, read back line by line) cannot carry it, so"
+            + (inPlan ? " the reset" : " the backup")
+            + " would fail its check of the backup.",
+        "Rename it without the line break ("
+            + rename
+            + ")"
+            + (inPlan ? ", or keep the table" : "")
+            + ".",
+        List.of(t));
+  }
+
+  private static boolean hasLineBreak(String name) {
+    return name.indexOf('\n') >= 0;
+  }
+
+  /** A name in a one-line message: line breaks and carriage returns shown as \n and \r. */
+  static String shown(TableName t) {
+    return shown(t.display());
+  }
+
+  static String shown(String text) {
+    return text.replace("\n", "\\n").replace("\r", "\\r");
   }
 
   private static Hazard keptReferencesReset(Catalog catalog, ForeignKey fk, boolean outOfScope) {

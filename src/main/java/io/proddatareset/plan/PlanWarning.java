@@ -19,6 +19,8 @@ public record PlanWarning(Code code, String message, List<TableName> tables) {
   public enum Code {
     /** A reset table has an ON TRUNCATE trigger: it fires during the reset. */
     TRUNCATE_TRIGGER,
+    /** An ON TRUNCATE trigger's function cannot be read (C, another language): not checked. */
+    TRUNCATE_TRIGGER_UNCHECKED,
     /** A materialized view reads a reset table: it keeps old rows until refreshed. */
     MATERIALIZED_VIEW,
     /** A reset table is published: the TRUNCATE is replicated to subscribers. */

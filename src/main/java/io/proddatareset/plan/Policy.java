@@ -16,18 +16,45 @@ import java.util.List;
  *   <li>migration-history tables are kept unless named in {@code reset}.
  * </ul>
  *
+ * <p>A list counts as given when it names a table or, in a policy file, when its key is there: a
+ * file's {@code reset: []} says "reset nothing", never "reset whatever is not kept".
+ *
  * @param schemas the schemas in scope, names exactly as in the database (default {@code public})
  * @param keep table names to keep
  * @param reset table names to reset
  * @param source where the policy came from, for messages (options, a file, or both)
+ * @param file what came from a policy file, or null when none was given
  */
-public record Policy(List<String> schemas, List<String> keep, List<String> reset, String source) {
+public record Policy(
+    List<String> schemas, List<String> keep, List<String> reset, String source, FromFile file) {
   public static final List<String> DEFAULT_SCHEMAS = List.of("public");
+
+  /**
+   * The lists of a policy file, so that messages can say where a name came from.
+   *
+   * @param name the file as the user gave it
+   * @param keep the names of its {@code keep:} list
+   * @param reset the names of its {@code reset:} list
+   * @param keepListed whether the file has a {@code keep:} key (an empty list included)
+   * @param resetListed whether the file has a {@code reset:} key (an empty list included)
+   */
+  public record FromFile(
+      String name, List<String> keep, List<String> reset, boolean keepListed, boolean resetListed) {
+    public FromFile {
+      keep = List.copyOf(keep);
+      reset = List.copyOf(reset);
+    }
+  }
 
   public Policy {
     schemas = List.copyOf(schemas.isEmpty() ? DEFAULT_SCHEMAS : schemas);
     keep = List.copyOf(keep);
     reset = List.copyOf(reset);
+  }
+
+  /** A policy from options (no file). */
+  public Policy(List<String> schemas, List<String> keep, List<String> reset, String source) {
+    this(schemas, keep, reset, source, null);
   }
 
   /**
@@ -48,20 +75,50 @@ public record Policy(List<String> schemas, List<String> keep, List<String> reset
   }
 
   /**
-   * This policy with {@code other}'s names added; {@code other}'s schemas replace these only when
-   * this policy has none of its own beyond the default.
+   * This policy with {@code other}'s names added; {@code other}'s schemas replace these when {@code
+   * otherSchemasWin}. The source names both only when {@code other} adds something.
    */
   public Policy plus(Policy other, boolean otherSchemasWin) {
     List<String> k = new ArrayList<>(keep);
     other.keep.stream().filter(n -> !k.contains(n)).forEach(k::add);
     List<String> r = new ArrayList<>(reset);
     other.reset.stream().filter(n -> !r.contains(n)).forEach(r::add);
+    boolean adds = otherSchemasWin || !other.keep.isEmpty() || !other.reset.isEmpty();
     return new Policy(
-        otherSchemasWin ? other.schemas : schemas, k, r, source + " and " + other.source);
+        otherSchemasWin ? other.schemas : schemas,
+        k,
+        r,
+        adds ? source + " and " + other.source : source,
+        file != null ? file : other.file);
   }
 
-  /** True when neither list names a table. */
+  /** True when the keep list is given: it names a table, or a policy file has the key. */
+  public boolean keepGiven() {
+    return !keep.isEmpty() || (file != null && file.keepListed());
+  }
+
+  /** True when the reset list is given: it names a table, or a policy file has the key. */
+  public boolean resetGiven() {
+    return !reset.isEmpty() || (file != null && file.resetListed());
+  }
+
+  /** True when neither list is given (a file's empty list counts as given). */
   public boolean empty() {
-    return keep.isEmpty() && reset.isEmpty();
+    return !keepGiven() && !resetGiven();
+  }
+
+  /** True when {@code name} (as written) came from the policy file's keep or reset list. */
+  boolean fromFile(boolean keepList, String name) {
+    return file != null && (keepList ? file.keep() : file.reset()).contains(name);
+  }
+
+  /** True when the policy file gives the keep list (or the reset list): its key is there. */
+  boolean fileLists(boolean keepList) {
+    return file != null && (keepList ? file.keepListed() : file.resetListed());
+  }
+
+  /** True when {@code --keep} (or {@code --reset}) adds a name the policy file does not have. */
+  boolean optionsList(boolean keepList) {
+    return (keepList ? keep : reset).stream().anyMatch(n -> !fromFile(keepList, n));
   }
 }

@@ -1,22 +1,41 @@
 package io.proddatareset.plan;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.proddatareset.ExitException;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.CollectionStartEvent;
+import org.yaml.snakeyaml.events.DocumentStartEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.MappingEndEvent;
+import org.yaml.snakeyaml.events.MappingStartEvent;
+import org.yaml.snakeyaml.events.NodeEvent;
+import org.yaml.snakeyaml.events.ScalarEvent;
+import org.yaml.snakeyaml.events.SequenceEndEvent;
+import org.yaml.snakeyaml.events.SequenceStartEvent;
+import org.yaml.snakeyaml.events.StreamEndEvent;
+import org.yaml.snakeyaml.nodes.NodeId;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Reads a policy from a YAML file with the keys of the options: {@code schema} (or {@code
- * schemas}), {@code keep}, {@code reset}. Each value is a list or a comma-separated string.
+ * schemas}), {@code keep}, {@code reset}. Each value is a list of names or one string of
+ * comma-separated names; {@code []} is an empty list, and a list that is given empty stays empty
+ * ({@code reset: []} resets nothing, it does not fall back to "every table not kept").
  *
  * <pre>
  * schema: public
@@ -25,9 +44,16 @@ import java.util.Set;
  *   - projects
  *   - '"Audit Log"'
  * </pre>
+ *
+ * <p>The reader is strict, because a policy decides what is deleted: one YAML document holding one
+ * mapping; each key at most once, and only those keys; no anchors, aliases or tags (a name must
+ * read as what it is); every name a string (an unquoted {@code yes}, {@code 2024} or {@code ~} is
+ * refused: quote it); no nested lists or mappings, no empty entries, no tabs. Every refusal is a
+ * usage error (exit 2) naming the file and the line.
  */
 public final class PolicyFile {
   private static final Set<String> KEYS = Set.of("schema", "schemas", "keep", "reset");
+  private static final String KEY_LIST = "schema, keep, reset";
 
   private PolicyFile() {}
 
@@ -44,57 +70,270 @@ public final class PolicyFile {
   }
 
   static Policy parse(String yaml, String name) {
-    JsonNode root;
-    try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
-    } catch (JacksonException e) {
-      throw ExitException.usage(
-          "The policy file " + name + " is not valid YAML: " + e.getOriginalMessage() + ".");
-    }
-    if (root == null || root.isMissingNode() || root.isNull()) {
-      throw ExitException.usage("The policy file " + name + " is empty.");
-    }
-    if (!root.isObject()) {
-      throw ExitException.usage(
-          "The policy file " + name + " must be a mapping with the keys schema, keep and reset.");
-    }
-    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (!KEYS.contains(key)) {
-        throw ExitException.usage(
-            "Unknown key '" + key + "' in the policy file " + name + ": use schema, keep, reset.");
-      }
-    }
-    List<String> schemas = new ArrayList<>(values(root, "schema", name));
-    schemas.addAll(values(root, "schemas", name));
-    Policy p = Policy.of(schemas, values(root, "keep", name), values(root, "reset", name));
-    return new Policy(p.schemas(), p.keep(), p.reset(), "policy file " + name);
+    return new Reader(yaml, name).policy();
   }
 
-  private static List<String> values(JsonNode root, String key, String name) {
-    JsonNode node = root.get(key);
-    List<String> out = new ArrayList<>();
-    if (node == null || node.isNull()) {
-      return out;
+  /** One pass over the YAML events of one file. */
+  private static final class Reader {
+    private final String yaml;
+    private final String name;
+    private final Resolver resolver = new Resolver();
+    private Iterator<Event> events;
+
+    Reader(String yaml, String name) {
+      this.yaml = yaml;
+      this.name = name;
     }
-    if (node.isArray()) {
-      for (JsonNode item : node) {
-        if (!item.isValueNode() || item.isNull()) {
-          throw ExitException.usage(
-              "'" + key + "' in the policy file " + name + " must list names.");
-        }
-        out.add(item.asText());
+
+    Policy policy() {
+      refuseTabs();
+      try {
+        events = new Yaml().parse(new StringReader(yaml)).iterator();
+        return read();
+      } catch (MarkedYAMLException e) {
+        int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 0;
+        throw bad(line, "not valid YAML: " + oneLine(e.getProblem()));
+      } catch (YAMLException e) {
+        throw ExitException.usage(
+            "The policy file " + name + " is not valid YAML: " + oneLine(e.getMessage()) + ".");
       }
-    } else if (node.isValueNode()) {
-      out.add(node.asText());
-    } else {
-      throw ExitException.usage(
-          "'"
-              + key
-              + "' in the policy file "
-              + name
-              + " must be a list or a comma-separated string.");
     }
-    return out;
+
+    private void refuseTabs() {
+      int line = 1;
+      for (int i = 0; i < yaml.length(); i++) {
+        char c = yaml.charAt(i);
+        if (c == '\t') {
+          throw bad(line, "a tab character: indent with spaces (YAML does not allow tabs there)");
+        }
+        if (c == '\n') {
+          line++;
+        }
+      }
+    }
+
+    private Policy read() {
+      next(); // stream start
+      Event e = next();
+      if (e instanceof StreamEndEvent) {
+        throw ExitException.usage("The policy file " + name + " is empty.");
+      }
+      Event root = next(); // after the document start
+      if (root instanceof ScalarEvent s && s.isPlain() && s.getValue().isEmpty()) {
+        throw ExitException.usage("The policy file " + name + " is empty.");
+      }
+      refuseAnchors(root);
+      if (!(root instanceof MappingStartEvent)) {
+        throw bad(line(root), "the file must be a mapping with the keys " + KEY_LIST);
+      }
+      Map<String, Integer> seen = new HashMap<>();
+      List<String> schemas = new ArrayList<>();
+      Map<String, List<String>> lists = new HashMap<>();
+      while (true) {
+        Event k = next();
+        if (k instanceof MappingEndEvent) {
+          break;
+        }
+        refuseAnchors(k);
+        if (!(k instanceof ScalarEvent key)) {
+          throw bad(line(k), "a key must be one of " + KEY_LIST);
+        }
+        String keyName = key.getValue();
+        if (!KEYS.contains(keyName)) {
+          throw bad(line(k), "unknown key '" + keyName + "': use " + KEY_LIST);
+        }
+        String canonical = keyName.equals("schemas") ? "schema" : keyName;
+        Integer first = seen.putIfAbsent(canonical, line(k));
+        if (first != null) {
+          throw bad(
+              line(k),
+              "'"
+                  + keyName
+                  + "' is given a second time (first at line "
+                  + first
+                  + (canonical.equals(keyName) ? "" : ", as 'schema'")
+                  + "): give each key once");
+        }
+        List<String> values = values(keyName);
+        if (canonical.equals("schema")) {
+          schemas.addAll(values);
+        } else {
+          lists.put(canonical, values);
+        }
+      }
+      Event end = next(); // document end
+      Event after = next();
+      if (!(after instanceof StreamEndEvent)) {
+        throw bad(
+            line(after instanceof DocumentStartEvent ? after : end),
+            "a second YAML document: a policy file holds one (remove the '---' line and what"
+                + " follows, or merge it into the first)");
+      }
+      if (schemas.isEmpty() && seen.containsKey("schema")) {
+        throw bad(seen.get("schema"), "'schema' names no schema: name one, or leave the key out");
+      }
+      List<String> keep = lists.getOrDefault("keep", List.of());
+      List<String> reset = lists.getOrDefault("reset", List.of());
+      Policy p = Policy.of(schemas, keep, reset);
+      return new Policy(
+          p.schemas(),
+          p.keep(),
+          p.reset(),
+          "policy file " + name,
+          new Policy.FromFile(
+              name, p.keep(), p.reset(), lists.containsKey("keep"), lists.containsKey("reset")));
+    }
+
+    /** The names of one key's value: a list of strings or one comma-separated string. */
+    private List<String> values(String key) {
+      Event v = next();
+      refuseAnchors(v);
+      List<String> out = new ArrayList<>();
+      if (v instanceof ScalarEvent s) {
+        if (isNull(s)) {
+          throw bad(
+              line(v),
+              "'"
+                  + key
+                  + "' has no value: list the names ("
+                  + key
+                  + ": [a, b])"
+                  + (key.startsWith("schema") ? "" : ", or write " + key + ": [] for none"));
+        }
+        String text = name(s, key);
+        List<String> names = NameList.split(List.of(text));
+        if (names.isEmpty()) {
+          throw bad(
+              line(v),
+              "'"
+                  + key
+                  + "' is a blank string"
+                  + (key.startsWith("schema")
+                      ? ": name a schema"
+                      : ": write " + key + ": [] for no table"));
+        }
+        out.addAll(names);
+        return out;
+      }
+      if (v instanceof MappingStartEvent) {
+        throw bad(line(v), "'" + key + "' must be a list of names, not a mapping");
+      }
+      int item = 0;
+      while (true) {
+        Event e = next();
+        if (e instanceof SequenceEndEvent) {
+          return out;
+        }
+        item++;
+        refuseAnchors(e);
+        if (e instanceof SequenceStartEvent) {
+          throw bad(
+              line(e), "item " + item + " of '" + key + "' is a nested list: list names only");
+        }
+        if (e instanceof MappingStartEvent) {
+          throw bad(
+              line(e),
+              "item "
+                  + item
+                  + " of '"
+                  + key
+                  + "' is a mapping (a stray ':'?): list names only, quoted if they hold ': '");
+        }
+        ScalarEvent s = (ScalarEvent) e;
+        if (isNull(s)) {
+          throw bad(
+              line(e), "item " + item + " of '" + key + "' is empty: remove it or name a table");
+        }
+        String text = name(s, key);
+        if (text.isBlank()) {
+          throw bad(
+              line(e), "item " + item + " of '" + key + "' is blank: remove it or name a table");
+        }
+        out.add(text);
+      }
+    }
+
+    /**
+     * The text of a scalar that must be a name: plain scalars that YAML reads as other types are
+     * refused.
+     */
+    private String name(ScalarEvent s, String key) {
+      if (s.getTag() != null) {
+        throw bad(line(s), "YAML tags (" + s.getTag() + ") are not allowed in a policy file");
+      }
+      if (s.isPlain()) {
+        Tag tag = resolver.resolve(NodeId.scalar, s.getValue(), true);
+        if (!Tag.STR.equals(tag)) {
+          throw bad(
+              line(s),
+              "'"
+                  + key
+                  + "' has "
+                  + s.getValue()
+                  + ", which YAML reads as "
+                  + typeName(tag)
+                  + ", not a name: quote it ('"
+                  + s.getValue().replace("'", "''")
+                  + "') if it is one");
+        }
+      }
+      return s.getValue();
+    }
+
+    private boolean isNull(ScalarEvent s) {
+      return s.getTag() == null
+          && s.isPlain()
+          && Tag.NULL.equals(resolver.resolve(NodeId.scalar, s.getValue(), true));
+    }
+
+    private static String typeName(Tag tag) {
+      if (Tag.BOOL.equals(tag)) {
+        return "a boolean";
+      }
+      if (Tag.INT.equals(tag) || Tag.FLOAT.equals(tag)) {
+        return "a number";
+      }
+      if (Tag.TIMESTAMP.equals(tag)) {
+        return "a date";
+      }
+      return "a " + tag.getValue().replaceFirst("^tag:yaml.org,2002:", "").toLowerCase(Locale.ROOT);
+    }
+
+    private void refuseAnchors(Event e) {
+      if (e instanceof AliasEvent a) {
+        throw bad(
+            line(e),
+            "a YAML alias (*"
+                + a.getAnchor()
+                + "): aliases and anchors are not allowed in a policy file; write the names out");
+      }
+      if (e instanceof NodeEvent n && n.getAnchor() != null) {
+        throw bad(
+            line(e),
+            "a YAML anchor (&"
+                + n.getAnchor()
+                + "): aliases and anchors are not allowed in a policy file; write the names out");
+      }
+      if (e instanceof CollectionStartEvent c && c.getTag() != null && !c.getImplicit()) {
+        throw bad(line(e), "YAML tags (" + c.getTag() + ") are not allowed in a policy file");
+      }
+    }
+
+    private Event next() {
+      return events.next();
+    }
+
+    private static int line(Event e) {
+      return e.getStartMark() == null ? 0 : e.getStartMark().getLine() + 1;
+    }
+
+    private ExitException bad(int line, String what) {
+      return ExitException.usage(
+          "Policy file " + name + (line > 0 ? ", line " + line : "") + ": " + what + ".");
+    }
+
+    private static String oneLine(String s) {
+      return s == null ? "unreadable" : s.strip().replaceAll("\\s+", " ");
+    }
   }
 }

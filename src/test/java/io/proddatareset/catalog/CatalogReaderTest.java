@@ -174,8 +174,21 @@ public class CatalogReaderTest {
   @Test
   void triggersPublicationsAndMaterializedViews() {
     assertThat(table("public", "base").triggers())
-        .containsExactly(new Trigger("base_truncate", true, true, "noop"));
+        .containsExactly(
+            new Trigger(
+                "base_truncate",
+                true,
+                true,
+                "noop",
+                "O",
+                false,
+                "plpgsql",
+                "BEGIN RETURN NULL; END",
+                List.of()));
     assertThat(table("public", "base").hasTruncateTrigger()).isTrue();
+    assertThat(table("public", "base").firingTruncateTriggers())
+        .extracting(Trigger::name)
+        .containsExactly("base_truncate");
     assertThat(table("public", "node").triggers())
         .extracting(Trigger::onTruncate)
         .containsExactly(false);
@@ -185,6 +198,64 @@ public class CatalogReaderTest {
     assertThat(catalog.materializedViews())
         .containsExactly(
             new MaterializedView(t("other", "base_count"), true, List.of(t("public", "base"))));
+  }
+
+  @Test
+  void viewsMaterializedViewsSequencesAndPartitionsAreKnownForWhatTheyAre() {
+    assertThat(catalog.otherRelations())
+        .containsExactly(
+            new OtherRelation(t("app", "Audit Log_id_seq"), OtherRelation.Kind.SEQUENCE, null),
+            new OtherRelation(
+                t("app", "events_2025"), OtherRelation.Kind.PARTITION, t("public", "events")),
+            new OtherRelation(t("public", "base_view"), OtherRelation.Kind.VIEW, null),
+            new OtherRelation(
+                t("public", "events_2024"), OtherRelation.Kind.PARTITION, t("public", "events")),
+            new OtherRelation(t("public", "shared_seq"), OtherRelation.Kind.SEQUENCE, null));
+    // other.base_count is a materialized view outside the schemas in scope
+    assertThat(catalog.otherRelations()).noneMatch(o -> o.name().schema().equals("other"));
+  }
+
+  /**
+   * Which ON TRUNCATE triggers fire follows tgenabled and session_replication_role, as the server
+   * decides: O (origin) and A (always) fire in a normal session, R (replica) and A in replica mode,
+   * D never.
+   */
+  @Test
+  void firingTruncateTriggersFollowTheEnabledStateAndTheReplicationRole() throws SQLException {
+    TestDatabase d = TestPostgres.freshDatabase();
+    d.exec(
+        "CREATE TABLE t (id int)",
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$",
+        "CREATE TRIGGER o_origin AFTER TRUNCATE ON t EXECUTE FUNCTION f()",
+        "CREATE TRIGGER a_always BEFORE TRUNCATE ON t EXECUTE FUNCTION f('x', 'users')",
+        "ALTER TABLE t ENABLE ALWAYS TRIGGER a_always",
+        "CREATE TRIGGER r_replica AFTER TRUNCATE ON t EXECUTE FUNCTION f()",
+        "ALTER TABLE t ENABLE REPLICA TRIGGER r_replica",
+        "CREATE TRIGGER d_disabled AFTER TRUNCATE ON t EXECUTE FUNCTION f()",
+        "ALTER TABLE t DISABLE TRIGGER d_disabled");
+    Table origin;
+    Table replica;
+    try (Connection c = d.connect()) {
+      origin = CatalogReader.read(c, List.of("public")).tables().get(0);
+      try (Statement st = c.createStatement()) {
+        st.execute("SET session_replication_role = replica");
+      }
+      replica = CatalogReader.read(c, List.of("public")).tables().get(0);
+    }
+    assertThat(origin.triggers())
+        .extracting(Trigger::name, Trigger::state, Trigger::before)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("a_always", "A", true),
+            org.assertj.core.groups.Tuple.tuple("d_disabled", "D", false),
+            org.assertj.core.groups.Tuple.tuple("o_origin", "O", false),
+            org.assertj.core.groups.Tuple.tuple("r_replica", "R", false));
+    assertThat(origin.triggers().get(0).arguments()).containsExactly("x", "users");
+    assertThat(origin.firingTruncateTriggers())
+        .extracting(Trigger::name)
+        .containsExactly("a_always", "o_origin");
+    assertThat(replica.firingTruncateTriggers())
+        .extracting(Trigger::name)
+        .containsExactly("a_always", "r_replica");
   }
 
   @Test

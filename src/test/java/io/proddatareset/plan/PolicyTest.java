@@ -75,6 +75,23 @@ class PolicyTest {
   }
 
   @Test
+  void aFileRemembersWhichListsItGivesEvenEmpty() {
+    Policy p = PolicyFile.parse("keep: [users]\nreset: []\n", "p.yaml");
+    assertThat(p.keep()).containsExactly("users");
+    assertThat(p.reset()).isEmpty();
+    assertThat(p.keepGiven()).isTrue();
+    assertThat(p.resetGiven()).isTrue();
+    Policy onlyEmptyReset = PolicyFile.parse("reset: []\n", "p.yaml");
+    assertThat(onlyEmptyReset.empty()).isFalse();
+    assertThat(onlyEmptyReset.keepGiven()).isFalse();
+    // options add to the file and keep its lists given
+    Policy merged = onlyEmptyReset.plus(Policy.of(List.of(), List.of("users"), List.of()), false);
+    assertThat(merged.resetGiven()).isTrue();
+    assertThat(merged.fromFile(true, "users")).isFalse();
+    assertThat(Policy.of(List.of(), List.of(""), List.of()).keepGiven()).isFalse();
+  }
+
+  @Test
   void badPolicyFilesAreUsageErrors() {
     for (String yaml : List.of("keep: [users", "kep: [users]", "- users", "keep: {a: b}", "")) {
       assertThatThrownBy(() -> PolicyFile.parse(yaml, "bad.yaml"))
@@ -93,5 +110,7 @@ class PolicyTest {
     assertThat(merged.schemas()).containsExactly("app");
     assertThat(merged.keep()).containsExactly("users", "api_keys");
     assertThat(merged.source()).isEqualTo("policy file f and options");
+    assertThat(file.plus(Policy.of(List.of(), List.of(), List.of()), false).source())
+        .isEqualTo("policy file f");
   }
 }
