@@ -111,13 +111,13 @@ public class ResetCommand extends IoCommand {
       io.err()
           .println(
               "About to reset "
-                  + CountWords.of(plan.resetTables().size(), "table", "tables")
+                  + Counts.of(plan.resetTables().size(), "table", "tables")
                   + " ("
-                  + CountWords.of(plan.rowsToReset(), "row", "rows")
+                  + Counts.of(plan.rowsToReset(), "row", "rows")
                   + ") in "
                   + t.display()
                   + " and keep "
-                  + CountWords.number(plan.keptTables().size())
+                  + Sizes.count(plan.keptTables().size())
                   + ".");
       io.err()
           .println(
@@ -157,13 +157,13 @@ public class ResetCommand extends IoCommand {
       io.out()
           .println(
               "Reset committed: "
-                  + CountWords.of(result.truncated().size(), "table", "tables")
+                  + Counts.of(result.truncated().size(), "table", "tables")
                   + " emptied ("
-                  + CountWords.of(result.rowsRemoved(), "row", "rows")
+                  + Counts.of(result.rowsRemoved(), "row", "rows")
                   + ") in "
                   + result.millis()
                   + " ms; "
-                  + CountWords.of(result.kept().size(), "kept table", "kept tables")
+                  + Counts.of(result.kept().size(), "kept table", "kept tables")
                   + " unchanged.");
       if (result.backup() != null) {
         io.out()
@@ -171,7 +171,7 @@ public class ResetCommand extends IoCommand {
                 "Backup: "
                     + result.backup().file()
                     + " ("
-                    + CountWords.of(result.backup().manifest().totalRows(), "row", "rows")
+                    + Counts.of(result.backup().manifest().totalRows(), "row", "rows")
                     + ", sha256 "
                     + result.backup().manifest().fileSha256().substring(0, 16)
                     + "...),"

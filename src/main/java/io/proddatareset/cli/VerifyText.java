@@ -31,17 +31,15 @@ final class VerifyText {
     long kept = report.checks().stream().filter(c -> c.kind().equals("kept")).count();
     if (report.ok()) {
       sb.append("Verified: ")
-          .append(CountWords.of(reset, "reset table", "reset tables"))
+          .append(Counts.of(reset, "reset table", "reset tables"))
           .append(" empty");
       if (kept > 0) {
-        sb.append(", ")
-            .append(CountWords.of(kept, "kept table", "kept tables"))
-            .append(" unchanged");
+        sb.append(", ").append(Counts.of(kept, "kept table", "kept tables")).append(" unchanged");
       }
       sb.append(".\n");
     } else {
       sb.append("Verification FAILED for ")
-          .append(CountWords.of(report.failures().size(), "table", "tables"))
+          .append(Counts.of(report.failures().size(), "table", "tables"))
           .append(".\n");
     }
     return sb.toString();
