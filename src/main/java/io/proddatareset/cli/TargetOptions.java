@@ -31,6 +31,18 @@ public class TargetOptions {
   String sslMode;
 
   @Option(
+      names = "--connect-timeout",
+      paramLabel = "DURATION",
+      description =
+          "How long to wait for the server to accept the connection and to answer the start-up"
+              + " (TLS, login, a first query), e.g. 5s, 30s, 2m; a dead ssh tunnel or kubectl"
+              + " port-forward then fails instead of hanging. Queries after that have no time"
+              + " limit. Default: connect_timeout in the URL (seconds), else the PGCONNECT_TIMEOUT"
+              + " environment variable (seconds), else 10s. 0 or less there counts as not set"
+              + " (never as wait forever).")
+  String connectTimeout;
+
+  @Option(
       names = "--render-postgres",
       paramLabel = "NAME|ID",
       description =
@@ -81,6 +93,8 @@ public class TargetOptions {
       throw ExitException.usage(
           "Give the database once: either --url or a positional URL, not both.");
     }
+    java.time.Duration timeout =
+        connectTimeout == null ? null : Durations.parse("--connect-timeout", connectTimeout);
     if (renderInternal && renderPostgres == null) {
       throw ExitException.usage("--render-internal goes with --render-postgres NAME.");
     }
@@ -116,6 +130,14 @@ public class TargetOptions {
       target =
           TargetParser.applySslDefault(
               target.withSslMode(sslMode.toLowerCase(java.util.Locale.ROOT)));
+    }
+    // --connect-timeout, then connect_timeout in the URL, then PGCONNECT_TIMEOUT, then the default
+    if (timeout != null) {
+      target = target.withConnectTimeout(timeout);
+    } else if (target.connectTimeout() == null && io.env("PGCONNECT_TIMEOUT") != null) {
+      target =
+          target.withConnectTimeout(
+              TargetParser.connectTimeout("PGCONNECT_TIMEOUT", io.env("PGCONNECT_TIMEOUT")));
     }
     ConnectionTarget complete = PasswordSource.complete(target, io.env());
     sameTarget = sameTarget(again, fromUrl, target.password() != null, complete);

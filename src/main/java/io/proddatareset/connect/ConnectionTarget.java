@@ -1,5 +1,6 @@
 package io.proddatareset.connect;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,6 +15,8 @@ import java.util.Objects;
  * @param password password, may be null
  * @param sslMode one of disable, allow, prefer, require, verify-ca, verify-full
  * @param extra further PgJDBC connection properties taken from the URL (no secrets)
+ * @param connectTimeout how long to wait for the connection and the start-up exchange; null when
+ *     none was given ({@link Connector#DEFAULT_CONNECT_TIMEOUT} then)
  */
 public record ConnectionTarget(
     String host,
@@ -22,24 +25,51 @@ public record ConnectionTarget(
     String user,
     String password,
     String sslMode,
-    Map<String, String> extra) {
+    Map<String, String> extra,
+    Duration connectTimeout) {
 
   public ConnectionTarget {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(database, "database");
     extra = Map.copyOf(extra == null ? Map.of() : extra);
+    if (connectTimeout != null && (connectTimeout.isNegative() || connectTimeout.isZero())) {
+      throw new IllegalArgumentException("connectTimeout must be positive: " + connectTimeout);
+    }
+  }
+
+  /** A target with no connect timeout of its own. */
+  public ConnectionTarget(
+      String host,
+      int port,
+      String database,
+      String user,
+      String password,
+      String sslMode,
+      Map<String, String> extra) {
+    this(host, port, database, user, password, sslMode, extra, null);
   }
 
   public ConnectionTarget withPassword(String newPassword) {
-    return new ConnectionTarget(host, port, database, user, newPassword, sslMode, extra);
+    return new ConnectionTarget(
+        host, port, database, user, newPassword, sslMode, extra, connectTimeout);
   }
 
   public ConnectionTarget withSslMode(String mode) {
-    return new ConnectionTarget(host, port, database, user, password, mode, extra);
+    return new ConnectionTarget(host, port, database, user, password, mode, extra, connectTimeout);
   }
 
   public ConnectionTarget withUser(String newUser) {
-    return new ConnectionTarget(host, port, database, newUser, password, sslMode, extra);
+    return new ConnectionTarget(
+        host, port, database, newUser, password, sslMode, extra, connectTimeout);
+  }
+
+  public ConnectionTarget withConnectTimeout(Duration timeout) {
+    return new ConnectionTarget(host, port, database, user, password, sslMode, extra, timeout);
+  }
+
+  /** The connect timeout to use: this target's own, or the default. */
+  public Duration effectiveConnectTimeout() {
+    return connectTimeout == null ? Connector.DEFAULT_CONNECT_TIMEOUT : connectTimeout;
   }
 
   /** The target as people see it: {@code postgresql://user@host:port/db}, never a password. */

@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Properties;
 import javax.net.ssl.SSLException;
 
@@ -30,20 +31,34 @@ public final class Connector {
   /** The oldest PostgreSQL major version the tool works with. */
   public static final int OLDEST_SERVER = 13;
 
+  /** How long to wait for the connection and the start-up exchange when nothing else says. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  // PgJDBC multiplies whole seconds into an int of milliseconds
+  private static final long MAX_TIMEOUT_SECONDS = Integer.MAX_VALUE / 1000;
+
   /**
-   * Opens a new connection in auto-commit mode; failures become one-line {@link ExitException}s. A
-   * server older than {@link #OLDEST_SERVER} is refused before anything is read or changed: the
-   * catalog queries that tell user triggers from the clones a partitioned table gives its
-   * partitions need PostgreSQL 13 (12 reached its end of life in November 2024).
+   * Opens a new connection in auto-commit mode; failures become one-line {@link ExitException}s.
+   * The TCP connection and the whole start-up exchange (TLS request, authentication, the driver's
+   * first query) are bounded by the target's connect timeout, so a server or tunnel that accepts
+   * the connection and never answers fails instead of hanging; after that the connection has no
+   * read timeout, since a backup or a lock wait may take minutes. A server older than {@link
+   * #OLDEST_SERVER} is refused before anything is read or changed: the catalog queries that tell
+   * user triggers from the clones a partitioned table gives its partitions need PostgreSQL 13 (12
+   * reached its end of life in November 2024).
    */
   public Connection open() {
     Connection c;
+    long started = System.nanoTime();
     try {
       c = DriverManager.getConnection(jdbcUrl(), properties());
     } catch (SQLException e) {
-      throw describe(e);
+      throw describe(e, Duration.ofNanos(System.nanoTime() - started));
     }
     try {
+      // the login's first query (PgJDBC's SET application_name, which a pooler without a server
+      // never answers) ran under loginTimeout; from here on nothing may cut a long COPY
+      c.setNetworkTimeout(Runnable::run, 0);
       java.sql.DatabaseMetaData meta = c.getMetaData();
       if (meta.getDatabaseMajorVersion() < OLDEST_SERVER) {
         String version = meta.getDatabaseProductVersion();
@@ -59,12 +74,16 @@ public final class Connector {
       }
       return c;
     } catch (SQLException e) {
-      try {
-        c.close();
-      } catch (SQLException ignored) {
-        // the connection is already unusable; the first failure is the one to report
-      }
+      closeQuietly(c);
       throw describe(e);
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    try {
+      c.close();
+    } catch (SQLException ignored) {
+      // the connection is already unusable; the first failure is the one to report
     }
   }
 
@@ -83,7 +102,19 @@ public final class Connector {
     }
     p.setProperty("sslmode", target.sslMode() == null ? "prefer" : target.sslMode());
     p.setProperty("ApplicationName", "prod-data-reset");
-    p.setProperty("connectTimeout", "10");
+    // connectTimeout bounds only the TCP connect, and PgJDBC then waits for the server's first
+    // answer without limit (a dead port-forward accepts and never answers): loginTimeout bounds
+    // the whole start-up, socketTimeout each read of it, so that the driver's connection thread
+    // that loginTimeout leaves behind also ends. open() clears the socket timeout afterwards.
+    Duration timeout = target.effectiveConnectTimeout();
+    long wholeSeconds =
+        Math.min(MAX_TIMEOUT_SECONDS, Math.max(1, (timeout.toMillis() + 999) / 1000));
+    p.setProperty("connectTimeout", Long.toString(wholeSeconds));
+    p.setProperty("socketTimeout", Long.toString(wholeSeconds));
+    p.setProperty(
+        "loginTimeout",
+        java.math.BigDecimal.valueOf(Math.min(timeout.toMillis(), wholeSeconds * 1000), 3)
+            .toPlainString());
     p.setProperty("tcpKeepAlive", "true");
     // the tool never relies on the server-side prepared statement cache; keep sessions simple
     p.setProperty("prepareThreshold", "0");
@@ -99,11 +130,27 @@ public final class Connector {
 
   /** Turns a connection failure into one line that says what happened and what to check. */
   public ExitException describe(SQLException e) {
+    return describe(e, Duration.ZERO);
+  }
+
+  private ExitException describe(SQLException e, Duration waited) {
     String where = target.display();
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     String msg;
     Throwable root = rootCause(e);
-    if (state.equals("28P01")) {
+    Duration timeout = target.effectiveConnectTimeout();
+    if (root instanceof SocketTimeoutException
+        || state.startsWith("08") && waited.compareTo(timeout) >= 0) {
+      msg =
+          "No answer from "
+              + where
+              + " within "
+              + format(timeout)
+              + ": the connection was not refused, but the server did not complete the start-up"
+              + " in time. Is the server, or the ssh tunnel or kubectl port-forward to it, up, and"
+              + " the host reachable from here? --connect-timeout (or connect_timeout in the URL,"
+              + " or PGCONNECT_TIMEOUT) sets how long to wait.";
+    } else if (state.equals("28P01")) {
       msg =
           "Password authentication failed for user '"
               + target.user()
@@ -135,13 +182,6 @@ public final class Connector {
               + ":"
               + target.port()
               + ": is the server running and reachable on that port?";
-    } else if (root instanceof SocketTimeoutException) {
-      msg =
-          "Timed out connecting to "
-              + target.host()
-              + ":"
-              + target.port()
-              + ": is the host reachable from here?";
     } else if (root instanceof SSLException
         || state.equals("08004") && String.valueOf(e.getMessage()).contains("SSL")) {
       msg =
@@ -163,6 +203,19 @@ public final class Connector {
       msg = "Cannot connect to " + where + ": " + firstLine(e.getMessage()) + ".";
     }
     return new ExitException(ExitStatus.FAILURE, Redaction.redact(msg, target.password()), e);
+  }
+
+  /** 10s, 2m, 500ms: as --connect-timeout takes it. */
+  static String format(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 1000 != 0) {
+      return ms + "ms";
+    }
+    long s = ms / 1000;
+    if (s >= 60 && s % 60 == 0) {
+      return s / 60 + "m";
+    }
+    return s + "s";
   }
 
   private static Throwable rootCause(Throwable t) {
