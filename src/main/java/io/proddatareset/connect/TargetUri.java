@@ -46,6 +46,10 @@ public final class TargetUri {
       params.put("sslmode", t.sslMode());
     }
     t.extra().forEach((k, v) -> params.put(LIBPQ_NAMES.getOrDefault(k, k), v));
+    if (t.connectTimeout() != null) {
+      // whole seconds, as libpq writes it; anything finer does not parse back and falls back
+      params.put("connect_timeout", Long.toString(t.connectTimeout().toSeconds()));
+    }
     char sep = '?';
     for (Map.Entry<String, String> p : params.entrySet()) {
       sb.append(sep).append(encode(p.getKey())).append('=').append(encode(p.getValue()));
@@ -64,7 +68,8 @@ public final class TargetUri {
             && back.database().equals(t.database())
             && Objects.equals(back.user(), t.user())
             && Objects.equals(back.sslMode(), t.sslMode())
-            && back.extra().equals(t.extra());
+            && back.extra().equals(t.extra())
+            && Objects.equals(back.connectTimeout(), t.connectTimeout());
     return same ? Optional.of(uri) : Optional.empty();
   }
 
