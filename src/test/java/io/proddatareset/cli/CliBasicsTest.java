@@ -23,10 +23,11 @@ class CliBasicsTest {
         .contains("Exit codes:")
         .contains("0  success")
         .contains("1  failure")
-        .contains("2  usage error")
+        .contains("2  bad input")
         .contains("3  refused by a safety check")
-        .contains("4  verification failed")
-        .contains("5  cancelled at the confirmation prompt");
+        .contains("4  committed, but verification could not prove the result")
+        .contains("5  cancelled at the confirmation prompt")
+        .contains("130  interrupted (Ctrl-C or SIGTERM)");
   }
 
   @Test
