@@ -96,6 +96,11 @@ class ResetExitCodesTest {
     assertThat(directory.exitCode()).as(directory.toString()).isEqualTo(2);
     assertThat(directory.err()).contains("is a directory");
 
+    // a directory that cannot be made: a file is where it would go
+    Cli.Result unusable = reset(db.url(), db.name(), "old.sql/sub/new.sql");
+    assertThat(unusable.exitCode()).as(unusable.toString()).isEqualTo(2);
+    assertThat(unusable.err()).contains("Cannot create the backup directory");
+
     assertThat(db.snapshot()).isEqualTo(before);
   }
 
@@ -144,6 +149,33 @@ class ResetExitCodesTest {
     assertThat(db.count("projects")).isZero();
     assertThat(dir.resolve("u.sql")).exists();
     assertThat(outcomes()).containsExactly(List.of("started", "succeeded"));
+  }
+
+  @Test
+  void aCommitThatDoesNotAnswerSaysTheOutcomeIsUnknownAndHowToCheck() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase("nocommit").loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    try (HoldingProxy proxy = new HoldingProxy(db.port())) {
+      proxy.holdWhen("COMMIT", "TRUNCATE TABLE");
+      String url =
+          "postgres://postgres@localhost:" + proxy.port() + "/" + db.name() + "?sslmode=disable";
+      CompletableFuture<Cli.Result> run =
+          CompletableFuture.supplyAsync(() -> reset(url, db.name(), "c.sql"));
+      assertThat(proxy.awaitHeld(60)).isTrue();
+      proxy.cut();
+      Cli.Result r = run.get(60, TimeUnit.SECONDS);
+
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+      assertThat(r.err())
+          .contains("The commit failed (")
+          .contains("the reset may or may not have been applied")
+          .contains("To check: prod-data-reset verify --url '")
+          .contains("--manifest " + dir.resolve("c.sql") + ".manifest.json");
+    }
+    // the COMMIT never reached the server; the backup is kept all the same
+    assertThat(db.snapshot()).isEqualTo(before);
+    assertThat(dir.resolve("c.sql")).exists();
+    assertThat(outcomes()).containsExactly(List.of("started", "failed"));
   }
 
   @Test
