@@ -17,7 +17,7 @@ import java.util.UUID;
  * password, whatever its caller put into it (the SHA-256 is checked to be hex instead).
  *
  * @param time when the event happened
- * @param run an id shared by the events of one run (started, then succeeded or failed)
+ * @param run an id shared by the events of one run (started, then one final event)
  * @param command {@code backup}, {@code reset} or {@code restore}
  * @param outcome what happened
  * @param user the OS user; null means the log fills in the current one
@@ -32,7 +32,8 @@ import java.util.UUID;
  * @param consent the user's own words of consent given through {@code PDR_USER_CONSENT}, may be
  *     null
  * @param noBackupReason the reason given with {@code --i-have-a-backup}, may be null
- * @param error what went wrong (failed, refused), may be null
+ * @param error what went wrong (failed, refused, rolled back), or what state an interrupted run
+ *     left; may be null
  * @param duration how long the run took until this event, may be null
  */
 public record AuditRecord(
@@ -53,12 +54,23 @@ public record AuditRecord(
     String error,
     Duration duration) {
 
-  /** The outcome of the event. Written in lower case. */
+  /**
+   * The outcome of the event, written in lower case. A run writes {@code started} when it begins to
+   * change something, and ends with exactly one of the others.
+   */
   public enum Outcome {
+    /** the change began (a reset's or restore's transaction, a backup's copy) */
     STARTED,
+    /** done: a reset or restore committed, a backup written and checked */
     SUCCEEDED,
+    /** an error stopped it; the error says whether anything changed */
     FAILED,
-    REFUSED;
+    /** stopped by a safety check or the user before anything changed */
+    REFUSED,
+    /** its own check failed after part of the work, and it rolled back: nothing changed */
+    ROLLED_BACK,
+    /** Ctrl-C or SIGTERM; the error says what state it left */
+    INTERRUPTED;
 
     public String jsonName() {
       return name().toLowerCase(java.util.Locale.ROOT);

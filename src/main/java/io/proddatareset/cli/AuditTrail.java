@@ -1,7 +1,6 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
-import io.proddatareset.ExitStatus;
 import io.proddatareset.audit.AuditLog;
 import io.proddatareset.audit.AuditRecord;
 import io.proddatareset.connect.ConnectionTarget;
@@ -12,9 +11,15 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The audit events of one run of a destructive command: a refusal, or started followed by succeeded
- * or failed, sharing one run id. The log is checked for writability before anything is changed, so
- * a run that cannot be audited does not start.
+ * The audit events of one run of a destructive command, sharing one run id: {@code started} when
+ * the change begins, and exactly one final event ({@code succeeded}, {@code failed}, {@code
+ * refused}, {@code rolled_back} or {@code interrupted}), whichever comes first; a refusal before
+ * the start is the only event of its run. The log is checked for writability before anything is
+ * changed, so a run that cannot be audited does not start.
+ *
+ * <p>Once started, a run interrupted by Ctrl-C or SIGTERM still gets its final event: from an
+ * {@link InterruptGuard} when the command has one, otherwise from a shutdown hook of this trail's
+ * own.
  */
 final class AuditTrail {
   private final AuditLog log;
@@ -29,6 +34,10 @@ final class AuditTrail {
   private String consent;
   private String noBackupReason;
   private boolean succeeded;
+  // guarded by this
+  private boolean finalRecorded;
+  private boolean guarded;
+  private Thread interruptHook;
 
   private AuditTrail(AuditLog log, String command) {
     this.log = log;
@@ -75,11 +84,32 @@ final class AuditTrail {
 
   void started() {
     log.append(record(AuditRecord.Outcome.STARTED, null));
+    synchronized (this) {
+      if (!guarded && !finalRecorded) {
+        interruptHook =
+            new Thread(
+                () ->
+                    finish(
+                        AuditRecord.Outcome.INTERRUPTED,
+                        "Interrupted (Ctrl-C or SIGTERM), or stopped by an unexpected error, before"
+                            + " the "
+                            + command
+                            + " reported its outcome.",
+                        null),
+                "audit-interrupted");
+        Runtime.getRuntime().addShutdownHook(interruptHook);
+      }
+    }
+  }
+
+  /** An {@link InterruptGuard} records the interruption: no hook of this trail's own. */
+  synchronized void interruptsHandledElsewhere() {
+    guarded = true;
   }
 
   void succeeded() {
     succeeded = true;
-    log.append(record(AuditRecord.Outcome.SUCCEEDED, null));
+    finish(AuditRecord.Outcome.SUCCEEDED, null, null);
   }
 
   /**
@@ -102,15 +132,63 @@ final class AuditTrail {
     return succeeded;
   }
 
-  /** Records a refusal (REFUSED or CANCELLED) or a failure, as the exception's status says. */
+  /**
+   * Records how the run ended, as the exception's status says: refused (REFUSED or CANCELLED),
+   * interrupted (INTERRUPTED), otherwise failed.
+   */
   void ended(Throwable failure) {
-    boolean refused =
-        failure instanceof ExitException e
-            && (e.status() == ExitStatus.REFUSED || e.status() == ExitStatus.CANCELLED);
-    log.append(record(refused ? AuditRecord.Outcome.REFUSED : AuditRecord.Outcome.FAILED, failure));
+    AuditRecord.Outcome outcome = AuditRecord.Outcome.FAILED;
+    if (failure instanceof ExitException e) {
+      outcome =
+          switch (e.status()) {
+            case REFUSED, CANCELLED -> AuditRecord.Outcome.REFUSED;
+            case INTERRUPTED -> AuditRecord.Outcome.INTERRUPTED;
+            default -> AuditRecord.Outcome.FAILED;
+          };
+    }
+    finish(outcome, null, failure);
+  }
+
+  /** Records that the run's own check failed after part of the work and it rolled back. */
+  void rolledBack(Throwable failure) {
+    finish(AuditRecord.Outcome.ROLLED_BACK, null, failure);
+  }
+
+  /** Records an interrupted run, with the line that says what state it left. */
+  void interrupted(String stateLine) {
+    finish(AuditRecord.Outcome.INTERRUPTED, stateLine, null);
+  }
+
+  /** Appends the final event unless one was appended already. */
+  private void finish(AuditRecord.Outcome outcome, String error, Throwable failure) {
+    Thread hook;
+    synchronized (this) {
+      if (finalRecorded) {
+        return;
+      }
+      finalRecorded = true;
+      hook = interruptHook;
+      interruptHook = null;
+    }
+    if (hook != null && hook != Thread.currentThread()) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // shutting down: the hook runs and finds the final event recorded
+      }
+    }
+    AuditRecord.Builder b = builder(outcome, failure);
+    if (error != null) {
+      b.error(error);
+    }
+    log.append(b.build());
   }
 
   private AuditRecord record(AuditRecord.Outcome outcome, Throwable failure) {
+    return builder(outcome, failure).build();
+  }
+
+  private AuditRecord.Builder builder(AuditRecord.Outcome outcome, Throwable failure) {
     AuditRecord.Builder b =
         AuditRecord.builder(command)
             .run(run)
@@ -127,6 +205,6 @@ final class AuditTrail {
     if (failure != null) {
       b.error(failure);
     }
-    return b.build();
+    return b;
   }
 }

@@ -54,7 +54,7 @@ public final class Main {
   static String exitCodeSection() {
     StringBuilder sb = new StringBuilder(String.format("%nExit codes:%n"));
     for (ExitStatus s : ExitStatus.values()) {
-      sb.append(String.format("  %d  %s%n", s.code(), s.meaning()));
+      sb.append(String.format(java.util.Locale.ROOT, "  %3d  %s%n", s.code(), s.meaning()));
     }
     return sb.toString();
   }
@@ -87,7 +87,11 @@ public final class Main {
     public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
       boolean verbose = verbose(parseResult.originalArgs().toArray(new String[0]));
       if (ex instanceof ExitException e) {
-        io.err().println("error: " + Redaction.redact(e.getMessage()));
+        // an interrupted run's line says what state it left; it is not an error of the tool
+        io.err()
+            .println(
+                (e.status() == ExitStatus.INTERRUPTED ? "" : "error: ")
+                    + Redaction.redact(e.getMessage()));
         if (verbose) {
           io.err().println(stackTrace(e));
         }

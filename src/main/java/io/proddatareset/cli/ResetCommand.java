@@ -5,7 +5,6 @@ import io.proddatareset.ExitStatus;
 import io.proddatareset.audit.AgentConsent;
 import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
-import io.proddatareset.catalog.Trigger;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.connect.TargetParser;
@@ -83,9 +82,14 @@ public class ResetCommand extends IoCommand {
     if (options.noBackupReason() != null) {
       audit.noBackupReason(options.noBackupReason());
     }
+    InterruptGuard guard =
+        InterruptGuard.install(
+            io, audit, "Interrupted before the reset started: nothing was changed.");
     try {
       AgentConsent.Check consent = AgentConsent.require(io.env(), "reset");
       audit.consent(consent.consent());
+      // before the plan and the confirmation: another reset would change what they show
+      ResetService.refuseIfAnotherIsRunning(new Connector(t));
 
       ResetPlan plan = PlanService.plan(t, policy.policy(), false);
       audit.planId(plan.planId()).tables(rows(plan));
@@ -136,17 +140,39 @@ public class ResetCommand extends IoCommand {
       }
       Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
 
-      audit.started();
       Connector connector = new Connector(t);
       BackupProgress progress = ProgressPrinter.forIo(io);
       ResetService service =
           new ResetService(
               connector, options, step -> io.err().println("  " + step + " ..."), progress);
+      guard.stage(service::interrupt, () -> ResetInterruptions.stoppedLine(service, t, options));
+      audit.started();
       ResetResult result;
       try {
         result = service.run(plan);
+      } catch (ExitException e) {
+        throw service.step() == ResetService.Step.COMMITTING
+            ? ResetInterruptions.commitUnknown(e, guard.interrupted(), t, options)
+            : e;
       } finally {
         ProgressPrinter.finish(progress);
+      }
+      if (result.alreadyEmpty()) {
+        audit.tables(rows(result.plan())).succeeded();
+        guard.stage(
+            () -> {},
+            () ->
+                "Interrupted at the end: the reset tables were already empty; nothing was changed.");
+        int n = result.truncated().size();
+        io.out().println();
+        io.out()
+            .println(
+                "Nothing to remove: the "
+                    + n
+                    + (n == 1 ? " reset table was" : " reset tables were")
+                    + " already empty; nothing was changed"
+                    + (options.backupFile() != null ? " and no backup was written." : "."));
+        return 0;
       }
       if (result.backup() != null) {
         audit.backup(result.backup().file().toString(), result.backup().manifest().fileSha256());
@@ -179,29 +205,60 @@ public class ResetCommand extends IoCommand {
                     + result.backup().manifestFile());
       }
       // committed and audited: what follows is a second look, not part of the reset
-      return verifyAfterCommit(io, connector, result, sameTarget);
+      return verifyAfterCommit(
+          io,
+          connector,
+          result,
+          sameTarget,
+          guard,
+          ResetInterruptions.afterCommitLine(t, options));
     } catch (RuntimeException e) {
+      if (guard.interrupted()) {
+        return ResetInterruptions.conclude(guard, audit, e);
+      }
       if (!audit.succeededRecorded()) {
-        audit.ended(e);
+        if (e instanceof ResetService.RolledBack) {
+          audit.rolledBack(e);
+        } else {
+          audit.ended(e);
+        }
       }
       throw e;
+    } finally {
+      guard.close();
     }
   }
 
   /** The check on a fresh read-only connection, after the commit. */
   private static int verifyAfterCommit(
-      Io io, Connector connector, ResetResult result, TargetOptions.SameTarget sameTarget) {
+      Io io,
+      Connector connector,
+      ResetResult result,
+      TargetOptions.SameTarget sameTarget,
+      InterruptGuard guard,
+      String stoppedLine) {
     VerifyReport report;
     try (Connection c = connector.open()) {
+      guard.stage(() -> ResetInterruptions.abort(c), () -> stoppedLine);
       report =
           Verifier.verifyReadOnly(c, result.plan().database(), result.truncated(), result.kept());
-    } catch (SQLException e) {
-      throw ExitException.failure(
+    } catch (SQLException | ExitException e) {
+      if (guard.interrupted()) {
+        throw new ExitException(ExitStatus.INTERRUPTED, stoppedLine, e);
+      }
+      // committed but not proven: 4, never 1 (which would say the reset did not happen)
+      throw new ExitException(
+          ExitStatus.VERIFICATION_FAILED,
           "The reset was committed, but the verification afterwards failed to run: "
-              + e.getMessage()
+              + ExitException.firstLine(e)
               + ". Run prod-data-reset verify.",
           e);
     }
+    guard.stage(
+        () -> {},
+        () ->
+            "Interrupted at the end: the reset was committed and checked afterwards (see the"
+                + " result above).");
     io.out().print(VerifyText.render(report, connector.target().display()));
     if (result.backup() != null) {
       io.out()
@@ -233,8 +290,7 @@ public class ResetCommand extends IoCommand {
         .flatMap(n -> plan.catalog().table(n).stream())
         .flatMap(
             tb ->
-                tb.triggers().stream()
-                    .filter(Trigger::onTruncate)
+                tb.firingTruncateTriggers().stream()
                     .map(tr -> tr.name() + " on " + tb.name().display()))
         .toList();
   }
@@ -316,6 +372,11 @@ public class ResetCommand extends IoCommand {
     @Mixin AuditLogOption auditLog;
 
     ResetOptions options(boolean serverOnThisMachine) {
+      if (backup != null && backup.toString().equals("-")) {
+        throw ExitException.usage(
+            "A reset needs a backup it can read back before it truncates: give a file name for"
+                + " --backup FILE (to stream a backup elsewhere, use backup --output -).");
+      }
       if (noBackup && backup != null) {
         throw ExitException.usage("Give either --backup FILE or --no-backup, not both.");
       }

@@ -6,14 +6,17 @@ import io.proddatareset.plan.ResetPlan;
 import java.util.List;
 
 /**
- * A committed reset.
+ * A committed reset, or one that found nothing to remove.
  *
  * @param plan the plan as computed inside the reset's transaction, after the locks were taken (its
  *     row counts are the rows that were removed)
  * @param backup the verified backup, or null when the user skipped it
  * @param truncated the tables emptied, in the order named in the TRUNCATE
  * @param kept the kept tables' fingerprints, unchanged by the reset
+ * @param rowsRemoved the rows the TRUNCATE removed
  * @param millis time from the first lock to the commit
+ * @param alreadyEmpty true when every reset table was already empty: then nothing was written,
+ *     truncated or committed, {@code backup} is null and {@code kept} empty
  */
 public record ResetResult(
     ResetPlan plan,
@@ -21,7 +24,8 @@ public record ResetResult(
     List<TableName> truncated,
     List<TableFingerprint> kept,
     long rowsRemoved,
-    long millis) {
+    long millis,
+    boolean alreadyEmpty) {
   public ResetResult {
     truncated = List.copyOf(truncated);
     kept = List.copyOf(kept);

@@ -7,9 +7,11 @@ import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.BackupResult;
 import io.proddatareset.backup.BackupWriter;
+import io.proddatareset.backup.ManifestFile;
 import io.proddatareset.backup.SnapshotBackup;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.ResetPlan;
 import java.io.IOException;
@@ -17,8 +19,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
@@ -30,6 +30,9 @@ import org.postgresql.PGConnection;
  *   <li>{@code LOCK} the reset tables and the kept tables in {@code SHARE} mode under {@code
  *       lock_timeout}, before the transaction's first query, so that its snapshot sees every row
  *       committed before the locks and no writer can add one after (readers go on);
+ *   <li>claim the database ({@link OneAtATime}): another reset or restore refuses, and this one
+ *       refuses when another holds it (a first look before the transaction refuses at once instead
+ *       of queueing for the locks behind it);
  *   <li>recompute the plan inside the transaction: a schema change since the user confirmed
  *       (another plan id) or a new hazard refuses;
  *   <li>fingerprint the kept tables (row count and content hash);
@@ -41,9 +44,12 @@ import org.postgresql.PGConnection;
  *   <li>commit.
  * </ol>
  *
+ * <p>When the reset tables are already empty (and no identity restart is asked for), nothing is
+ * written or truncated: the result says so ({@link ResetResult#alreadyEmpty}).
+ *
  * <p>Any failure before the commit (backup write error, lost connection, timeout, failed check,
- * Ctrl-C) rolls back: the database is as it was and the backup file is removed. The backup is kept
- * whenever the commit may have happened.
+ * {@link #interrupt}) rolls back: the database is as it was and the backup file is removed. The
+ * backup is kept whenever the commit may have happened.
  */
 public final class ResetService {
   /** Progress of the steps above, for the CLI to show. */
@@ -53,10 +59,31 @@ public final class ResetService {
     Listener NONE = d -> {};
   }
 
-  private enum State {
-    WORKING,
-    COMMITTING,
-    ABORTED
+  /** The step a reset is in; {@link #interrupt} and the messages of an interrupted run name it. */
+  public enum Step {
+    LOCKING("locking the tables"),
+    FINGERPRINTING("fingerprinting the kept tables"),
+    BACKING_UP("backing up"),
+    TRUNCATING("truncating"),
+    CHECKING("checking inside the transaction"),
+    COMMITTING("committing"),
+    COMMITTED("after the commit");
+
+    private final String description;
+
+    Step(String description) {
+      this.description = description;
+    }
+
+    /** e.g. {@code backing up}, as in "Interrupted while backing up". */
+    public String description() {
+      return description;
+    }
+
+    /** True once COMMIT was sent: from then on the reset may have been applied. */
+    public boolean commitSent() {
+      return this == COMMITTING || this == COMMITTED;
+    }
   }
 
   private final Connector connector;
@@ -65,7 +92,10 @@ public final class ResetService {
   private final BackupProgress backupProgress;
 
   private final Object stateLock = new Object();
-  private State state = State.WORKING;
+  // guarded by stateLock
+  private Step step = Step.LOCKING;
+  private Step interruptedAt;
+  private Connection conn;
   // set once the writer has put a verified backup in place; only then is the file ours to remove
   private volatile BackupResult written;
 
@@ -80,24 +110,91 @@ public final class ResetService {
   /**
    * Runs the reset of {@code confirmed}, the plan the user reviewed and confirmed.
    *
-   * @throws ExitException REFUSED when the plan changed or a hazard appeared since; FAILURE when
-   *     anything fails before the commit (then nothing was changed); VERIFICATION_FAILED when the
-   *     in-transaction check fails (then nothing was changed either)
+   * @throws ExitException REFUSED when another reset or restore is running, when the plan changed
+   *     or a hazard appeared since, or when a check rolled the reset back ({@link RolledBack});
+   *     USAGE when the backup cannot go where asked; FAILURE when anything fails before the commit
+   *     (then nothing was changed) or the commit itself fails (then the outcome is unknown and
+   *     {@link #step} is still COMMITTING: the caller says how to check); INTERRUPTED after {@link
+   *     #interrupt} rolled it back (its message says what state it left)
    */
   public ResetResult run(ResetPlan confirmed) {
+    try {
+      return runTransaction(confirmed);
+    } catch (RuntimeException e) {
+      ExitException instead = interruptedInstead(e);
+      throw instead != null ? instead : e;
+    }
+  }
+
+  /**
+   * Stops the reset from another thread (Ctrl-C): before the commit, cancels the running statement
+   * and closes the connection, so that the server rolls back and {@link #run} throws INTERRUPTED
+   * once it has cleaned up; once COMMIT is sent, does nothing, so that the commit finishes and
+   * {@link #run} reports its outcome.
+   */
+  public void interrupt() {
+    Connection c;
+    synchronized (stateLock) {
+      if (step.commitSent() || interruptedAt != null) {
+        return;
+      }
+      interruptedAt = step;
+      c = conn;
+    }
+    if (c != null) {
+      abort(c);
+    }
+  }
+
+  /** The step the reset is in now (or ended in). */
+  public Step step() {
+    synchronized (stateLock) {
+      return step;
+    }
+  }
+
+  /**
+   * Refuses at once when another reset or restore holds the database; only a look (the claim is
+   * released at once), for commands to refuse before they plan and ask for a confirmation.
+   *
+   * @throws ExitException REFUSED naming the session that holds it
+   */
+  public static void refuseIfAnotherIsRunning(Connector connector) {
+    try (Connection c = connector.open()) {
+      lookForAnother(c);
+    } catch (SQLException e) {
+      throw ExitException.failure(
+          "Could not check for another reset: " + ExitException.firstLine(e) + ".", e);
+    }
+  }
+
+  private static void lookForAnother(Connection c) throws SQLException {
+    c.setAutoCommit(false);
+    try {
+      OneAtATime.claim(c, "reset");
+    } finally {
+      c.rollback();
+    }
+  }
+
+  private ResetResult runTransaction(ResetPlan confirmed) {
     long start = System.nanoTime();
     if (options.backupFile() != null) {
       prepareBackupLocation(options.backupFile());
     }
-    Connection conn = connector.open();
-    CountDownLatch finished = new CountDownLatch(1);
-    Thread interruptHook = new Thread(() -> onInterrupt(conn, finished), "reset-interrupt");
-    Runtime.getRuntime().addShutdownHook(interruptHook);
+    Connection opened = connector.open();
+    synchronized (stateLock) {
+      conn = opened;
+    }
     boolean committed = false;
     try {
-      int pid = conn.unwrap(PGConnection.class).getBackendPID();
-      conn.setAutoCommit(false);
-      conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      enter(Step.LOCKING);
+      int pid = opened.unwrap(PGConnection.class).getBackendPID();
+      // before the transaction, so that a reset running already is refused at once rather than
+      // waited for behind its locks
+      lookForAnother(opened);
+      opened.setAutoCommit(false);
+      opened.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
 
       List<TableName> resetTables = confirmed.resetTables();
       List<TableName> keptTables = confirmed.keptTables();
@@ -109,9 +206,12 @@ public final class ResetService {
               + " kept tables against writers (SHARE mode, lock_timeout "
               + seconds(options.lockTimeout())
               + ")");
-      lockTables(conn, pid, resetTables, keptTables);
+      lockTables(opened, pid, resetTables, keptTables);
+      // the transaction's first query, and so its snapshot, comes after the locks: a claim made
+      // before them would fix a snapshot that misses rows committed while the locks were awaited
+      OneAtATime.claim(opened, "reset");
 
-      ResetPlan plan = PlanService.plan(conn, confirmed.policy(), false);
+      ResetPlan plan = PlanService.plan(opened, confirmed.policy(), false);
       if (!plan.planId().equals(confirmed.planId())) {
         throw ExitException.refused(
             "The schema changed since the plan was shown (plan id "
@@ -127,9 +227,15 @@ public final class ResetService {
                 + " Nothing was changed.");
       }
       if (options.restartIdentity()) {
-        SharedSequences.refuseRestart(conn, resetTables);
+        SharedSequences.refuseRestart(opened, resetTables);
+      } else if (plan.rowsToReset() == 0
+          && Verifier.verify(opened, plan.database(), resetTables, List.of()).ok()) {
+        // nothing to back up or remove: leave the tables (and their ON TRUNCATE triggers) alone
+        return new ResetResult(
+            plan, null, resetTables, List.of(), 0, (System.nanoTime() - start) / 1_000_000, true);
       }
 
+      enter(Step.FINGERPRINTING);
       listener.step(
           "Fingerprinting "
               + keptTables.size()
@@ -139,16 +245,17 @@ public final class ResetService {
                   : "row counts")
               + ")");
       List<TableFingerprint> keptBefore =
-          TableFingerprint.take(conn, keptTables, options.keptCheck());
+          TableFingerprint.take(opened, keptTables, options.keptCheck());
 
       BackupResult backup = null;
       if (options.backupFile() != null) {
+        enter(Step.BACKING_UP);
         listener.step(
             "Backing up the reset tables to " + options.backupFile() + " from the locked snapshot");
         try {
           backup =
               BackupWriter.write(
-                  conn,
+                  opened,
                   connector::open,
                   SnapshotBackup.loadOrder(plan.catalog(), plan.resetTables()),
                   options.backupFile(),
@@ -160,103 +267,177 @@ public final class ResetService {
                       .withGzipLevel(options.gzipLevel())
                       .withProgress(backupProgress));
         } catch (ExitException e) {
-          throw new ExitException(
-              e.status(), e.getMessage() + " The reset was rolled back: nothing was changed.", e);
+          String message = e.getMessage() + " The reset was rolled back: nothing was changed.";
+          // a backup that does not read back as written is a check that rolled back; nothing was
+          // committed, so it is never "committed but unproven" (4)
+          throw e.status() == ExitStatus.VERIFICATION_FAILED || e.status() == ExitStatus.REFUSED
+              ? new RolledBack(message, e)
+              : new ExitException(e.status(), message, e);
         }
         written = backup;
       }
 
+      enter(Step.TRUNCATING);
       listener.step("Truncating " + resetTables.size() + " tables in one statement");
-      truncate(conn, resetTables);
+      truncate(opened, resetTables);
 
+      enter(Step.CHECKING);
       listener.step("Checking inside the transaction: reset tables empty, kept tables unchanged");
-      VerifyReport check = Verifier.verify(conn, plan.database(), resetTables, keptBefore);
+      VerifyReport check = Verifier.verify(opened, plan.database(), resetTables, keptBefore);
       if (!check.ok()) {
-        throw new ExitException(
-            ExitStatus.VERIFICATION_FAILED,
+        throw new RolledBack(
             "The check before commit failed ("
                 + check.failures().stream()
                     .map(VerifyReport.Check::problem)
                     .collect(Collectors.joining("; "))
-                + "); rolled back, nothing was changed.");
+                + "); rolled back, nothing was changed.",
+            null);
       }
 
-      synchronized (stateLock) {
-        if (state == State.ABORTED) {
-          throw ExitException.failure(
-              "Interrupted before the commit; rolled back, nothing was changed.", null);
-        }
-        state = State.COMMITTING;
-      }
+      enter(Step.COMMITTING);
       listener.step("Committing");
       try {
-        conn.commit();
+        opened.commit();
       } catch (SQLException e) {
         throw new ExitException(
             ExitStatus.FAILURE,
             "The commit failed ("
                 + ExitException.firstLine(e)
                 + "): the reset may or may not have been applied."
-                + (backup != null ? " The backup " + backup.file() + " is kept." : "")
-                + " Run prod-data-reset verify to see the state.",
+                + (backup != null ? " The backup " + backup.file() + " is kept." : ""),
             e);
       }
       committed = true;
+      enter(Step.COMMITTED);
       long rows = plan.rowsToReset();
       return new ResetResult(
-          plan, backup, resetTables, keptBefore, rows, (System.nanoTime() - start) / 1_000_000);
+          plan,
+          backup,
+          resetTables,
+          keptBefore,
+          rows,
+          (System.nanoTime() - start) / 1_000_000,
+          false);
     } catch (SQLException e) {
       throw describe(e);
     } finally {
       if (!committed) {
-        rollbackQuietly(conn);
-        if (state != State.COMMITTING && written != null) {
+        rollbackQuietly(opened);
+        if (!step().commitSent() && written != null) {
           deleteQuietly();
         }
       }
-      closeQuietly(conn);
-      finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(interruptHook);
-      } catch (IllegalStateException e) {
-        // the JVM is shutting down (Ctrl-C): the hook is running and waits for us
-      }
+      closeQuietly(opened);
     }
   }
 
   /**
-   * Checks, before anything is locked, that the backup can be written where asked: the file must
-   * not exist yet (a device such as /dev/null is left to the writer), and its directory is created
-   * when missing.
+   * A check inside the reset's transaction failed after part of the work (the backup's read-back,
+   * the check after the TRUNCATE), and the reset rolled back: nothing was changed. REFUSED (3).
+   */
+  public static final class RolledBack extends ExitException {
+    RolledBack(String message, Throwable cause) {
+      super(ExitStatus.REFUSED, message, cause);
+    }
+  }
+
+  /** Moves to {@code next}, unless an interrupt came (then it throws; run() says what it left). */
+  private void enter(Step next) {
+    synchronized (stateLock) {
+      if (interruptedAt != null) {
+        throw new ExitException(ExitStatus.INTERRUPTED, "interrupted");
+      }
+      step = next;
+    }
+  }
+
+  /**
+   * After an interrupt, whatever failed (the cancelled statement, the closed connection) gives way
+   * to one line that says what state the reset left; the cleanup in {@link #runTransaction} has run
+   * by then.
+   */
+  private ExitException interruptedInstead(RuntimeException e) {
+    Step at;
+    synchronized (stateLock) {
+      at = interruptedAt;
+    }
+    if (at == null) {
+      return null;
+    }
+    String backupState = "";
+    if (options.backupFile() != null) {
+      boolean left = java.nio.file.Files.exists(options.backupFile());
+      if (at == Step.LOCKING || at == Step.FINGERPRINTING) {
+        backupState = left ? "; the backup " + options.backupFile() + " was left" : "";
+      } else if (at == Step.BACKING_UP) {
+        backupState =
+            left
+                ? "; the backup " + options.backupFile() + " could not be removed"
+                : "; the partial backup was removed";
+      } else {
+        backupState =
+            left
+                ? "; the backup " + options.backupFile() + " could not be removed"
+                : "; the backup was removed";
+      }
+    }
+    return new ExitException(
+        ExitStatus.INTERRUPTED,
+        "Interrupted while "
+            + at.description()
+            + ": rolled back, nothing was changed"
+            + backupState
+            + ".",
+        e);
+  }
+
+  /**
+   * Checks, before anything is locked, that the backup can be written where asked: neither the file
+   * nor its manifest may exist yet (a device such as /dev/null is left to the writer), and its
+   * directory is created when missing.
    *
-   * @throws ExitException REFUSED for an existing file, FAILURE for a directory that cannot be
-   *     created or written
+   * @throws ExitException USAGE for an existing file or manifest, or a directory that cannot be
+   *     created or written: another path is the fix
    */
   public static void prepareBackupLocation(java.nio.file.Path file) {
     java.nio.file.Path absolute = file.toAbsolutePath();
-    if (java.nio.file.Files.isRegularFile(absolute) || java.nio.file.Files.isDirectory(absolute)) {
-      throw ExitException.refused(
+    if (java.nio.file.Files.isDirectory(absolute)) {
+      throw ExitException.usage(
+          "The backup path " + file + " is a directory: give a file name. Nothing was changed.");
+    }
+    if (java.nio.file.Files.isRegularFile(absolute)) {
+      throw ExitException.usage(
           "The backup file " + file + " already exists; choose a new name. Nothing was changed.");
     }
     if (java.nio.file.Files.exists(absolute)) {
       return;
     }
+    java.nio.file.Path manifest = ManifestFile.pathFor(absolute);
+    if (java.nio.file.Files.exists(manifest)) {
+      throw ExitException.usage(
+          "The manifest "
+              + manifest
+              + " of an earlier backup is in the way; choose a new backup name. Nothing was"
+              + " changed.");
+    }
     java.nio.file.Path dir = absolute.getParent();
     try {
       java.nio.file.Files.createDirectories(dir);
     } catch (java.io.IOException e) {
-      throw ExitException.failure(
+      throw new ExitException(
+          ExitStatus.USAGE,
           "Cannot create the backup directory "
               + dir
               + " ("
               + e.getMessage()
-              + "). Nothing was changed.",
+              + "); choose another path. Nothing was changed.",
           e);
     }
     if (!java.nio.file.Files.isWritable(dir)) {
-      throw ExitException.failure(
-          "Cannot write the backup into " + dir + ": permission denied. Nothing was changed.",
-          null);
+      throw ExitException.usage(
+          "Cannot write the backup into "
+              + dir
+              + ": permission denied; choose another path. Nothing was changed.");
     }
   }
 
@@ -356,25 +537,20 @@ public final class ResetService {
         e);
   }
 
-  /** Ctrl-C: abort the connection (the server rolls back) unless the commit is under way. */
-  private void onInterrupt(Connection conn, CountDownLatch finished) {
-    synchronized (stateLock) {
-      if (state == State.COMMITTING) {
-        return;
-      }
-      state = State.ABORTED;
+  /**
+   * Cancels the running statement (so that the server lets go of the locks at once, even in a long
+   * statement that would not notice the closed socket) and closes the connection.
+   */
+  private static void abort(Connection c) {
+    try {
+      c.unwrap(PGConnection.class).cancelQuery();
+    } catch (SQLException | RuntimeException e) {
+      // closing is what matters
     }
     try {
-      conn.abort(Runnable::run);
-    } catch (SQLException e) {
-      // closing is all that matters; the server rolls back an abandoned transaction
-    }
-    try {
-      if (!finished.await(10, TimeUnit.SECONDS) && written != null) {
-        deleteQuietly();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      c.abort(Runnable::run);
+    } catch (SQLException | RuntimeException e) {
+      // the server rolls back an abandoned transaction
     }
   }
 

@@ -2,90 +2,251 @@ package io.proddatareset.reset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.proddatareset.testing.Cli;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Ctrl-C in the middle of a reset: a real signal to a real process. */
+/**
+ * Ctrl-C at each step of a reset: a real signal to a real child process. Each step is made to last
+ * deterministically: another session's lock for the locking, a BEFORE TRUNCATE trigger that sleeps
+ * for the truncate, and for the steps no server-side wait can hold (they read what the reset has
+ * locked itself, or are the commit), a real TCP proxy that stalls the step's statement on the wire.
+ *
+ * <p>The child gets SIGINT, Ctrl-C's own signal: it is started through {@code env
+ * --default-signal=INT}, since a process started from a background job inherits SIGINT ignored (and
+ * a JVM then ignores it too). Where that is not available, SIGTERM, which the JVM treats the same
+ * way, is sent instead.
+ */
 @Tag("single-version")
 class ResetInterruptTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String POLICY = ResetCommandTest.POLICY.toString();
+  static final boolean SIGINT_RESTORABLE = envCanRestoreSigint();
+
   @TempDir Path dir;
+  TestDatabase db;
+  HoldingProxy proxy;
+  Map<String, List<String>> before;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    db = TestPostgres.freshDatabase("sigint").loadPmAgent(2);
+    before = db.snapshot();
+    proxy = new HoldingProxy(db.port());
+  }
+
+  @AfterEach
+  void tearDown() throws IOException {
+    proxy.close();
+  }
 
   @Test
-  void interruptDuringTheBackupRollsBackAndRemovesThePartialFile() throws Exception {
-    TestDatabase db = TestPostgres.freshDatabase("sigint").loadPmAgent(50);
-    Map<String, List<String>> before = db.snapshot();
-    Path backup = dir.resolve("interrupted.sql");
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-            java.toString(),
-            "-cp",
-            System.getProperty("java.class.path"),
-            "io.proddatareset.cli.Main",
-            "reset",
-            db.url(),
-            "--policy",
-            ResetCommandTest.POLICY.toString(),
-            "--backup",
-            backup.toString(),
-            "--confirm",
-            db.name(),
-            "--jobs",
-            "1",
-            "--audit-log",
-            dir.resolve("audit.jsonl").toString());
-    pb.environment()
-        .keySet()
-        .removeIf(
-            k ->
-                k.startsWith("CLAUDE")
-                    || k.equals("AI_AGENT")
-                    || k.startsWith("CODEX")
-                    || k.equals("GEMINI_CLI")
-                    || k.equals("CURSOR_AGENT")
-                    || k.equals("REPLIT_CLI")
-                    || k.equals("DATABASE_URL"));
-    pb.redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile());
-    Process p = pb.start();
+  void beforeTheResetStartsNothingWasChanged() throws Exception {
+    // the look for another reset, before the plan
+    proxy.holdWhen("pg_try_advisory_xact_lock");
+    Child child = start();
+    assertThat(proxy.awaitHeld(60)).as(child.output()).isTrue();
+    child.signal("INT");
 
-    boolean sent = false;
-    try (Connection c = db.connect();
-        Statement st = c.createStatement()) {
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (!sent && p.isAlive() && System.currentTimeMillis() < deadline) {
-        try (ResultSet rs =
-            st.executeQuery(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'prod-data-reset'"
-                    + " AND datname = current_database() AND state = 'active' AND query ILIKE 'COPY%'")) {
-          rs.next();
-          if (rs.getInt(1) > 0) {
-            // SIGTERM takes the same path as Ctrl-C (the JVM runs its shutdown hooks); SIGINT
-            // itself
-            // is ignored by processes started from a background job, which would make the test
-            // vacuous
-            new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
-            sent = true;
-          }
-        }
-        Thread.sleep(2);
+    child.assertInterrupted("Interrupted before the reset started: nothing was changed.");
+    assertThat(child.out()).doesNotContain("Locking");
+    assertUntouched(child);
+    // a refusal-like run: no started record, one final one
+    assertThat(child.auditOutcomes()).containsExactly("interrupted");
+  }
+
+  @Test
+  void whileLockingRollsBack() throws Exception {
+    try (Connection holder = db.connect()) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute("INSERT INTO tags (project_id, name) SELECT min(id), 'held' FROM projects");
       }
+      Child child = start();
+      awaitStatement(child, "LOCK TABLE%", true);
+      child.signal("INT");
+      child.assertInterrupted(
+          "Interrupted while locking the tables: rolled back, nothing was changed.");
+      holder.rollback();
+      assertUntouched(child);
     }
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    String out = Files.readString(dir.resolve("out.txt"));
-    assertThat(sent).as("the backup was seen running; output:\n" + out).isTrue();
-    assertThat(p.exitValue()).as(out).isNotZero();
-    assertThat(out).doesNotContain("Reset committed");
+  }
+
+  @Test
+  void whileFingerprintingRollsBack() throws Exception {
+    proxy.holdWhen("md5(r::text)");
+    Child child = start();
+    assertThat(proxy.awaitHeld(60)).as(child.output()).isTrue();
+    child.signal("INT");
+    child.assertInterrupted(
+        "Interrupted while fingerprinting the kept tables: rolled back, nothing was changed.");
+    assertUntouched(child);
+  }
+
+  @Test
+  void whileBackingUpRollsBackAndRemovesThePartialBackup() throws Exception {
+    proxy.holdWhen("TO STDOUT");
+    Child child = start();
+    assertThat(proxy.awaitHeld(60)).as(child.output()).isTrue();
+    child.signal("INT");
+    child.assertInterrupted(
+        "Interrupted while backing up: rolled back, nothing was changed; the partial backup was"
+            + " removed.");
+    assertUntouched(child);
+  }
+
+  @Test
+  void sigtermWhileBackingUpIsTheSameAsCtrlC() throws Exception {
+    proxy.holdWhen("TO STDOUT");
+    Child child = start();
+    assertThat(proxy.awaitHeld(60)).as(child.output()).isTrue();
+    child.signal("TERM");
+    child.assertInterrupted(
+        "Interrupted while backing up: rolled back, nothing was changed; the partial backup was"
+            + " removed.");
+    assertUntouched(child);
+  }
+
+  @Test
+  void whileTruncatingRollsBackAndLetsGoOfTheLocksAtOnce() throws Exception {
+    db.exec(
+        "CREATE FUNCTION slow_truncate() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$",
+        "CREATE TRIGGER slow BEFORE TRUNCATE ON epics"
+            + " FOR EACH STATEMENT EXECUTE FUNCTION slow_truncate()");
+    Child child = start();
+    awaitStatement(child, "TRUNCATE%", false);
+    long signalled = System.nanoTime();
+    child.signal("INT");
+    child.assertInterrupted(
+        "Interrupted while truncating: rolled back, nothing was changed; the backup was removed.");
+    // the sleeping TRUNCATE was cancelled, not left holding its exclusive locks for a minute
+    assertUntouched(child);
+    assertThat((System.nanoTime() - signalled) / 1_000_000_000L).isLessThan(30);
+  }
+
+  @Test
+  void whileCheckingInsideTheTransactionRollsBack() throws Exception {
+    proxy.holdWhen("count(*), NULL", "TRUNCATE TABLE");
+    Child child = start();
+    assertThat(proxy.awaitHeld(60)).as(child.output()).isTrue();
+    child.signal("INT");
+    child.assertInterrupted(
+        "Interrupted while checking inside the transaction: rolled back, nothing was changed; the"
+            + " backup was removed.");
+    assertUntouched(child);
+  }
+
+  @Test
+  void whileCommittingTheCommitFinishesAndIsReported() throws Exception {
+    proxy.holdWhen("COMMIT", "TRUNCATE TABLE");
+    Child child = start();
+    assertThat(proxy.awaitHeld(60)).as(child.output()).isTrue();
+    child.signal("INT");
+    // the signal is in; the commit's answer comes only now
+    Thread.sleep(1500);
+    proxy.release();
+    child.assertInterrupted(
+        "Interrupted after the commit: the reset was committed (backup "
+            + child.backup
+            + "); the check afterwards did not run: run prod-data-reset verify --url '");
+    assertThat(child.out()).contains("Reset committed: 10 tables emptied");
+    assertReset(child);
+  }
+
+  @Test
+  void whenTheConnectionDiesDuringTheCommitTheOutcomeIsUnknownAndItSaysHowToCheck()
+      throws Exception {
+    proxy.holdWhen("COMMIT", "TRUNCATE TABLE");
+    Child child = start();
+    assertThat(proxy.awaitHeld(60)).as(child.output()).isTrue();
+    child.signal("INT");
+    Thread.sleep(1500);
+    proxy.cut();
+    child.assertInterrupted("Interrupted while committing: The commit failed (");
+    assertThat(child.err())
+        .contains("the reset may or may not have been applied")
+        .contains("The backup " + child.backup + " is kept")
+        .contains("To check: prod-data-reset verify --url '")
+        .contains("--manifest " + child.backup + ".manifest.json");
+    assertThat(child.out()).doesNotContain("Reset committed");
+    // the COMMIT never reached the server
+    assertThat(db.snapshot()).isEqualTo(before);
+    assertThat(child.backup).exists();
+    assertThat(child.auditOutcomes()).containsExactly("started", "interrupted");
+  }
+
+  @Test
+  void duringTheVerificationAfterTheCommitSaysTheResetWasCommitted() throws Exception {
+    proxy.holdWhen("count(*), NULL", "TRUNCATE TABLE", "COMMIT");
+    Child child = start();
+    assertThat(proxy.awaitHeld(60)).as(child.output()).isTrue();
+    child.signal("INT");
+    child.assertInterrupted(
+        "Interrupted after the commit: the reset was committed (backup "
+            + child.backup
+            + "); the check afterwards did not run: run prod-data-reset verify --url '");
+    assertThat(child.out()).contains("Reset committed: 10 tables emptied");
+    assertThat(child.out()).doesNotContain("Verified");
+    assertReset(child);
+  }
+
+  @Test
+  void anInterruptedRestoreStillEndsWithOneFinalAuditRecord() throws Exception {
+    Path backup = dir.resolve("earlier.sql");
+    Cli.Result reset =
+        new Cli()
+            .env("XDG_STATE_HOME", dir.resolve("state").toString())
+            .run(
+                "reset",
+                db.url(),
+                "--policy",
+                POLICY,
+                "--backup",
+                backup.toString(),
+                "--confirm",
+                db.name());
+    assertThat(reset.exitCode()).as(reset.toString()).isZero();
+    proxy.holdWhen("FROM STDIN");
+    Child child =
+        new Child(
+            dir,
+            List.of(
+                "restore",
+                backup.toString(),
+                "--url",
+                "postgres://postgres@localhost:"
+                    + proxy.port()
+                    + "/"
+                    + db.name()
+                    + "?sslmode=disable",
+                "--confirm",
+                db.name()));
+    assertThat(proxy.awaitHeld(60)).as(child.output()).isTrue();
+    child.signal("INT");
+    assertThat(child.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(child.auditOutcomes()).as(child.output()).containsExactly("started", "interrupted");
+    assertThat(db.count("projects")).isZero();
+  }
+
+  private void assertUntouched(Child child) throws IOException {
     assertThat(db.snapshot()).isEqualTo(before);
     try (var files = Files.list(dir)) {
       assertThat(
@@ -93,7 +254,182 @@ class ResetInterruptTest {
                   .map(f -> f.getFileName().toString())
                   .filter(n -> n.contains("interrupted"))
                   .toList())
+          .as("no backup, partial file or manifest left")
           .isEmpty();
+    }
+    if (!child.auditOutcomes().equals(List.of("interrupted"))) {
+      assertThat(child.auditOutcomes()).containsExactly("started", "interrupted");
+    }
+  }
+
+  private void assertReset(Child child) throws IOException {
+    Map<String, List<String>> after = db.snapshot();
+    for (String t : ResetCommandTest.RESET_TABLES) {
+      assertThat(after.get("public." + t)).as(t).isEmpty();
+    }
+    for (String t : ResetCommandTest.KEPT_TABLES) {
+      assertThat(after.get("public." + t)).as(t).isEqualTo(before.get("public." + t));
+    }
+    assertThat(child.backup).exists();
+    // the committed reset's final record is its success; the interrupted check adds none
+    assertThat(child.auditOutcomes()).containsExactly("started", "succeeded");
+  }
+
+  /** Waits until the child runs a statement matching {@code like} (waiting for a lock if said). */
+  private void awaitStatement(Child child, String like, boolean waitingOnLock) throws Exception {
+    try (Connection c = db.connect();
+        Statement st = c.createStatement()) {
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (System.currentTimeMillis() < deadline && child.process.isAlive()) {
+        try (ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'prod-data-reset'"
+                    + " AND datname = current_database() AND state = 'active' AND query ILIKE '"
+                    + like
+                    + "'"
+                    + (waitingOnLock ? " AND wait_event_type = 'Lock'" : ""))) {
+          rs.next();
+          if (rs.getInt(1) > 0) {
+            return;
+          }
+        }
+        Thread.sleep(10);
+      }
+    }
+    throw new AssertionError("the reset never ran " + like + "; output:\n" + child.output());
+  }
+
+  private Child start() throws IOException {
+    return new Child(
+        dir,
+        "postgres://postgres@localhost:" + proxy.port() + "/" + db.name() + "?sslmode=disable");
+  }
+
+  private static boolean envCanRestoreSigint() {
+    try {
+      Process p = new ProcessBuilder("env", "--default-signal=INT", "true").start();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** The tool running a reset in a child JVM. */
+  final class Child {
+    final Path backup;
+    final Path auditLog;
+    final Path outFile;
+    final Path errFile;
+    final Process process;
+
+    /** A reset of the test database through {@code url}. */
+    Child(Path dir, String url) throws IOException {
+      this(
+          dir,
+          List.of(
+              "reset",
+              url,
+              "--policy",
+              POLICY,
+              "--backup",
+              dir.resolve("interrupted.sql").toString(),
+              "--confirm",
+              db.name(),
+              "--jobs",
+              "1",
+              "--lock-timeout",
+              "60s"));
+    }
+
+    Child(Path dir, List<String> toolArgs) throws IOException {
+      backup = dir.resolve("interrupted.sql");
+      auditLog = dir.resolve("audit.jsonl");
+      outFile = dir.resolve("out.txt");
+      errFile = dir.resolve("err.txt");
+      List<String> cmd = new ArrayList<>();
+      if (SIGINT_RESTORABLE) {
+        cmd.addAll(List.of("env", "--default-signal=INT"));
+      }
+      cmd.addAll(
+          List.of(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+              "-cp",
+              System.getProperty("java.class.path"),
+              "io.proddatareset.cli.Main"));
+      cmd.addAll(toolArgs);
+      cmd.addAll(List.of("--audit-log", auditLog.toString()));
+      ProcessBuilder pb = new ProcessBuilder(cmd);
+      pb.environment()
+          .keySet()
+          .removeIf(
+              k ->
+                  k.startsWith("CLAUDE")
+                      || k.equals("AI_AGENT")
+                      || k.startsWith("CODEX")
+                      || k.equals("GEMINI_CLI")
+                      || k.equals("CURSOR_AGENT")
+                      || k.equals("REPLIT_CLI")
+                      || k.equals("DATABASE_URL"));
+      pb.redirectOutput(outFile.toFile()).redirectError(errFile.toFile());
+      process = pb.start();
+    }
+
+    /** Sends {@code INT} (Ctrl-C) where it can reach the child, else {@code TERM}. */
+    void signal(String name) throws Exception {
+      String sig = name.equals("INT") && !SIGINT_RESTORABLE ? "TERM" : name;
+      // env execs java, so the pid is the JVM's
+      Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
+      assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(kill.exitValue()).isZero();
+    }
+
+    void assertInterrupted(String lineStart) throws Exception {
+      assertThat(process.waitFor(90, TimeUnit.SECONDS)).as(output()).isTrue();
+      assertThat(process.exitValue()).as(output()).isEqualTo(130);
+      List<String> lines = err().lines().filter(l -> l.startsWith("Interrupted")).toList();
+      assertThat(lines).as(output()).hasSize(1);
+      assertThat(lines.get(0)).as(output()).startsWith(lineStart);
+      assertThat(err()).as(output()).doesNotContain("error:");
+      // the audit record carries the same line when the run ended interrupted
+      List<JsonNode> records = audit();
+      JsonNode last = records.get(records.size() - 1);
+      if (last.get("outcome").asText().equals("interrupted")) {
+        assertThat(last.get("error").asText()).isEqualTo(lines.get(0));
+      }
+    }
+
+    String out() throws IOException {
+      return Files.readString(outFile);
+    }
+
+    String err() throws IOException {
+      return Files.readString(errFile);
+    }
+
+    String output() {
+      try {
+        return "--- stdout ---\n" + out() + "\n--- stderr ---\n" + err();
+      } catch (IOException e) {
+        return e.toString();
+      }
+    }
+
+    List<JsonNode> audit() throws IOException {
+      List<JsonNode> out = new ArrayList<>();
+      for (String line : Files.readAllLines(auditLog)) {
+        out.add(JSON.readTree(line));
+      }
+      return out;
+    }
+
+    /** The outcomes of the one run in the audit log, in order. */
+    List<String> auditOutcomes() throws IOException {
+      List<JsonNode> records = audit();
+      assertThat(records.stream().map(r -> r.get("run").asText()).distinct()).hasSize(1);
+      return records.stream().map(r -> r.get("outcome").asText()).toList();
     }
   }
 }
