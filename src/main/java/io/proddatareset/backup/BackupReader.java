@@ -136,19 +136,19 @@ public final class BackupReader {
     try {
       decompressed = Compression.decompress(hashed);
     } catch (java.util.zip.ZipException e) {
-      throw new BackupFormatException(0, "damaged gzip data: " + e.getMessage());
+      throw BackupFormatException.damaged(0, "damaged gzip data: " + e.getMessage());
     }
     BackupReader reader = new BackupReader(decompressed);
     Summary partial;
     try {
       partial = reader.readAll(handler);
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
-      throw new BackupFormatException(
+      throw BackupFormatException.damaged(
           reader.line, "damaged or cut-off compressed data: " + e.getMessage());
     } catch (RuntimeException e) {
       // aircompressor reports corrupt zstd frames as unchecked exceptions
       if (e.getClass().getName().startsWith("io.airlift.compress")) {
-        throw new BackupFormatException(reader.line, "damaged zstd data: " + e.getMessage());
+        throw BackupFormatException.damaged(reader.line, "damaged zstd data: " + e.getMessage());
       }
       throw e;
     }
@@ -402,7 +402,7 @@ public final class BackupReader {
             end(after + 1 == limit ? after + 1 : after + 2);
             return -1;
           }
-          throw new BackupFormatException(line + 1, "damaged end-of-data marker");
+          throw BackupFormatException.damaged(line + 1, "damaged end-of-data marker");
         }
       }
       // hand over whole lines, stopping before a line that might be the end marker; only the
@@ -468,7 +468,7 @@ public final class BackupReader {
     }
 
     private BackupFormatException cutOff() {
-      return new BackupFormatException(
+      return BackupFormatException.damaged(
           line,
           "the file ends inside the data of "
               + statement.table().display()
