@@ -143,8 +143,10 @@ public final class BackupReader {
     try {
       partial = reader.readAll(handler);
     } catch (DecompressorFailures.Failed e) {
+      String why = e.getMessage();
       throw BackupFormatException.damaged(
-          reader.line, "damaged or cut-off compressed data: " + e.getMessage());
+          reader.line,
+          why.startsWith("damaged") ? why : "damaged or cut-off compressed data: " + why);
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
       throw BackupFormatException.damaged(
           reader.line, "damaged or cut-off compressed data: " + e.getMessage());

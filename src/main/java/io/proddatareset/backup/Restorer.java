@@ -130,7 +130,7 @@ public final class Restorer {
           s.fileSha256(),
           s);
     } catch (BackupFormatException e) {
-      throw unreadable(file, e, false, ".");
+      throw unreadable(file, e, false, ". Nothing was changed.");
     } catch (IOException e) {
       throw new ExitException(
           ExitStatus.FAILURE, "Cannot read " + file + ": " + ExitException.firstLine(e) + ".", e);
@@ -394,6 +394,12 @@ public final class Restorer {
     }
 
     RestoreResult execute() throws SQLException, IOException {
+      if (contents.scanned() != null && !contents.scanned().complete()) {
+        // read whole before anything was locked: a cut-off file need not be loaded to be refused
+        throw ExitException.refused(
+            "The backup does not match what it should hold (the file lacks its final \"dump"
+                + " complete\" line: it is cut off). Nothing was changed.");
+      }
       copyApi = conn.unwrap(PGConnection.class).getCopyAPI();
       List<TableName> inFile = contents.tables();
       if (options.only() != null) {

@@ -234,8 +234,9 @@ public class BackupCommand extends IoCommand {
     var m = r.manifest();
     text.printf(
         Locale.ROOT,
-        "Backed up %d tables, %,d rows, from %s to %s (%s, %s) in %.1fs.%n",
+        "Backed up %d %s, %,d rows, from %s to %s (%s, %s) in %.1fs.%n",
         m.tables().size(),
+        m.tables().size() == 1 ? "table" : "tables",
         m.totalRows(),
         m.target() == null ? m.database() : m.target(),
         r.file() == null ? "stdout" : r.file(),

@@ -69,6 +69,11 @@ class DamagedBackupExitCodeTest {
     Files.writeString(
         plain, text.substring(0, text.indexOf("\n", text.indexOf("COPY public.raw_notes")) + 40));
     damaged.add(plain);
+    // every block whole, the final line missing: cut off between two statements
+    Path noFooter = backup(db, "no-footer.sql", false);
+    String whole = Files.readString(noFooter);
+    Files.writeString(noFooter, whole.substring(0, whole.indexOf("SELECT pg_catalog.setval")));
+    damaged.add(noFooter);
 
     RoundTrips.emptyEverything(db);
     Map<String, List<String>> empty = db.snapshot();
