@@ -126,13 +126,21 @@ public class RestoreCommand extends IoCommand {
     }
     Connection c;
     try {
+      // an AI coding agent needs the user's own words first (they need no database)
+      trail.consent(AgentConsent.require(io.env(), "restore").consent());
       c = new Connector(t).open();
     } catch (RuntimeException e) {
       trail.ended(e);
       throw e;
     }
     try (c) {
-      BackupOrigin origin = new BackupOrigin(contents.manifest(), identity(c, t));
+      BackupOrigin origin;
+      try {
+        origin = new BackupOrigin(contents.manifest(), identity(c, t));
+      } catch (RuntimeException e) {
+        trail.ended(e);
+        throw e;
+      }
       io.err()
           .println(
               "Restore "
@@ -157,8 +165,7 @@ public class RestoreCommand extends IoCommand {
                       + origin.difference("backup")
                       + "; loading it anyway (--allow-other-database).");
         }
-        // an AI coding agent needs the user's own words first; then the user types the name
-        trail.consent(AgentConsent.require(io.env(), "restore").consent());
+        // the user types the name, having seen where the backup comes from and goes
         Confirmation.require(io, t.database(), confirm, "restore into it");
       } catch (RuntimeException e) {
         trail.ended(e);
