@@ -136,19 +136,24 @@ public final class BackupReader {
     try {
       decompressed = Compression.decompress(hashed);
     } catch (java.util.zip.ZipException e) {
-      throw new BackupFormatException(0, "damaged gzip data: " + e.getMessage());
+      throw BackupFormatException.damaged(0, "damaged gzip data: " + e.getMessage());
     }
-    BackupReader reader = new BackupReader(decompressed);
+    BackupReader reader = new BackupReader(new DecompressorFailures(decompressed, hashed));
     Summary partial;
     try {
       partial = reader.readAll(handler);
+    } catch (DecompressorFailures.Failed e) {
+      String why = e.getMessage();
+      throw BackupFormatException.damaged(
+          reader.line,
+          why.startsWith("damaged") ? why : "damaged or cut-off compressed data: " + why);
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
-      throw new BackupFormatException(
+      throw BackupFormatException.damaged(
           reader.line, "damaged or cut-off compressed data: " + e.getMessage());
     } catch (RuntimeException e) {
       // aircompressor reports corrupt zstd frames as unchecked exceptions
       if (e.getClass().getName().startsWith("io.airlift.compress")) {
-        throw new BackupFormatException(reader.line, "damaged zstd data: " + e.getMessage());
+        throw BackupFormatException.damaged(reader.line, "damaged zstd data: " + e.getMessage());
       }
       throw e;
     }
@@ -402,7 +407,7 @@ public final class BackupReader {
             end(after + 1 == limit ? after + 1 : after + 2);
             return -1;
           }
-          throw new BackupFormatException(line + 1, "damaged end-of-data marker");
+          throw BackupFormatException.damaged(line + 1, "damaged end-of-data marker");
         }
       }
       // hand over whole lines, stopping before a line that might be the end marker; only the
@@ -468,7 +473,7 @@ public final class BackupReader {
     }
 
     private BackupFormatException cutOff() {
-      return new BackupFormatException(
+      return BackupFormatException.damaged(
           line,
           "the file ends inside the data of "
               + statement.table().display()
@@ -481,10 +486,61 @@ public final class BackupReader {
     }
   }
 
+  /**
+   * Tells a failure of the decompressor (a damaged or cut-off stream, which aircompressor reports
+   * as a plain {@link IOException}) from a failure to read the file (a disk error): the first is
+   * damage, the second is not.
+   */
+  private static final class DecompressorFailures extends java.io.FilterInputStream {
+    /** The decompressor failed on bytes that were read without error. */
+    static final class Failed extends IOException {
+      Failed(IOException cause) {
+        super(io.proddatareset.ExitException.firstLine(cause), cause);
+      }
+    }
+
+    private final HashingInputStream raw;
+
+    DecompressorFailures(InputStream decompressed, HashingInputStream raw) {
+      super(decompressed);
+      this.raw = raw;
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return in.read();
+      } catch (IOException e) {
+        throw classify(e);
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return in.read(b, off, len);
+      } catch (IOException e) {
+        throw classify(e);
+      }
+    }
+
+    private IOException classify(IOException e) {
+      if (e instanceof BackupFormatException
+          || e instanceof java.io.InterruptedIOException
+          || raw.failed) {
+        return e;
+      }
+      return new Failed(e);
+    }
+  }
+
   /** Counts and hashes the stored bytes under the decompressor. */
   private static final class HashingInputStream extends java.io.FilterInputStream {
     private final MessageDigest digest = Sha256.digest();
     private long count;
+
+    /** Reading the stored bytes failed (not the decompressing of them). */
+    boolean failed;
 
     HashingInputStream(InputStream in) {
       super(in);
@@ -492,7 +548,13 @@ public final class BackupReader {
 
     @Override
     public int read() throws IOException {
-      int b = in.read();
+      int b;
+      try {
+        b = in.read();
+      } catch (IOException e) {
+        failed = true;
+        throw e;
+      }
       if (b >= 0) {
         digest.update((byte) b);
         count++;
@@ -502,7 +564,13 @@ public final class BackupReader {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
+      int n;
+      try {
+        n = in.read(b, off, len);
+      } catch (IOException e) {
+        failed = true;
+        throw e;
+      }
       if (n > 0) {
         digest.update(b, off, n);
         count += n;

@@ -123,7 +123,34 @@ public final class BackupWriter {
     } catch (SQLException e) {
       throw ExitException.failure("Cannot use the connection: " + ExitException.firstLine(e), e);
     }
-    return new Run(inOpenTransaction, workerConnections, tables, file, options).execute();
+    return write(
+        inOpenTransaction, workerConnections, tables, BackupDestination.file(file), options);
+  }
+
+  /**
+   * Writes a backup to {@code destination}, as {@link #write(Connection, Supplier, List, Path,
+   * BackupOptions)} does for a file. A stream cannot be read back: its bytes are checked as they
+   * are sent, by the same reader a restore uses, and the manifest, which records their size and
+   * checksums, is written to {@link BackupDestination#manifest()} once the stream is complete. On a
+   * failure, what was already sent cannot be taken back: the message says so, and no manifest is
+   * written. The stream is flushed, never closed.
+   */
+  public static BackupResult write(
+      Connection inOpenTransaction,
+      Supplier<Connection> workerConnections,
+      List<Table> tables,
+      BackupDestination destination,
+      BackupOptions options) {
+    try {
+      if (inOpenTransaction.getAutoCommit()) {
+        throw new IllegalArgumentException(
+            "the backup must run inside an open transaction (auto-commit off)");
+      }
+    } catch (SQLException e) {
+      throw ExitException.failure("Cannot use the connection: " + ExitException.firstLine(e), e);
+    }
+    Run run = new Run(inOpenTransaction, workerConnections, tables, destination, options);
+    return destination.streamed() ? run.executeStream() : run.execute();
   }
 
   /** Removes a backup and its manifest, e.g. when the reset that wrote it rolled back. */
@@ -168,6 +195,7 @@ public final class BackupWriter {
     private final Supplier<Connection> workerConnections;
     private final List<Table> tables;
     private final Path file;
+    private final BackupDestination destination;
     private final BackupOptions options;
     private final Compression compression;
     private final long started = System.nanoTime();
@@ -193,14 +221,16 @@ public final class BackupWriter {
         Connection main,
         Supplier<Connection> workerConnections,
         List<Table> tables,
-        Path file,
+        BackupDestination destination,
         BackupOptions options) {
       this.main = main;
       this.workerConnections = workerConnections;
       this.tables = List.copyOf(tables);
-      this.file = file.toAbsolutePath().normalize();
+      this.destination = destination;
+      this.file =
+          destination.file() == null ? null : destination.file().toAbsolutePath().normalize();
       this.options = options;
-      this.compression = Compression.forFile(file);
+      this.compression = destination.compression();
     }
 
     BackupResult execute() {
@@ -224,8 +254,7 @@ public final class BackupWriter {
         lockTables();
         readSequences();
         List<Part> parts = planParts();
-        tmp =
-            special ? file : Files.createTempFile(dir, "." + file.getFileName() + ".", ".partial");
+        tmp = special ? file : createPartial(dir);
         channel =
             FileChannel.open(
                 tmp,
@@ -275,7 +304,7 @@ public final class BackupWriter {
                   + " a file.");
         }
         BackupManifest verified =
-            BackupVerifier.check(awaitVerifier(verifier), draft, assembler.written());
+            BackupVerifier.check(awaitVerifier(verifier, false), draft, assembler.written(), false);
         stage = "saving";
         awaitPreload();
         publish(tmp, file);
@@ -294,7 +323,7 @@ public final class BackupWriter {
         throw e;
       } catch (IOException e) {
         cleanUp(assembler, copied, verifier, channel, tmp, special);
-        ExitException checkFailed = verificationFailure(verifier);
+        ExitException checkFailed = verificationFailure(verifier, false);
         if (checkFailed != null) {
           throw checkFailed;
         }
@@ -322,6 +351,179 @@ public final class BackupWriter {
           compressors.shutdownNow();
         }
         awaitPreload();
+      }
+    }
+
+    /**
+     * The backup streamed: the same parts in the same order as a file, through a {@link StreamTee}
+     * that hands every byte sent to the check as well; the check reads every block as a whole (the
+     * parts of a table copied in parts are not split again, which would make it wait for rows while
+     * the tee waits for it).
+     */
+    BackupResult executeStream() {
+      Path manifestPath = destination.manifest().toAbsolutePath().normalize();
+      checkManifestDestination(manifestPath);
+      Path dir = manifestPath.getParent();
+      OrderedFileAssembler assembler = null;
+      List<Copied> copied = null;
+      Future<BackupVerifier.Reading> verifier = null;
+      StreamTee tee = new StreamTee(destination.stream());
+      boolean sent = false;
+      String stage = "preparing";
+      try {
+        if (compression != Compression.NONE) {
+          compressorThreads = Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()));
+          compressors = Executors.newFixedThreadPool(compressorThreads, daemon("backup-compress"));
+        }
+        readServer();
+        lockTables();
+        readSequences();
+        List<Part> parts = planParts();
+        BufferedOutputStream buffered = new BufferedOutputStream(tee, 1 << 18);
+        assembler =
+            new OrderedFileAssembler(buffered, parts.size() + 2, dir, memoryPerPart, memoryTotal);
+        copied = prepareCopied(parts);
+        verifier = startStreamVerifier(tee, assembler, copied.size());
+        preload = preloadManifestWriter(copied);
+        stage = "writing";
+        sent = true;
+        writeWhole(
+            assembler,
+            0,
+            BackupFormat.header(serverVersion, ToolVersion.get()).getBytes(StandardCharsets.UTF_8));
+        copyAll(parts, assembler, copied);
+        SessionSettings.pin(main, callerTextSettings);
+        writeWhole(assembler, parts.size() + 1, footerText().getBytes(StandardCharsets.UTF_8));
+        if (!assembler.complete()) {
+          throw new IllegalStateException("a part of the backup was not written");
+        }
+        assembler.finish();
+        tee.close();
+        int partsUsed = parts.size();
+        BackupManifest draft = manifest(copied);
+        stage = "checking";
+        options.progress().phase("checking the streamed backup");
+        BackupManifest verified =
+            BackupVerifier.check(awaitVerifier(verifier, true), draft, assembler.written(), true);
+        stage = "saving the manifest";
+        awaitPreload();
+        ManifestFile.write(manifestPath, verified);
+        syncDirectory(dir);
+        return new BackupResult(
+            null,
+            manifestPath,
+            verified,
+            Math.min(options.jobs(), Math.max(1, partsUsed)),
+            partsUsed,
+            (System.nanoTime() - started) / 1_000_000);
+      } catch (ExitException e) {
+        tee.readerFailed();
+        cleanUp(assembler, copied, verifier, null, null, true);
+        throw sent ? new ExitException(e.status(), e.getMessage() + streamLost(true), e) : e;
+      } catch (IOException e) {
+        tee.readerFailed();
+        cleanUp(assembler, copied, verifier, null, null, true);
+        ExitException checkFailed = verificationFailure(verifier, true);
+        if (checkFailed != null) {
+          throw new ExitException(
+              checkFailed.status(), checkFailed.getMessage() + streamLost(sent), checkFailed);
+        }
+        throw new ExitException(
+            ExitStatus.FAILURE,
+            "Backup to stdout failed while " + stage + ": " + ioReason(e) + "." + streamLost(sent),
+            e);
+      } catch (SQLException e) {
+        tee.readerFailed();
+        cleanUp(assembler, copied, verifier, null, null, true);
+        throw new ExitException(
+            ExitStatus.FAILURE,
+            "Backup to stdout failed while "
+                + stage
+                + ": "
+                + ExitException.firstLine(e)
+                + "."
+                + streamLost(sent),
+            e);
+      } catch (RuntimeException | Error e) {
+        tee.readerFailed();
+        cleanUp(assembler, copied, verifier, null, null, true);
+        throw e;
+      } finally {
+        if (compressors != null) {
+          compressors.shutdownNow();
+        }
+        awaitPreload();
+      }
+    }
+
+    private static String streamLost(boolean sent) {
+      return sent
+          ? " What was already sent to stdout is incomplete: discard it. No manifest was written."
+          : " Nothing was sent to stdout.";
+    }
+
+    /** The manifest of a streamed backup: a new file in an existing directory. */
+    private static void checkManifestDestination(Path manifestPath) {
+      if (Files.isDirectory(manifestPath)) {
+        throw ExitException.usage(
+            manifestPath + " is a directory: give a file name for the manifest (--manifest).");
+      }
+      if (Files.exists(manifestPath)) {
+        throw ExitException.usage(
+            manifestPath
+                + " already exists: a manifest is never overwritten; choose another name"
+                + " (--manifest).");
+      }
+      Path dir = manifestPath.getParent();
+      if (dir == null || !Files.isDirectory(dir)) {
+        throw ExitException.usage(
+            "Cannot write the manifest: directory " + dir + " does not exist.");
+      }
+    }
+
+    /** Checks what the tee hands over, a whole block at a time; a failure stops the stream. */
+    private static Future<BackupVerifier.Reading> startStreamVerifier(
+        StreamTee tee, OrderedFileAssembler assembler, int tableCount) {
+      int[] wholeBlocks = new int[tableCount];
+      java.util.Arrays.fill(wholeBlocks, 1);
+      FutureTask<BackupVerifier.Reading> task =
+          new FutureTask<>(
+              () -> {
+                try (InputStream in = BackupWriter.readBack.apply(tee.reader())) {
+                  return BackupVerifier.read(
+                      in,
+                      wholeBlocks,
+                      (table, part) -> {
+                        throw new IllegalStateException("blocks are read whole");
+                      });
+                } catch (IOException | RuntimeException e) {
+                  tee.readerFailed();
+                  assembler.abort(new IOException("the check of the streamed bytes failed", e));
+                  throw e;
+                }
+              });
+      Thread t = new Thread(task, "backup-check");
+      t.setDaemon(true);
+      t.start();
+      return task;
+    }
+
+    /**
+     * A new hidden file beside the backup to write it to, named for this process ({@link
+     * PartialFiles}); a directory that cannot take it is a path that cannot be used.
+     */
+    private Path createPartial(Path dir) {
+      try {
+        return Files.createTempFile(dir, PartialFiles.prefix(file), PartialFiles.SUFFIX);
+      } catch (IOException e) {
+        throw new ExitException(
+            ExitStatus.USAGE,
+            "Cannot write the backup in "
+                + dir
+                + ": "
+                + ioReason(e)
+                + ". Nothing was written: choose a directory you can write to.",
+            e);
       }
     }
 
@@ -388,22 +590,22 @@ public final class BackupWriter {
         throw ExitException.usage(file + " is a directory: give a file name for the backup.");
       }
       if (Files.isRegularFile(file)) {
-        throw ExitException.refused(
+        throw ExitException.usage(
             file + " already exists: a backup is never overwritten; choose another name.");
       }
       if (!special && Files.exists(manifestPath)) {
-        throw ExitException.refused(
+        throw ExitException.usage(
             manifestPath + " already exists: remove it or choose another backup name.");
       }
       Path dir = file.getParent();
       if (dir == null || !Files.isDirectory(dir)) {
-        throw new ExitException(
-            ExitStatus.FAILURE, "Cannot write the backup: directory " + dir + " does not exist.");
+        throw ExitException.usage("Cannot write the backup: directory " + dir + " does not exist.");
       }
     }
 
     /** The check's own failure, when it stopped the copy by finding the file damaged. */
-    private static ExitException verificationFailure(Future<BackupVerifier.Reading> verifier) {
+    private static ExitException verificationFailure(
+        Future<BackupVerifier.Reading> verifier, boolean streamed) {
       if (verifier == null || !verifier.isDone()) {
         return null;
       }
@@ -412,7 +614,9 @@ public final class BackupWriter {
         return null;
       } catch (ExecutionException e) {
         return e.getCause() instanceof BackupFormatException f
-            ? BackupVerifier.failed(f.getMessage())
+            ? streamed
+                ? BackupVerifier.streamFailed(f.getMessage())
+                : BackupVerifier.failed(f.getMessage())
             : null;
       } catch (InterruptedException | java.util.concurrent.CancellationException e) {
         return null;
@@ -522,8 +726,8 @@ public final class BackupWriter {
       t.start();
     }
 
-    private static BackupVerifier.Reading awaitVerifier(Future<BackupVerifier.Reading> verifier)
-        throws IOException {
+    private static BackupVerifier.Reading awaitVerifier(
+        Future<BackupVerifier.Reading> verifier, boolean streamed) throws IOException {
       try {
         return verifier.get();
       } catch (InterruptedException e) {
@@ -531,7 +735,9 @@ public final class BackupWriter {
         throw new InterruptedIOException("interrupted while checking the backup");
       } catch (ExecutionException e) {
         if (e.getCause() instanceof BackupFormatException f) {
-          throw BackupVerifier.failed(f.getMessage());
+          throw streamed
+              ? BackupVerifier.streamFailed(f.getMessage())
+              : BackupVerifier.failed(f.getMessage());
         }
         if (e.getCause() instanceof IOException io) {
           throw io;
@@ -982,7 +1188,7 @@ public final class BackupWriter {
           systemIdentifier,
           snapshotTime,
           options.planId(),
-          file.getFileName().toString(),
+          file == null ? "-" : file.getFileName().toString(),
           compression.label(),
           0,
           null,
@@ -998,14 +1204,16 @@ public final class BackupWriter {
       Files.createLink(file, tmp);
       Files.delete(tmp);
     } catch (FileAlreadyExistsException e) {
-      throw new ExitException(
-          ExitStatus.REFUSED,
-          file + " appeared while the backup was written: a backup is never overwritten.");
+      throw ExitException.usage(
+          file
+              + " appeared while the backup was written: a backup is never overwritten; choose"
+              + " another name.");
     } catch (UnsupportedOperationException | FileSystemException e) {
       if (Files.exists(file)) {
-        throw new ExitException(
-            ExitStatus.REFUSED,
-            file + " appeared while the backup was written: a backup is never overwritten.");
+        throw ExitException.usage(
+            file
+                + " appeared while the backup was written: a backup is never overwritten; choose"
+                + " another name.");
       }
       Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }

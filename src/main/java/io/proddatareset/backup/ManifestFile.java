@@ -23,6 +23,13 @@ public final class ManifestFile {
 
   private ManifestFile() {}
 
+  /** A manifest of a format version this tool does not read (a newer tool's, say). */
+  public static final class UnsupportedFormat extends IOException {
+    UnsupportedFormat(String message) {
+      super(message);
+    }
+  }
+
   /** Where the manifest of {@code backup} lives: beside it, named {@code BACKUP.manifest.json}. */
   public static Path pathFor(Path backup) {
     return backup.resolveSibling(backup.getFileName() + ".manifest.json");
@@ -50,8 +57,25 @@ public final class ManifestFile {
     }
     try {
       Fields m = Fields.of(root, "the manifest");
+      int version = Math.toIntExact(m.number("formatVersion"));
+      if (version > BackupManifest.FORMAT_VERSION) {
+        throw new UnsupportedFormat(
+            "its formatVersion is "
+                + version
+                + ", this prod-data-reset reads "
+                + BackupManifest.FORMAT_VERSION
+                + ": it was written by a newer prod-data-reset; upgrade to use it");
+      }
+      if (version != BackupManifest.FORMAT_VERSION) {
+        throw new UnsupportedFormat(
+            "its formatVersion is "
+                + (version == 0 ? "missing" : version)
+                + ", not "
+                + BackupManifest.FORMAT_VERSION
+                + ": it is not a prod-data-reset manifest");
+      }
       return new BackupManifest(
-          Math.toIntExact(m.number("formatVersion")),
+          version,
           m.text("tool"),
           m.text("target"),
           m.text("database"),
@@ -84,7 +108,9 @@ public final class ManifestFile {
                       f.number("rows"),
                       f.text("hash"))));
     } catch (ArithmeticException e) {
-      throw new IOException("formatVersion is out of range", e);
+      throw new UnsupportedFormat(
+          "its formatVersion is out of range: it was written by a newer prod-data-reset, or it is"
+              + " not a manifest");
     }
   }
 
@@ -252,10 +278,13 @@ public final class ManifestFile {
     }
   }
 
-  /** Writes the manifest under a temporary name, syncs it and renames it into place. */
+  /**
+   * Writes the manifest under a temporary name ({@link PartialFiles}), syncs it and renames it into
+   * place, replacing a file of that name.
+   */
   static void write(Path manifest, BackupManifest content) throws IOException {
     Path dir = manifest.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, "." + manifest.getFileName(), ".partial");
+    Path tmp = Files.createTempFile(dir, PartialFiles.prefix(manifest), PartialFiles.SUFFIX);
     try {
       try (var ch =
           java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {

@@ -10,15 +10,26 @@ import java.util.Set;
  * @param only restore just these tables of the file (and their sequences); null for all
  * @param lockTimeout how long to wait for the locks on the tables before giving up
  * @param progress where progress goes
+ * @param allowOtherDatabase load a backup whose manifest records another database (another name, or
+ *     the same name on another server); without it such a restore is refused
  */
-public record RestoreOptions(Set<TableName> only, Duration lockTimeout, BackupProgress progress) {
+public record RestoreOptions(
+    Set<TableName> only,
+    Duration lockTimeout,
+    BackupProgress progress,
+    boolean allowOtherDatabase) {
   public RestoreOptions {
     only = only == null ? null : Set.copyOf(only);
     lockTimeout = lockTimeout == null ? Duration.ofSeconds(10) : lockTimeout;
     progress = progress == null ? BackupProgress.NONE : progress;
   }
 
+  /** Options that refuse a backup of another database. */
+  public RestoreOptions(Set<TableName> only, Duration lockTimeout, BackupProgress progress) {
+    this(only, lockTimeout, progress, false);
+  }
+
   public static RestoreOptions defaults() {
-    return new RestoreOptions(null, null, null);
+    return new RestoreOptions(null, null, null, false);
   }
 }

@@ -4,6 +4,7 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.Identifiers;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.OneAtATime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -47,13 +48,16 @@ public final class Restorer {
    *
    * @param manifest the manifest beside the file, or null
    * @param fileSha256 the file's SHA-256: as the manifest records it, or as read
+   * @param scanned what reading the whole file found, for a file without a manifest (which is read
+   *     to learn what it holds); null when the manifest said it
    */
   public record Contents(
       Path file,
       BackupManifest manifest,
       List<CopyStatement> blocks,
       List<String> sequences,
-      String fileSha256) {
+      String fileSha256,
+      BackupReader.Summary scanned) {
     public List<TableName> tables() {
       return blocks.stream().map(CopyStatement::table).distinct().toList();
     }
@@ -64,23 +68,44 @@ public final class Restorer {
    * whole file once (which also checks that it is a data-only backup this tool can load).
    */
   public static Contents inspect(Path file) {
+    if (Files.isDirectory(file)) {
+      throw ExitException.usage(file + " is a directory: give the backup file to restore.");
+    }
+    if (!Files.exists(file)) {
+      throw ExitException.usage("Cannot read " + file + ": no such file.");
+    }
     if (!Files.isRegularFile(file)) {
-      throw new ExitException(
-          ExitStatus.FAILURE, "Cannot read " + file + ": no such file (or not a regular file).");
+      throw ExitException.usage(
+          "Cannot restore "
+              + file
+              + ": not a regular file (restore reads the file twice: save the backup to a file"
+              + " first).");
+    }
+    if (!Files.isReadable(file)) {
+      throw ExitException.usage("Cannot read " + file + ": permission denied.");
     }
     Path manifestPath = ManifestFile.pathFor(file);
     if (Files.isRegularFile(manifestPath)) {
       BackupManifest m;
       try {
         m = ManifestFile.read(manifestPath);
+      } catch (ManifestFile.UnsupportedFormat e) {
+        throw new ExitException(
+            ExitStatus.USAGE,
+            "Cannot use the manifest "
+                + manifestPath
+                + ": "
+                + e.getMessage()
+                + ". Nothing was changed.",
+            e);
       } catch (IOException e) {
         throw new ExitException(
-            ExitStatus.VERIFICATION_FAILED,
+            ExitStatus.USAGE,
             "Cannot read the manifest "
                 + manifestPath
                 + ": "
                 + ExitException.firstLine(e)
-                + ". Move it away to restore without checks.",
+                + ". Nothing was changed; move it away to restore without checks.",
             e);
       }
       List<CopyStatement> blocks =
@@ -92,7 +117,8 @@ public final class Restorer {
           m,
           blocks,
           m.sequences().stream().map(BackupManifest.SequenceEntry::name).toList(),
-          m.fileSha256());
+          m.fileSha256(),
+          null);
     }
     try (InputStream in = Files.newInputStream(file)) {
       BackupReader.Summary s = BackupReader.read(in, BackupReader.SCAN);
@@ -101,10 +127,10 @@ public final class Restorer {
           null,
           s.blocks().stream().map(BackupReader.Block::statement).toList(),
           s.setvals().stream().map(SetvalStatement::sequence).toList(),
-          s.fileSha256());
+          s.fileSha256(),
+          s);
     } catch (BackupFormatException e) {
-      throw new ExitException(
-          ExitStatus.FAILURE, "Cannot restore " + file + ": " + e.getMessage() + ".", e);
+      throw unreadable(file, e, false, ". Nothing was changed.");
     } catch (IOException e) {
       throw new ExitException(
           ExitStatus.FAILURE, "Cannot read " + file + ": " + ExitException.firstLine(e) + ".", e);
@@ -114,10 +140,31 @@ public final class Restorer {
   }
 
   /**
+   * Why a file cannot be restored: REFUSED when it is damaged or cut off, or (with a manifest) does
+   * not hold what its manifest says; USAGE when it holds what this tool does not restore.
+   */
+  private static ExitException unreadable(
+      Path file, BackupFormatException e, boolean withManifest, String after) {
+    boolean refused = e.damaged() || withManifest;
+    return new ExitException(
+        refused ? ExitStatus.REFUSED : ExitStatus.USAGE,
+        "Cannot restore "
+            + file
+            + ": "
+            + e.getMessage()
+            + (e.damaged() ? " (the file is damaged or cut off)" : "")
+            + after,
+        e);
+  }
+
+  /**
    * Restores {@code contents} over {@code conn}, which must be in auto-commit mode (no transaction
    * of the caller's open): this method runs and commits its own transaction, or rolls it back and
-   * throws an {@link ExitException} with nothing changed: {@link ExitStatus#REFUSED} when a table
-   * has rows, {@link ExitStatus#VERIFICATION_FAILED} when the file does not match its manifest.
+   * throws an {@link ExitException} with nothing changed. The first statement of the transaction
+   * claims {@link OneAtATime}: while another reset or restore runs on the database, it refuses at
+   * once. {@link ExitStatus#REFUSED} also when the backup's manifest records another database
+   * (unless {@link RestoreOptions#allowOtherDatabase}), a table is missing or has rows, or the file
+   * is damaged or does not match its manifest.
    */
   public static RestoreResult restore(Connection conn, Contents contents, RestoreOptions options) {
     try {
@@ -131,6 +178,8 @@ public final class Restorer {
     long started = System.nanoTime();
     try {
       conn.setAutoCommit(false);
+      // first, so that nothing is locked or read while another reset or restore runs
+      OneAtATime.claim(conn, "restore");
       RestoreResult result = new Run(conn, contents, options, started).execute();
       conn.commit();
       return result;
@@ -162,6 +211,160 @@ public final class Restorer {
     }
   }
 
+  /**
+   * What {@link #restore} would do with {@code contents}, and every reason it would be refused,
+   * found without changing anything: in a {@code REPEATABLE READ, READ ONLY} transaction on {@code
+   * conn} (which must be in auto-commit mode; the transaction is rolled back), with no lock beyond
+   * what reading a table takes (waiting at most the lock timeout) and no claim of {@link
+   * OneAtATime}. The whole file is read once, to check it against its manifest.
+   *
+   * @throws ExitException FAILURE when the target or the file cannot be read
+   */
+  public static RestorePreview preview(Connection conn, Contents contents, RestoreOptions options) {
+    try {
+      if (!conn.getAutoCommit()) {
+        throw new IllegalArgumentException(
+            "preview runs its own transaction: pass a connection in auto-commit mode");
+      }
+      conn.setAutoCommit(false);
+      conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      conn.setReadOnly(true);
+      try {
+        return previewIn(conn, contents, options);
+      } finally {
+        rollback(conn);
+        conn.setReadOnly(false);
+        conn.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      String why =
+          "55P03".equals(e.getSQLState())
+              ? "a table is held exclusively by another session (waited "
+                  + options.lockTimeout().toMillis()
+                  + "ms; --lock-timeout)"
+              : ExitException.firstLine(e);
+      throw ExitException.failure("The dry run could not read the target: " + why + ".", e);
+    }
+  }
+
+  private static RestorePreview previewIn(
+      Connection conn, Contents contents, RestoreOptions options) throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT set_config('lock_timeout', ?, true), set_config('statement_timeout', '0',"
+                + " true), set_config('row_security', 'off', true)")) {
+      ps.setString(1, options.lockTimeout().toMillis() + "ms");
+      ps.execute();
+    }
+    List<String> refusals = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    BackupOrigin origin = new BackupOrigin(contents.manifest(), DatabaseIdentity.of(conn));
+    String difference = origin.difference("backup");
+    if (difference != null) {
+      if (options.allowOtherDatabase()) {
+        warnings.add(difference + " (allowed by --allow-other-database)");
+      } else {
+        refusals.add(difference + ": pass --allow-other-database to load it into this database");
+      }
+    }
+
+    BackupReader.Summary summary = contents.scanned();
+    boolean fileChecked;
+    if (contents.manifest() != null) {
+      fileChecked = false;
+      try (InputStream in = Files.newInputStream(contents.file())) {
+        summary = BackupReader.read(in, BackupReader.SCAN);
+        List<String> problems = ManifestCheck.problems(summary, contents.manifest());
+        if (problems.isEmpty()) {
+          fileChecked = true;
+        } else {
+          refusals.add(
+              "the backup does not match its manifest (" + String.join("; ", problems) + ")");
+        }
+      } catch (BackupFormatException e) {
+        summary = null;
+        refusals.add(
+            "the file "
+                + (e.damaged() ? "is damaged or cut off" : "does not hold what its manifest says")
+                + ": "
+                + e.getMessage());
+      } catch (IOException e) {
+        throw ExitException.failure(
+            "Cannot read " + contents.file() + ": " + ExitException.firstLine(e) + ".", e);
+      }
+    } else {
+      fileChecked = summary.complete();
+      if (!summary.complete()) {
+        refusals.add("the file lacks its final \"dump complete\" line: it is cut off");
+      }
+    }
+
+    Map<TableName, Long> rowsInFile = new LinkedHashMap<>();
+    List<SetvalStatement> setvals;
+    if (summary != null) {
+      summary.blocks().forEach(b -> rowsInFile.merge(b.statement().table(), b.rows(), Long::sum));
+      setvals = summary.setvals();
+    } else {
+      contents
+          .manifest()
+          .tables()
+          .forEach(
+              t -> rowsInFile.merge(new TableName(t.schema(), t.table()), t.rows(), Long::sum));
+      setvals =
+          contents.manifest().sequences().stream()
+              .map(q -> new SetvalStatement(q.name(), q.value(), q.isCalled()))
+              .toList();
+    }
+
+    List<TableName> inFile = contents.tables();
+    List<TableName> selected =
+        options.only() == null ? inFile : inFile.stream().filter(options.only()::contains).toList();
+    List<TableName> missing = new ArrayList<>();
+    Map<TableName, RestoreCatalog.Target> targets = RestoreCatalog.resolve(conn, selected, missing);
+    List<TableName> withRows = RestoreCatalog.nonEmpty(conn, List.copyOf(targets.values()));
+    List<RestorePreview.Table> tables = new ArrayList<>();
+    for (TableName t : selected) {
+      String state = missing.contains(t) ? "missing" : withRows.contains(t) ? "has rows" : "empty";
+      tables.add(new RestorePreview.Table(t.display(), rowsInFile.getOrDefault(t, 0L), state));
+    }
+    if (!missing.isEmpty()) {
+      refusals.add(
+          "no such table in the target: "
+              + names(missing)
+              + " (restore loads data into existing tables: create the schema first, or leave"
+              + " them out with --only)");
+    }
+    if (!withRows.isEmpty()) {
+      refusals.add(
+          "these tables already hold rows: "
+              + names(withRows)
+              + " (restore only loads into empty tables: empty them first, or leave them out with"
+              + " --only)");
+    }
+
+    Set<Long> selectedSequences = null;
+    if (options.only() != null) {
+      List<Long> oids = targets.values().stream().map(RestoreCatalog.Target::oid).toList();
+      selectedSequences =
+          oids.isEmpty()
+              ? Set.of()
+              : RestoreCatalog.sequencesOf(conn, RestoreCatalog.withPartitions(conn, oids));
+    }
+    List<RestorePreview.Sequence> sequences = new ArrayList<>();
+    for (SetvalStatement v : setvals) {
+      if (selectedSequences != null) {
+        Long oid = RestoreCatalog.sequenceOid(conn, v.sequence());
+        if (oid == null || !selectedSequences.contains(oid)) {
+          continue;
+        }
+      }
+      sequences.add(new RestorePreview.Sequence(v.sequence(), v.value(), v.isCalled()));
+    }
+    List<String> skipped =
+        inFile.stream().filter(t -> !selected.contains(t)).map(TableName::display).toList();
+    return new RestorePreview(origin, tables, skipped, sequences, fileChecked, refusals, warnings);
+  }
+
   private static void rollback(Connection conn) {
     try {
       conn.rollback();
@@ -191,6 +394,12 @@ public final class Restorer {
     }
 
     RestoreResult execute() throws SQLException, IOException {
+      if (contents.scanned() != null && !contents.scanned().complete()) {
+        // read whole before anything was locked: a cut-off file need not be loaded to be refused
+        throw ExitException.refused(
+            "The backup does not match what it should hold (the file lacks its final \"dump"
+                + " complete\" line: it is cut off). Nothing was changed.");
+      }
       copyApi = conn.unwrap(PGConnection.class).getCopyAPI();
       List<TableName> inFile = contents.tables();
       if (options.only() != null) {
@@ -216,15 +425,15 @@ public final class Restorer {
                 // validating the foreign keys joins whole tables: let it hash them in memory
                 + " set_config('work_mem', '64MB', true)");
       }
+      if (contents.manifest() != null) {
+        new BackupOrigin(contents.manifest(), DatabaseIdentity.of(conn))
+            .requireSameForRestore(options.allowOtherDatabase());
+      }
       List<TableName> missing = new ArrayList<>();
       Map<TableName, RestoreCatalog.Target> targets =
           RestoreCatalog.resolve(conn, new ArrayList<>(selected), missing);
       if (!missing.isEmpty()) {
-        throw new ExitException(
-            ExitStatus.FAILURE,
-            "No such table in the database: "
-                + names(missing)
-                + ". restore loads data into existing tables: create the schema first.");
+        throw ExitException.refused(missingTables(missing));
       }
       lock(targets.keySet());
       List<TableName> withRows = RestoreCatalog.nonEmpty(conn, List.copyOf(targets.values()));
@@ -269,16 +478,14 @@ public final class Restorer {
         damageInsteadOf(e);
         throw e;
       } catch (NoSuchFileException e) {
-        throw new ExitException(
-            ExitStatus.FAILURE, contents.file() + " disappeared. Nothing was changed.");
+        throw ExitException.usage(
+            contents.file() + " disappeared while it was restored. Nothing was changed.");
       } catch (BackupFormatException e) {
-        throw new ExitException(
-            contents.manifest() != null ? ExitStatus.VERIFICATION_FAILED : ExitStatus.FAILURE,
-            "Cannot restore "
-                + contents.file()
-                + ": "
-                + e.getMessage()
-                + ". Nothing was changed (rolled back).");
+        throw unreadable(
+            contents.file(),
+            e,
+            contents.manifest() != null,
+            ". Nothing was changed (rolled back).");
       }
       check(summary);
 
@@ -385,7 +592,7 @@ public final class Restorer {
       }
       if (!problems.isEmpty()) {
         throw new ExitException(
-            ExitStatus.VERIFICATION_FAILED,
+            ExitStatus.REFUSED,
             "The backup does not match its manifest ("
                 + String.join("; ", problems)
                 + "), and loading it failed: "
@@ -419,7 +626,7 @@ public final class Restorer {
           });
       if (!problems.isEmpty()) {
         throw new ExitException(
-            ExitStatus.VERIFICATION_FAILED,
+            ExitStatus.REFUSED,
             "The backup does not match "
                 + (contents.manifest() != null ? "its manifest" : "what it should hold")
                 + " ("
@@ -553,9 +760,16 @@ public final class Restorer {
       long ms = d.toMillis();
       return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
+  }
 
-    private static String names(java.util.Collection<TableName> tables) {
-      return tables.stream().map(TableName::display).collect(Collectors.joining(", "));
-    }
+  private static String names(java.util.Collection<TableName> tables) {
+    return tables.stream().map(TableName::display).collect(Collectors.joining(", "));
+  }
+
+  private static String missingTables(List<TableName> missing) {
+    return "No such table in the database: "
+        + names(missing)
+        + ". restore loads data into existing tables: create the schema first, or leave them out"
+        + " with --only. Nothing was changed.";
   }
 }

@@ -59,6 +59,16 @@ public final class SnapshotBackup {
    */
   public static BackupResult run(
       Connector connector, List<String> schemas, Choice choice, Path file, BackupOptions options) {
+    return run(connector, schemas, choice, BackupDestination.file(file), options);
+  }
+
+  /** As {@link #run(Connector, List, Choice, Path, BackupOptions)}, to a file or a stream. */
+  public static BackupResult run(
+      Connector connector,
+      List<String> schemas,
+      Choice choice,
+      BackupDestination destination,
+      BackupOptions options) {
     try (Connection c = connector.open()) {
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -80,7 +90,7 @@ public final class SnapshotBackup {
         List<Table> tables = loadOrder(catalog, selection.tables());
         BackupOptions withPlan =
             selection.planId() == null ? options : options.withPlanId(selection.planId());
-        return BackupWriter.write(c, connector::open, tables, file, withPlan);
+        return BackupWriter.write(c, connector::open, tables, destination, withPlan);
       } finally {
         try {
           c.rollback();

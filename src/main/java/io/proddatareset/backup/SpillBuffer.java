@@ -85,7 +85,9 @@ final class SpillBuffer {
   }
 
   private void startSpill() throws IOException {
-    spillFile = Files.createTempFile(spillDir, ".prod-data-reset-", ".spool");
+    spillFile =
+        Files.createTempFile(
+            spillDir, PartialFiles.prefix(Path.of("prod-data-reset")), PartialFiles.SPOOL);
     spill = new java.io.BufferedOutputStream(Files.newOutputStream(spillFile), CHUNK);
   }
 

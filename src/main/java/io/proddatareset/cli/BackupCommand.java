@@ -1,16 +1,22 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
+import io.proddatareset.backup.BackupDestination;
 import io.proddatareset.backup.BackupManifest;
 import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.BackupResult;
+import io.proddatareset.backup.Compression;
 import io.proddatareset.backup.ManifestFile;
+import io.proddatareset.backup.PartialFiles;
 import io.proddatareset.backup.SnapshotBackup;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.connect.TargetParser;
 import io.proddatareset.plan.Policy;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -30,7 +36,9 @@ import picocli.CommandLine.Parameters;
       "Write a data-only backup of the tables the policy would reset (or every table with --all),"
           + " all from one snapshot, in the format of pg_dump --data-only (psql -f restores it):"
           + " plain, or compressed by the file name (.gz, .zst). The file is read back and checked"
-          + " before it is kept, and FILE.manifest.json records every table's rows and SHA-256."
+          + " before it is kept, and FILE.manifest.json records every table's rows and SHA-256.",
+      "With --output - the backup goes to stdout (for a pipe; nothing else is printed there),"
+          + " plain unless --compress says otherwise, and the manifest to --manifest FILE."
     })
 public class BackupCommand extends IoCommand {
   @Mixin TargetOptions target;
@@ -48,8 +56,24 @@ public class BackupCommand extends IoCommand {
       paramLabel = "FILE",
       description =
           "The backup file: FILE.gz for gzip, FILE.zst for zstd, plain otherwise. An existing file"
-              + " is never overwritten.")
+              + " is never overwritten. - writes the backup to stdout (with --manifest).")
   Path output;
+
+  @Option(
+      names = "--manifest",
+      paramLabel = "FILE",
+      description =
+          "With --output -: where to write the manifest (required then; never overwritten). A"
+              + " backup file's manifest is always FILE.manifest.json beside it.")
+  Path manifest;
+
+  @Option(
+      names = "--compress",
+      paramLabel = "KIND",
+      description =
+          "plain, gzip or zstd. With --output - it chooses the stream's compression (default:"
+              + " plain); with a file name the name decides, and --compress must agree with it.")
+  String compress;
 
   @Mixin PolicyOptions policy;
 
@@ -81,6 +105,13 @@ public class BackupCommand extends IoCommand {
     if (jobs != null && (jobs < 1 || jobs > 64)) {
       throw ExitException.usage("--jobs must be between 1 and 64.");
     }
+    boolean toStdout = output.toString().equals("-");
+    Compression compression = compression(toStdout);
+    if (json && toStdout) {
+      throw ExitException.usage(
+          "--json prints the manifest on stdout, which carries the backup with --output -: read"
+              + " the manifest from --manifest FILE instead.");
+    }
     Policy p = policy.policy();
     if (!all && p.empty()) {
       throw ExitException.usage(
@@ -90,10 +121,15 @@ public class BackupCommand extends IoCommand {
     if (all && !(p.keep().isEmpty() && p.reset().isEmpty())) {
       throw ExitException.usage("--all backs up every table: give it without --keep or --reset.");
     }
-    int gzipLevel = compressionLevel.gzipLevel(output);
+    int gzipLevel = gzipLevel(toStdout, compression);
     ConnectionTarget t = target.resolve(positionalUrl, io);
+    // with stdout carrying the backup, everything for people goes to stderr
+    PrintStream text = toStdout ? io.err() : io.out();
+    for (PartialFiles.Stale stale : PartialFiles.leftBehind(toStdout ? manifest : output)) {
+      io.err().println("warning: " + stale.warning());
+    }
     AuditTrail trail = AuditTrail.open(auditLog.file, io, "backup").target(t);
-    trail.backup(output.toString(), null);
+    trail.backup(toStdout ? "-" : output.toString(), null);
     trail.started();
     BackupProgress progress = ProgressPrinter.forIo(io);
     BackupOptions options =
@@ -110,7 +146,9 @@ public class BackupCommand extends IoCommand {
               new Connector(t),
               p.schemas(),
               all ? SnapshotBackup.allTables() : SnapshotBackup.resetTablesOf(p),
-              output,
+              toStdout
+                  ? BackupDestination.stream(new CheckedStdout(io.out()), compression, manifest)
+                  : BackupDestination.file(output),
               options);
     } catch (RuntimeException e) {
       trail.ended(e);
@@ -121,44 +159,148 @@ public class BackupCommand extends IoCommand {
     BackupManifest m = result.manifest();
     Map<String, Long> rows = new LinkedHashMap<>();
     m.tables().forEach(table -> rows.put(table.name(), table.rows()));
-    trail.planId(m.planId()).tables(rows).backup(result.file().toString(), m.fileSha256());
+    trail
+        .planId(m.planId())
+        .tables(rows)
+        .backup(toStdout ? "-" : result.file().toString(), m.fileSha256());
     trail.succeeded();
     if (json) {
       io.out().println(ManifestFile.toJson(m));
     } else {
-      printSummary(result);
+      printSummary(text, result);
     }
     return 0;
   }
 
-  private void printSummary(BackupResult r) {
+  /**
+   * The compression: by the file's name, which {@code --compress} must agree with; for stdout, what
+   * {@code --compress} says (plain by default).
+   */
+  private Compression compression(boolean toStdout) {
+    Compression asked = null;
+    if (compress != null) {
+      asked =
+          switch (compress.toLowerCase(Locale.ROOT)) {
+            case "plain", "none" -> Compression.NONE;
+            case "gzip", "gz" -> Compression.GZIP;
+            case "zstd", "zst" -> Compression.ZSTD;
+            default ->
+                throw ExitException.usage(
+                    "--compress takes plain, gzip or zstd, not '" + compress + "'.");
+          };
+    }
+    if (toStdout) {
+      if (manifest == null) {
+        throw ExitException.usage(
+            "--output - writes the backup to stdout: say where its manifest goes with --manifest"
+                + " FILE.");
+      }
+      return asked == null ? Compression.NONE : asked;
+    }
+    if (manifest != null) {
+      throw ExitException.usage(
+          "--manifest goes with --output -: the manifest of "
+              + output
+              + " is always "
+              + ManifestFile.pathFor(output).getFileName()
+              + " beside it.");
+    }
+    Compression byName = Compression.forFile(output);
+    if (asked != null && asked != byName) {
+      throw ExitException.usage(
+          "--compress "
+              + compress
+              + " contradicts the file name: "
+              + output.getFileName()
+              + " is written "
+              + byName.label()
+              + " (name it .gz for gzip, .zst for zstd, anything else for plain).");
+    }
+    return byName;
+  }
+
+  private int gzipLevel(boolean toStdout, Compression compression) {
+    if (!toStdout) {
+      return compressionLevel.gzipLevel(output);
+    }
+    if (compressionLevel.level != null && compression != Compression.GZIP) {
+      throw ExitException.usage(
+          "--compression-level is for gzip backups: with --output - give --compress gzip.");
+    }
+    return compressionLevel.gzipLevel(Path.of("stdout.gz"));
+  }
+
+  private void printSummary(PrintStream text, BackupResult r) {
     var m = r.manifest();
-    io.out()
-        .printf(
-            Locale.ROOT,
-            "Backed up %d tables, %,d rows, from %s to %s (%s, %s) in %.1fs.%n",
-            m.tables().size(),
-            m.totalRows(),
-            m.target() == null ? m.database() : m.target(),
-            r.file(),
-            m.compression(),
-            Sizes.bytes(m.fileBytes()),
-            r.millis() / 1000.0);
+    text.printf(
+        Locale.ROOT,
+        "Backed up %d %s, %,d rows, from %s to %s (%s, %s) in %.1fs.%n",
+        m.tables().size(),
+        m.tables().size() == 1 ? "table" : "tables",
+        m.totalRows(),
+        m.target() == null ? m.database() : m.target(),
+        r.file() == null ? "stdout" : r.file(),
+        m.compression(),
+        Sizes.bytes(m.fileBytes()),
+        r.millis() / 1000.0);
     for (var table : m.tables()) {
-      io.out().printf(Locale.ROOT, "  %-40s %,12d rows%n", table.name(), table.rows());
+      text.printf(Locale.ROOT, "  %-40s %,12d rows%n", table.name(), table.rows());
     }
     if (!m.sequences().isEmpty()) {
-      io.out().printf(Locale.ROOT, "Sequences: %d.%n", m.sequences().size());
+      text.printf(Locale.ROOT, "Sequences: %d.%n", m.sequences().size());
     }
-    io.out()
-        .println(
-            "Verified: the file was read back and every table's row count and SHA-256 match the"
-                + " manifest "
-                + r.manifestFile()
-                + ".");
+    if (r.file() == null) {
+      text.println(
+          "Not read back: a stream cannot be. The bytes were checked as they were sent, and the"
+              + " manifest "
+              + r.manifestFile()
+              + " records their size and SHA-256: keep it beside the saved stream, named"
+              + " FILE.manifest.json, so that restore checks the file against it.");
+    } else {
+      text.println(
+          "Verified: the file was read back and every table's row count and SHA-256 match the"
+              + " manifest "
+              + r.manifestFile()
+              + ".");
+    }
     if (m.planId() != null) {
-      io.out().println("Plan id: " + m.planId() + ".");
+      text.println("Plan id: " + m.planId() + ".");
     }
-    io.out().println("Restore with: prod-data-reset restore " + r.file());
+    text.println("Restore with: prod-data-reset restore " + (r.file() == null ? "FILE" : r.file()));
+  }
+
+  /**
+   * stdout for the backup's bytes. A {@link PrintStream} swallows write errors (a closed pipe):
+   * this turns them into an {@link IOException}, so that a backup cut off by its reader fails.
+   */
+  private static final class CheckedStdout extends OutputStream {
+    private final PrintStream out;
+
+    CheckedStdout(PrintStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      check();
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+      check();
+    }
+
+    private void check() throws IOException {
+      if (out.checkError()) {
+        throw new IOException("cannot write to stdout (was the pipe closed?)");
+      }
+    }
   }
 }

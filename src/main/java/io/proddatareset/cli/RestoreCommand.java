@@ -2,8 +2,11 @@ package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.audit.AgentConsent;
+import io.proddatareset.backup.BackupOrigin;
 import io.proddatareset.backup.BackupProgress;
+import io.proddatareset.backup.DatabaseIdentity;
 import io.proddatareset.backup.RestoreOptions;
+import io.proddatareset.backup.RestorePreview;
 import io.proddatareset.backup.RestoreResult;
 import io.proddatareset.backup.Restorer;
 import io.proddatareset.backup.TableSelection;
@@ -36,7 +39,13 @@ import picocli.CommandLine.Parameters;
           + " .zst) into existing, empty tables, in one transaction: all of it or nothing. Foreign"
           + " keys on the tables are dropped for the load and added back (which validates them),"
           + " user triggers are disabled for the load and enabled again, and with a manifest"
-          + " beside the file every table's rows and SHA-256 are checked before commit."
+          + " beside the file every table's rows and SHA-256 are checked before commit.",
+      "A backup whose manifest records another database (another name, or the same name on"
+          + " another server) is refused unless --allow-other-database is given. --dry-run shows"
+          + " what would be loaded where, and what would refuse it, without changing anything.",
+      "Exit 0 when restored (or, with --dry-run, when it would go ahead), 3 when refused with"
+          + " nothing changed (a damaged backup, tables not empty or missing, another database,"
+          + " another reset or restore running), 2 for a bad path or manifest."
     })
 public class RestoreCommand extends IoCommand {
   @Mixin TargetOptions target;
@@ -70,7 +79,25 @@ public class RestoreCommand extends IoCommand {
               + " ${DEFAULT-VALUE}).")
   String lockTimeout;
 
-  @Option(names = "--json", description = "Print the result as JSON.")
+  @Option(
+      names = "--dry-run",
+      description =
+          "Only show what the restore would do: the target, where the backup comes from, the"
+              + " tables and rows it would load, the sequences, and every reason it would be"
+              + " refused. Reads only (nothing is locked or written); needs no confirmation."
+              + " Exit 0 when the restore would go ahead, 3 when it would be refused.")
+  boolean dryRun;
+
+  @Option(
+      names = "--allow-other-database",
+      description =
+          "Load a backup whose manifest records another database than the target (another name,"
+              + " or the same name on another server). Without it, such a restore is refused.")
+  boolean allowOtherDatabase;
+
+  @Option(
+      names = "--json",
+      description = "Print the result (or, with --dry-run, the preview) as JSON.")
   boolean json;
 
   @Mixin AuditLogOption auditLog;
@@ -82,61 +109,203 @@ public class RestoreCommand extends IoCommand {
     Restorer.Contents contents = Restorer.inspect(file);
     Set<TableName> selected =
         only.isEmpty() ? null : TableSelection.resolve(only, contents.tables());
+    RestoreOptions options =
+        new RestoreOptions(selected, lockWait, BackupProgress.NONE, allowOtherDatabase);
+    if (dryRun) {
+      return preview(t, contents, options);
+    }
     List<TableName> tables =
         selected == null
             ? contents.tables()
             : contents.tables().stream().filter(selected::contains).toList();
-    io.err()
-        .println(
-            "Restore "
-                + tables.size()
-                + " table(s) from "
-                + file
-                + (contents.manifest() != null
-                    ? " (checked against its manifest)"
-                    : " (no manifest: rows and checksums cannot be checked)")
-                + " into "
-                + t.display()
-                + ".");
     AuditTrail trail = AuditTrail.open(auditLog.file, io, "restore").target(t);
     String sha256 = contents.fileSha256();
     trail.backup(file.toString(), sha256 != null && sha256.matches("[0-9a-f]{64}") ? sha256 : null);
     if (contents.manifest() != null) {
       trail.planId(contents.manifest().planId());
     }
+    Connection c;
     try {
-      // an AI coding agent needs the user's own words first; then the user types the name
+      // an AI coding agent needs the user's own words first (they need no database)
       trail.consent(AgentConsent.require(io.env(), "restore").consent());
-      Confirmation.require(io, t.database(), confirm, "restore into it");
+      c = new Connector(t).open();
     } catch (RuntimeException e) {
       trail.ended(e);
       throw e;
     }
-    trail.started();
-    BackupProgress progress = ProgressPrinter.forIo(io);
-    RestoreResult result;
-    try (Connection c = new Connector(t).open()) {
-      result = Restorer.restore(c, contents, new RestoreOptions(selected, lockWait, progress));
+    try (c) {
+      BackupOrigin origin;
+      try {
+        origin = new BackupOrigin(contents.manifest(), identity(c, t));
+      } catch (RuntimeException e) {
+        trail.ended(e);
+        throw e;
+      }
+      io.err()
+          .println(
+              "Restore "
+                  + tables.size()
+                  + " table(s) from "
+                  + file
+                  + (contents.manifest() != null
+                      ? " (checked against its manifest)"
+                      : " (no manifest: rows and checksums cannot be checked)")
+                  + " into "
+                  + t.display()
+                  + ".");
+      for (String line : originLines(origin, file)) {
+        io.err().println(line);
+      }
+      try {
+        origin.requireSameForRestore(allowOtherDatabase);
+        if (origin.otherDatabase()) {
+          io.err()
+              .println(
+                  "warning: "
+                      + origin.difference("backup")
+                      + "; loading it anyway (--allow-other-database).");
+        }
+        // the user types the name, having seen where the backup comes from and goes
+        Confirmation.require(io, t.database(), confirm, "restore into it");
+      } catch (RuntimeException e) {
+        trail.ended(e);
+        throw e;
+      }
+      trail.started();
+      BackupProgress progress = ProgressPrinter.forIo(io);
+      RestoreResult result;
+      try {
+        result =
+            Restorer.restore(
+                c, contents, new RestoreOptions(selected, lockWait, progress, allowOtherDatabase));
+      } catch (RuntimeException e) {
+        trail.ended(e);
+        throw e;
+      } finally {
+        ProgressPrinter.finish(progress);
+      }
+      Map<String, Long> rows = new LinkedHashMap<>();
+      result.tables().forEach(table -> rows.put(table.name(), table.rows()));
+      trail.tables(rows).succeeded();
+      if (json) {
+        io.out().println(RestoreJson.of(file, t.display(), result));
+      } else {
+        print(result);
+      }
+      return 0;
     } catch (SQLException e) {
-      ExitException failure =
-          ExitException.failure("Closing the connection failed: " + e.getMessage(), e);
-      trail.ended(failure);
-      throw failure;
-    } catch (RuntimeException e) {
-      trail.ended(e);
-      throw e;
-    } finally {
-      ProgressPrinter.finish(progress);
+      // closing the connection: the restore itself has committed or rolled back by then
+      throw ExitException.failure("Closing the connection failed: " + e.getMessage(), e);
     }
-    Map<String, Long> rows = new LinkedHashMap<>();
-    result.tables().forEach(table -> rows.put(table.name(), table.rows()));
-    trail.tables(rows).succeeded();
-    if (json) {
-      io.out().println(RestoreJson.of(file, t.display(), result));
+  }
+
+  /** The target's name and system identifier, read before anything is asked or changed. */
+  private static DatabaseIdentity identity(Connection c, ConnectionTarget t) {
+    try {
+      return DatabaseIdentity.of(c);
+    } catch (SQLException e) {
+      throw ExitException.failure(
+          "Cannot read " + t.display() + ": " + ExitException.firstLine(e) + ".", e);
+    }
+  }
+
+  /** Where the backup comes from and where it goes, for the person about to confirm. */
+  static List<String> originLines(BackupOrigin origin, Path file) {
+    List<String> lines = new ArrayList<>();
+    if (origin.manifest() == null) {
+      lines.add(
+          "Source: not recorded: "
+              + file
+              + " has no manifest beside it, so where it came from is unknown; make sure it is"
+              + " the backup you mean.");
+    } else if (!origin.recorded()) {
+      lines.add("Source: not recorded in the manifest (written by an older prod-data-reset).");
     } else {
-      print(result);
+      lines.add("Source: " + origin.source() + ".");
+    }
+    lines.add("Target: " + origin.targetDescription() + ".");
+    return lines;
+  }
+
+  /** {@code --dry-run}: reads only, asks nothing, records nothing in the audit log. */
+  private int preview(ConnectionTarget t, Restorer.Contents contents, RestoreOptions options) {
+    RestorePreview p;
+    try (Connection c = new Connector(t).open()) {
+      p = Restorer.preview(c, contents, options);
+    } catch (SQLException e) {
+      throw ExitException.failure("Closing the connection failed: " + e.getMessage(), e);
+    }
+    if (json) {
+      io.out().println(RestoreJson.preview(file, t.display(), p));
+    } else {
+      printPreview(t, p);
+    }
+    io.out().flush();
+    if (!p.ok()) {
+      throw ExitException.refused(
+          "The restore would be refused: "
+              + String.join("; ", p.refusals())
+              + ". Nothing was changed (dry run).");
     }
     return 0;
+  }
+
+  private void printPreview(ConnectionTarget t, RestorePreview p) {
+    var out = io.out();
+    out.println("Dry run: restore " + file + " into " + t.display() + " (nothing is changed)");
+    for (String line : originLines(p.origin(), file)) {
+      out.println(line);
+    }
+    out.printf(
+        Locale.ROOT,
+        "It would load %d %s, %,d rows%s:%n",
+        p.tables().size(),
+        p.tables().size() == 1 ? "table" : "tables",
+        p.totalRows(),
+        p.fileChecked()
+            ? (p.origin().manifest() != null
+                ? " (the file was read and matches its manifest)"
+                : " (the file was read; no manifest to check it against)")
+            : "");
+    int width = Math.max(5, p.tables().stream().mapToInt(x -> x.name().length()).max().orElse(5));
+    for (RestorePreview.Table table : p.tables()) {
+      out.printf(
+          Locale.ROOT,
+          "  %-" + width + "s %,12d rows  %s%n",
+          table.name(),
+          table.rows(),
+          switch (table.state()) {
+            case "empty" -> "target empty";
+            case "missing" -> "MISSING in the target";
+            default -> "target HAS ROWS";
+          });
+    }
+    if (!p.skipped().isEmpty()) {
+      out.println("Left out (--only): " + String.join(", ", p.skipped()) + ".");
+    }
+    if (p.sequences().isEmpty()) {
+      out.println("Sequences: none.");
+    } else {
+      out.println("Sequences it would set (unless already beyond):");
+      for (RestorePreview.Sequence q : p.sequences()) {
+        out.printf(
+            Locale.ROOT, "  %s = %d%s%n", q.name(), q.value(), q.isCalled() ? "" : " (not called)");
+      }
+    }
+    for (String w : p.warnings()) {
+      out.println("Warning: " + w + ".");
+    }
+    if (p.ok()) {
+      out.println(
+          "The restore would go ahead. To run it: prod-data-reset restore "
+              + file
+              + " with the same options, without --dry-run.");
+    } else {
+      out.println("The restore would be refused:");
+      for (String r : p.refusals()) {
+        out.println("  - " + r + ".");
+      }
+    }
   }
 
   private void print(RestoreResult r) {

@@ -2,6 +2,8 @@ package io.proddatareset.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.proddatareset.backup.BackupOrigin;
+import io.proddatareset.backup.RestorePreview;
 import io.proddatareset.backup.RestoreResult;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -27,6 +29,43 @@ final class RestoreJson {
     m.put("foreignKeysRecreated", r.foreignKeysRecreated());
     m.put("triggersDisabled", r.triggersDisabled());
     m.put("millis", r.millis());
+    return write(m);
+  }
+
+  /** The JSON form of {@code restore --dry-run}. */
+  static String preview(Path file, String target, RestorePreview p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("dryRun", true);
+    m.put("file", file.toString());
+    m.put("target", target);
+    m.put("wouldRestore", p.ok());
+    BackupOrigin o = p.origin();
+    Map<String, Object> source = new LinkedHashMap<>();
+    source.put("recorded", o.recorded());
+    source.put("manifest", o.manifest() != null);
+    if (o.recorded()) {
+      source.put("database", o.manifest().database());
+      source.put("systemIdentifier", o.manifest().systemIdentifier());
+      source.put("target", o.manifest().target());
+      source.put("snapshotTime", o.manifest().snapshotTime());
+    }
+    m.put("source", source);
+    Map<String, Object> into = new LinkedHashMap<>();
+    into.put("database", o.target().database());
+    into.put("systemIdentifier", o.target().systemIdentifier());
+    m.put("targetDatabase", into);
+    m.put("otherDatabase", o.otherDatabase());
+    m.put("fileChecked", p.fileChecked());
+    m.put("tables", p.tables());
+    m.put("rows", p.totalRows());
+    m.put("sequences", p.sequences());
+    m.put("skipped", p.skipped());
+    m.put("refusals", p.refusals());
+    m.put("warnings", p.warnings());
+    return write(m);
+  }
+
+  private static String write(Map<String, Object> m) {
     try {
       return JSON.writeValueAsString(m);
     } catch (java.io.IOException e) {

@@ -2,6 +2,8 @@ package io.proddatareset.reset;
 
 import io.proddatareset.catalog.TableName;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +37,32 @@ public final class Verifier {
       conn.rollback();
       conn.setAutoCommit(true);
     }
+  }
+
+  /**
+   * The tables of {@code tables} that do not exist (as a table or partitioned table), in order:
+   * they cannot be checked, which is itself a failure. Reads only.
+   */
+  public static List<TableName> missing(Connection conn, List<TableName> tables)
+      throws SQLException {
+    List<TableName> out = new ArrayList<>();
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+                + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?"
+                + " AND c.relkind IN ('r', 'p'))")) {
+      for (TableName t : tables) {
+        ps.setString(1, t.schema());
+        ps.setString(2, t.name());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (!rs.getBoolean(1)) {
+            out.add(t);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** Runs the checks in the caller's current transaction. */

@@ -35,21 +35,32 @@ class BackupRestoreFaultsTest {
     assertThat(Files.exists(Path.of("/dev/full.manifest.json"))).isFalse();
   }
 
+  /** A path that cannot be used is bad input (exit 2): another name or directory is the fix. */
   @Test
   void unwritableOrMissingDirectoryAndExistingFile() throws IOException {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
     Cli.Result missing = RoundTrips.backup(db, dir.resolve("no/such/dir/b.sql"), "--all");
-    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.exitCode()).isEqualTo(2);
     assertThat(missing.err()).contains("does not exist");
 
     Cli.Result proc = RoundTrips.backup(db, Path.of("/proc/pdr-backup.sql"), "--all");
-    assertThat(proc.exitCode()).as(proc.toString()).isEqualTo(1);
+    assertThat(proc.exitCode()).as(proc.toString()).isEqualTo(2);
+    assertThat(proc.err())
+        .contains("Cannot write the backup in /proc")
+        .contains("Nothing was written");
     assertThat(proc.err().strip().lines()).hasSize(1);
 
     Path existing = Files.writeString(dir.resolve("old.sql"), "keep me");
     Cli.Result exists = RoundTrips.backup(db, existing, "--all");
-    assertThat(exists.exitCode()).isEqualTo(3);
-    assertThat(exists.err()).contains("already exists");
+    assertThat(exists.exitCode()).as(exists.toString()).isEqualTo(2);
+    assertThat(exists.err()).contains("already exists").contains("choose another name");
+
+    Path manifestOnly = dir.resolve("new.sql");
+    Files.writeString(ManifestFile.pathFor(manifestOnly), "{}");
+    Cli.Result manifestExists = RoundTrips.backup(db, manifestOnly, "--all");
+    assertThat(manifestExists.exitCode()).as(manifestExists.toString()).isEqualTo(2);
+    assertThat(manifestExists.err()).contains("new.sql.manifest.json already exists");
+    Files.delete(ManifestFile.pathFor(manifestOnly));
     assertThat(Files.readString(existing)).isEqualTo("keep me");
     assertThat(listDir()).containsExactly("old.sql");
   }
@@ -235,7 +246,7 @@ class BackupRestoreFaultsTest {
     bytes[at] = (byte) (bytes[at] == '9' ? '8' : bytes[at] + 1);
     Files.write(plain, bytes);
     Cli.Result r = RoundTrips.restore(db, plain);
-    assertThat(r.exitCode()).as(r.toString()).isEqualTo(4);
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
     assertThat(r.err()).contains("public.raw_notes").contains("SHA-256").contains("rolled back");
     assertThat(db.snapshot()).isEqualTo(empty);
 
@@ -245,8 +256,8 @@ class BackupRestoreFaultsTest {
     zipped[zipped.length / 2] ^= 0x5a;
     Files.write(gz, zipped);
     Cli.Result z = RoundTrips.restore(db, gz);
-    assertThat(z.exitCode()).as(z.toString()).isEqualTo(4);
-    assertThat(z.err().strip().lines()).hasSize(2); // the summary line, then the error
+    assertThat(z.exitCode()).as(z.toString()).isEqualTo(3);
+    assertThat(z.err()).contains("error: ").contains("rolled back");
     assertThat(db.snapshot()).isEqualTo(empty);
   }
 

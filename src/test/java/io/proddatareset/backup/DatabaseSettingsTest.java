@@ -57,7 +57,7 @@ class DatabaseSettingsTest {
 
     TestDatabase target = TestPostgres.freshDatabase();
     target.exec(SCHEMA);
-    Cli.Result r = RoundTrips.restore(target, file);
+    Cli.Result r = RoundTrips.restore(target, file, "--allow-other-database");
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(values(target)).isEqualTo(want);
     assertThat(Files.readString(file)).contains("\t-1 days +02:03:04\n");
@@ -66,7 +66,7 @@ class DatabaseSettingsTest {
     TestDatabase standard = TestPostgres.freshDatabase();
     standard.exec(
         "ALTER DATABASE " + standard.name() + " SET intervalstyle = 'sql_standard'", SCHEMA);
-    Cli.Result r2 = RoundTrips.restore(standard, file);
+    Cli.Result r2 = RoundTrips.restore(standard, file, "--allow-other-database");
     assertThat(r2.exitCode()).as(r2.toString()).isZero();
     assertThat(values(standard)).isEqualTo(want);
   }
@@ -96,7 +96,7 @@ class DatabaseSettingsTest {
     assertThat(b.exitCode()).as(b.toString()).isZero();
     TestDatabase target = TestPostgres.freshDatabase();
     target.exec(schema);
-    Cli.Result r = RoundTrips.restore(target, file);
+    Cli.Result r = RoundTrips.restore(target, file, "--allow-other-database");
 
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(target.queryStrings(exact)).isEqualTo(want);
@@ -125,7 +125,7 @@ class DatabaseSettingsTest {
 
     TestDatabase target = TestPostgres.freshDatabase();
     target.exec(schema);
-    Cli.Result r = RoundTrips.restore(target, file);
+    Cli.Result r = RoundTrips.restore(target, file, "--allow-other-database");
 
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(
@@ -189,7 +189,7 @@ class DatabaseSettingsTest {
 
     TestDatabase target = TestPostgres.freshDatabase();
     target.exec("ALTER DATABASE " + target.name() + " SET xmloption = document", schema);
-    Cli.Result r = RoundTrips.restore(target, file);
+    Cli.Result r = RoundTrips.restore(target, file, "--allow-other-database");
 
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(target.queryStrings("SELECT id || ' ' || x::text FROM docs ORDER BY id"))

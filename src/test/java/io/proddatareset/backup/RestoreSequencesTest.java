@@ -64,7 +64,8 @@ class RestoreSequencesTest {
     java.nio.file.Files.writeString(
         file,
         "COPY public.orders (id, what) FROM stdin;\n1\ta\n\\.\n"
-            + "SELECT pg_catalog.setval('public.orders', 5, true);\n");
+            + "SELECT pg_catalog.setval('public.orders', 5, true);\n"
+            + "--\n-- PostgreSQL database dump complete\n--\n");
 
     Cli.Result r = RoundTrips.restore(db, file);
 

@@ -48,6 +48,29 @@ public final class Cli {
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
+  /** Runs the CLI as {@link #run} does, keeping stdout as bytes (a backup streamed to stdout). */
+  public BytesResult runForBytes(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Io io =
+        new Io(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            new BufferedReader(new StringReader(stdin)),
+            Map.copyOf(env),
+            interactive);
+    int code = Main.run(io, args);
+    return new BytesResult(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The outcome of one run, with stdout as bytes. */
+  public record BytesResult(int exitCode, byte[] out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + exitCode + ", " + out.length + " bytes on stdout\n--- stderr ---\n" + err;
+    }
+  }
+
   /** The outcome of one run. */
   public record Result(int exitCode, String out, String err) {
     @Override
