@@ -206,12 +206,7 @@ public class ResetCommand extends IoCommand {
       }
       // committed and audited: what follows is a second look, not part of the reset
       return verifyAfterCommit(
-          io,
-          connector,
-          result,
-          sameTarget,
-          guard,
-          ResetInterruptions.afterCommitLine(t, options));
+          io, connector, result, sameTarget, guard, ResetInterruptions.afterCommitLine(t, options));
     } catch (RuntimeException e) {
       if (guard.interrupted()) {
         return ResetInterruptions.conclude(guard, audit, e);
