@@ -106,6 +106,15 @@ public class ResetCommand extends IoCommand {
                 + s.planId
                 + ": the database, its schema or the policy changed. Review the new plan. Nothing was changed.");
       }
+      if (plan.resetTables().isEmpty()) {
+        // nothing to lock, back up or truncate: say so rather than run an empty transaction
+        io.out().println();
+        io.out()
+            .println(
+                "Nothing to reset: the policy resets no table; nothing was changed"
+                    + (options.backupFile() != null ? " and no backup was written." : "."));
+        return 0;
+      }
       if (options.restartIdentity()) {
         // before the confirmation; checked again inside the reset's transaction
         SharedSequences.refuseRestart(new Connector(t), plan.resetTables());

@@ -130,6 +130,40 @@ class ResetConcurrencyTest {
     assertThat(db.snapshot()).isEqualTo(emptied);
   }
 
+  @Test
+  void aPolicyThatResetsNoTableSaysSoAndWritesNoBackup() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase("notable").loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    Path policy = dir.resolve("keep-all.yaml");
+    Files.writeString(
+        policy,
+        "keep: [users, api_keys, schema_migrations, projects, tags, raw_notes, epics, entities,"
+            + " entity_tags, entity_relationships, entity_sources, entity_events, review_queue]\n"
+            + "reset: []\n");
+
+    Cli.Result r =
+        cli()
+            .run(
+                "reset",
+                db.url(),
+                "--policy",
+                policy.toString(),
+                "--backup",
+                dir.resolve("none.sql").toString(),
+                "--confirm",
+                db.name());
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out())
+        .contains(
+            "Nothing to reset: the policy resets no table; nothing was changed and no backup was"
+                + " written.")
+        .doesNotContain("Reset committed");
+    assertThat(r.err()).doesNotContain("error").doesNotContain("Locking");
+    assertNoFiles("none.sql");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
+
   private void assertNoFiles(String name) throws Exception {
     try (var files = Files.list(dir)) {
       assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.contains(name)).toList())
