@@ -66,6 +66,24 @@ class ReadmeTest {
   }
 
   @Test
+  void theExitCodeTableListsEveryExitStatusAndNoOther() throws IOException {
+    String readme = Files.readString(README);
+    String table =
+        readme.substring(readme.indexOf("\n## Exit codes\n"), readme.indexOf("\n## Compared"));
+    List<Integer> listed =
+        table
+            .lines()
+            .filter(l -> l.matches("\\| \\d+ \\|.*"))
+            .map(l -> Integer.parseInt(l.split("\\|")[1].strip()))
+            .toList();
+    assertThat(listed)
+        .containsExactlyElementsOf(
+            java.util.Arrays.stream(io.proddatareset.ExitStatus.values())
+                .map(io.proddatareset.ExitStatus::code)
+                .toList());
+  }
+
+  @Test
   void readmeGivesTheTwoSetUpCommandsAndCiRunsTheTestCommand() throws IOException {
     String readme = Files.readString(README);
     assertThat(readme).contains("./prod-data-reset demo").contains("./mvnw verify");
