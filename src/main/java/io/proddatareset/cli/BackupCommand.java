@@ -234,17 +234,21 @@ public class BackupCommand extends IoCommand {
     var m = r.manifest();
     text.printf(
         Locale.ROOT,
-        "Backed up %d %s, %,d rows, from %s to %s (%s, %s) in %.1fs.%n",
-        m.tables().size(),
-        m.tables().size() == 1 ? "table" : "tables",
-        m.totalRows(),
+        "Backed up %s, %s, from %s to %s (%s, %s) in %.1fs.%n",
+        Counts.of(m.tables().size(), "table"),
+        Counts.of(m.totalRows(), "row"),
         m.target() == null ? m.database() : m.target(),
         r.file() == null ? "stdout" : r.file(),
         m.compression(),
         Sizes.bytes(m.fileBytes()),
         r.millis() / 1000.0);
     for (var table : m.tables()) {
-      text.printf(Locale.ROOT, "  %-40s %,12d rows%n", table.name(), table.rows());
+      text.printf(
+          Locale.ROOT,
+          "  %-40s %,12d %s%n",
+          table.name(),
+          table.rows(),
+          Counts.noun(table.rows(), "row"));
     }
     if (!m.sequences().isEmpty()) {
       text.printf(Locale.ROOT, "Sequences: %d.%n", m.sequences().size());
