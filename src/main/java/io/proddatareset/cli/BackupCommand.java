@@ -167,7 +167,7 @@ public class BackupCommand extends IoCommand {
     if (json) {
       io.out().println(ManifestFile.toJson(m));
     } else {
-      printSummary(text, result);
+      printSummary(text, result, t.database());
     }
     return 0;
   }
@@ -230,7 +230,7 @@ public class BackupCommand extends IoCommand {
     return compressionLevel.gzipLevel(Path.of("stdout.gz"));
   }
 
-  private void printSummary(PrintStream text, BackupResult r) {
+  private void printSummary(PrintStream text, BackupResult r, String database) {
     var m = r.manifest();
     text.printf(
         Locale.ROOT,
@@ -270,7 +270,21 @@ public class BackupCommand extends IoCommand {
     if (m.planId() != null) {
       text.println("Plan id: " + m.planId() + ".");
     }
-    text.println("Restore with: prod-data-reset restore " + (r.file() == null ? "FILE" : r.file()));
+    text.print(
+        r.file() == null
+            ? RestoreHint.render(
+                io.env(),
+                "restore the saved stream later (FILE below, with the manifest beside it as"
+                    + " FILE.manifest.json)",
+                Path.of("FILE"),
+                database,
+                target.sameTarget())
+            : RestoreHint.render(
+                io.env(),
+                "restore this backup",
+                r.file().toAbsolutePath().normalize(),
+                database,
+                target.sameTarget()));
   }
 
   /**
