@@ -1,5 +1,6 @@
 package io.proddatareset.backup;
 
+import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import java.io.IOException;
@@ -63,7 +64,11 @@ final class BackupVerifier {
     List<String> problems = new ArrayList<>();
     if (summary.fileBytes() != bytesWritten) {
       problems.add(
-          "the file holds " + summary.fileBytes() + " bytes, " + bytesWritten + " were written");
+          "the file holds "
+              + Counts.of(summary.fileBytes(), "byte")
+              + ", "
+              + Counts.number(bytesWritten)
+              + " were written");
     }
     List<BackupManifest.TableEntry> completed = new ArrayList<>();
     for (int i = 0; i < draft.tables().size(); i++) {

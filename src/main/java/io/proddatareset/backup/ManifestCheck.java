@@ -1,5 +1,6 @@
 package io.proddatareset.backup;
 
+import io.proddatareset.Counts;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +16,10 @@ final class ManifestCheck {
     List<String> problems = new ArrayList<>();
     if (file.fileBytes() != manifest.fileBytes()) {
       problems.add(
-          "the file has " + file.fileBytes() + " bytes, the manifest says " + manifest.fileBytes());
+          "the file has "
+              + Counts.of(file.fileBytes(), "byte")
+              + ", the manifest says "
+              + Counts.number(manifest.fileBytes()));
     } else if (!file.fileSha256().equals(manifest.fileSha256())) {
       problems.add("the file's SHA-256 differs from the manifest");
     }
@@ -25,7 +29,11 @@ final class ManifestCheck {
     List<BackupReader.Block> blocks = file.blocks();
     List<BackupManifest.TableEntry> tables = manifest.tables();
     if (blocks.size() != tables.size()) {
-      problems.add("the file holds " + blocks.size() + " tables, the manifest " + tables.size());
+      problems.add(
+          "the file holds "
+              + Counts.of(blocks.size(), "table")
+              + ", the manifest "
+              + Counts.number(tables.size()));
     }
     for (int i = 0; i < Math.min(blocks.size(), tables.size()); i++) {
       BackupReader.Block b = blocks.get(i);
@@ -42,7 +50,12 @@ final class ManifestCheck {
       }
       if (b.rows() != t.rows()) {
         problems.add(
-            name + ": " + b.rows() + " rows in the file, " + t.rows() + " in the manifest");
+            name
+                + ": "
+                + Counts.of(b.rows(), "row")
+                + " in the file, "
+                + Counts.number(t.rows())
+                + " in the manifest");
       } else if (!b.sha256().equals(t.sha256())) {
         problems.add(name + ": the data's SHA-256 differs from the manifest");
       }
@@ -51,7 +64,10 @@ final class ManifestCheck {
     List<BackupManifest.SequenceEntry> sequences = manifest.sequences();
     if (setvals.size() != sequences.size()) {
       problems.add(
-          "the file sets " + setvals.size() + " sequences, the manifest " + sequences.size());
+          "the file sets "
+              + Counts.of(setvals.size(), "sequence")
+              + ", the manifest "
+              + Counts.number(sequences.size()));
     } else {
       for (int i = 0; i < setvals.size(); i++) {
         SetvalStatement s = setvals.get(i);

@@ -1,5 +1,6 @@
 package io.proddatareset.backup;
 
+import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.Catalog;
 import io.proddatareset.catalog.CatalogReader;
@@ -124,8 +125,8 @@ public final class SnapshotBackup {
       List<TableName> reset = plan.tables(Action.RESET);
       if (reset.isEmpty()) {
         throw ExitException.usage(
-            "The policy resets no table in schema(s) "
-                + String.join(", ", catalog.schemas())
+            "The policy resets no table in "
+                + schemas(catalog)
                 + ": nothing to back up (--all backs up every table).");
       }
       return new Selection(reset, plan.planId());
@@ -140,11 +141,15 @@ public final class SnapshotBackup {
   /** Every table of the catalog (the {@code --all} choice). */
   public static Collection<TableName> all(Catalog catalog) {
     if (catalog.tables().isEmpty()) {
-      throw ExitException.usage(
-          "No tables in schema(s) "
-              + String.join(", ", catalog.schemas())
-              + ": nothing to back up.");
+      throw ExitException.usage("No tables in " + schemas(catalog) + ": nothing to back up.");
     }
     return catalog.tableNames();
+  }
+
+  /** "schema public" or "schemas app, audit". */
+  private static String schemas(Catalog catalog) {
+    return Counts.noun(catalog.schemas().size(), "schema")
+        + " "
+        + String.join(", ", catalog.schemas());
   }
 }

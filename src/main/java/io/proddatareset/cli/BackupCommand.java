@@ -167,7 +167,7 @@ public class BackupCommand extends IoCommand {
     if (json) {
       io.out().println(ManifestFile.toJson(m));
     } else {
-      printSummary(text, result);
+      printSummary(text, result, t.database());
     }
     return 0;
   }
@@ -230,21 +230,25 @@ public class BackupCommand extends IoCommand {
     return compressionLevel.gzipLevel(Path.of("stdout.gz"));
   }
 
-  private void printSummary(PrintStream text, BackupResult r) {
+  private void printSummary(PrintStream text, BackupResult r, String database) {
     var m = r.manifest();
     text.printf(
         Locale.ROOT,
-        "Backed up %d %s, %,d rows, from %s to %s (%s, %s) in %.1fs.%n",
-        m.tables().size(),
-        m.tables().size() == 1 ? "table" : "tables",
-        m.totalRows(),
+        "Backed up %s, %s, from %s to %s (%s, %s) in %.1fs.%n",
+        Counts.of(m.tables().size(), "table"),
+        Counts.of(m.totalRows(), "row"),
         m.target() == null ? m.database() : m.target(),
         r.file() == null ? "stdout" : r.file(),
         m.compression(),
         Sizes.bytes(m.fileBytes()),
         r.millis() / 1000.0);
     for (var table : m.tables()) {
-      text.printf(Locale.ROOT, "  %-40s %,12d rows%n", table.name(), table.rows());
+      text.printf(
+          Locale.ROOT,
+          "  %-40s %,12d %s%n",
+          table.name(),
+          table.rows(),
+          Counts.noun(table.rows(), "row"));
     }
     if (!m.sequences().isEmpty()) {
       text.printf(Locale.ROOT, "Sequences: %d.%n", m.sequences().size());
@@ -266,7 +270,21 @@ public class BackupCommand extends IoCommand {
     if (m.planId() != null) {
       text.println("Plan id: " + m.planId() + ".");
     }
-    text.println("Restore with: prod-data-reset restore " + (r.file() == null ? "FILE" : r.file()));
+    text.print(
+        r.file() == null
+            ? RestoreHint.render(
+                io.env(),
+                "restore the saved stream later (FILE below, with the manifest beside it as"
+                    + " FILE.manifest.json)",
+                Path.of("FILE"),
+                database,
+                target.sameTarget())
+            : RestoreHint.render(
+                io.env(),
+                "restore this backup",
+                r.file().toAbsolutePath().normalize(),
+                database,
+                target.sameTarget()));
   }
 
   /**

@@ -2,6 +2,7 @@ package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
+import io.proddatareset.Program;
 import io.proddatareset.audit.AgentConsent;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.demo.DemoDatabase;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -34,8 +36,9 @@ import picocli.CommandLine.Option;
     description = {
       "Start a throwaway embedded PostgreSQL with the PM Agent sample data and walk through the"
           + " workflow with real output: plan, backup, reset (confirmed automatically), verify,"
-          + " restore, and a check that the data is back. Nothing is left running; files go to a"
-          + " temporary directory that is removed at the end (or to --dir, which is kept)."
+          + " a restore preview (restore --dry-run), restore, and a check that the data is back."
+          + " Nothing is left running; files go to a temporary directory that is removed at the"
+          + " end (or to --dir, which is kept)."
     })
 public class DemoCommand extends IoCommand {
   @Option(
@@ -165,7 +168,16 @@ public class DemoCommand extends IoCommand {
         resetBackup + ".manifest.json");
     step(
         inner,
-        "5. Restore what the reset removed",
+        "5. Preview the restore: what would go where, and what would refuse it (reads only)",
+        0,
+        "restore",
+        "--dry-run",
+        resetBackup.toString(),
+        "--url",
+        url);
+    step(
+        inner,
+        "6. Restore what the reset removed",
         0,
         "restore",
         resetBackup.toString(),
@@ -176,7 +188,7 @@ public class DemoCommand extends IoCommand {
         "--audit-log",
         audit);
 
-    heading("6. Is the data back? Every table's row count and content hash, before and after");
+    heading("7. Is the data back? Every table's row count and content hash, before and after");
     Map<TableName, TableFingerprint> end = fingerprints(db);
     boolean same = true;
     for (TableFingerprint before : start.values()) {
@@ -185,10 +197,12 @@ public class DemoCommand extends IoCommand {
           after == null ? before.table().display() + " is missing" : before.differenceFrom(after);
       io.out()
           .printf(
-              "  %-5s %-28s %8d rows%s%n",
+              Locale.ROOT,
+              "  %-5s %-28s %,8d %s%s%n",
               diff == null ? "same" : "DIFF",
               before.table().display(),
               before.rows(),
+              Counts.noun(before.rows(), "row"),
               diff == null ? "" : "  " + diff);
       same &= diff == null;
     }
@@ -196,9 +210,14 @@ public class DemoCommand extends IoCommand {
       throw new ExitException(
           ExitStatus.VERIFICATION_FAILED, "The demo's restore did not bring every table back.");
     }
-    io.out().println("All " + start.size() + " tables are exactly as they were before the reset.");
+    io.out()
+        .println(
+            (start.size() == 1
+                    ? "The table is"
+                    : "All " + Counts.of(start.size(), "table") + " are")
+                + " exactly as they were before the reset.");
 
-    heading("7. The audit log (" + audit + ")");
+    heading("8. The audit log (" + audit + ")");
     try {
       Files.readAllLines(Path.of(audit)).forEach(l -> io.out().println("  " + l));
     } catch (IOException e) {
@@ -209,7 +228,7 @@ public class DemoCommand extends IoCommand {
 
   private void step(Io inner, String title, int expectedExit, String... args) {
     heading(title);
-    io.out().println("$ prod-data-reset " + String.join(" ", args));
+    io.out().println("$ " + Program.commandLine(io.env(), List.of(args)));
     io.out().flush();
     int code = Main.run(inner, args);
     if (code != expectedExit) {

@@ -61,8 +61,7 @@ public class PlanCommand extends IoCommand {
   static String refusal(ResetPlan plan) {
     int n = plan.hazards().size();
     return "Refused: the plan has "
-        + n
-        + (n == 1 ? " hazard" : " hazards")
+        + Counts.of(n, "hazard")
         + " ("
         + String.join(", ", plan.hazards().stream().map(h -> h.code().name()).distinct().toList())
         + "); each hazard in the plan says what to do. Nothing was changed.";

@@ -62,4 +62,24 @@ public class PolicyOptions {
   public boolean estimate() {
     return estimate;
   }
+
+  /**
+   * The options as they were given, unquoted, to repeat them in a command the tool prints: the
+   * policy file by its absolute path, each list value as it came. Null when one of them cannot be
+   * shown on one line (it holds a line break or another control character).
+   */
+  List<String> asGiven() {
+    List<String> args = new ArrayList<>();
+    if (policyFile != null) {
+      args.add("--policy");
+      args.add(policyFile.toAbsolutePath().normalize().toString());
+    }
+    schemas.forEach(v -> args.addAll(List.of("--schema", v)));
+    keep.forEach(v -> args.addAll(List.of("--keep", v)));
+    reset.forEach(v -> args.addAll(List.of("--reset", v)));
+    if (estimate) {
+      args.add("--estimate");
+    }
+    return args.stream().anyMatch(a -> a.chars().anyMatch(Character::isISOControl)) ? null : args;
+  }
 }

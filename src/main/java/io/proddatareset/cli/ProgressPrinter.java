@@ -68,9 +68,9 @@ final class ProgressPrinter implements BackupProgress {
     String line =
         String.format(
             Locale.ROOT,
-            "%s: %,d rows, %s, %s/s%s",
+            "%s: %s, %s, %s/s%s",
             phase,
-            rows,
+            Counts.of(rows, "row"),
             human(bytes),
             human((long) (bytes / seconds)),
             current == null ? "" : " (" + current.display() + ")");

@@ -78,6 +78,7 @@ public class ResetCommand extends IoCommand {
       throw ExitException.usage("--estimate is for plan only: a reset always counts rows exactly.");
     }
     ResetOptions options = s.options(TargetParser.isLoopback(t.host()));
+    String check = ResetInterruptions.howToCheck(io.env(), sameTarget, policy.asGiven(), options);
     AuditTrail audit = AuditTrail.open(s.auditLog.file, io, "reset").target(t);
     if (options.noBackupReason() != null) {
       audit.noBackupReason(options.noBackupReason());
@@ -154,14 +155,15 @@ public class ResetCommand extends IoCommand {
       ResetService service =
           new ResetService(
               connector, options, step -> io.err().println("  " + step + " ..."), progress);
-      guard.stage(service::interrupt, () -> ResetInterruptions.stoppedLine(service, t, options));
+      guard.stage(
+          service::interrupt, () -> ResetInterruptions.stoppedLine(service, check, options));
       audit.started();
       ResetResult result;
       try {
         result = service.run(plan);
       } catch (ExitException e) {
         throw service.step() == ResetService.Step.COMMITTING
-            ? ResetInterruptions.commitUnknown(e, guard.interrupted(), t, options)
+            ? ResetInterruptions.commitUnknown(e, guard.interrupted(), check)
             : e;
       } finally {
         ProgressPrinter.finish(progress);
@@ -215,7 +217,13 @@ public class ResetCommand extends IoCommand {
       }
       // committed and audited: what follows is a second look, not part of the reset
       return verifyAfterCommit(
-          io, connector, result, sameTarget, guard, ResetInterruptions.afterCommitLine(t, options));
+          io,
+          connector,
+          result,
+          sameTarget,
+          guard,
+          ResetInterruptions.afterCommitLine(check, options),
+          check);
     } catch (RuntimeException e) {
       if (guard.interrupted()) {
         return ResetInterruptions.conclude(guard, audit, e);
@@ -240,7 +248,8 @@ public class ResetCommand extends IoCommand {
       ResetResult result,
       TargetOptions.SameTarget sameTarget,
       InterruptGuard guard,
-      String stoppedLine) {
+      String stoppedLine,
+      String check) {
     VerifyReport report;
     try (Connection c = connector.open()) {
       guard.stage(() -> ResetInterruptions.abort(c), () -> stoppedLine);
@@ -255,7 +264,8 @@ public class ResetCommand extends IoCommand {
           ExitStatus.VERIFICATION_FAILED,
           "The reset was committed, but the verification afterwards failed to run: "
               + ExitException.firstLine(e)
-              + ". Run prod-data-reset verify.",
+              + ". "
+              + check,
           e);
     }
     guard.stage(

@@ -2,12 +2,15 @@ package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
+import io.proddatareset.Program;
 import io.proddatareset.backup.ManifestFile;
-import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.reset.ResetOptions;
 import io.proddatareset.reset.ResetService;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What Ctrl-C at each point of a reset leaves, each in one line, and how the reset command ends an
@@ -38,17 +41,20 @@ final class ResetInterruptions {
     return guard.conclude("Interrupted as the reset ended: " + e.getMessage());
   }
 
-  /** What an interrupt leaves while the reset's transaction runs, if the reset cannot say. */
-  static String stoppedLine(ResetService service, ConnectionTarget t, ResetOptions o) {
+  /**
+   * What an interrupt leaves while the reset's transaction runs, if the reset cannot say.
+   *
+   * @param check how to check the outcome, from {@link #howToCheck}
+   */
+  static String stoppedLine(ResetService service, String check, ResetOptions o) {
     ResetService.Step step = service.step();
     return switch (step) {
       case COMMITTING ->
           "Interrupted while committing, and the commit has not answered: the outcome is unknown"
               + (o.backupFile() != null ? "; the backup " + o.backupFile() + " is kept" : "")
-              + ". To check: "
-              + verifyCommand(t, o)
-              + ".";
-      case COMMITTED -> afterCommitLine(t, o);
+              + ". "
+              + check;
+      case COMMITTED -> afterCommitLine(check, o);
       default ->
           "Interrupted while "
               + step.description()
@@ -57,35 +63,51 @@ final class ResetInterruptions {
     };
   }
 
-  static String afterCommitLine(ConnectionTarget t, ResetOptions o) {
+  static String afterCommitLine(String check, ResetOptions o) {
     return "Interrupted after the commit: the reset was committed ("
         + (o.backupFile() != null ? "backup " + o.backupFile() : "no backup: --no-backup")
-        + "); the check afterwards did not run: run "
-        + verifyCommand(t, o)
-        + ".";
+        + "); the check afterwards did not run. "
+        + check;
   }
 
   /** The commit was sent but did not answer: say that the outcome is unknown and how to check. */
-  static ExitException commitUnknown(
-      ExitException e, boolean interrupted, ConnectionTarget t, ResetOptions o) {
+  static ExitException commitUnknown(ExitException e, boolean interrupted, String check) {
     return new ExitException(
         interrupted ? ExitStatus.INTERRUPTED : e.status(),
-        (interrupted ? "Interrupted while committing: " : "")
-            + e.getMessage()
-            + " To check: "
-            + verifyCommand(t, o)
-            + ".",
+        (interrupted ? "Interrupted while committing: " : "") + e.getMessage() + " " + check,
         e);
   }
 
-  /** The command that checks a reset's outcome: the manifest names the tables and kept hashes. */
-  static String verifyCommand(ConnectionTarget t, ResetOptions o) {
-    return "prod-data-reset verify --url '"
-        + t.display()
-        + "'"
-        + (o.backupFile() != null
-            ? " --manifest " + ManifestFile.pathFor(o.backupFile())
-            : " with this run's policy options");
+  /**
+   * How to check a reset's outcome, to end a line with: "To check: " and the {@code verify} command
+   * that runs as printed (the program as the user ran it, the same target options), with the
+   * reset's manifest, which names the tables and the kept tables' hashes; without a backup, with
+   * the run's policy options, or if they cannot be repeated on one line, saying so.
+   *
+   * @param policyOptions the run's policy options from {@link PolicyOptions#asGiven}, or null
+   */
+  static String howToCheck(
+      Map<String, String> env,
+      TargetOptions.SameTarget target,
+      List<String> policyOptions,
+      ResetOptions o) {
+    List<String> verify = new ArrayList<>(List.of("verify"));
+    verify.addAll(target.options());
+    String rest = "";
+    if (o.backupFile() != null) {
+      verify.addAll(List.of("--manifest", ManifestFile.pathFor(o.backupFile()).toString()));
+    } else if (policyOptions != null) {
+      verify.addAll(policyOptions);
+    } else {
+      rest = " with this run's policy options";
+    }
+    return "To check"
+        + (target.passwordLeftOut()
+            ? " (the password of the URL is left out: supply it through PGPASSWORD or ~/.pgpass)"
+            : "")
+        + ": "
+        + Program.commandLine(env, verify)
+        + rest;
   }
 
   /** Cancels what {@code c} is running and closes it, from the signal's thread. */

@@ -48,6 +48,8 @@ import picocli.CommandLine.Parameters;
           + " another reset or restore running), 2 for a bad path or manifest."
     })
 public class RestoreCommand extends IoCommand {
+  private static final String DEFAULT_LOCK_TIMEOUT = "10s";
+
   @Mixin TargetOptions target;
 
   @Parameters(index = "0", paramLabel = "FILE", description = "The backup to restore.")
@@ -73,7 +75,7 @@ public class RestoreCommand extends IoCommand {
   @Option(
       names = "--lock-timeout",
       paramLabel = "DURATION",
-      defaultValue = "10s",
+      defaultValue = DEFAULT_LOCK_TIMEOUT,
       description =
           "How long to wait for the locks on the tables, e.g. 10s, 500ms, 1m (default:"
               + " ${DEFAULT-VALUE}).")
@@ -297,15 +299,37 @@ public class RestoreCommand extends IoCommand {
     }
     if (p.ok()) {
       out.println(
-          "The restore would go ahead. To run it: prod-data-reset restore "
-              + file
-              + " with the same options, without --dry-run.");
+          AgentConsent.inspect(io.env()).agentDetected()
+              ? "The restore would go ahead. Show this preview to the user, and run it only when"
+                  + " they approve, with their own words in "
+                  + AgentConsent.VARIABLE
+                  + ":"
+              : "The restore would go ahead. To run it:");
+      out.print(
+          RestoreHint.restoreLines(
+              io.env(), file, sameOptions(), t.database(), target.sameTarget()));
     } else {
       out.println("The restore would be refused:");
       for (String r : p.refusals()) {
         out.println("  - " + r + ".");
       }
     }
+  }
+
+  /** The options of this dry run that the restore itself needs too, unquoted. */
+  private List<String> sameOptions() {
+    List<String> options = new ArrayList<>();
+    only.forEach(name -> options.addAll(List.of("--only", name)));
+    if (!lockTimeout.equals(DEFAULT_LOCK_TIMEOUT)) {
+      options.addAll(List.of("--lock-timeout", lockTimeout));
+    }
+    if (allowOtherDatabase) {
+      options.add("--allow-other-database");
+    }
+    if (auditLog.file != null) {
+      options.addAll(List.of("--audit-log", auditLog.file.toString()));
+    }
+    return options;
   }
 
   private void print(RestoreResult r) {

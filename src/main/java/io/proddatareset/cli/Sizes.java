@@ -19,6 +19,6 @@ final class Sizes {
   }
 
   static String count(long n) {
-    return String.format(Locale.ROOT, "%,d", n);
+    return io.proddatareset.Counts.number(n);
   }
 }

@@ -13,18 +13,19 @@ final class VerifyText {
   static String render(VerifyReport report, String target) {
     StringBuilder sb = new StringBuilder();
     sb.append("Verification of ").append(target).append(" (read-only)\n");
-    int width =
-        report.checks().stream().mapToInt(c -> c.table().display().length()).max().orElse(5);
+    // by display width, as the plan's table: a wide (CJK) name takes two columns a character
+    int width = report.checks().stream().mapToInt(c -> Columns.width(name(c))).max().orElse(5);
     for (VerifyReport.Check c : report.checks()) {
+      String name = name(c);
       sb.append(
           String.format(
               Locale.ROOT,
-              "  %-4s  %-" + width + "s  %-5s  %,10d %s%s%n",
+              "  %-4s  %s  %-5s  %,10d %s%s%n",
               c.ok() ? "ok" : "FAIL",
-              c.table().display(),
+              name + " ".repeat(width - Columns.width(name)),
               c.kind(),
               c.rows(),
-              c.rows() == 1 ? "row" : "rows",
+              Counts.noun(c.rows(), "row"),
               c.ok() ? "" : "  " + c.problem()));
     }
     long reset = report.checks().stream().filter(c -> c.kind().equals("reset")).count();
@@ -43,6 +44,11 @@ final class VerifyText {
           .append(".\n");
     }
     return sb.toString();
+  }
+
+  /** The table's name as shown in the column: a line break in it is shown escaped. */
+  private static String name(VerifyReport.Check c) {
+    return Columns.visible(c.table().display());
   }
 
   static String json(VerifyReport report, String target) {

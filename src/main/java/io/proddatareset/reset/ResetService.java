@@ -1,5 +1,6 @@
 package io.proddatareset.reset;
 
+import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.backup.BackupManifest;
@@ -200,10 +201,10 @@ public final class ResetService {
       List<TableName> keptTables = confirmed.keptTables();
       listener.step(
           "Locking "
-              + resetTables.size()
-              + " reset and "
-              + keptTables.size()
-              + " kept tables against writers (SHARE mode, lock_timeout "
+              + Counts.of(resetTables.size(), "reset table")
+              + " and "
+              + Counts.of(keptTables.size(), "kept table")
+              + " against writers (SHARE mode, lock_timeout "
               + seconds(options.lockTimeout())
               + ")");
       lockTables(opened, pid, resetTables, keptTables);
@@ -238,8 +239,8 @@ public final class ResetService {
       enter(Step.FINGERPRINTING);
       listener.step(
           "Fingerprinting "
-              + keptTables.size()
-              + " kept tables ("
+              + Counts.of(keptTables.size(), "kept table")
+              + " ("
               + (options.keptCheck() == TableFingerprint.Mode.HASH
                   ? "row counts and content hashes"
                   : "row counts")
@@ -278,7 +279,7 @@ public final class ResetService {
       }
 
       enter(Step.TRUNCATING);
-      listener.step("Truncating " + resetTables.size() + " tables in one statement");
+      listener.step("Truncating " + Counts.of(resetTables.size(), "table") + " in one statement");
       truncate(opened, resetTables);
 
       enter(Step.CHECKING);

@@ -1,5 +1,6 @@
 package io.proddatareset.reset;
 
+import io.proddatareset.Counts;
 import io.proddatareset.backup.SessionSettings;
 import io.proddatareset.catalog.TableName;
 import java.sql.Connection;
@@ -107,7 +108,12 @@ public record TableFingerprint(TableName table, long rows, String hash) {
   /** Describes how {@code after} differs from this fingerprint, or null if it matches. */
   public String differenceFrom(TableFingerprint after) {
     if (after.rows != rows) {
-      return table.display() + ": " + rows + " rows before, " + after.rows + " after";
+      return table.display()
+          + ": "
+          + Counts.of(rows, "row")
+          + " before, "
+          + Counts.number(after.rows)
+          + " after";
     }
     if (hash != null && after.hash != null && !hash.equals(after.hash)) {
       return table.display() + ": same row count (" + rows + ") but the content changed";

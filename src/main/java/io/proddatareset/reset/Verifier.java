@@ -1,5 +1,6 @@
 package io.proddatareset.reset;
 
+import io.proddatareset.Counts;
 import io.proddatareset.catalog.TableName;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -82,7 +83,10 @@ public final class Verifier {
               f.rows(),
               f.rows() == 0
                   ? null
-                  : f.table().display() + " has " + f.rows() + " rows; it should be empty"));
+                  : f.table().display()
+                      + " has "
+                      + Counts.of(f.rows(), "row")
+                      + "; it should be empty"));
     }
     if (!keptExpected.isEmpty()) {
       boolean hashes = keptExpected.stream().allMatch(f -> f.hash() != null);

@@ -106,7 +106,10 @@ class CountWordingTest {
     assertThat(one.exitCode()).as(one.toString()).isZero();
     String target = "postgresql://postgres@localhost:" + db.port() + "/" + db.name();
     assertThat(one.err())
-        .contains("About to reset 1 table (1 row) in " + target + " and keep 3.\n");
+        .contains("About to reset 1 table (1 row) in " + target + " and keep 3.\n")
+        .contains("  Locking 1 reset table and 3 kept tables against writers (SHARE mode, ")
+        .contains("  Fingerprinting 3 kept tables (row counts and content hashes) ...\n")
+        .contains("  Truncating 1 table in one statement ...\n");
     assertThat(one.out())
         .containsPattern(
             Pattern.quote("Reset committed: 1 table emptied (1 row) in ")
@@ -159,11 +162,43 @@ class CountWordingTest {
                 "--confirm",
                 db.name());
     assertThat(keptOne.exitCode()).as(keptOne.toString()).isZero();
+    assertThat(keptOne.err())
+        .contains("  Locking 3 reset tables and 1 kept table against writers (SHARE mode, ")
+        .contains("  Fingerprinting 1 kept table (row counts and content hashes) ...\n")
+        .contains("  Truncating 3 tables in one statement ...\n");
     assertThat(keptOne.out())
         .containsPattern(
             Pattern.quote("Reset committed: 3 tables emptied (1 row) in ")
                 + "\\d+"
                 + Pattern.quote(" ms; 1 kept table unchanged.\n"))
         .contains("Verified: 3 reset tables empty, 1 kept table unchanged.\n");
+  }
+
+  @Test
+  void aBackupAndAFailedVerifyCountOneRowAsOneRow() {
+    TestDatabase db = TestPostgres.freshDatabase("words1");
+    db.exec(
+        "CREATE TABLE one_row (id int)",
+        "INSERT INTO one_row VALUES (1)",
+        "CREATE TABLE kept (id int)");
+    Cli cli = new Cli().env("XDG_STATE_HOME", dir.resolve("state").toString());
+
+    Cli.Result backup =
+        cli.run(
+            "backup",
+            db.url(),
+            "--reset",
+            "one_row",
+            "--output",
+            dir.resolve("one.sql").toString());
+    assertThat(backup.exitCode()).as(backup.toString()).isZero();
+    assertThat(backup.out())
+        .startsWith("Backed up 1 table, 1 row, from ")
+        .containsPattern("\\n  public\\.one_row +1 row\\n");
+
+    // nothing was reset: the row is still there
+    Cli.Result verify = cli.run("verify", db.url(), "--reset", "one_row");
+    assertThat(verify.exitCode()).as(verify.toString()).isEqualTo(4);
+    assertThat(verify.err()).contains("public.one_row has 1 row; it should be empty");
   }
 }

@@ -1,5 +1,7 @@
 package io.proddatareset.cli;
 
+import static io.proddatareset.testing.RecordingLauncher.cli;
+import static io.proddatareset.testing.RecordingLauncher.runAsTheTool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -7,20 +9,18 @@ import io.proddatareset.Program;
 import io.proddatareset.audit.AgentConsent;
 import io.proddatareset.testing.Cli;
 import io.proddatareset.testing.FakeRenderApi;
+import io.proddatareset.testing.RecordingLauncher;
+import io.proddatareset.testing.RecordingLauncher.Called;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -39,91 +39,32 @@ class RestoreHintTest {
   static final String RESET_WORDS = "Yes, reset the PM test data in this database, I saw the plan";
 
   @TempDir Path dir;
-  Path launcher;
-  Path argvFile;
+  RecordingLauncher launcher;
 
   @BeforeEach
   void recordingLauncher() throws IOException {
-    assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "needs /bin/sh");
     // a launcher path a shell must be given quoted: a space and a single quote
-    Path bin = Files.createDirectories(dir.resolve("odd dir's bin"));
-    launcher = bin.resolve("pdr");
-    argvFile = dir.resolve("argv");
-    Files.writeString(
-        launcher,
-        """
-        #!/bin/sh
-        { if [ "${PDR_USER_CONSENT+set}" = set ]; then printf 'set:%s\\0' "$PDR_USER_CONSENT"
-          else printf 'unset\\0'; fi
-          for a in "$@"; do printf '%s\\0' "$a"; done; } > "$ARGV_OUT"
-        """);
-    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
+    launcher = RecordingLauncher.in(dir);
   }
 
-  /** What the program got from the shell: its arguments and, if set, the consent variable. */
-  record Called(List<String> args, String consent) {}
-
-  /** Runs one printed line through a real shell, in a clean environment. */
   Called throughShell(String line) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", line).directory(dir.toFile());
-    pb.environment().clear();
-    pb.environment().put("PATH", "/usr/bin:/bin");
-    pb.environment().put("ARGV_OUT", argvFile.toString());
-    pb.redirectErrorStream(true);
-    Files.deleteIfExists(argvFile);
-    Process p = pb.start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("sh -c %s: %s", line, output).isZero();
-    List<String> words =
-        new ArrayList<>(
-            Arrays.asList(Files.readString(argvFile, StandardCharsets.UTF_8).split("\0", -1)));
-    words.remove(words.size() - 1); // after the last NUL
-    String marker = words.remove(0);
-    return new Called(words, marker.startsWith("set:") ? marker.substring(4) : null);
+    return launcher.throughShell(line);
   }
 
   /** The base environment of the user's (or the agent's) shell, the same for every command. */
   Map<String, String> shellEnv(boolean agent) {
     Map<String, String> env = new HashMap<>();
     env.put("XDG_STATE_HOME", dir.resolve("state").toString());
-    env.put(Program.LAUNCHER_VARIABLE, launcher.toString());
+    env.put(Program.LAUNCHER_VARIABLE, launcher.path().toString());
     if (agent) {
       env.put("CLAUDECODE", "1");
     }
     return env;
   }
 
-  static Cli cli(Map<String, String> env) {
-    Cli cli = new Cli();
-    env.forEach(cli::env);
-    return cli;
-  }
-
-  /** Runs what the shell handed the launcher as the real tool, in the same environment. */
-  static Cli.Result runAsTheTool(Called called, Map<String, String> env) {
-    Map<String, String> withConsent = new HashMap<>(env);
-    if (called.consent() != null) {
-      withConsent.put(AgentConsent.VARIABLE, called.consent());
-    }
-    return cli(withConsent).run(called.args().toArray(String[]::new));
-  }
-
   /** The lines under "To put the data back", without their indentation. */
   static List<String> hint(Cli.Result reset) {
-    List<String> lines = reset.out().lines().toList();
-    int start = -1;
-    for (int i = 0; i < lines.size(); i++) {
-      if (lines.get(i).startsWith("To put the data back")) {
-        start = i;
-      }
-    }
-    assertThat(start).as("the restore hint in %s", reset).isNotNegative();
-    List<String> hint = new ArrayList<>();
-    for (int i = start + 1; i < lines.size() && lines.get(i).startsWith("  "); i++) {
-      hint.add(lines.get(i).substring(2));
-    }
-    return hint;
+    return RecordingLauncher.linesUnder(reset.out(), "To put the data back");
   }
 
   Cli.Result reset(Map<String, String> env, boolean agent, Path backup, String... target) {
@@ -149,7 +90,7 @@ class RestoreHintTest {
   }
 
   String quotedLauncher() {
-    return "'" + launcher.toString().replace("'", "'\\''") + "'";
+    return launcher.quoted();
   }
 
   @Test

@@ -127,7 +127,7 @@ class ResetCommandTest {
         cli().run("verify", db.url(), "--policy", POLICY.toString(), "--json");
     assertThat(resetHasRows.exitCode()).isEqualTo(4);
     assertThat(resetHasRows.out()).contains("\"ok\" : false").contains("public.projects");
-    assertThat(resetHasRows.err()).contains("public.projects has 1 rows");
+    assertThat(resetHasRows.err()).contains("public.projects has 1 row; it should be empty");
   }
 
   @Test

@@ -166,7 +166,7 @@ class ResetInterruptTest {
     child.assertInterrupted(
         "Interrupted after the commit: the reset was committed (backup "
             + child.backup
-            + "); the check afterwards did not run: run prod-data-reset verify --url '");
+            + "); the check afterwards did not run. To check: prod-data-reset verify --url '");
     assertThat(child.out()).contains("Reset committed: 10 tables emptied");
     assertReset(child);
   }
@@ -202,7 +202,7 @@ class ResetInterruptTest {
     child.assertInterrupted(
         "Interrupted after the commit: the reset was committed (backup "
             + child.backup
-            + "); the check afterwards did not run: run prod-data-reset verify --url '");
+            + "); the check afterwards did not run. To check: prod-data-reset verify --url '");
     assertThat(child.out()).contains("Reset committed: 10 tables emptied");
     assertThat(child.out()).doesNotContain("Verified");
     assertReset(child);
