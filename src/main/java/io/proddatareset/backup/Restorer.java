@@ -383,7 +383,8 @@ public final class Restorer {
    * found without changing anything: in a {@code REPEATABLE READ, READ ONLY} transaction on {@code
    * conn} (which must be in auto-commit mode; the transaction is rolled back), with no lock beyond
    * what reading a table takes (waiting at most the lock timeout) and no claim of {@link
-   * OneAtATime}. The whole file is read once, to check it against its manifest.
+   * OneAtATime} (another reset or restore holding it is only looked up, and is a refusal). The
+   * whole file is read once, to check it against its manifest.
    *
    * @throws ExitException FAILURE when the target or the file cannot be read
    */
@@ -434,6 +435,14 @@ public final class Restorer {
         refusals.add(difference + ": pass --allow-other-database to load it into this database");
       }
     }
+    // a look only: the restore itself claims the database, and refuses while another one does
+    OneAtATime.heldBy(conn)
+        .ifPresent(
+            holder ->
+                refusals.add(
+                    "another reset or restore is running on this database ("
+                        + holder
+                        + "): wait until it has finished"));
 
     BackupReader.Summary summary = contents.scanned();
     boolean fileChecked;
