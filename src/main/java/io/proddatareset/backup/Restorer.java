@@ -4,6 +4,7 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.Identifiers;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Abandon;
 import io.proddatareset.pg.OneAtATime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -247,16 +248,7 @@ public final class Restorer {
       }
       interruptedAt = step;
     }
-    try {
-      conn.unwrap(PGConnection.class).cancelQuery();
-    } catch (SQLException | RuntimeException e) {
-      // closing is what matters
-    }
-    try {
-      conn.abort(Runnable::run);
-    } catch (SQLException | RuntimeException e) {
-      // the server rolls back an abandoned transaction
-    }
+    Abandon.cancelAndClose(conn);
   }
 
   /** The step the restore is in now (or ended in). */

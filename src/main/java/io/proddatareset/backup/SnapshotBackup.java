@@ -9,6 +9,7 @@ import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.Abandon;
 import io.proddatareset.plan.Action;
 import io.proddatareset.plan.Hazard;
 import io.proddatareset.plan.HazardCheck;
@@ -24,7 +25,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.postgresql.PGConnection;
 
 /**
  * The standalone {@code backup}: its own {@code REPEATABLE READ, READ ONLY} transaction, in which
@@ -141,7 +141,7 @@ public final class SnapshotBackup {
     partialWhenInterrupted =
         !destination.streamed() && !PartialFiles.ofThisProcess(destination.file()).isEmpty();
     for (Connection c : all) {
-      abort(c);
+      Abandon.cancelAndClose(c);
     }
   }
 
@@ -177,7 +177,7 @@ public final class SnapshotBackup {
       }
     }
     if (stopped) {
-      abort(c);
+      Abandon.cancelAndClose(c);
       throw new ExitException(ExitStatus.INTERRUPTED, "interrupted");
     }
     return c;
@@ -215,20 +215,6 @@ public final class SnapshotBackup {
       }
     } catch (SQLException e) {
       throw ExitException.failure("Backup failed: " + ExitException.firstLine(e) + ".", e);
-    }
-  }
-
-  /** Cancels what {@code c} runs and closes it (from the signal's thread). */
-  private static void abort(Connection c) {
-    try {
-      c.unwrap(PGConnection.class).cancelQuery();
-    } catch (SQLException | RuntimeException e) {
-      // closing is what matters
-    }
-    try {
-      c.abort(Runnable::run);
-    } catch (SQLException | RuntimeException e) {
-      // the server ends an abandoned transaction
     }
   }
 
