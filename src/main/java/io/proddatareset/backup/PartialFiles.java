@@ -84,6 +84,38 @@ public final class PartialFiles {
   }
 
   /**
+   * The partial files this process has in the directory of {@code fileToWrite}, for it, its
+   * manifest, or a spooled part: after a backup that failed or was stopped, those it could not
+   * remove (none, normally).
+   */
+  public static List<Path> ofThisProcess(Path fileToWrite) {
+    Path target = fileToWrite.toAbsolutePath().normalize();
+    Path dir = target.getParent();
+    List<Path> out = new ArrayList<>();
+    if (dir == null || !Files.isDirectory(dir)) {
+      return out;
+    }
+    List<String> prefixes =
+        List.of(
+            prefix(target),
+            prefix(ManifestFile.pathFor(target)),
+            prefix(Path.of("prod-data-reset")));
+    try (DirectoryStream<Path> entries =
+        Files.newDirectoryStream(dir, ".*{" + SUFFIX + "," + SPOOL + "}")) {
+      for (Path p : entries) {
+        String name = p.getFileName().toString();
+        if (prefixes.stream().anyMatch(name::startsWith)) {
+          out.add(p);
+        }
+      }
+    } catch (IOException e) {
+      return out;
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /**
    * The partial files in the directory {@code fileToWrite} will be written to that were left by
    * runs that are no longer running (a file whose writer is still running, in this process or
    * another, is not one), oldest first. Reads the directory only; an unreadable directory gives an

@@ -4,6 +4,7 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.Identifiers;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Abandon;
 import io.proddatareset.pg.OneAtATime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,11 +38,58 @@ import org.postgresql.copy.CopyManager;
  * against the manifest when there is one, analyzes the tables, adds the foreign keys back (which
  * validates every row, cycles included, with no superuser rights), enables the triggers as they
  * were, and commits. The table owner can do all of it.
+ *
+ * <p>One restore is one instance: {@link #run} runs it, and {@link #interrupt} stops it from
+ * another thread (Ctrl-C) before its commit, or lets a commit that was sent finish.
  */
 public final class Restorer {
   private static final int COPY_BUFFER = 1 << 16;
 
-  private Restorer() {}
+  /**
+   * The step a restore is in; {@link #interrupt} and the messages of an interrupted run name it.
+   */
+  public enum Step {
+    LOCKING("locking the tables"),
+    LOADING("loading"),
+    VALIDATING("validating the foreign keys"),
+    COMMITTING("committing"),
+    COMMITTED("after the commit");
+
+    private final String description;
+
+    Step(String description) {
+      this.description = description;
+    }
+
+    /** e.g. {@code loading}, as in "Interrupted while loading". */
+    public String description() {
+      return description;
+    }
+
+    /** True once COMMIT was sent: from then on the restore may have been applied. */
+    public boolean commitSent() {
+      return this == COMMITTING || this == COMMITTED;
+    }
+  }
+
+  private final Connection conn;
+  private final Contents contents;
+  private final RestoreOptions options;
+
+  private final Object stateLock = new Object();
+  // guarded by stateLock
+  private Step step = Step.LOCKING;
+  private Step interruptedAt;
+
+  /**
+   * A restore of {@code contents} over {@code conn}, which must be in auto-commit mode (no
+   * transaction of the caller's open) when {@link #run} is called.
+   */
+  public Restorer(Connection conn, Contents contents, RestoreOptions options) {
+    this.conn = conn;
+    this.contents = contents;
+    this.options = options;
+  }
 
   /**
    * What a backup file holds, read before anything is changed.
@@ -158,15 +206,84 @@ public final class Restorer {
   }
 
   /**
-   * Restores {@code contents} over {@code conn}, which must be in auto-commit mode (no transaction
-   * of the caller's open): this method runs and commits its own transaction, or rolls it back and
-   * throws an {@link ExitException} with nothing changed. The first statement of the transaction
-   * claims {@link OneAtATime}: while another reset or restore runs on the database, it refuses at
-   * once. {@link ExitStatus#REFUSED} also when the backup's manifest records another database
-   * (unless {@link RestoreOptions#allowOtherDatabase}), a table is missing or has rows, or the file
-   * is damaged or does not match its manifest.
+   * Restores {@code contents} over {@code conn}: {@code new Restorer(conn, contents,
+   * options).run()}.
    */
   public static RestoreResult restore(Connection conn, Contents contents, RestoreOptions options) {
+    return new Restorer(conn, contents, options).run();
+  }
+
+  /**
+   * Runs the restore over the connection, which must be in auto-commit mode: this method runs and
+   * commits its own transaction, or rolls it back and throws an {@link ExitException} with nothing
+   * changed. The first statement of the transaction claims {@link OneAtATime}: while another reset
+   * or restore runs on the database, it refuses at once.
+   *
+   * @throws ExitException REFUSED when the backup's manifest records another database (unless
+   *     {@link RestoreOptions#allowOtherDatabase}), a table is missing or has rows, the file is
+   *     damaged or does not match its manifest, or another reset or restore runs; FAILURE when
+   *     anything else fails before the commit (nothing was changed), and {@link OutcomeUnknown}
+   *     when the commit does not answer (the caller says how to check); INTERRUPTED after {@link
+   *     #interrupt} stopped it (rolled back; the message says so)
+   */
+  public RestoreResult run() {
+    try {
+      return runTransaction();
+    } catch (RuntimeException e) {
+      ExitException instead = interruptedInstead(e);
+      throw instead != null ? instead : e;
+    }
+  }
+
+  /**
+   * Stops the restore from another thread (Ctrl-C): before the commit, cancels the running
+   * statement and closes the connection, so that the server rolls back and {@link #run} throws
+   * INTERRUPTED; once COMMIT is sent, does nothing, so that the commit finishes and {@link #run}
+   * reports its outcome.
+   */
+  public void interrupt() {
+    synchronized (stateLock) {
+      if (step.commitSent() || interruptedAt != null) {
+        return;
+      }
+      interruptedAt = step;
+    }
+    Abandon.cancelAndClose(conn);
+  }
+
+  /** The step the restore is in now (or ended in). */
+  public Step step() {
+    synchronized (stateLock) {
+      return step;
+    }
+  }
+
+  /** Moves to {@code next}, unless an interrupt came (then it throws; run() says what it left). */
+  private void enter(Step next) {
+    synchronized (stateLock) {
+      if (interruptedAt != null) {
+        throw new ExitException(ExitStatus.INTERRUPTED, "interrupted");
+      }
+      step = next;
+    }
+  }
+
+  /** After an interrupt, whatever failed gives way to one line saying what state it left. */
+  private ExitException interruptedInstead(RuntimeException e) {
+    Step at;
+    synchronized (stateLock) {
+      at = interruptedAt;
+    }
+    if (at == null) {
+      return null;
+    }
+    return new ExitException(
+        ExitStatus.INTERRUPTED,
+        "Interrupted while " + at.description() + ": rolled back, nothing was changed.",
+        e);
+  }
+
+  private RestoreResult runTransaction() {
     try {
       if (!conn.getAutoCommit()) {
         throw new IllegalArgumentException(
@@ -177,11 +294,16 @@ public final class Restorer {
     }
     long started = System.nanoTime();
     try {
+      enter(Step.LOCKING);
       conn.setAutoCommit(false);
       // first, so that nothing is locked or read while another reset or restore runs
       OneAtATime.claim(conn, "restore");
-      RestoreResult result = new Run(conn, contents, options, started).execute();
-      conn.commit();
+      RestoreResult result = new Run(this, started).execute();
+      enter(Step.COMMITTING);
+      commit();
+      synchronized (stateLock) {
+        step = Step.COMMITTED;
+      }
       return result;
     } catch (SQLException e) {
       rollback(conn);
@@ -200,7 +322,9 @@ public final class Restorer {
               + ". Nothing was changed (rolled back).",
           e);
     } catch (RuntimeException e) {
-      rollback(conn);
+      if (!step().commitSent()) {
+        rollback(conn);
+      }
       throw e;
     } finally {
       try {
@@ -212,11 +336,47 @@ public final class Restorer {
   }
 
   /**
+   * Commits. An error the server answers with means it rolled back; a connection lost on the way
+   * leaves the outcome unknown: {@link OutcomeUnknown}.
+   */
+  private void commit() {
+    try {
+      conn.commit();
+    } catch (SQLException e) {
+      String state = e.getSQLState();
+      if (state != null && !state.startsWith("08")) {
+        throw new ExitException(
+            ExitStatus.FAILURE,
+            "Restore failed: the commit was refused ("
+                + ExitException.firstLine(e)
+                + "). Nothing was changed (rolled back).",
+            e);
+      }
+      throw new OutcomeUnknown(
+          "The commit failed ("
+              + ExitException.firstLine(e)
+              + "): the restore may or may not have been applied.",
+          e);
+    }
+  }
+
+  /**
+   * COMMIT was sent but no answer came (the connection was lost): the restore may or may not have
+   * been applied. FAILURE (1); the caller says how to check.
+   */
+  public static final class OutcomeUnknown extends ExitException {
+    OutcomeUnknown(String message, Throwable cause) {
+      super(ExitStatus.FAILURE, message, cause);
+    }
+  }
+
+  /**
    * What {@link #restore} would do with {@code contents}, and every reason it would be refused,
    * found without changing anything: in a {@code REPEATABLE READ, READ ONLY} transaction on {@code
    * conn} (which must be in auto-commit mode; the transaction is rolled back), with no lock beyond
    * what reading a table takes (waiting at most the lock timeout) and no claim of {@link
-   * OneAtATime}. The whole file is read once, to check it against its manifest.
+   * OneAtATime} (another reset or restore holding it is only looked up, and is a refusal). The
+   * whole file is read once, to check it against its manifest.
    *
    * @throws ExitException FAILURE when the target or the file cannot be read
    */
@@ -267,6 +427,14 @@ public final class Restorer {
         refusals.add(difference + ": pass --allow-other-database to load it into this database");
       }
     }
+    // a look only: the restore itself claims the database, and refuses while another one does
+    OneAtATime.heldBy(conn)
+        .ifPresent(
+            holder ->
+                refusals.add(
+                    "another reset or restore is running on this database ("
+                        + holder
+                        + "): wait until it has finished"));
 
     BackupReader.Summary summary = contents.scanned();
     boolean fileChecked;
@@ -374,6 +542,7 @@ public final class Restorer {
   }
 
   private static final class Run implements BackupReader.Handler {
+    private final Restorer restorer;
     private final Connection conn;
     private final Contents contents;
     private final RestoreOptions options;
@@ -386,10 +555,11 @@ public final class Restorer {
     private final byte[] buffer = new byte[COPY_BUFFER];
     private CopyManager copyApi;
 
-    Run(Connection conn, Contents contents, RestoreOptions options, long started) {
-      this.conn = conn;
-      this.contents = contents;
-      this.options = options;
+    Run(Restorer restorer, long started) {
+      this.restorer = restorer;
+      this.conn = restorer.conn;
+      this.contents = restorer.contents;
+      this.options = restorer.options;
       this.started = started;
     }
 
@@ -468,6 +638,7 @@ public final class Restorer {
         }
       }
 
+      restorer.enter(Step.LOADING);
       options.progress().phase("loading");
       BackupReader.Summary summary;
       try (InputStream in = Files.newInputStream(contents.file())) {
@@ -489,6 +660,7 @@ public final class Restorer {
       }
       check(summary);
 
+      restorer.enter(Step.VALIDATING);
       options.progress().phase("analyzing and validating foreign keys");
       try (Statement st = conn.createStatement()) {
         // statistics first, so that validating the foreign keys below gets good plans

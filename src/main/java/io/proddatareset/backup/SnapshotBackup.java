@@ -2,6 +2,7 @@ package io.proddatareset.backup;
 
 import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.Catalog;
 import io.proddatareset.catalog.CatalogReader;
 import io.proddatareset.catalog.ForeignKeyGraph;
@@ -9,6 +10,7 @@ import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.Abandon;
 import io.proddatareset.plan.Action;
 import io.proddatareset.plan.Hazard;
 import io.proddatareset.plan.HazardCheck;
@@ -19,19 +21,49 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The standalone {@code backup}: its own {@code REPEATABLE READ, READ ONLY} transaction, in which
  * the catalog is read and the tables are copied, so the whole backup is one snapshot.
+ *
+ * <p>One backup is one instance: {@link #run} writes it, and {@link #interrupt} stops it from
+ * another thread (Ctrl-C).
  */
 public final class SnapshotBackup {
   /** How long the backup waits for a lock on a table. */
   static final String LOCK_TIMEOUT = "30s";
 
-  private SnapshotBackup() {}
+  private final Connector connector;
+  private final List<String> schemas;
+  private final Choice choice;
+  private final BackupDestination destination;
+  private final BackupOptions options;
+
+  private final Object stateLock = new Object();
+  // guarded by stateLock: every connection the backup opened, to close them all on an interrupt
+  private final List<Connection> opened = new ArrayList<>();
+  private boolean interrupted;
+  // whether a partial file had been written when the interrupt came
+  private volatile boolean partialWhenInterrupted;
+
+  /** A backup of the tables {@code choice} picks in {@code schemas}, to {@code destination}. */
+  public SnapshotBackup(
+      Connector connector,
+      List<String> schemas,
+      Choice choice,
+      BackupDestination destination,
+      BackupOptions options) {
+    this.connector = connector;
+    this.schemas = schemas;
+    this.choice = choice;
+    this.destination = destination;
+    this.options = options;
+  }
 
   /** The tables to back up, in the order a load should take: parents before children. */
   public static List<Table> loadOrder(Catalog catalog, Collection<TableName> chosen) {
@@ -70,7 +102,90 @@ public final class SnapshotBackup {
       Choice choice,
       BackupDestination destination,
       BackupOptions options) {
-    try (Connection c = connector.open()) {
+    return new SnapshotBackup(connector, schemas, choice, destination, options).run();
+  }
+
+  /**
+   * Writes the backup (see {@link #run(Connector, List, Choice, Path, BackupOptions)}).
+   *
+   * @throws ExitException as {@link BackupWriter#write} does; INTERRUPTED after {@link #interrupt}
+   *     stopped it, saying whether the partial file was removed (or naming what is left)
+   */
+  public BackupResult run() {
+    try {
+      return runTransaction();
+    } catch (RuntimeException e) {
+      boolean stopped;
+      synchronized (stateLock) {
+        stopped = interrupted;
+      }
+      if (!stopped) {
+        throw e;
+      }
+      throw new ExitException(ExitStatus.INTERRUPTED, interruptedLine(), e);
+    }
+  }
+
+  /**
+   * Stops the backup from another thread (Ctrl-C): cancels what its connections run and closes
+   * them, so that {@link #run} fails soon, removes its partial file and throws INTERRUPTED.
+   */
+  public void interrupt() {
+    List<Connection> all;
+    synchronized (stateLock) {
+      if (interrupted) {
+        return;
+      }
+      interrupted = true;
+      all = List.copyOf(opened);
+    }
+    partialWhenInterrupted =
+        !destination.streamed() && !PartialFiles.ofThisProcess(destination.file()).isEmpty();
+    for (Connection c : all) {
+      Abandon.cancelAndClose(c);
+    }
+  }
+
+  /** What an interrupted backup left, once the writer has cleaned up after itself. */
+  private String interruptedLine() {
+    if (destination.streamed()) {
+      return "Interrupted while backing up: the backup sent to stdout is incomplete and no"
+          + " manifest was written; discard what was received.";
+    }
+    List<Path> left = PartialFiles.ofThisProcess(destination.file());
+    if (left.isEmpty()) {
+      return "Interrupted while backing up: no backup was written"
+          + (partialWhenInterrupted
+              ? "; the partial file was removed."
+              : ", and no partial file was left.");
+    }
+    return "Interrupted while backing up: no backup was written, but "
+        + left.stream().map(Path::toString).collect(Collectors.joining(", "))
+        + (left.size() == 1 ? " was" : " were")
+        + (left.size() == 1
+            ? " left: remove it (it may hold production rows)."
+            : " left: remove them (they may hold production rows).");
+  }
+
+  /** Opens a connection that {@link #interrupt} closes; none once interrupted. */
+  private Connection open() {
+    Connection c = connector.open();
+    boolean stopped;
+    synchronized (stateLock) {
+      stopped = interrupted;
+      if (!stopped) {
+        opened.add(c);
+      }
+    }
+    if (stopped) {
+      Abandon.cancelAndClose(c);
+      throw new ExitException(ExitStatus.INTERRUPTED, "interrupted");
+    }
+    return c;
+  }
+
+  private BackupResult runTransaction() {
+    try (Connection c = open()) {
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       c.setReadOnly(true);
@@ -91,7 +206,7 @@ public final class SnapshotBackup {
         List<Table> tables = loadOrder(catalog, selection.tables());
         BackupOptions withPlan =
             selection.planId() == null ? options : options.withPlanId(selection.planId());
-        return BackupWriter.write(c, connector::open, tables, destination, withPlan);
+        return BackupWriter.write(c, this::open, tables, destination, withPlan);
       } finally {
         try {
           c.rollback();

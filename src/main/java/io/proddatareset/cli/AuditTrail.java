@@ -17,9 +17,8 @@ import java.util.UUID;
  * the start is the only event of its run. The log is checked for writability before anything is
  * changed, so a run that cannot be audited does not start.
  *
- * <p>Once started, a run interrupted by Ctrl-C or SIGTERM still gets its final event: from an
- * {@link InterruptGuard} when the command has one, otherwise from a shutdown hook of this trail's
- * own.
+ * <p>Once started, a run interrupted by Ctrl-C or SIGTERM still gets its final event, from the
+ * {@link InterruptGuard} that every run must have before it starts.
  */
 final class AuditTrail {
   private final AuditLog log;
@@ -37,7 +36,6 @@ final class AuditTrail {
   // guarded by this
   private boolean finalRecorded;
   private boolean guarded;
-  private Thread interruptHook;
 
   private AuditTrail(AuditLog log, String command) {
     this.log = log;
@@ -82,27 +80,22 @@ final class AuditTrail {
     return this;
   }
 
+  /**
+   * Records that the change begins.
+   *
+   * @throws IllegalStateException when no {@link InterruptGuard} guards the run, which would leave
+   *     an interrupted run without its final event
+   */
   void started() {
-    log.append(record(AuditRecord.Outcome.STARTED, null));
     synchronized (this) {
-      if (!guarded && !finalRecorded) {
-        interruptHook =
-            new Thread(
-                () ->
-                    finish(
-                        AuditRecord.Outcome.INTERRUPTED,
-                        "Interrupted (Ctrl-C or SIGTERM), or stopped by an unexpected error, before"
-                            + " the "
-                            + command
-                            + " reported its outcome.",
-                        null),
-                "audit-interrupted");
-        Runtime.getRuntime().addShutdownHook(interruptHook);
+      if (!guarded) {
+        throw new IllegalStateException("the " + command + " must install an InterruptGuard");
       }
     }
+    log.append(record(AuditRecord.Outcome.STARTED, null));
   }
 
-  /** An {@link InterruptGuard} records the interruption: no hook of this trail's own. */
+  /** An {@link InterruptGuard} records the interruption, if one comes. */
   synchronized void interruptsHandledElsewhere() {
     guarded = true;
   }
@@ -161,21 +154,11 @@ final class AuditTrail {
 
   /** Appends the final event unless one was appended already. */
   private void finish(AuditRecord.Outcome outcome, String error, Throwable failure) {
-    Thread hook;
     synchronized (this) {
       if (finalRecorded) {
         return;
       }
       finalRecorded = true;
-      hook = interruptHook;
-      interruptHook = null;
-    }
-    if (hook != null && hook != Thread.currentThread()) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        // shutting down: the hook runs and finds the final event recorded
-      }
     }
     AuditRecord.Builder b = builder(outcome, failure);
     if (error != null) {

@@ -130,7 +130,33 @@ public class BackupCommand extends IoCommand {
     }
     AuditTrail trail = AuditTrail.open(auditLog.file, io, "backup").target(t);
     trail.backup(toStdout ? "-" : output.toString(), null);
-    trail.started();
+    InterruptGuard guard =
+        InterruptGuard.install(
+            io, trail, "Interrupted before the backup started: no backup was written.");
+    try {
+      return backUp(t, p, toStdout, compression, gzipLevel, text, trail, guard);
+    } catch (RuntimeException e) {
+      if (guard.interrupted()) {
+        return guard.concludeAfter(e, "backup");
+      }
+      if (!trail.succeededRecorded()) {
+        trail.ended(e);
+      }
+      throw e;
+    } finally {
+      guard.close();
+    }
+  }
+
+  private int backUp(
+      ConnectionTarget t,
+      Policy p,
+      boolean toStdout,
+      Compression compression,
+      int gzipLevel,
+      PrintStream text,
+      AuditTrail trail,
+      InterruptGuard guard) {
     BackupProgress progress = ProgressPrinter.forIo(io);
     BackupOptions options =
         new BackupOptions(
@@ -139,20 +165,26 @@ public class BackupCommand extends IoCommand {
                 t.display(),
                 progress)
             .withGzipLevel(gzipLevel);
+    SnapshotBackup backup =
+        new SnapshotBackup(
+            new Connector(t),
+            p.schemas(),
+            all ? SnapshotBackup.allTables() : SnapshotBackup.resetTablesOf(p),
+            toStdout
+                ? BackupDestination.stream(new CheckedStdout(io.out()), compression, manifest)
+                : BackupDestination.file(output),
+            options);
+    guard.stage(
+        backup::interrupt,
+        () ->
+            "Interrupted while backing up, and the backup did not stop in time: no backup was"
+                + " written; a partial file may be left beside "
+                + (toStdout ? manifest : output)
+                + " (the next backup there names it).");
+    trail.started();
     BackupResult result;
     try {
-      result =
-          SnapshotBackup.run(
-              new Connector(t),
-              p.schemas(),
-              all ? SnapshotBackup.allTables() : SnapshotBackup.resetTablesOf(p),
-              toStdout
-                  ? BackupDestination.stream(new CheckedStdout(io.out()), compression, manifest)
-                  : BackupDestination.file(output),
-              options);
-    } catch (RuntimeException e) {
-      trail.ended(e);
-      throw e;
+      result = backup.run();
     } finally {
       ProgressPrinter.finish(progress);
     }
@@ -169,6 +201,15 @@ public class BackupCommand extends IoCommand {
     } else {
       printSummary(text, result, t.database());
     }
+    io.out().flush();
+    guard.stage(
+        () -> {},
+        () ->
+            "Interrupted at the end: the backup "
+                + (result.file() == null
+                    ? "was sent to stdout in full and its manifest written"
+                    : "was written to " + result.file() + " and checked")
+                + " (see above).");
     return 0;
   }
 

@@ -10,10 +10,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * What Ctrl-C (SIGINT) or SIGTERM does to one run of a command that changes a database. The JVM
- * runs its shutdown hooks on both signals and then exits; this guard's hook makes that exit print
- * one line saying what state the database was left in, leave exactly one final audit record, and
- * exit {@link ExitStatus#INTERRUPTED} (130) for both signals.
+ * What Ctrl-C (SIGINT) or SIGTERM does to one run of a command that changes a database or writes a
+ * backup ({@code reset}, {@code restore}, {@code backup}). The JVM runs its shutdown hooks on both
+ * signals and then exits; this guard's hook makes that exit print one line saying what state the
+ * run left, leave exactly one final audit record, and exit {@link ExitStatus#INTERRUPTED} (130) for
+ * both signals.
  *
  * <p>Until the command calls {@link #stage}, nothing is under way: the hook itself prints that
  * nothing was changed, records it and halts. From then on only the command knows the outcome (a
@@ -114,6 +115,26 @@ final class InterruptGuard implements AutoCloseable {
     }
     concluded.countDown();
     return ExitStatus.INTERRUPTED.code();
+  }
+
+  /**
+   * Ends an interrupted run from the command's catch of {@code e}, what ended it: an INTERRUPTED
+   * exception (a stage that stopped) carries the line saying what state it left; a run that had
+   * recorded its success as the signal came keeps that outcome, with the current stage's line;
+   * anything else ended the run by itself just then, and is recorded and reported as its end.
+   *
+   * @param operation e.g. {@code restore}, as in "Interrupted as the restore ended: ..."
+   * @return the exit code, 130
+   */
+  int concludeAfter(RuntimeException e, String operation) {
+    if (e instanceof ExitException x && x.status() == ExitStatus.INTERRUPTED) {
+      return conclude(x.getMessage());
+    }
+    if (audit.succeededRecorded()) {
+      return conclude(currentLine());
+    }
+    audit.ended(e);
+    return conclude("Interrupted as the " + operation + " ended: " + e.getMessage());
   }
 
   /**

@@ -5,6 +5,7 @@ import io.proddatareset.ExitStatus;
 import io.proddatareset.audit.AgentConsent;
 import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
+import io.proddatareset.backup.PartialFiles;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.connect.TargetParser;
@@ -147,6 +148,10 @@ public class ResetCommand extends IoCommand {
       }
       if (options.backupFile() != null) {
         ResetService.prepareBackupLocation(options.backupFile());
+        // before the confirmation: a killed run's leftovers may hold production rows
+        for (PartialFiles.Stale stale : PartialFiles.leftBehind(options.backupFile())) {
+          io.err().println("warning: " + stale.warning());
+        }
       }
       Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
 

@@ -1,6 +1,8 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.Program;
 import io.proddatareset.audit.AgentConsent;
 import io.proddatareset.backup.BackupOrigin;
 import io.proddatareset.backup.BackupProgress;
@@ -126,79 +128,137 @@ public class RestoreCommand extends IoCommand {
     if (contents.manifest() != null) {
       trail.planId(contents.manifest().planId());
     }
-    Connection c;
+    InterruptGuard guard =
+        InterruptGuard.install(
+            io, trail, "Interrupted before the restore started: nothing was changed.");
     try {
       // an AI coding agent needs the user's own words first (they need no database)
       trail.consent(AgentConsent.require(io.env(), "restore").consent());
-      c = new Connector(t).open();
-    } catch (RuntimeException e) {
-      trail.ended(e);
-      throw e;
-    }
-    try (c) {
-      BackupOrigin origin;
-      try {
-        origin = new BackupOrigin(contents.manifest(), identity(c, t));
-      } catch (RuntimeException e) {
-        trail.ended(e);
-        throw e;
+      try (Connection c = new Connector(t).open()) {
+        return restore(c, t, contents, tables, selected, lockWait, trail, guard);
+      } catch (SQLException e) {
+        // closing the connection: the restore itself has committed or rolled back by then
+        throw ExitException.failure("Closing the connection failed: " + e.getMessage(), e);
       }
+    } catch (RuntimeException e) {
+      if (guard.interrupted()) {
+        return guard.concludeAfter(e, "restore");
+      }
+      if (!trail.succeededRecorded()) {
+        trail.ended(e);
+      }
+      throw e;
+    } finally {
+      guard.close();
+    }
+  }
+
+  private int restore(
+      Connection c,
+      ConnectionTarget t,
+      Restorer.Contents contents,
+      List<TableName> tables,
+      Set<TableName> selected,
+      Duration lockWait,
+      AuditTrail trail,
+      InterruptGuard guard) {
+    BackupOrigin origin = new BackupOrigin(contents.manifest(), identity(c, t));
+    io.err()
+        .println(
+            "Restore "
+                + tables.size()
+                + " table(s) from "
+                + file
+                + (contents.manifest() != null
+                    ? " (checked against its manifest)"
+                    : " (no manifest: rows and checksums cannot be checked)")
+                + " into "
+                + t.display()
+                + ".");
+    for (String line : originLines(origin, file)) {
+      io.err().println(line);
+    }
+    origin.requireSameForRestore(allowOtherDatabase);
+    if (origin.otherDatabase()) {
       io.err()
           .println(
-              "Restore "
-                  + tables.size()
-                  + " table(s) from "
-                  + file
-                  + (contents.manifest() != null
-                      ? " (checked against its manifest)"
-                      : " (no manifest: rows and checksums cannot be checked)")
-                  + " into "
-                  + t.display()
-                  + ".");
-      for (String line : originLines(origin, file)) {
-        io.err().println(line);
-      }
-      try {
-        origin.requireSameForRestore(allowOtherDatabase);
-        if (origin.otherDatabase()) {
-          io.err()
-              .println(
-                  "warning: "
-                      + origin.difference("backup")
-                      + "; loading it anyway (--allow-other-database).");
-        }
-        // the user types the name, having seen where the backup comes from and goes
-        Confirmation.require(io, t.database(), confirm, "restore into it");
-      } catch (RuntimeException e) {
-        trail.ended(e);
-        throw e;
-      }
-      trail.started();
-      BackupProgress progress = ProgressPrinter.forIo(io);
-      RestoreResult result;
-      try {
-        result =
-            Restorer.restore(
-                c, contents, new RestoreOptions(selected, lockWait, progress, allowOtherDatabase));
-      } catch (RuntimeException e) {
-        trail.ended(e);
-        throw e;
-      } finally {
-        ProgressPrinter.finish(progress);
-      }
-      Map<String, Long> rows = new LinkedHashMap<>();
-      result.tables().forEach(table -> rows.put(table.name(), table.rows()));
-      trail.tables(rows).succeeded();
-      if (json) {
-        io.out().println(RestoreJson.of(file, t.display(), result));
-      } else {
-        print(result);
-      }
-      return 0;
-    } catch (SQLException e) {
-      // closing the connection: the restore itself has committed or rolled back by then
-      throw ExitException.failure("Closing the connection failed: " + e.getMessage(), e);
+              "warning: "
+                  + origin.difference("backup")
+                  + "; loading it anyway (--allow-other-database).");
     }
+    // the user types the name, having seen where the backup comes from and goes
+    Confirmation.require(io, t.database(), confirm, "restore into it");
+
+    BackupProgress progress = ProgressPrinter.forIo(io);
+    Restorer restorer =
+        new Restorer(
+            c, contents, new RestoreOptions(selected, lockWait, progress, allowOtherDatabase));
+    guard.stage(restorer::interrupt, () -> stoppedLine(restorer));
+    trail.started();
+    RestoreResult result;
+    try {
+      result = restorer.run();
+    } catch (Restorer.OutcomeUnknown e) {
+      throw new ExitException(
+          guard.interrupted() ? ExitStatus.INTERRUPTED : e.status(),
+          (guard.interrupted() ? "Interrupted while committing: " : "")
+              + e.getMessage()
+              + " To check: "
+              + checkCommand()
+              + ".",
+          e);
+    } finally {
+      ProgressPrinter.finish(progress);
+    }
+    Map<String, Long> rows = new LinkedHashMap<>();
+    result.tables().forEach(table -> rows.put(table.name(), table.rows()));
+    trail.tables(rows).succeededAfterCommit(io);
+    if (json) {
+      io.out().println(RestoreJson.of(file, t.display(), result));
+    } else {
+      print(result);
+    }
+    io.out().flush();
+    // committed and recorded: an interrupt now only ends the run sooner
+    guard.stage(() -> {}, () -> committedLine(result));
+    return 0;
+  }
+
+  /** What an interrupt leaves while the restore's transaction runs, if the restore cannot say. */
+  private String stoppedLine(Restorer restorer) {
+    Restorer.Step step = restorer.step();
+    return switch (step) {
+      case COMMITTING ->
+          "Interrupted while committing, and the commit has not answered: the outcome is unknown."
+              + " To check: "
+              + checkCommand()
+              + ".";
+      case COMMITTED -> "Interrupted after the commit: the restore was committed.";
+      default ->
+          "Interrupted while "
+              + step.description()
+              + ": the transaction was abandoned before its commit (the server rolls it back);"
+              + " nothing was changed.";
+    };
+  }
+
+  /** The line of a restore that an interrupt reached once it had committed. */
+  private String committedLine(RestoreResult r) {
+    return "Interrupted after the commit: the restore was committed; "
+        + Counts.of(r.tables().size(), "table", "tables")
+        + " ("
+        + Counts.of(r.totalRows(), "row", "rows")
+        + ") were loaded from "
+        + file
+        + (r.manifestChecked() ? ", checked against its manifest before the commit." : ".");
+  }
+
+  /** The preview that shows whether the tables hold the backup's rows: how to check an outcome. */
+  private String checkCommand() {
+    List<String> args = new ArrayList<>(List.of("restore", "--dry-run", file.toString()));
+    args.addAll(target.sameTarget().options());
+    return Program.commandLine(io.env(), args)
+        + " (tables that now hold rows were restored, empty ones were not)";
   }
 
   /** The target's name and system identifier, read before anything is asked or changed. */

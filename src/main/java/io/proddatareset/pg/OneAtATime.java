@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Optional;
 
 /**
  * Lets one reset or restore at a time change a database. Each takes a transaction-level advisory
@@ -32,7 +33,8 @@ public final class OneAtATime {
           + " WHERE l.locktype = 'advisory' AND l.granted"
           + " AND l.database = (SELECT oid FROM pg_catalog.pg_database"
           + " WHERE datname = pg_catalog.current_database())"
-          + " AND l.classid = ? AND l.objid = ? AND l.objsubid = 2 LIMIT 1";
+          + " AND l.classid = ? AND l.objid = ? AND l.objsubid = 2"
+          + " AND l.pid <> pg_catalog.pg_backend_pid() LIMIT 1";
 
   private OneAtATime() {}
 
@@ -60,20 +62,28 @@ public final class OneAtATime {
     }
     throw ExitException.refused(
         "Another reset or restore is running on this database ("
-            + holder(conn)
+            + heldBy(conn).orElse("it has just ended")
             + "). Nothing was changed: wait until it has finished, then run the "
             + operation
             + " again.");
   }
 
-  /** Who holds the lock, e.g. {@code pid 4711, user app, application 'prod-data-reset', active}. */
-  private static String holder(Connection conn) throws SQLException {
+  /**
+   * Who holds the lock in the current database, other than this session, e.g. {@code pid 4711, user
+   * app, application 'prod-data-reset', active for 3s}; empty when no other session holds it. Only
+   * a look at {@code pg_locks}: the lock is not taken, so it may be taken (or let go) just after.
+   * For previews ({@code plan}, {@code restore --dry-run}) that say a reset or restore would be
+   * refused now; runs in any transaction, read-only ones included.
+   *
+   * @throws SQLException when the statement fails (a lost connection, for example)
+   */
+  public static Optional<String> heldBy(Connection conn) throws SQLException {
     try (PreparedStatement ps = conn.prepareStatement(HOLDER)) {
       ps.setInt(1, KEY_TOOL);
       ps.setInt(2, KEY_CHANGE);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
-          return "it has just ended";
+          return Optional.empty();
         }
         StringBuilder sb = new StringBuilder("pid ").append(rs.getInt(1));
         String user = rs.getString(2);
@@ -93,7 +103,7 @@ public final class OneAtATime {
             sb.append(" for ").append(seconds).append('s');
           }
         }
-        return sb.toString();
+        return Optional.of(sb.toString());
       }
     }
   }

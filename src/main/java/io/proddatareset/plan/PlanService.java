@@ -9,6 +9,7 @@ import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.OneAtATime;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -115,6 +116,17 @@ public final class PlanService {
               "Row counts are the planner's estimates (--estimate), not exact counts.",
               List.of()));
     }
+    // a look only: the reset itself claims the database, and refuses while another one does
+    OneAtATime.heldBy(connection)
+        .ifPresent(
+            holder ->
+                warnings.add(
+                    new PlanWarning(
+                        PlanWarning.Code.ANOTHER_RESET_RUNNING,
+                        "Another reset or restore is running on this database ("
+                            + holder
+                            + "): a reset now would be refused; wait until it has finished.",
+                        List.of())));
     return new ResetPlan(
         catalog,
         policy,

@@ -30,6 +30,8 @@ public record PlanWarning(Code code, String message, List<TableName> tables) {
     /** Row counts are planner estimates (--estimate). */
     ESTIMATED_ROWS,
     /** The policy resets no table. */
-    NOTHING_TO_RESET
+    NOTHING_TO_RESET,
+    /** Another reset or restore holds the database now: a reset started now would be refused. */
+    ANOTHER_RESET_RUNNING
   }
 }

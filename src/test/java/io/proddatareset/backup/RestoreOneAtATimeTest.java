@@ -56,9 +56,12 @@ class RestoreOneAtATimeTest {
           .contains("Nothing was changed");
       assertThat(db.snapshot()).isEqualTo(empty);
 
-      // the dry run takes no claim: it still shows what the restore would do
+      // the dry run takes no claim, but says the restore would be refused now, and by whom
       Cli.Result dry = RoundTrips.restore(db, file, "--dry-run");
-      assertThat(dry.exitCode()).as(dry.toString()).isZero();
+      assertThat(dry.exitCode()).as(dry.toString()).isEqualTo(3);
+      assertThat(dry.out())
+          .contains("another reset or restore is running on this database (pid " + pid)
+          .contains("It would load");
       holder.rollback();
     }
     Cli.Result after = RoundTrips.restore(db, file);

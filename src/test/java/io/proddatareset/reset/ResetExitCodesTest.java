@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.proddatareset.testing.Cli;
+import io.proddatareset.testing.HoldingProxy;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
 import java.nio.file.Files;

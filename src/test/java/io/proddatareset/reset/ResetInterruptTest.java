@@ -2,9 +2,8 @@ package io.proddatareset.reset;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.proddatareset.testing.Cli;
+import io.proddatareset.testing.ChildRun;
+import io.proddatareset.testing.HoldingProxy;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
 import java.io.IOException;
@@ -13,10 +12,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -29,16 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
  * for the truncate, and for the steps no server-side wait can hold (they read what the reset has
  * locked itself, or are the commit), a real TCP proxy that stalls the step's statement on the wire.
  *
- * <p>The child gets SIGINT, Ctrl-C's own signal: it is started through {@code env
- * --default-signal=INT}, since a process started from a background job inherits SIGINT ignored (and
- * a JVM then ignores it too). Where that is not available, SIGTERM, which the JVM treats the same
- * way, is sent instead.
+ * <p>The child gets SIGINT, Ctrl-C's own signal, where it can ({@link ChildRun}).
  */
 @Tag("single-version")
 class ResetInterruptTest {
-  static final ObjectMapper JSON = new ObjectMapper();
   static final String POLICY = ResetCommandTest.POLICY.toString();
-  static final boolean SIGINT_RESTORABLE = envCanRestoreSigint();
 
   @TempDir Path dir;
   TestDatabase db;
@@ -208,44 +200,6 @@ class ResetInterruptTest {
     assertReset(child);
   }
 
-  @Test
-  void anInterruptedRestoreStillEndsWithOneFinalAuditRecord() throws Exception {
-    Path backup = dir.resolve("earlier.sql");
-    Cli.Result reset =
-        new Cli()
-            .env("XDG_STATE_HOME", dir.resolve("state").toString())
-            .run(
-                "reset",
-                db.url(),
-                "--policy",
-                POLICY,
-                "--backup",
-                backup.toString(),
-                "--confirm",
-                db.name());
-    assertThat(reset.exitCode()).as(reset.toString()).isZero();
-    proxy.holdWhen("FROM STDIN");
-    Child child =
-        new Child(
-            dir,
-            List.of(
-                "restore",
-                backup.toString(),
-                "--url",
-                "postgres://postgres@localhost:"
-                    + proxy.port()
-                    + "/"
-                    + db.name()
-                    + "?sslmode=disable",
-                "--confirm",
-                db.name()));
-    assertThat(proxy.awaitHeld(60)).as(child.output()).isTrue();
-    child.signal("INT");
-    assertThat(child.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(child.auditOutcomes()).as(child.output()).containsExactly("started", "interrupted");
-    assertThat(db.count("projects")).isZero();
-  }
-
   private void assertUntouched(Child child) throws IOException {
     assertThat(db.snapshot()).isEqualTo(before);
     try (var files = Files.list(dir)) {
@@ -305,29 +259,13 @@ class ResetInterruptTest {
         "postgres://postgres@localhost:" + proxy.port() + "/" + db.name() + "?sslmode=disable");
   }
 
-  private static boolean envCanRestoreSigint() {
-    try {
-      Process p = new ProcessBuilder("env", "--default-signal=INT", "true").start();
-      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  /** The tool running a reset in a child JVM. */
-  final class Child {
+  /** The tool running a reset in a child JVM, with its backup in the test's directory. */
+  final class Child extends ChildRun {
     final Path backup;
-    final Path auditLog;
-    final Path outFile;
-    final Path errFile;
-    final Process process;
 
     /** A reset of the test database through {@code url}. */
     Child(Path dir, String url) throws IOException {
-      this(
+      super(
           dir,
           List.of(
               "reset",
@@ -342,94 +280,7 @@ class ResetInterruptTest {
               "1",
               "--lock-timeout",
               "60s"));
-    }
-
-    Child(Path dir, List<String> toolArgs) throws IOException {
       backup = dir.resolve("interrupted.sql");
-      auditLog = dir.resolve("audit.jsonl");
-      outFile = dir.resolve("out.txt");
-      errFile = dir.resolve("err.txt");
-      List<String> cmd = new ArrayList<>();
-      if (SIGINT_RESTORABLE) {
-        cmd.addAll(List.of("env", "--default-signal=INT"));
-      }
-      cmd.addAll(
-          List.of(
-              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-              "-cp",
-              System.getProperty("java.class.path"),
-              "io.proddatareset.cli.Main"));
-      cmd.addAll(toolArgs);
-      cmd.addAll(List.of("--audit-log", auditLog.toString()));
-      ProcessBuilder pb = new ProcessBuilder(cmd);
-      pb.environment()
-          .keySet()
-          .removeIf(
-              k ->
-                  k.startsWith("CLAUDE")
-                      || k.equals("AI_AGENT")
-                      || k.startsWith("CODEX")
-                      || k.equals("GEMINI_CLI")
-                      || k.equals("CURSOR_AGENT")
-                      || k.equals("REPLIT_CLI")
-                      || k.equals("DATABASE_URL"));
-      pb.redirectOutput(outFile.toFile()).redirectError(errFile.toFile());
-      process = pb.start();
-    }
-
-    /** Sends {@code INT} (Ctrl-C) where it can reach the child, else {@code TERM}. */
-    void signal(String name) throws Exception {
-      String sig = name.equals("INT") && !SIGINT_RESTORABLE ? "TERM" : name;
-      // env execs java, so the pid is the JVM's
-      Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
-      assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
-      assertThat(kill.exitValue()).isZero();
-    }
-
-    void assertInterrupted(String lineStart) throws Exception {
-      assertThat(process.waitFor(90, TimeUnit.SECONDS)).as(output()).isTrue();
-      assertThat(process.exitValue()).as(output()).isEqualTo(130);
-      List<String> lines = err().lines().filter(l -> l.startsWith("Interrupted")).toList();
-      assertThat(lines).as(output()).hasSize(1);
-      assertThat(lines.get(0)).as(output()).startsWith(lineStart);
-      assertThat(err()).as(output()).doesNotContain("error:");
-      // the audit record carries the same line when the run ended interrupted
-      List<JsonNode> records = audit();
-      JsonNode last = records.get(records.size() - 1);
-      if (last.get("outcome").asText().equals("interrupted")) {
-        assertThat(last.get("error").asText()).isEqualTo(lines.get(0));
-      }
-    }
-
-    String out() throws IOException {
-      return Files.readString(outFile);
-    }
-
-    String err() throws IOException {
-      return Files.readString(errFile);
-    }
-
-    String output() {
-      try {
-        return "--- stdout ---\n" + out() + "\n--- stderr ---\n" + err();
-      } catch (IOException e) {
-        return e.toString();
-      }
-    }
-
-    List<JsonNode> audit() throws IOException {
-      List<JsonNode> out = new ArrayList<>();
-      for (String line : Files.readAllLines(auditLog)) {
-        out.add(JSON.readTree(line));
-      }
-      return out;
-    }
-
-    /** The outcomes of the one run in the audit log, in order. */
-    List<String> auditOutcomes() throws IOException {
-      List<JsonNode> records = audit();
-      assertThat(records.stream().map(r -> r.get("run").asText()).distinct()).hasSize(1);
-      return records.stream().map(r -> r.get("outcome").asText()).toList();
     }
   }
 }

@@ -1,4 +1,4 @@
-package io.proddatareset.reset;
+package io.proddatareset.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * closes the server side too, so that the server rolls back. Other connections, such as a cancel
  * request, pass freely.
  */
-final class HoldingProxy implements AutoCloseable {
+public final class HoldingProxy implements AutoCloseable {
   private final int serverPort;
   private final ServerSocket listener;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -37,7 +37,7 @@ final class HoldingProxy implements AutoCloseable {
   private Pipe holding;
   private boolean triggered;
 
-  HoldingProxy(int serverPort) throws IOException {
+  public HoldingProxy(int serverPort) throws IOException {
     this.serverPort = serverPort;
     this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread accept = new Thread(this::acceptLoop, "holding-proxy-accept");
@@ -45,12 +45,12 @@ final class HoldingProxy implements AutoCloseable {
     accept.start();
   }
 
-  int port() {
+  public int port() {
     return listener.getLocalPort();
   }
 
   /** Holds the first statement containing {@code text} once the {@code after} texts were sent. */
-  HoldingProxy holdWhen(String text, String... after) {
+  public HoldingProxy holdWhen(String text, String... after) {
     synchronized (lock) {
       this.text = text;
       this.after = List.of(after);
@@ -60,12 +60,12 @@ final class HoldingProxy implements AutoCloseable {
   }
 
   /** Waits until a statement is held. */
-  boolean awaitHeld(long seconds) throws InterruptedException {
+  public boolean awaitHeld(long seconds) throws InterruptedException {
     return held.await(seconds, TimeUnit.SECONDS);
   }
 
   /** Lets the held statement, and everything after it, through. */
-  void release() throws IOException {
+  public void release() throws IOException {
     Pipe p;
     synchronized (lock) {
       p = holding;
@@ -77,7 +77,7 @@ final class HoldingProxy implements AutoCloseable {
   }
 
   /** Drops the held connection, both sides: the statement never reaches the server. */
-  void cut() {
+  public void cut() {
     Pipe p;
     synchronized (lock) {
       p = holding;
