@@ -1,5 +1,6 @@
 package io.proddatareset.backup;
 
+import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.Identifiers;
@@ -791,9 +792,9 @@ public final class Restorer {
               problems.add(
                   t.display()
                       + ": the server loaded "
-                      + n
-                      + " rows, the file holds "
-                      + inFile.get(t));
+                      + Counts.of(n, "row")
+                      + ", the file holds "
+                      + (inFile.get(t) == null ? "none of it" : Counts.number(inFile.get(t))));
             }
           });
       if (!problems.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.proddatareset.cli;
 
+import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.Program;

@@ -1,5 +1,6 @@
 package io.proddatareset.cli;
 
+import io.proddatareset.Counts;
 import io.proddatareset.catalog.ForeignKey;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;

@@ -1,5 +1,6 @@
 package io.proddatareset.cli;
 
+import io.proddatareset.Counts;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.catalog.TableName;
 import java.io.PrintStream;

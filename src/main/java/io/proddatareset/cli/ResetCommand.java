@@ -1,5 +1,6 @@
 package io.proddatareset.cli;
 
+import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.audit.AgentConsent;
@@ -9,6 +10,7 @@ import io.proddatareset.backup.PartialFiles;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.connect.TargetParser;
+import io.proddatareset.pg.Abandon;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.PlannedTable;
 import io.proddatareset.plan.ResetPlan;
@@ -257,7 +259,7 @@ public class ResetCommand extends IoCommand {
       String check) {
     VerifyReport report;
     try (Connection c = connector.open()) {
-      guard.stage(() -> ResetInterruptions.abort(c), () -> stoppedLine);
+      guard.stage(() -> Abandon.cancelAndClose(c), () -> stoppedLine);
       report =
           Verifier.verifyReadOnly(c, result.plan().database(), result.truncated(), result.kept());
     } catch (SQLException | ExitException e) {

@@ -6,8 +6,6 @@ import io.proddatareset.Program;
 import io.proddatareset.backup.ManifestFile;
 import io.proddatareset.reset.ResetOptions;
 import io.proddatareset.reset.ResetService;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,19 +24,11 @@ final class ResetInterruptions {
    * step the reset itself stopped in comes from {@link ResetService}.
    */
   static int conclude(InterruptGuard guard, AuditTrail audit, RuntimeException e) {
-    if (e instanceof ExitException x && x.status() == ExitStatus.INTERRUPTED) {
-      return guard.conclude(x.getMessage());
-    }
-    // the run had ended by itself just as the signal came: its own outcome stands
-    if (audit.succeededRecorded()) {
-      return guard.conclude(guard.currentLine());
-    }
-    if (e instanceof ResetService.RolledBack) {
+    if (e instanceof ResetService.RolledBack && !audit.succeededRecorded()) {
       audit.rolledBack(e);
-    } else {
-      audit.ended(e);
+      return guard.conclude("Interrupted as the reset ended: " + e.getMessage());
     }
-    return guard.conclude("Interrupted as the reset ended: " + e.getMessage());
+    return guard.concludeAfter(e, "reset");
   }
 
   /**
@@ -108,19 +98,5 @@ final class ResetInterruptions {
         + ": "
         + Program.commandLine(env, verify)
         + rest;
-  }
-
-  /** Cancels what {@code c} is running and closes it, from the signal's thread. */
-  static void abort(Connection c) {
-    try {
-      c.unwrap(org.postgresql.PGConnection.class).cancelQuery();
-    } catch (SQLException | RuntimeException e) {
-      // closing is what matters
-    }
-    try {
-      c.abort(Runnable::run);
-    } catch (SQLException | RuntimeException e) {
-      // nothing more to do
-    }
   }
 }

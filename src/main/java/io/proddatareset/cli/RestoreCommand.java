@@ -1,5 +1,6 @@
 package io.proddatareset.cli;
 
+import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.Program;
@@ -166,8 +167,8 @@ public class RestoreCommand extends IoCommand {
     io.err()
         .println(
             "Restore "
-                + tables.size()
-                + " table(s) from "
+                + Counts.of(tables.size(), "table")
+                + " from "
                 + file
                 + (contents.manifest() != null
                     ? " (checked against its manifest)"
@@ -320,10 +321,9 @@ public class RestoreCommand extends IoCommand {
     }
     out.printf(
         Locale.ROOT,
-        "It would load %d %s, %,d rows%s:%n",
-        p.tables().size(),
-        p.tables().size() == 1 ? "table" : "tables",
-        p.totalRows(),
+        "It would load %s, %s%s:%n",
+        Counts.of(p.tables().size(), "table"),
+        Counts.of(p.totalRows(), "row"),
         p.fileChecked()
             ? (p.origin().manifest() != null
                 ? " (the file was read and matches its manifest)"
@@ -333,9 +333,10 @@ public class RestoreCommand extends IoCommand {
     for (RestorePreview.Table table : p.tables()) {
       out.printf(
           Locale.ROOT,
-          "  %-" + width + "s %,12d rows  %s%n",
+          "  %-" + width + "s %,12d %-4s  %s%n",
           table.name(),
           table.rows(),
+          Counts.noun(table.rows(), "row"),
           switch (table.state()) {
             case "empty" -> "target empty";
             case "missing" -> "MISSING in the target";
@@ -396,16 +397,20 @@ public class RestoreCommand extends IoCommand {
     io.out()
         .printf(
             Locale.ROOT,
-            "Restored %d %s, %,d rows, and %d %s from %s in %.1fs.%n",
-            r.tables().size(),
-            r.tables().size() == 1 ? "table" : "tables",
-            r.totalRows(),
-            r.sequences().size(),
-            r.sequences().size() == 1 ? "sequence" : "sequences",
+            "Restored %s, %s, and %s from %s in %.1fs.%n",
+            Counts.of(r.tables().size(), "table"),
+            Counts.of(r.totalRows(), "row"),
+            Counts.of(r.sequences().size(), "sequence"),
             file,
             r.millis() / 1000.0);
     for (var table : r.tables()) {
-      io.out().printf(Locale.ROOT, "  %-40s %,12d rows%n", table.name(), table.rows());
+      io.out()
+          .printf(
+              Locale.ROOT,
+              "  %-40s %,12d %s%n",
+              table.name(),
+              table.rows(),
+              Counts.noun(table.rows(), "row"));
     }
     if (!r.skipped().isEmpty()) {
       io.out().println("Left out (--only): " + String.join(", ", r.skipped()) + ".");

@@ -1,5 +1,6 @@
 package io.proddatareset.cli;
 
+import io.proddatareset.Counts;
 import java.util.Locale;
 
 /** Numbers for people: 12,345 rows and 312 kB, as psql's pg_size_pretty shows sizes. */
@@ -19,6 +20,6 @@ final class Sizes {
   }
 
   static String count(long n) {
-    return io.proddatareset.Counts.number(n);
+    return Counts.number(n);
   }
 }

@@ -3,6 +3,7 @@ package io.proddatareset.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.proddatareset.Counts;
 import io.proddatareset.reset.VerifyReport;
 import java.util.Locale;
 

@@ -143,7 +143,7 @@ public final class ResetService {
       c = conn;
     }
     if (c != null) {
-      abort(c);
+      io.proddatareset.pg.Abandon.cancelAndClose(c);
     }
   }
 
@@ -536,23 +536,6 @@ public final class ResetService {
     return ExitException.failure(
         "The reset failed: " + ExitException.firstLine(e) + ". Rolled back, nothing was changed.",
         e);
-  }
-
-  /**
-   * Cancels the running statement (so that the server lets go of the locks at once, even in a long
-   * statement that would not notice the closed socket) and closes the connection.
-   */
-  private static void abort(Connection c) {
-    try {
-      c.unwrap(PGConnection.class).cancelQuery();
-    } catch (SQLException | RuntimeException e) {
-      // closing is what matters
-    }
-    try {
-      c.abort(Runnable::run);
-    } catch (SQLException | RuntimeException e) {
-      // the server rolls back an abandoned transaction
-    }
   }
 
   private void deleteQuietly() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.proddatareset.Program;
 import io.proddatareset.testing.Cli;
+import io.proddatareset.testing.HoldingProxy;
 import io.proddatareset.testing.RecordingLauncher;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
