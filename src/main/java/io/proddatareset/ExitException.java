@@ -36,8 +36,25 @@ public class ExitException extends RuntimeException {
 
   /** The first line of a failure's message (or its class name), for a one-line error. */
   public static String firstLine(Throwable e) {
-    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip();
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
+    return e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+  }
+
+  /**
+   * The first line of a message, without surrounding space or a trailing full stop (the caller goes
+   * on with its own punctuation); "no detail" for none.
+   */
+  public static String firstLine(String message) {
+    if (message == null) {
+      return "no detail";
+    }
+    String line = message.strip();
+    int nl = line.indexOf('\n');
+    if (nl >= 0) {
+      line = line.substring(0, nl).strip();
+    }
+    while (line.endsWith(".")) {
+      line = line.substring(0, line.length() - 1);
+    }
+    return line;
   }
 }

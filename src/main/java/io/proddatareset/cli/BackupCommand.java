@@ -1,7 +1,9 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.Counts;
+import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
+import io.proddatareset.Sizes;
 import io.proddatareset.backup.BackupDestination;
 import io.proddatareset.backup.BackupManifest;
 import io.proddatareset.backup.BackupOptions;
@@ -276,14 +278,14 @@ public class BackupCommand extends IoCommand {
     var m = r.manifest();
     text.printf(
         Locale.ROOT,
-        "Backed up %s, %s, from %s to %s (%s, %s) in %.1fs.%n",
+        "Backed up %s, %s, from %s to %s (%s, %s) in %s.%n",
         Counts.of(m.tables().size(), "table"),
         Counts.of(m.totalRows(), "row"),
         m.target() == null ? m.database() : m.target(),
         r.file() == null ? "stdout" : r.file(),
         m.compression(),
         Sizes.bytes(m.fileBytes()),
-        r.millis() / 1000.0);
+        Durations.elapsed(r.millis()));
     for (var table : m.tables()) {
       text.printf(
           Locale.ROOT,

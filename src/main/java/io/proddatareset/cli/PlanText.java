@@ -1,6 +1,7 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.Counts;
+import io.proddatareset.Sizes;
 import io.proddatareset.catalog.ForeignKey;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
@@ -118,7 +119,7 @@ final class PlanText {
     if (t.rows() < 0) {
       return "?";
     }
-    return (t.rowsExact() ? "" : "~") + Sizes.count(t.rows());
+    return (t.rowsExact() ? "" : "~") + Counts.number(t.rows());
   }
 
   static String orderSection(TruncationOrder order) {

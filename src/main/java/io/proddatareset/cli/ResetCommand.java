@@ -1,6 +1,7 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.Counts;
+import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.audit.AgentConsent;
@@ -134,7 +135,7 @@ public class ResetCommand extends IoCommand {
                   + ") in "
                   + t.display()
                   + " and keep "
-                  + Sizes.count(plan.keptTables().size())
+                  + Counts.number(plan.keptTables().size())
                   + ".");
       io.err()
           .println(

@@ -1,6 +1,7 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.Counts;
+import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.Program;
@@ -397,12 +398,12 @@ public class RestoreCommand extends IoCommand {
     io.out()
         .printf(
             Locale.ROOT,
-            "Restored %s, %s, and %s from %s in %.1fs.%n",
+            "Restored %s, %s, and %s from %s in %s.%n",
             Counts.of(r.tables().size(), "table"),
             Counts.of(r.totalRows(), "row"),
             Counts.of(r.sequences().size(), "sequence"),
             file,
-            r.millis() / 1000.0);
+            Durations.elapsed(r.millis()));
     for (var table : r.tables()) {
       io.out()
           .printf(

@@ -1,5 +1,6 @@
 package io.proddatareset.cli;
 
+import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.PasswordSource;

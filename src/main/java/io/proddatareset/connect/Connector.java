@@ -164,7 +164,7 @@ public final class Connector {
               + "' at "
               + where
               + ": "
-              + firstLine(e.getMessage())
+              + ExitException.firstLine(e.getMessage())
               + ".";
     } else if (state.equals("3D000")) {
       msg =
@@ -190,7 +190,7 @@ public final class Connector {
               + " (sslmode="
               + target.sslMode()
               + "): "
-              + firstLine(root.getMessage())
+              + ExitException.firstLine(root.getMessage())
               + ".";
     } else if (String.valueOf(e.getMessage()).contains("does not support SSL")) {
       msg =
@@ -200,7 +200,7 @@ public final class Connector {
               + target.sslMode()
               + " requires it.";
     } else {
-      msg = "Cannot connect to " + where + ": " + firstLine(e.getMessage()) + ".";
+      msg = "Cannot connect to " + where + ": " + ExitException.firstLine(e.getMessage()) + ".";
     }
     return new ExitException(ExitStatus.FAILURE, Redaction.redact(msg, target.password()), e);
   }
@@ -224,20 +224,5 @@ public final class Connector {
       cur = cur.getCause();
     }
     return cur;
-  }
-
-  static String firstLine(String s) {
-    if (s == null) {
-      return "no detail";
-    }
-    String line = s.strip();
-    int nl = line.indexOf('\n');
-    if (nl >= 0) {
-      line = line.substring(0, nl);
-    }
-    while (line.endsWith(".")) {
-      line = line.substring(0, line.length() - 1);
-    }
-    return line;
   }
 }

@@ -1,6 +1,7 @@
 package io.proddatareset.reset;
 
 import io.proddatareset.Counts;
+import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.backup.BackupManifest;
@@ -205,7 +206,7 @@ public final class ResetService {
               + " and "
               + Counts.of(keptTables.size(), "kept table")
               + " against writers (SHARE mode, lock_timeout "
-              + seconds(options.lockTimeout())
+              + Durations.limit(options.lockTimeout())
               + ")");
       lockTables(opened, pid, resetTables, keptTables);
       // the transaction's first query, and so its snapshot, comes after the locks: a claim made
@@ -462,7 +463,7 @@ public final class ResetService {
           List<String> blockers = watcher.blockers();
           throw ExitException.failure(
               "Could not lock the tables within "
-                  + seconds(options.lockTimeout())
+                  + Durations.limit(options.lockTimeout())
                   + (blockers.isEmpty() ? "" : ": blocked by " + String.join(", ", blockers))
                   + ". Nothing was changed; retry when that work has finished, or raise --lock-timeout.",
               e);
@@ -486,14 +487,14 @@ public final class ResetService {
         if ("55P03".equals(e.getSQLState())) {
           throw ExitException.failure(
               "TRUNCATE could not get its exclusive lock within "
-                  + seconds(options.lockTimeout())
+                  + Durations.limit(options.lockTimeout())
                   + " (other sessions are reading or writing these tables). Rolled back, nothing was changed.",
               e);
         }
         if ("57014".equals(e.getSQLState())) {
           throw ExitException.failure(
               "TRUNCATE took longer than the statement timeout of "
-                  + seconds(options.statementTimeout())
+                  + Durations.limit(options.statementTimeout())
                   + ". Rolled back, nothing was changed.",
               e);
         }
@@ -565,10 +566,5 @@ public final class ResetService {
     } catch (SQLException e) {
       // nothing to do
     }
-  }
-
-  static String seconds(java.time.Duration d) {
-    long ms = d.toMillis();
-    return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
   }
 }

@@ -3,6 +3,7 @@ package io.proddatareset.connect.render;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.connect.ConnectionTarget;
@@ -299,7 +300,7 @@ public final class RenderLookup {
     } catch (HttpConnectTimeoutException e) {
       throw ExitException.failure(
           "Timed out after "
-              + seconds(connectTimeout)
+              + Durations.limit(connectTimeout)
               + " connecting to the Render API at "
               + shownBase()
               + ": check the network, a proxy, or RENDER_API_URL.",
@@ -309,7 +310,7 @@ public final class RenderLookup {
           "The Render API at "
               + shownBase()
               + " did not answer within "
-              + seconds(requestTimeout)
+              + Durations.limit(requestTimeout)
               + " (asking for "
               + what
               + "): try again later; Render's status is at https://status.render.com.",
@@ -408,11 +409,6 @@ public final class RenderLookup {
       }
     }
     return Redaction.redact(m.strip());
-  }
-
-  private static String seconds(Duration d) {
-    long ms = d.toMillis();
-    return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
   }
 
   private static String encode(String s) {

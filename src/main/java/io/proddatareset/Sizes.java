@@ -1,13 +1,13 @@
-package io.proddatareset.cli;
+package io.proddatareset;
 
-import io.proddatareset.Counts;
 import java.util.Locale;
 
-/** Numbers for people: 12,345 rows and 312 kB, as psql's pg_size_pretty shows sizes. */
-final class Sizes {
+/** Sizes for people, as psql's {@code pg_size_pretty} shows them: 312 kB, 12 MB. */
+public final class Sizes {
   private Sizes() {}
 
-  static String bytes(long bytes) {
+  /** {@code bytes} in the largest unit that keeps four significant digits. */
+  public static String bytes(long bytes) {
     String[] units = {"bytes", "kB", "MB", "GB", "TB", "PB"};
     double v = bytes;
     int unit = 0;
@@ -17,9 +17,5 @@ final class Sizes {
       unit++;
     }
     return String.format(Locale.ROOT, "%d %s", Math.round(v), units[unit]);
-  }
-
-  static String count(long n) {
-    return Counts.number(n);
   }
 }
