@@ -266,36 +266,23 @@ final class RenderApi {
     try {
       uri = URI.create(url);
     } catch (IllegalArgumentException e) {
-      throw ExitException.usage(
-          "RENDER_API_URL '"
-              + Redaction.redact(url)
-              + "' is not a URL: unset it to use "
-              + RenderLookup.DEFAULT_API_URL
-              + ".");
+      throw badBase(url, "is not a URL: unset it to use " + RenderLookup.DEFAULT_API_URL + ".");
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
-      throw ExitException.usage(
-          "RENDER_API_URL '"
-              + Redaction.redact(url)
-              + "' is not an http(s) URL: unset it to use "
-              + RenderLookup.DEFAULT_API_URL
-              + ".");
+      throw badBase(
+          url, "is not an http(s) URL: unset it to use " + RenderLookup.DEFAULT_API_URL + ".");
     }
     if (scheme.equals("http") && !TargetParser.isLoopback(uri.getHost())) {
-      throw ExitException.usage(
-          "RENDER_API_URL '"
-              + Redaction.redact(url)
-              + "' uses plain http, which would send the API key unencrypted: use https.");
+      throw badBase(url, "uses plain http, which would send the API key unencrypted: use https.");
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-      throw ExitException.usage(
-          "RENDER_API_URL '"
-              + Redaction.redact(url)
-              + "' must be a plain base URL such as "
-              + RenderLookup.DEFAULT_API_URL
-              + ".");
+      throw badBase(url, "must be a plain base URL such as " + RenderLookup.DEFAULT_API_URL + ".");
     }
     return url;
+  }
+
+  private static ExitException badBase(String url, String why) {
+    return ExitException.usage("RENDER_API_URL '" + Redaction.redact(url) + "' " + why);
   }
 }
