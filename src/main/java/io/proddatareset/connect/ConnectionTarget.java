@@ -37,18 +37,6 @@ public record ConnectionTarget(
     }
   }
 
-  /** A target with no connect timeout of its own. */
-  public ConnectionTarget(
-      String host,
-      int port,
-      String database,
-      String user,
-      String password,
-      String sslMode,
-      Map<String, String> extra) {
-    this(host, port, database, user, password, sslMode, extra, null);
-  }
-
   public ConnectionTarget withPassword(String newPassword) {
     return new ConnectionTarget(
         host, port, database, user, newPassword, sslMode, extra, connectTimeout);

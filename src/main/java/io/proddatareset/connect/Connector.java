@@ -2,6 +2,7 @@ package io.proddatareset.connect;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
+import io.proddatareset.pg.SqlState;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -135,12 +136,11 @@ public final class Connector {
 
   private ExitException describe(SQLException e, Duration waited) {
     String where = target.display();
-    String state = e.getSQLState() == null ? "" : e.getSQLState();
     String msg;
     Throwable root = rootCause(e);
     Duration timeout = target.effectiveConnectTimeout();
     if (root instanceof SocketTimeoutException
-        || state.startsWith("08") && waited.compareTo(timeout) >= 0) {
+        || SqlState.isConnectionLost(e) && waited.compareTo(timeout) >= 0) {
       msg =
           "No answer from "
               + where
@@ -150,14 +150,14 @@ public final class Connector {
               + " in time. Is the server, or the ssh tunnel or kubectl port-forward to it, up, and"
               + " the host reachable from here? --connect-timeout (or connect_timeout in the URL,"
               + " or PGCONNECT_TIMEOUT) sets how long to wait.";
-    } else if (state.equals("28P01")) {
+    } else if (SqlState.is(e, SqlState.INVALID_PASSWORD)) {
       msg =
           "Password authentication failed for user '"
               + target.user()
               + "' at "
               + where
               + ": check the password in the URL, PGPASSWORD or ~/.pgpass.";
-    } else if (state.equals("28000")) {
+    } else if (SqlState.is(e, SqlState.INVALID_AUTHORIZATION_SPECIFICATION)) {
       msg =
           "The server rejected user '"
               + target.user()
@@ -166,7 +166,7 @@ public final class Connector {
               + ": "
               + ExitException.firstLine(e.getMessage())
               + ".";
-    } else if (state.equals("3D000")) {
+    } else if (SqlState.is(e, SqlState.INVALID_CATALOG_NAME)) {
       msg =
           "Database '"
               + target.database()
@@ -183,7 +183,8 @@ public final class Connector {
               + target.port()
               + ": is the server running and reachable on that port?";
     } else if (root instanceof SSLException
-        || state.equals("08004") && String.valueOf(e.getMessage()).contains("SSL")) {
+        || SqlState.is(e, SqlState.SQLSERVER_REJECTED_ESTABLISHMENT_OF_SQLCONNECTION)
+            && String.valueOf(e.getMessage()).contains("SSL")) {
       msg =
           "TLS failed with "
               + where

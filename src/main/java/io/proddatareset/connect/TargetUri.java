@@ -14,17 +14,6 @@ import java.util.TreeMap;
  * parameters. {@link Redaction#describe} is shorter, for reading; this is for running.
  */
 public final class TargetUri {
-  // PgJDBC property -> the libpq parameter TargetParser reads it from, where the names differ
-  private static final Map<String, String> LIBPQ_NAMES =
-      Map.of(
-          "ApplicationName", "application_name",
-          "connectTimeout", "connect_timeout",
-          "targetServerType", "target_session_attrs",
-          "channelBinding", "channel_binding",
-          "gssEncMode", "gssencmode",
-          "sslNegotiation", "sslnegotiation",
-          "currentSchema", "currentschema");
-
   private TargetUri() {}
 
   /**
@@ -45,7 +34,7 @@ public final class TargetUri {
     if (t.sslMode() != null && !t.sslMode().equals(defaultMode)) {
       params.put("sslmode", t.sslMode());
     }
-    t.extra().forEach((k, v) -> params.put(LIBPQ_NAMES.getOrDefault(k, k), v));
+    t.extra().forEach((k, v) -> params.put(ConnectionParameters.libpqName(k), v));
     if (t.connectTimeout() != null) {
       // whole seconds, as libpq writes it; anything finer does not parse back and falls back
       params.put("connect_timeout", Long.toString(t.connectTimeout().toSeconds()));

@@ -59,7 +59,8 @@ class TargetUriTest {
             "a",
             null,
             "require",
-            java.util.Map.of("socketFactory", "com.example.Evil"));
+            java.util.Map.of("socketFactory", "com.example.Evil"),
+            null);
     assertThat(TargetUri.withoutPassword(odd)).isEmpty();
   }
 }

@@ -1,0 +1,288 @@
+package io.proddatareset.connect.render;
+
+import static io.proddatareset.connect.render.RenderJson.instance;
+import static io.proddatareset.connect.render.RenderJson.text;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.proddatareset.Durations;
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.connect.Redaction;
+import io.proddatareset.connect.TargetParser;
+import io.proddatareset.connect.render.RenderJson.Instance;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The three calls the lookup makes to Render's REST API, over one HTTP client that follows no
+ * redirect: an instance by id, the instance list (paged by {@code cursor} and {@code limit}), an
+ * instance's connection info. Every failure but a 404 is a one-line {@link ExitException} that
+ * shows the base URL redacted and no part of a response body that might hold a secret.
+ */
+final class RenderApi {
+  // a server that keeps handing out pages must not keep the tool busy forever
+  private static final int MAX_PAGES = 1000;
+
+  private final String apiUrl;
+  private final String apiKey;
+  private final Duration requestTimeout;
+  private final Duration connectTimeout;
+  private final int pageSize;
+  private final HttpClient http;
+  private final ObjectMapper json = new ObjectMapper();
+
+  /**
+   * @param apiKey the bearer token, registered with {@link Redaction} already
+   * @throws ExitException USAGE when the base URL is not usable
+   */
+  RenderApi(
+      String apiUrl,
+      String apiKey,
+      Duration connectTimeout,
+      Duration requestTimeout,
+      int pageSize) {
+    this.apiKey = apiKey;
+    this.apiUrl = checkedBase(apiUrl);
+    this.connectTimeout = Objects.requireNonNull(connectTimeout);
+    this.requestTimeout = Objects.requireNonNull(requestTimeout);
+    if (pageSize < 1 || pageSize > 100) {
+      throw new IllegalArgumentException("page size must be 1..100");
+    }
+    this.pageSize = pageSize;
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(connectTimeout)
+            .version(HttpClient.Version.HTTP_1_1)
+            // a redirect would carry the bearer token to wherever it points
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+  }
+
+  /** {@code GET /postgres/{id}}: the instance with that id; null when there is none. */
+  Instance byId(String id) {
+    JsonNode detail = getJson("/postgres/" + encode(id), "instance " + id);
+    return detail == null ? null : instance(detail);
+  }
+
+  /** {@code GET /postgres/{id}/connection-info}: an object, or a failure naming {@code what}. */
+  JsonNode connectionInfo(Instance instance) {
+    String what = "the connection info of '" + instance.name() + "'";
+    JsonNode info = getJson("/postgres/" + encode(instance.id()) + "/connection-info", what);
+    if (info == null || !info.isObject()) {
+      throw unexpected(what);
+    }
+    return info;
+  }
+
+  /** Every instance the key sees (with that name, when a name is given), following the cursor. */
+  List<Instance> list(String name) {
+    List<Instance> all = new ArrayList<>();
+    Set<String> cursors = new HashSet<>();
+    String cursor = null;
+    for (int page = 0; page < MAX_PAGES; page++) {
+      StringBuilder path = new StringBuilder("/postgres?limit=").append(pageSize);
+      if (name != null) {
+        path.append("&name=").append(encode(name));
+      }
+      if (cursor != null) {
+        path.append("&cursor=").append(encode(cursor));
+      }
+      JsonNode items = getJson(path.toString(), "the list of Postgres instances");
+      if (items == null || !items.isArray()) {
+        throw unexpected("the list of Postgres instances");
+      }
+      String last = null;
+      for (JsonNode item : items) {
+        Instance i = instance(item.get("postgres"));
+        if (i == null) {
+          throw unexpected("the list of Postgres instances");
+        }
+        all.add(i);
+        last = text(item, "cursor");
+      }
+      // a short page is the last one; a repeated or missing cursor would loop forever
+      if (items.size() < pageSize || last == null || !cursors.add(last)) {
+        break;
+      }
+      cursor = last;
+    }
+    return all;
+  }
+
+  /** GETs {@code path} below the base; null on 404; every other failure is an ExitException. */
+  private JsonNode getJson(String path, String what) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(apiUrl + path))
+            .timeout(requestTimeout)
+            .header("Authorization", "Bearer " + apiKey)
+            .header("Accept", "application/json")
+            .header("User-Agent", "prod-data-reset")
+            .GET()
+            .build();
+    HttpResponse<String> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (HttpConnectTimeoutException e) {
+      throw ExitException.failure(
+          "Timed out after "
+              + Durations.limit(connectTimeout)
+              + " connecting to the Render API at "
+              + shownBase()
+              + ": check the network, a proxy, or RENDER_API_URL.",
+          null);
+    } catch (HttpTimeoutException e) {
+      throw ExitException.failure(
+          "The Render API at "
+              + shownBase()
+              + " did not answer within "
+              + Durations.limit(requestTimeout)
+              + " (asking for "
+              + what
+              + "): try again later; Render's status is at https://status.render.com.",
+          null);
+    } catch (ConnectException e) {
+      throw ExitException.failure(
+          "Cannot reach the Render API at "
+              + shownBase()
+              + " ("
+              + describe(e)
+              + "): check the network, a proxy, or RENDER_API_URL.",
+          null);
+    } catch (IOException e) {
+      throw ExitException.failure(
+          "Talking to the Render API at "
+              + shownBase()
+              + " failed ("
+              + describe(e)
+              + "): check the network and try again.",
+          null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ExitException(ExitStatus.CANCELLED, "Interrupted while asking the Render API.");
+    }
+    int status = response.statusCode();
+    if (status == 404) {
+      return null;
+    }
+    if (status == 401 || status == 403) {
+      throw ExitException.failure(
+          "The Render API rejected RENDER_API_KEY (HTTP "
+              + status
+              + (status == 401 ? ", unauthorized" : ", forbidden")
+              + "): check the key, or create one in the Render dashboard (Account Settings, API"
+              + " Keys).",
+          null);
+    }
+    if (status == 429) {
+      throw ExitException.failure(
+          "The Render API is limiting the rate of requests (HTTP 429): wait a minute and try again.",
+          null);
+    }
+    if (status != 200) {
+      throw ExitException.failure(
+          "The Render API answered HTTP "
+              + status
+              + " when asked for "
+              + what
+              + errorDetail(response.body())
+              + ".",
+          null);
+    }
+    try {
+      return json.readTree(response.body());
+    } catch (JsonProcessingException e) {
+      // no cause attached: the parser's message quotes the body, which may hold a password
+      throw unexpected(what);
+    }
+  }
+
+  private String errorDetail(String body) {
+    try {
+      JsonNode node = json.readTree(body);
+      String message = node == null ? null : text(node, "message");
+      if (message != null && !message.isBlank()) {
+        String m = Redaction.redact(message.strip().replaceAll("\\s+", " "));
+        return ": " + (m.length() > 200 ? m.substring(0, 200) + "..." : m);
+      }
+    } catch (JsonProcessingException e) {
+      // no usable detail
+    }
+    return "";
+  }
+
+  private ExitException unexpected(String what) {
+    return ExitException.failure(
+        "The Render API at "
+            + shownBase()
+            + " answered with something other than the documented JSON for "
+            + what
+            + ": is RENDER_API_URL right?",
+        null);
+  }
+
+  private String shownBase() {
+    return Redaction.redact(apiUrl);
+  }
+
+  private static String describe(IOException e) {
+    String m = e.getMessage();
+    if (m == null || m.isBlank()) {
+      Throwable c = e.getCause();
+      m = c == null ? null : c.getMessage();
+      if (m == null || m.isBlank()) {
+        return c != null ? c.getClass().getSimpleName() : e.getClass().getSimpleName();
+      }
+    }
+    return Redaction.redact(m.strip());
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private static String checkedBase(String apiUrl) {
+    String url = apiUrl == null ? "" : apiUrl.strip();
+    while (url.endsWith("/")) {
+      url = url.substring(0, url.length() - 1);
+    }
+    URI uri;
+    try {
+      uri = URI.create(url);
+    } catch (IllegalArgumentException e) {
+      throw badBase(url, "is not a URL: unset it to use " + RenderLookup.DEFAULT_API_URL + ".");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
+      throw badBase(
+          url, "is not an http(s) URL: unset it to use " + RenderLookup.DEFAULT_API_URL + ".");
+    }
+    if (scheme.equals("http") && !TargetParser.isLoopback(uri.getHost())) {
+      throw badBase(url, "uses plain http, which would send the API key unencrypted: use https.");
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+      throw badBase(url, "must be a plain base URL such as " + RenderLookup.DEFAULT_API_URL + ".");
+    }
+    return url;
+  }
+
+  private static ExitException badBase(String url, String why) {
+    return ExitException.usage("RENDER_API_URL '" + Redaction.redact(url) + "' " + why);
+  }
+}
