@@ -67,10 +67,6 @@ public final class BackupReader {
       blocks = List.copyOf(blocks);
       setvals = List.copyOf(setvals);
     }
-
-    public boolean writtenByThisTool() {
-      return producer != null && producer.startsWith(BackupFormat.PRODUCER);
-    }
   }
 
   /**

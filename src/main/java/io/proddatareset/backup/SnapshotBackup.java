@@ -43,6 +43,7 @@ public final class SnapshotBackup {
   private final Choice choice;
   private final BackupDestination destination;
   private final BackupOptions options;
+  private final BackupTuning tuning;
 
   private final Object stateLock = new Object();
   // guarded by stateLock: every connection the backup opened, to close them all on an interrupt
@@ -58,11 +59,23 @@ public final class SnapshotBackup {
       Choice choice,
       BackupDestination destination,
       BackupOptions options) {
+    this(connector, schemas, choice, destination, options, BackupTuning.DEFAULT);
+  }
+
+  /** As the public constructor, with the writer's tuning values a test chose. */
+  SnapshotBackup(
+      Connector connector,
+      List<String> schemas,
+      Choice choice,
+      BackupDestination destination,
+      BackupOptions options,
+      BackupTuning tuning) {
     this.connector = connector;
     this.schemas = schemas;
     this.choice = choice;
     this.destination = destination;
     this.options = options;
+    this.tuning = tuning;
   }
 
   /** The tables to back up, in the order a load should take: parents before children. */
@@ -206,7 +219,7 @@ public final class SnapshotBackup {
         List<Table> tables = loadOrder(catalog, selection.tables());
         BackupOptions withPlan =
             selection.planId() == null ? options : options.withPlanId(selection.planId());
-        return BackupWriter.write(c, this::open, tables, destination, withPlan);
+        return BackupWriter.write(c, this::open, tables, destination, withPlan, tuning);
       } finally {
         try {
           c.rollback();
