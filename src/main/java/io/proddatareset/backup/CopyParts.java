@@ -1,8 +1,8 @@
 package io.proddatareset.backup;
 
-import io.proddatareset.catalog.Identifiers;
 import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

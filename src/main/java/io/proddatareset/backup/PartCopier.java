@@ -3,6 +3,7 @@ package io.proddatareset.backup;
 import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.Table;
+import io.proddatareset.pg.SessionSettings;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -2,6 +2,7 @@ package io.proddatareset.backup;
 
 import io.proddatareset.catalog.SequenceRef;
 import io.proddatareset.catalog.Table;
+import io.proddatareset.pg.SessionSettings;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

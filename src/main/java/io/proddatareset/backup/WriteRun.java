@@ -4,6 +4,7 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.ToolVersion;
 import io.proddatareset.catalog.Table;
+import io.proddatareset.pg.SessionSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;

@@ -1,5 +1,7 @@
 package io.proddatareset.catalog;
 
+import io.proddatareset.pg.ServerInfo;
+import io.proddatareset.pg.Transactions;
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
@@ -53,19 +55,6 @@ public final class CatalogReader {
           AND pg_catalog.pg_partition_root(c.oid)::oid IN (SELECT oid FROM scope)
       )
       """;
-
-  private static final String SERVER_SQL =
-      """
-      SELECT pg_catalog.current_database(),
-             pg_catalog.current_setting('server_version'),
-             pg_catalog.current_setting('server_version_num')::int,
-             pg_catalog.pg_is_in_recovery(),
-             current_user,
-             pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
-      """;
-
-  private static final String SYSTEM_IDENTIFIER_SQL =
-      "SELECT system_identifier::text FROM pg_catalog.pg_control_system()";
 
   private static final String SCHEMAS_SQL =
       """
@@ -282,67 +271,14 @@ public final class CatalogReader {
    * unquoted). See the class comment for what happens to transactions and locks.
    */
   public static Catalog read(Connection connection, List<String> schemas) throws SQLException {
-    return inReadOnlySnapshot(connection, c -> new CatalogReader(c, schemas).readAll());
-  }
-
-  /** Work on a connection that may throw {@link SQLException}. */
-  @FunctionalInterface
-  public interface SqlWork<T> {
-    T run(Connection connection) throws SQLException;
-  }
-
-  /**
-   * Runs {@code work} in the caller's open transaction when auto-commit is off; otherwise in a
-   * {@code REPEATABLE READ, READ ONLY} transaction of its own (one snapshot for all its queries),
-   * committed after the work and rolled back when it fails, with the connection's auto-commit,
-   * read-only and isolation settings restored either way.
-   */
-  public static <T> T inReadOnlySnapshot(Connection connection, SqlWork<T> work)
-      throws SQLException {
-    if (!connection.getAutoCommit()) {
-      return work.run(connection);
-    }
-    int isolation = connection.getTransactionIsolation();
-    boolean readOnly = connection.isReadOnly();
-    connection.setAutoCommit(false);
-    try {
-      connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      connection.setReadOnly(true);
-      T result = work.run(connection);
-      connection.commit();
-      return result;
-    } catch (SQLException | RuntimeException e) {
-      try {
-        connection.rollback();
-      } catch (SQLException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    } finally {
-      connection.setAutoCommit(true);
-      connection.setReadOnly(readOnly);
-      connection.setTransactionIsolation(isolation);
-    }
+    return Transactions.inCallersOrReadOnlySnapshot(
+        connection, c -> new CatalogReader(c, schemas).readAll());
   }
 
   private Catalog readAll() throws SQLException {
-    String database;
-    String version;
-    int versionNum;
-    boolean standby;
-    String user;
-    boolean controlReadable;
-    try (PreparedStatement ps = connection.prepareStatement(SERVER_SQL);
-        ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      database = rs.getString(1);
-      version = rs.getString(2);
-      versionNum = rs.getInt(3);
-      standby = rs.getBoolean(4);
-      user = rs.getString(5);
-      controlReadable = rs.getBoolean(6);
-    }
-    String systemIdentifier = controlReadable ? querySystemIdentifier() : "unavailable";
+    ServerInfo server = ServerInfo.read(connection);
+    String systemIdentifier =
+        server.systemIdentifier() == null ? "unavailable" : server.systemIdentifier();
     List<String> available = new ArrayList<>();
     try (PreparedStatement ps = connection.prepareStatement(SCHEMAS_SQL);
         ResultSet rs = ps.executeQuery()) {
@@ -367,12 +303,12 @@ public final class CatalogReader {
 
     List<Table> tables = roots.values().stream().map(TableBuilder::build).sorted(BY_NAME).toList();
     return new Catalog(
-        database,
-        version,
-        versionNum,
+        server.database(),
+        server.version(),
+        server.versionNum(),
         systemIdentifier,
-        standby,
-        user,
+        server.inRecovery(),
+        server.user(),
         Arrays.asList(schemas),
         tables,
         foreignKeys,
@@ -383,14 +319,6 @@ public final class CatalogReader {
   }
 
   private static final Comparator<Table> BY_NAME = Comparator.comparing(Table::name);
-
-  private String querySystemIdentifier() throws SQLException {
-    try (PreparedStatement ps = connection.prepareStatement(SYSTEM_IDENTIFIER_SQL);
-        ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      return rs.getString(1);
-    }
-  }
 
   private PreparedStatement prepare(String sql) throws SQLException {
     PreparedStatement ps = connection.prepareStatement(sql);

@@ -9,9 +9,11 @@ import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.LockHolders;
 import io.proddatareset.pg.OneAtATime;
+import io.proddatareset.pg.SqlState;
+import io.proddatareset.pg.Transactions;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -58,7 +60,7 @@ public final class PlanService {
       return compute(connection, policy, estimateRows);
     }
     try {
-      return CatalogReader.inReadOnlySnapshot(
+      return Transactions.readOnlySnapshot(
           connection,
           c -> {
             try (Statement st = c.createStatement()) {
@@ -68,7 +70,7 @@ public final class PlanService {
             return compute(c, policy, estimateRows);
           });
     } catch (SQLException e) {
-      if ("55P03".equals(e.getSQLState())) {
+      if (SqlState.isLockTimeout(e)) {
         throw lockTimeout(connection, e, lockTimeout);
       }
       throw e;
@@ -147,19 +149,8 @@ public final class PlanService {
   private static ExitException lockTimeout(
       Connection connection, SQLException cause, String lockTimeout) {
     List<String> holders = new ArrayList<>();
-    try (Statement st = connection.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT l.pid, l.relation::regclass::text FROM pg_catalog.pg_locks l"
-                    + " WHERE l.locktype = 'relation' AND l.granted"
-                    + " AND l.mode = 'AccessExclusiveLock'"
-                    + " AND l.database = (SELECT oid FROM pg_catalog.pg_database"
-                    + " WHERE datname = pg_catalog.current_database())"
-                    + " AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()"
-                    + " ORDER BY 1, 2")) {
-      while (rs.next()) {
-        holders.add("pid " + rs.getInt(1) + " on " + rs.getString(2));
-      }
+    try {
+      LockHolders.holdingAccessExclusive(connection).forEach(l -> holders.add(l.describe()));
     } catch (SQLException e) {
       cause.addSuppressed(e);
     }

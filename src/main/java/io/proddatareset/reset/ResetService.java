@@ -13,6 +13,7 @@ import io.proddatareset.backup.ManifestFile;
 import io.proddatareset.backup.SnapshotBackup;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.LockWaitWatcher;
 import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.ResetPlan;

@@ -59,7 +59,7 @@ public final class SharedSequences {
                   + " is also the default of "
                   + table.display()
                   + "."
-                  + io.proddatareset.catalog.Identifiers.display(rs.getString(5)));
+                  + io.proddatareset.pg.Identifiers.display(rs.getString(5)));
         }
       }
     }

@@ -1,8 +1,8 @@
 package io.proddatareset.reset;
 
 import io.proddatareset.Counts;
-import io.proddatareset.backup.SessionSettings;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.SessionSettings;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,13 +1,18 @@
-package io.proddatareset.backup;
+package io.proddatareset.pg;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 
 /**
- * Session settings that change how the server writes values as text (COPY, {@code row::text}): a
+ * Settings for the current transaction, always applied through bind parameters ({@code
+ * set_config($1, $2, true)}), never as SQL text. Values last until the transaction ends.
+ *
+ * <p>Session settings that change how the server writes values as text (COPY, {@code row::text}): a
  * database or role can set them for its sessions, and PgJDBC sets the time zone to the JVM's.
  * Backups and fingerprints pin the ones they depend on for a while and then put the caller's values
  * back, because the caller's transaction goes on (a reset's TRUNCATE fires the tables' own
@@ -66,5 +71,36 @@ public final class SessionSettings {
       }
       set.executeQuery().close();
     }
+  }
+
+  /**
+   * The settings of a transaction that may run long and wait for locks (a reset, a backup, a
+   * restore): {@code lock_timeout} as given, no {@code statement_timeout} and no {@code
+   * idle_in_transaction_session_timeout} (a role's or database's own values must not cut a long
+   * backup or restore), followed by {@code more} (name, value, ...), ready for {@link #pin}.
+   */
+  public static String[] longTransaction(Duration lockTimeout, String... more) {
+    String[] base = {
+      "lock_timeout",
+      millis(lockTimeout),
+      "statement_timeout",
+      "0",
+      "idle_in_transaction_session_timeout",
+      "0"
+    };
+    String[] all = Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, all, base.length, more.length);
+    return all;
+  }
+
+  /** Pins {@link #longTransaction} settings for the rest of the current transaction. */
+  public static void pinLongTransaction(Connection conn, Duration lockTimeout, String... more)
+      throws SQLException {
+    pin(conn, longTransaction(lockTimeout, more));
+  }
+
+  /** A duration as a setting's value in milliseconds, e.g. {@code 1500ms}; {@code 0} disables. */
+  public static String millis(Duration d) {
+    return d.toMillis() + "ms";
   }
 }
