@@ -3,28 +3,30 @@ package io.proddatareset.backup;
 import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.Table;
+import io.proddatareset.pg.Identifiers;
 import io.proddatareset.pg.SessionSettings;
+import io.proddatareset.pg.SqlState;
+import io.proddatareset.pg.Transactions;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
@@ -81,58 +83,37 @@ final class PartCopier {
       return;
     }
     String snapshot = exportSnapshot();
-    BlockingQueue<Connection> pool = new ArrayBlockingQueue<>(jobs);
-    List<Connection> opened = Collections.synchronizedList(new ArrayList<>());
-    pool.add(main);
+    PartQueue queue = new PartQueue(parts, partNo, copied, assembler);
     ExecutorService executor =
         Executors.newFixedThreadPool(jobs, DaemonThreads.named("backup-worker"));
-    // the caller's connection starts copying at once; the others join as they connect
-    ExecutorService openers =
-        Executors.newFixedThreadPool(jobs - 1, DaemonThreads.named("backup-connect"));
     try {
-      for (int j = 1; j < jobs; j++) {
-        openers.submit(
-            () -> {
-              try {
-                Connection c = workerConnections.get();
-                opened.add(c);
-                importSnapshot(c, snapshot);
-                pool.add(c);
-              } catch (SQLException | RuntimeException e) {
-                // fewer connections, say at max_connections: the parts wait for the others
-              }
-            });
-      }
+      // the caller's connection starts copying at once; the others join as they connect
       List<Future<?>> futures = new ArrayList<>();
-      for (int p = 0; p < parts.size(); p++) {
-        CopyParts.Part part = parts.get(p);
-        int index = p + 1;
-        int no = partNo[p];
-        futures.add(
-            executor.submit(
-                () -> {
-                  Connection c = pool.take();
-                  try {
-                    copyPart(c, part, index, no, copied, assembler);
-                  } finally {
-                    pool.add(c);
-                  }
-                  return null;
-                }));
+      futures.add(executor.submit(() -> queue.copyOn(main)));
+      for (int j = 1; j < jobs; j++) {
+        futures.add(executor.submit(() -> worker(snapshot, queue)));
       }
-      rethrow(firstFailure(futures, assembler, opened));
-    } finally {
-      for (ExecutorService e : List.of(executor, openers)) {
-        e.shutdown();
+      for (Future<?> f : futures) {
         try {
-          if (!e.awaitTermination(60, TimeUnit.SECONDS)) {
-            e.shutdownNow();
-          }
-        } catch (InterruptedException interrupted) {
+          f.get();
+        } catch (ExecutionException e) {
+          // recorded by the queue, which stopped the other parts
+        } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
         }
       }
-      for (Connection c : List.copyOf(opened)) {
+      rethrow(queue.failure);
+    } finally {
+      executor.shutdown();
+      try {
+        if (!executor.awaitTermination(60, TimeUnit.SECONDS)) {
+          executor.shutdownNow();
+        }
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      for (Connection c : List.copyOf(queue.workers)) {
         try {
           c.close();
         } catch (SQLException ignored) {
@@ -155,33 +136,100 @@ final class PartCopier {
     return snapshot;
   }
 
-  /** Waits for every part; the first failure stops the others (at their next write or cancel). */
-  private static Throwable firstFailure(
-      List<Future<?>> futures, OrderedFileAssembler assembler, List<Connection> opened)
-      throws IOException {
-    Throwable firstFailure = null;
-    for (Future<?> f : futures) {
-      try {
-        f.get();
-      } catch (ExecutionException e) {
-        if (firstFailure == null) {
-          firstFailure = e.getCause();
-          assembler.abort(new IOException("another part failed", firstFailure));
-          for (Future<?> other : futures) {
-            other.cancel(false);
-          }
-          for (Connection c : List.copyOf(opened)) {
-            cancelQuietly(c);
-          }
+  /**
+   * One more connection, copying parts in a read-only transaction that imports the caller's
+   * snapshot. A worker that cannot connect or import the snapshot (say at max_connections) leaves
+   * the parts to the others; once it copies, its failure is the backup's.
+   */
+  private Void worker(String snapshot, PartQueue queue) throws IOException, SQLException {
+    Connection c;
+    try {
+      c = workerConnections.get();
+    } catch (RuntimeException e) {
+      return null;
+    }
+    queue.workers.add(c);
+    // 0: joining, 1: copying, 2: its share copied
+    int[] state = {0};
+    try {
+      Transactions.readOnlySnapshot(
+          c,
+          conn -> {
+            try {
+              importSnapshot(conn, snapshot);
+            } catch (SQLException | RuntimeException e) {
+              return null;
+            }
+            state[0] = 1;
+            try {
+              queue.copyOn(conn);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            state[0] = 2;
+            return null;
+          });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    } catch (SQLException | RuntimeException e) {
+      if (state[0] == 1) {
+        throw e;
+      }
+      // it never joined, or its parts are copied: closing it below ends its transaction
+    }
+    return null;
+  }
+
+  /**
+   * The parts in file order, taken one at a time by whichever connection is free. The first part to
+   * fail stops the rest: it aborts the assembler (the others stop at their next write) and cancels
+   * the workers' running queries.
+   */
+  private final class PartQueue {
+    private final List<CopyParts.Part> parts;
+    private final int[] partNo;
+    private final List<CopiedTable> copied;
+    private final OrderedFileAssembler assembler;
+    private final AtomicInteger next = new AtomicInteger();
+    final List<Connection> workers = Collections.synchronizedList(new ArrayList<>());
+    volatile Throwable failure;
+
+    PartQueue(
+        List<CopyParts.Part> parts,
+        int[] partNo,
+        List<CopiedTable> copied,
+        OrderedFileAssembler assembler) {
+      this.parts = parts;
+      this.partNo = partNo;
+      this.copied = copied;
+      this.assembler = assembler;
+    }
+
+    Void copyOn(Connection c) throws IOException, SQLException {
+      int p;
+      while (failure == null && (p = next.getAndIncrement()) < parts.size()) {
+        try {
+          copyPart(c, parts.get(p), p + 1, partNo[p], copied, assembler);
+        } catch (IOException | SQLException | RuntimeException | Error e) {
+          fail(e);
+          throw e;
         }
-      } catch (CancellationException ignored) {
-        // stopped after another part failed
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted", e);
+      }
+      return null;
+    }
+
+    private void fail(Throwable e) {
+      synchronized (this) {
+        if (failure != null) {
+          return;
+        }
+        failure = e;
+      }
+      assembler.abort(new IOException("another part failed", e));
+      for (Connection c : List.copyOf(workers)) {
+        cancelQuietly(c);
       }
     }
-    return firstFailure;
   }
 
   private static void rethrow(Throwable failure) throws IOException, SQLException {
@@ -214,21 +262,19 @@ final class PartCopier {
    * a hang.
    */
   private void importSnapshot(Connection c, String snapshot) throws SQLException {
-    c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
-      st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-      st.execute("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
-    }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT set_config('row_security', 'off', true),"
-                + " set_config('lock_timeout', ?, true), set_config('statement_timeout', '0', true),"
-                + " set_config('idle_in_transaction_session_timeout', '0', true)")) {
-      ps.setString(1, Durations.limit(workerLockTimeout));
-      ps.execute();
+      st.execute("SET TRANSACTION SNAPSHOT " + Identifiers.literal(snapshot));
     }
     // a worker's own connection: nothing to put back afterwards
-    SessionSettings.pin(c, SessionSettings.COPY_TEXT);
+    SessionSettings.pinLongTransaction(c, workerLockTimeout, withCopyText("row_security", "off"));
+  }
+
+  /** {@code settings} followed by {@link SessionSettings#COPY_TEXT}. */
+  private static String[] withCopyText(String... settings) {
+    String[] all = Arrays.copyOf(settings, settings.length + SessionSettings.COPY_TEXT.length);
+    System.arraycopy(
+        SessionSettings.COPY_TEXT, 0, all, settings.length, SessionSettings.COPY_TEXT.length);
+    return all;
   }
 
   private void copyPart(
@@ -257,7 +303,7 @@ final class PartCopier {
         rows = copy.copyOut(part.sql(), data);
       } catch (SQLException e) {
         String why =
-            "55P03".equals(e.getSQLState())
+            SqlState.isLockTimeout(e)
                 ? "could not lock it within "
                     + Durations.limit(workerLockTimeout)
                     + ": another session wants it exclusively (ALTER TABLE, TRUNCATE, ...);"

@@ -2,12 +2,12 @@ package io.proddatareset.backup;
 
 import io.proddatareset.catalog.SequenceRef;
 import io.proddatareset.catalog.Table;
+import io.proddatareset.pg.ServerInfo;
 import io.proddatareset.pg.SessionSettings;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,41 +34,16 @@ record SnapshotFacts(
 
   /** Reads the facts, locks the tables and reads their sequences, in that order. */
   static SnapshotFacts read(Connection main, List<Table> tables) throws SQLException {
-    String[] caller;
-    String database;
-    String serverVersion;
-    int serverVersionNum;
-    String snapshotTime;
-    String systemIdentifier = null;
-    try (Statement st = main.createStatement()) {
-      caller = SessionSettings.set(main, SessionSettings.COPY_TEXT);
-      try (ResultSet rs =
-          st.executeQuery(
-              "SELECT current_database(), current_setting('server_version'),"
-                  + " current_setting('server_version_num')::int, clock_timestamp(),"
-                  + " has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE'),"
-                  + " set_config('row_security', 'off', true)")) {
-        rs.next();
-        database = rs.getString(1);
-        serverVersion = rs.getString(2);
-        serverVersionNum = rs.getInt(3);
-        snapshotTime = rs.getObject(4, OffsetDateTime.class).toInstant().toString();
-        if (rs.getBoolean(5)) {
-          try (ResultSet id =
-              st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
-            id.next();
-            systemIdentifier = id.getString(1);
-          }
-        }
-      }
-    }
+    String[] caller = SessionSettings.set(main, SessionSettings.COPY_TEXT);
+    ServerInfo server = ServerInfo.read(main);
+    SessionSettings.pin(main, "row_security", "off");
     lock(main, tables);
     return new SnapshotFacts(
-        database,
-        serverVersion,
-        serverVersionNum,
-        systemIdentifier,
-        snapshotTime,
+        server.database(),
+        server.version(),
+        server.versionNum(),
+        server.systemIdentifier(),
+        server.clock().toString(),
         caller,
         sequences(main, tables));
   }
