@@ -10,7 +10,7 @@ import java.security.MessageDigest;
  * over one small array per row, and passing each down the stream and into the digest on its own
  * cost more than the copying. Reports progress.
  */
-final class CountingDigest extends OutputStream {
+final class CountingDigest extends BulkStreams.Output {
   private static final long REPORT_EVERY = 1 << 20;
   private static final int BATCH = 1 << 17;
   private final MessageDigest digest = Sha256.digest();
@@ -26,11 +26,6 @@ final class CountingDigest extends OutputStream {
     this.out = out;
     this.table = table;
     this.progress = progress;
-  }
-
-  @Override
-  public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
   }
 
   @Override
