@@ -3,6 +3,7 @@ package io.proddatareset.backup;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
 
 /**
  * The text around the data, as {@code pg_dump --data-only} writes it in plain format, so that
@@ -79,5 +80,19 @@ final class BackupFormat {
 
   static String footer() {
     return "--\n" + COMPLETE + "\n" + "--\n" + "\n";
+  }
+
+  /** The end of a backup: a setval line for each sequence, then the footer. */
+  static String sequencesAndFooter(Collection<BackupManifest.SequenceEntry> sequences) {
+    StringBuilder sb = new StringBuilder();
+    for (BackupManifest.SequenceEntry s : sequences) {
+      sb.append(
+          sequenceLine(
+              new SetvalStatement(s.name(), s.value(), s.isCalled()),
+              Identifiers.display(s.sequence()),
+              Identifiers.display(s.schema())));
+    }
+    sb.append(footer());
+    return sb.toString();
   }
 }

@@ -7,12 +7,12 @@ import java.io.IOException;
  * #damaged()} tells the two apart: a damaged or cut-off file fails a check on the backup (exit 3),
  * content this tool does not restore is bad input (exit 2).
  */
-public class BackupFormatException extends IOException {
+final class BackupFormatException extends IOException {
   private final long line;
   private final boolean damaged;
 
   /** Content this tool does not restore (DDL, an archive format, another encoding, ...). */
-  public BackupFormatException(long line, String message) {
+  BackupFormatException(long line, String message) {
     this(line, message, false);
   }
 
@@ -23,16 +23,16 @@ public class BackupFormatException extends IOException {
   }
 
   /** The file is damaged or cut off: a compressed stream that fails, a block without its end. */
-  public static BackupFormatException damaged(long line, String message) {
+  static BackupFormatException damaged(long line, String message) {
     return new BackupFormatException(line, message, true);
   }
 
-  public long line() {
+  long line() {
     return line;
   }
 
   /** True when the file is damaged or cut off, rather than of a kind this tool does not load. */
-  public boolean damaged() {
+  boolean damaged() {
     return damaged;
   }
 }

@@ -24,7 +24,7 @@ public record BackupOrigin(BackupManifest manifest, DatabaseIdentity target) {
   }
 
   /** True when both system identifiers are known and differ. */
-  public boolean otherServer() {
+  boolean otherServer() {
     return recorded()
         && manifest.systemIdentifier() != null
         && target.systemIdentifier() != null

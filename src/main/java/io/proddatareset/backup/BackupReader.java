@@ -1,9 +1,9 @@
 package io.proddatareset.backup;
 
+import io.proddatareset.pg.SqlNames;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.io.OutputStream;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
  * large objects, other psql meta-commands) makes the read fail with the line number, before the
  * handler sees it.
  */
-public final class BackupReader {
+final class BackupReader {
   /** Receives a backup's content in file order. */
-  public interface Handler {
+  interface Handler {
     /**
      * One COPY block. {@code data} yields the block's COPY text (without the {@code \.} line) and
      * then ends; the handler may read all, part or none of it, and need not close it.
@@ -37,7 +37,7 @@ public final class BackupReader {
   }
 
   /** A handler that only looks: used to count and checksum a file. */
-  public static final Handler SCAN =
+  static final Handler SCAN =
       new Handler() {
         @Override
         public void copy(CopyStatement statement, InputStream data) {}
@@ -55,7 +55,7 @@ public final class BackupReader {
    * @param complete the dump-complete footer was seen (a cut-off file lacks it)
    * @param fileSha256 SHA-256 of the file's bytes as stored (compressed, if it is)
    */
-  public record Summary(
+  record Summary(
       String producer,
       String serverVersion,
       boolean complete,
@@ -67,10 +67,6 @@ public final class BackupReader {
       blocks = List.copyOf(blocks);
       setvals = List.copyOf(setvals);
     }
-
-    public boolean writtenByThisTool() {
-      return producer != null && producer.startsWith(BackupFormat.PRODUCER);
-    }
   }
 
   /**
@@ -80,7 +76,7 @@ public final class BackupReader {
    * @param sha256 SHA-256 of the block's data bytes
    * @param bytes size of the block's data
    */
-  public record Block(CopyStatement statement, long rows, String sha256, long bytes) {}
+  record Block(CopyStatement statement, long rows, String sha256, long bytes) {}
 
   private static final Pattern SEARCH_PATH =
       Pattern.compile("(?i)^SET\\s+search_path\\s*(?:=|TO)\\s*([^,;]+)");
@@ -88,7 +84,12 @@ public final class BackupReader {
       Pattern.compile("(?i)^SET\\s+client_encoding\\s*(?:=|TO)\\s*'?([^';\\s]*)'?");
   private static final Pattern TRIGGER_ALL =
       Pattern.compile("(?i)^ALTER\\s+TABLE\\s+.*\\s(DISABLE|ENABLE)\\s+TRIGGER\\s+ALL\\s*;\\s*$");
-  private static final int MAX_STATEMENT_LINE = 16 << 20;
+
+  private final DumpInput input;
+
+  private BackupReader(InputStream in) {
+    this.input = new DumpInput(in);
+  }
 
   /**
    * The data goes to the server as UTF-8 (PgJDBC's client encoding). pg_dump writes its file in the
@@ -104,23 +105,12 @@ public final class BackupReader {
     String name = m.group(1).replace("-", "").replace("_", "").toUpperCase(Locale.ROOT);
     if (!name.equals("UTF8") && !name.equals("UNICODE") && !name.equals("SQLASCII")) {
       throw new BackupFormatException(
-          line,
+          input.line(),
           "the data is in the "
               + abbreviate(m.group(1))
               + " encoding, and restore sends UTF-8: dump it again with pg_dump --encoding=UTF8,"
               + " or convert the file to UTF-8 (iconv) and change that line");
     }
-  }
-
-  private final InputStream in;
-  private final byte[] buf = new byte[1 << 18];
-  private int pos;
-  private int limit;
-  private boolean eof;
-  private long line;
-
-  private BackupReader(InputStream in) {
-    this.in = in;
   }
 
   /**
@@ -130,7 +120,7 @@ public final class BackupReader {
    * @throws BackupFormatException for a statement this tool does not restore, a damaged compressed
    *     stream or a file cut off inside a COPY block
    */
-  public static Summary read(InputStream raw, Handler handler) throws IOException, SQLException {
+  static Summary read(InputStream raw, Handler handler) throws IOException, SQLException {
     HashingInputStream hashed = new HashingInputStream(raw);
     InputStream decompressed;
     try {
@@ -145,20 +135,21 @@ public final class BackupReader {
     } catch (DecompressorFailures.Failed e) {
       String why = e.getMessage();
       throw BackupFormatException.damaged(
-          reader.line,
+          reader.input.line(),
           why.startsWith("damaged") ? why : "damaged or cut-off compressed data: " + why);
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
       throw BackupFormatException.damaged(
-          reader.line, "damaged or cut-off compressed data: " + e.getMessage());
+          reader.input.line(), "damaged or cut-off compressed data: " + e.getMessage());
     } catch (RuntimeException e) {
       // aircompressor reports corrupt zstd frames as unchecked exceptions
       if (e.getClass().getName().startsWith("io.airlift.compress")) {
-        throw BackupFormatException.damaged(reader.line, "damaged zstd data: " + e.getMessage());
+        throw BackupFormatException.damaged(
+            reader.input.line(), "damaged zstd data: " + e.getMessage());
       }
       throw e;
     }
     // a gzip reader may stop at the end of the last member without reading padding after it
-    hashed.transferTo(OutputStreamSink.INSTANCE);
+    hashed.transferTo(OutputStream.nullOutputStream());
     return new Summary(
         partial.producer(),
         partial.serverVersion(),
@@ -177,7 +168,7 @@ public final class BackupReader {
     List<Block> blocks = new ArrayList<>();
     List<SetvalStatement> setvals = new ArrayList<>();
     String text;
-    while ((text = readLine()) != null) {
+    while ((text = input.readLine()) != null) {
       String s = text.strip();
       if (s.isEmpty()) {
         continue;
@@ -197,7 +188,7 @@ public final class BackupReader {
           continue;
         }
         throw new BackupFormatException(
-            line, "psql meta-command not supported in a data backup: " + abbreviate(s));
+            input.line(), "psql meta-command not supported in a data backup: " + abbreviate(s));
       }
       complete = false;
       String upper = s.toUpperCase(Locale.ROOT);
@@ -228,22 +219,22 @@ public final class BackupReader {
       try {
         copy = CopyStatement.parse(s, defaultSchema);
       } catch (IllegalArgumentException e) {
-        throw new BackupFormatException(line, e.getMessage() + ": " + abbreviate(s));
+        throw new BackupFormatException(input.line(), e.getMessage() + ": " + abbreviate(s));
       }
       if (copy == null) {
-        throw new BackupFormatException(line, notData(s));
+        throw new BackupFormatException(input.line(), notData(s));
       }
-      BlockData data = new BlockData(copy);
+      DumpInput.BlockData data = input.block(copy);
       handler.copy(copy, data);
       data.drain();
-      blocks.add(new Block(copy, data.rows, Sha256.hex(data.digest), data.bytes));
+      blocks.add(data.block());
     }
     return new Summary(producer, serverVersion, complete, blocks, setvals, null, 0);
   }
 
   /** Why a statement is refused, with what to do for the files people most often try. */
   private String notData(String statement) {
-    if (line == 1 && statement.startsWith("PGDMP")) {
+    if (input.line() == 1 && statement.startsWith("PGDMP")) {
       return "this is a pg_dump archive in the custom format (pg_dump -Fc), not a plain SQL file:"
           + " turn its data into one with pg_restore --data-only -f FILE.sql, and restore"
           + " FILE.sql";
@@ -266,348 +257,5 @@ public final class BackupReader {
     StringBuilder out = new StringBuilder(shown.length());
     shown.codePoints().forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
     return out.toString();
-  }
-
-  /** Fills the buffer after moving unread bytes to its start; false at end of input. */
-  private boolean fill() throws IOException {
-    if (eof) {
-      return false;
-    }
-    if (pos > 0) {
-      System.arraycopy(buf, pos, buf, 0, limit - pos);
-      limit -= pos;
-      pos = 0;
-    }
-    if (limit == buf.length) {
-      return true;
-    }
-    int n = in.read(buf, limit, buf.length - limit);
-    if (n < 0) {
-      eof = true;
-      return false;
-    }
-    limit += n;
-    return true;
-  }
-
-  /** Makes at least {@code n} bytes available unless the input ends first. */
-  private void require(int n) throws IOException {
-    while (limit - pos < n && fill()) {
-      // keep filling
-    }
-  }
-
-  /** A statement-mode line without its end of line; null at end of input. */
-  private String readLine() throws IOException {
-    java.io.ByteArrayOutputStream longLine = null;
-    while (true) {
-      if (pos == limit && !fill()) {
-        if (longLine == null) {
-          return null;
-        }
-        line++;
-        return decode(longLine.toByteArray(), longLine.size());
-      }
-      for (int i = pos; i < limit; i++) {
-        if (buf[i] == '\n') {
-          line++;
-          String s;
-          if (longLine == null) {
-            s = decode(buf, pos, i - pos);
-          } else {
-            longLine.write(buf, pos, i - pos);
-            s = decode(longLine.toByteArray(), longLine.size());
-          }
-          pos = i + 1;
-          return s;
-        }
-      }
-      if (longLine == null) {
-        longLine = new java.io.ByteArrayOutputStream();
-      }
-      longLine.write(buf, pos, limit - pos);
-      pos = limit;
-      if (longLine.size() > MAX_STATEMENT_LINE) {
-        throw new BackupFormatException(line + 1, "a statement line longer than 16 MB");
-      }
-    }
-  }
-
-  private static String decode(byte[] b, int len) {
-    return decode(b, 0, len);
-  }
-
-  private static String decode(byte[] b, int off, int len) {
-    if (len > 0 && b[off + len - 1] == '\r') {
-      len--;
-    }
-    return new String(b, off, len, StandardCharsets.UTF_8);
-  }
-
-  /** The data of one COPY block, ending before its {@code \.} line. */
-  private final class BlockData extends InputStream {
-    private final CopyStatement statement;
-    private final MessageDigest digest = Sha256.digest();
-    private boolean atLineStart = true;
-    private boolean ended;
-    private long rows;
-    private long bytes;
-    private int chunkStart;
-
-    BlockData(CopyStatement statement) {
-      this.statement = statement;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = advance(len);
-      if (n > 0) {
-        System.arraycopy(buf, chunkStart, b, off, n);
-      }
-      return n;
-    }
-
-    /** Reads the rest of the block, counting and hashing it without copying it anywhere. */
-    void drain() throws IOException {
-      while (advance(Integer.MAX_VALUE) >= 0) {
-        // counted and hashed by advance
-      }
-    }
-
-    /**
-     * Moves past up to {@code len} bytes of the block's data, counting and hashing them; they are
-     * at {@code chunkStart} in the buffer. Returns how many, or -1 at the end of the block.
-     */
-    private int advance(int len) throws IOException {
-      if (ended) {
-        return -1;
-      }
-      if (len == 0) {
-        return 0;
-      }
-      if (pos == limit && !fill()) {
-        throw cutOff();
-      }
-      if (atLineStart && buf[pos] == '\\') {
-        require(4);
-        if (limit - pos >= 2 && buf[pos + 1] == '.') {
-          int after = pos + 2;
-          if (after == limit || buf[after] == '\n') {
-            end(after == limit ? after : after + 1);
-            return -1;
-          }
-          if (buf[after] == '\r' && (after + 1 == limit || buf[after + 1] == '\n')) {
-            end(after + 1 == limit ? after + 1 : after + 2);
-            return -1;
-          }
-          throw BackupFormatException.damaged(line + 1, "damaged end-of-data marker");
-        }
-      }
-      // hand over whole lines, stopping before a line that might be the end marker; only the
-      // byte after each line break needs a look, and words without a line break followed by a
-      // backslash are counted eight bytes at a time
-      int stop = len >= limit - pos ? limit : pos + len;
-      int i = pos;
-      int lastSafe = stop;
-      boolean lastSafeLineStart = false;
-      long newLines = 0;
-      byte[] b0 = buf;
-      scan:
-      while (i < stop) {
-        if (i + 9 <= stop) {
-          long breaks = LineScan.newlines(LineScan.word(b0, i));
-          if (breaks == 0) {
-            i += 8;
-            continue;
-          }
-          if ((breaks & LineScan.backslashes(LineScan.word(b0, i + 1))) == 0) {
-            newLines += Long.bitCount(breaks);
-            i += 8;
-            continue;
-          }
-        }
-        int wordEnd = Math.min(stop, i + 8);
-        while (i < wordEnd) {
-          if (b0[i++] != '\n') {
-            continue;
-          }
-          newLines++;
-          if (i == stop) {
-            lastSafeLineStart = true;
-            break scan;
-          }
-          if (b0[i] == '\\' && (i + 1 >= limit || b0[i + 1] == '.')) {
-            // decided at the next call, with the candidate marker at the buffer's start
-            lastSafe = i;
-            lastSafeLineStart = true;
-            break scan;
-          }
-        }
-      }
-      if (i == stop && lastSafe == stop) {
-        lastSafeLineStart = b0[stop - 1] == '\n';
-      }
-      // at least one byte: the scan never stops at its first position
-      int n = lastSafe - pos;
-      digest.update(buf, pos, n);
-      chunkStart = pos;
-      pos = lastSafe;
-      atLineStart = lastSafeLineStart;
-      rows += newLines;
-      line += newLines;
-      bytes += n;
-      return n;
-    }
-
-    private void end(int newPos) {
-      pos = newPos;
-      line++;
-      ended = true;
-    }
-
-    private BackupFormatException cutOff() {
-      return BackupFormatException.damaged(
-          line,
-          "the file ends inside the data of "
-              + statement.table().display()
-              + " (no end-of-data marker): it is cut off or damaged");
-    }
-
-    @Override
-    public void close() {
-      // the reader drains the rest itself
-    }
-  }
-
-  /**
-   * Tells a failure of the decompressor (a damaged or cut-off stream, which aircompressor reports
-   * as a plain {@link IOException}) from a failure to read the file (a disk error): the first is
-   * damage, the second is not.
-   */
-  private static final class DecompressorFailures extends java.io.FilterInputStream {
-    /** The decompressor failed on bytes that were read without error. */
-    static final class Failed extends IOException {
-      Failed(IOException cause) {
-        super(io.proddatareset.ExitException.firstLine(cause), cause);
-      }
-    }
-
-    private final HashingInputStream raw;
-
-    DecompressorFailures(InputStream decompressed, HashingInputStream raw) {
-      super(decompressed);
-      this.raw = raw;
-    }
-
-    @Override
-    public int read() throws IOException {
-      try {
-        return in.read();
-      } catch (IOException e) {
-        throw classify(e);
-      }
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      try {
-        return in.read(b, off, len);
-      } catch (IOException e) {
-        throw classify(e);
-      }
-    }
-
-    private IOException classify(IOException e) {
-      if (e instanceof BackupFormatException
-          || e instanceof java.io.InterruptedIOException
-          || raw.failed) {
-        return e;
-      }
-      return new Failed(e);
-    }
-  }
-
-  /** Counts and hashes the stored bytes under the decompressor. */
-  private static final class HashingInputStream extends java.io.FilterInputStream {
-    private final MessageDigest digest = Sha256.digest();
-    private long count;
-
-    /** Reading the stored bytes failed (not the decompressing of them). */
-    boolean failed;
-
-    HashingInputStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b;
-      try {
-        b = in.read();
-      } catch (IOException e) {
-        failed = true;
-        throw e;
-      }
-      if (b >= 0) {
-        digest.update((byte) b);
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n;
-      try {
-        n = in.read(b, off, len);
-      } catch (IOException e) {
-        failed = true;
-        throw e;
-      }
-      if (n > 0) {
-        digest.update(b, off, n);
-        count += n;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      // skipping would leave bytes out of the checksum
-      byte[] tmp = new byte[(int) Math.min(n, 8192)];
-      int r = read(tmp, 0, tmp.length);
-      return Math.max(r, 0);
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
-    }
-
-    long count() {
-      return count;
-    }
-
-    String hex() {
-      return Sha256.hex(digest);
-    }
-  }
-
-  /** Discards bytes. */
-  private static final class OutputStreamSink extends java.io.OutputStream {
-    static final OutputStreamSink INSTANCE = new OutputStreamSink();
-
-    @Override
-    public void write(int b) {}
-
-    @Override
-    public void write(byte[] b, int off, int len) {}
   }
 }

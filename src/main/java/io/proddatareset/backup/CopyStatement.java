@@ -2,6 +2,8 @@ package io.proddatareset.backup;
 
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.QualifiedName;
+import io.proddatareset.pg.SqlNames;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -12,18 +14,18 @@ import java.util.stream.Collectors;
  *
  * @param columns the column list; empty when the line names none (all columns)
  */
-public record CopyStatement(TableName table, List<String> columns) {
+record CopyStatement(TableName table, List<String> columns) {
   public CopyStatement {
     columns = List.copyOf(columns);
   }
 
   /** The line as pg_dump writes it: {@code COPY public."Genre" ("GenreId", "Name") FROM stdin;}. */
-  public String line() {
+  String line() {
     return "COPY " + table.display() + columnList(Identifiers::display) + "FROM stdin;";
   }
 
   /** The statement restore runs: every name quoted. */
-  public String sql() {
+  String sql() {
     return "COPY " + table.sql() + columnList(Identifiers::quote) + "FROM STDIN";
   }
 
@@ -45,7 +47,7 @@ public record CopyStatement(TableName table, List<String> columns) {
     if (!p.keyword("COPY")) {
       return null;
     }
-    String[] name = p.qualifiedName();
+    QualifiedName name = p.qualifiedName();
     List<String> columns = p.peek('(') ? p.columnList() : List.of();
     if (!p.keyword("FROM") || !p.keyword("stdin")) {
       throw new IllegalArgumentException("only COPY ... FROM stdin can be restored");
@@ -57,7 +59,7 @@ public record CopyStatement(TableName table, List<String> columns) {
     if (!p.atEnd()) {
       throw new IllegalArgumentException("COPY options are not supported (text format only)");
     }
-    String schema = name[0] != null ? name[0] : defaultSchema;
-    return new CopyStatement(new TableName(schema, name[1]), columns);
+    String schema = name.schema() != null ? name.schema() : defaultSchema;
+    return new CopyStatement(new TableName(schema, name.name()), columns);
   }
 }

@@ -20,7 +20,7 @@ import java.util.zip.Deflater;
  * <p>Closing writes the last frame and flushes, but does not close the underlying stream. A stream
  * that was given no bytes writes no frame.
  */
-final class FramedOutputStream extends OutputStream {
+final class FramedOutputStream extends BulkStreams.Output {
   /** Turns one chunk into one self-contained frame. */
   enum Codec {
     /** gzip, by default at the fastest level ({@link BackupOptions#DEFAULT_GZIP_LEVEL}). */
@@ -126,11 +126,6 @@ final class FramedOutputStream extends OutputStream {
     // parts written at once on many cores the frames in flight would otherwise crowd the heap
     this.maxInFlight = executor == null ? 0 : Math.min(Math.max(1, threads), 4) + 1;
     this.chunk = new byte[codec.chunkSize];
-  }
-
-  @Override
-  public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
   }
 
   @Override

@@ -29,11 +29,7 @@ final class ManifestCheck {
     List<BackupReader.Block> blocks = file.blocks();
     List<BackupManifest.TableEntry> tables = manifest.tables();
     if (blocks.size() != tables.size()) {
-      problems.add(
-          "the file holds "
-              + Counts.of(blocks.size(), "table")
-              + ", the manifest "
-              + Counts.number(tables.size()));
+      problems.add(countsDiffer("holds", blocks.size(), "table", tables.size()));
     }
     for (int i = 0; i < Math.min(blocks.size(), tables.size()); i++) {
       BackupReader.Block b = blocks.get(i);
@@ -63,11 +59,7 @@ final class ManifestCheck {
     List<SetvalStatement> setvals = file.setvals();
     List<BackupManifest.SequenceEntry> sequences = manifest.sequences();
     if (setvals.size() != sequences.size()) {
-      problems.add(
-          "the file sets "
-              + Counts.of(setvals.size(), "sequence")
-              + ", the manifest "
-              + Counts.number(sequences.size()));
+      problems.add(countsDiffer("sets", setvals.size(), "sequence", sequences.size()));
     } else {
       for (int i = 0; i < setvals.size(); i++) {
         SetvalStatement s = setvals.get(i);
@@ -80,5 +72,15 @@ final class ManifestCheck {
       }
     }
     return problems;
+  }
+
+  /** e.g. "the file holds 3 tables, the manifest 4". */
+  private static String countsDiffer(String verb, long inFile, String noun, long inManifest) {
+    return "the file "
+        + verb
+        + " "
+        + Counts.of(inFile, noun)
+        + ", the manifest "
+        + Counts.number(inManifest);
   }
 }

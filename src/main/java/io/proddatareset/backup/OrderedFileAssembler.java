@@ -180,7 +180,7 @@ final class OrderedFileAssembler {
     }
   }
 
-  private final class PartOutput extends OutputStream {
+  private final class PartOutput extends BulkStreams.Output {
     private final int index;
     private final SpillBuffer buffer;
     private boolean direct;
@@ -189,11 +189,6 @@ final class OrderedFileAssembler {
     PartOutput(int index) {
       this.index = index;
       this.buffer = new SpillBuffer(spillDir, memoryPerPart, memoryBudget);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override

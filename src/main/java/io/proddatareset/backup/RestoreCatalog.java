@@ -69,17 +69,13 @@ final class RestoreCatalog {
   /** The targets and every partition below them (all levels). */
   static List<Long> withPartitions(Connection c, List<Long> oids) throws SQLException {
     Set<Long> all = new java.util.LinkedHashSet<>(oids);
-    try (PreparedStatement ps =
-        c.prepareStatement(
+    all.addAll(
+        query(
+            c,
             "SELECT p.relid::oid FROM unnest(?::oid[]) AS t(oid),"
-                + " LATERAL pg_partition_tree(t.oid) p ORDER BY p.level")) {
-      ps.setArray(1, oidArray(c, oids));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          all.add(rs.getLong(1));
-        }
-      }
-    }
+                + " LATERAL pg_partition_tree(t.oid) p ORDER BY p.level",
+            rs -> rs.getLong(1),
+            oids));
     return new ArrayList<>(all);
   }
 
@@ -109,40 +105,32 @@ final class RestoreCatalog {
    * one by one as they load instead.
    */
   static List<ForeignKeyDef> foreignKeys(Connection c, List<Long> relations) throws SQLException {
-    List<ForeignKeyDef> out = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "WITH RECURSIVE fk AS ("
-                + "  SELECT oid, conparentid FROM pg_constraint"
-                + "  WHERE contype = 'f' AND conrelid = ANY(?::oid[])"
-                + "  UNION"
-                + "  SELECT p.oid, p.conparentid FROM pg_constraint p JOIN fk ON p.oid = fk.conparentid),"
-                + " restored(oid) AS ("
-                + "  SELECT unnest(?::oid[])"
-                + "  UNION"
-                + "  SELECT i.inhparent FROM pg_inherits i JOIN restored r ON i.inhrelid = r.oid)"
-                + " SELECT k.oid, n.nspname, r.relname, k.conname, pg_get_constraintdef(k.oid)"
-                + " FROM fk JOIN pg_constraint k ON k.oid = fk.oid"
-                + " JOIN pg_class r ON r.oid = k.conrelid"
-                + " JOIN pg_namespace n ON n.oid = r.relnamespace"
-                + " WHERE fk.conparentid = 0 AND k.contype = 'f'"
-                + " AND k.confrelid IN (SELECT oid FROM restored)"
-                + " ORDER BY 2, 3, 4")) {
-      Array arr = oidArray(c, relations);
-      ps.setArray(1, arr);
-      ps.setArray(2, arr);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(
-              new ForeignKeyDef(
-                  rs.getLong(1),
-                  new TableName(rs.getString(2), rs.getString(3)),
-                  rs.getString(4),
-                  rs.getString(5)));
-        }
-      }
-    }
-    return out;
+    return query(
+        c,
+        "WITH RECURSIVE fk AS ("
+            + "  SELECT oid, conparentid FROM pg_constraint"
+            + "  WHERE contype = 'f' AND conrelid = ANY(?::oid[])"
+            + "  UNION"
+            + "  SELECT p.oid, p.conparentid FROM pg_constraint p JOIN fk ON p.oid = fk.conparentid),"
+            + " restored(oid) AS ("
+            + "  SELECT unnest(?::oid[])"
+            + "  UNION"
+            + "  SELECT i.inhparent FROM pg_inherits i JOIN restored r ON i.inhrelid = r.oid)"
+            + " SELECT k.oid, n.nspname, r.relname, k.conname, pg_get_constraintdef(k.oid)"
+            + " FROM fk JOIN pg_constraint k ON k.oid = fk.oid"
+            + " JOIN pg_class r ON r.oid = k.conrelid"
+            + " JOIN pg_namespace n ON n.oid = r.relnamespace"
+            + " WHERE fk.conparentid = 0 AND k.contype = 'f'"
+            + " AND k.confrelid IN (SELECT oid FROM restored)"
+            + " ORDER BY 2, 3, 4",
+        rs ->
+            new ForeignKeyDef(
+                rs.getLong(1),
+                new TableName(rs.getString(2), rs.getString(3)),
+                rs.getString(4),
+                rs.getString(5)),
+        relations,
+        relations);
   }
 
   /**
@@ -158,8 +146,11 @@ final class RestoreCatalog {
     if (keys.isEmpty()) {
       return out;
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
+    List<Long> keyOids = keys.stream().map(ForeignKeyDef::oid).toList();
+    record KeyColumn(long target, String column) {}
+    for (KeyColumn k :
+        query(
+            c,
             "WITH RECURSIVE key_columns(rel, attname) AS ("
                 + "  SELECT k.conrelid, a.attname FROM pg_constraint k"
                 + "  CROSS JOIN LATERAL unnest(k.conkey) AS u(attnum)"
@@ -184,18 +175,13 @@ final class RestoreCatalog {
                 + " JOIN key_columns k ON k.rel = r.rel"
                 + " JOIN pg_attribute a ON a.attrelid = r.target AND a.attname = k.attname"
                 + " AND a.attnum > 0 AND NOT a.attisdropped"
-                + " ORDER BY 1, 2")) {
-      Array keyOids = oidArray(c, keys.stream().map(ForeignKeyDef::oid).toList());
-      Array targetOids = oidArray(c, targets);
-      ps.setArray(1, keyOids);
-      ps.setArray(2, keyOids);
-      ps.setArray(3, targetOids);
-      ps.setArray(4, targetOids);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(rs.getString(2));
-        }
-      }
+                + " ORDER BY 1, 2",
+            rs -> new KeyColumn(rs.getLong(1), rs.getString(2)),
+            keyOids,
+            keyOids,
+            targets,
+            targets)) {
+      out.computeIfAbsent(k.target(), t -> new ArrayList<>()).add(k.column());
     }
     return out;
   }
@@ -235,38 +221,29 @@ final class RestoreCatalog {
    * trigger (PostgreSQL 13 and 14 mark those internal), but never the triggers of a foreign key.
    */
   static List<TriggerState> triggers(Connection c, List<Long> relations) throws SQLException {
-    List<TriggerState> out = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT n.nspname, r.relname, t.tgname, t.tgenabled::text"
-                + " FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid"
-                + " JOIN pg_namespace n ON n.oid = r.relnamespace"
-                + " WHERE t.tgrelid = ANY(?::oid[])"
-                + " AND (NOT t.tgisinternal OR t.tgparentid <> 0)"
-                // a foreign key's own triggers go with the key, which is dropped and added back;
-                // on the partitions of a referenced partitioned table they are clones too
-                + " AND NOT EXISTS (SELECT 1 FROM pg_constraint k"
-                + "  WHERE k.oid = t.tgconstraint AND k.contype = 'f')"
-                + " ORDER BY 1, 2, 3")) {
-      ps.setArray(1, oidArray(c, relations));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(
-              new TriggerState(
-                  new TableName(rs.getString(1), rs.getString(2)),
-                  rs.getString(3),
-                  rs.getString(4)));
-        }
-      }
-    }
-    return out;
+    return query(
+        c,
+        "SELECT n.nspname, r.relname, t.tgname, t.tgenabled::text"
+            + " FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid"
+            + " JOIN pg_namespace n ON n.oid = r.relnamespace"
+            + " WHERE t.tgrelid = ANY(?::oid[])"
+            + " AND (NOT t.tgisinternal OR t.tgparentid <> 0)"
+            // a foreign key's own triggers go with the key, which is dropped and added back;
+            // on the partitions of a referenced partitioned table they are clones too
+            + " AND NOT EXISTS (SELECT 1 FROM pg_constraint k"
+            + "  WHERE k.oid = t.tgconstraint AND k.contype = 'f')"
+            + " ORDER BY 1, 2, 3",
+        rs ->
+            new TriggerState(
+                new TableName(rs.getString(1), rs.getString(2)), rs.getString(3), rs.getString(4)),
+        relations);
   }
 
   /** Object ids of sequences owned by or used in column defaults of the relations. */
   static Set<Long> sequencesOf(Connection c, List<Long> relations) throws SQLException {
-    Set<Long> out = new HashSet<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
+    return new HashSet<>(
+        query(
+            c,
             "SELECT d.objid FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
                 + " WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass"
                 + " AND d.refobjid = ANY(?::oid[]) AND d.deptype IN ('a', 'i')"
@@ -274,17 +251,10 @@ final class RestoreCatalog {
                 + " SELECT d.refobjid FROM pg_attrdef ad"
                 + " JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid"
                 + " JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'"
-                + " WHERE ad.adrelid = ANY(?::oid[])")) {
-      Array arr = oidArray(c, relations);
-      ps.setArray(1, arr);
-      ps.setArray(2, arr);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getLong(1));
-        }
-      }
-    }
-    return out;
+                + " WHERE ad.adrelid = ANY(?::oid[])",
+            rs -> rs.getLong(1),
+            relations,
+            relations));
   }
 
   /** The object id of a sequence named as in a setval line, or null if there is none. */
@@ -297,6 +267,30 @@ final class RestoreCatalog {
         return rs.next() ? rs.getLong(1) : null;
       }
     }
+  }
+
+  /** Reads one value from the current row. */
+  @FunctionalInterface
+  private interface Row<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /** Every row of {@code sql}, whose parameters are {@code oidLists} in order, each as an oid[]. */
+  @SafeVarargs
+  private static <T> List<T> query(Connection c, String sql, Row<T> row, List<Long>... oidLists)
+      throws SQLException {
+    List<T> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < oidLists.length; i++) {
+        ps.setArray(i + 1, oidArray(c, oidLists[i]));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(row.read(rs));
+        }
+      }
+    }
+    return out;
   }
 
   private static Array oidArray(Connection c, List<Long> oids) throws SQLException {

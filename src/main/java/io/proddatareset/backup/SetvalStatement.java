@@ -1,6 +1,6 @@
 package io.proddatareset.backup;
 
-import io.proddatareset.catalog.SequenceRef;
+import io.proddatareset.pg.Identifiers;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -10,21 +10,17 @@ import java.util.regex.Pattern;
  * @param sequence the sequence name as the literal holds it, e.g. {@code public."Seq"}; restore
  *     passes it to the server as a bind parameter cast to regclass
  */
-public record SetvalStatement(String sequence, long value, boolean isCalled) {
+record SetvalStatement(String sequence, long value, boolean isCalled) {
   private static final Pattern LINE =
       Pattern.compile(
           "(?i)^SELECT\\s+(?:pg_catalog\\.)?setval\\(\\s*'((?:[^']|'')*)'(?:::regclass)?\\s*,"
               + "\\s*(-?\\d+)\\s*,\\s*(true|false)\\s*\\)\\s*;\\s*$");
 
-  public static SetvalStatement of(SequenceRef seq, long value, boolean isCalled) {
-    return new SetvalStatement(seq.display(), value, isCalled);
-  }
-
   /** The line as pg_dump writes it. */
-  public String line() {
-    return "SELECT pg_catalog.setval('"
-        + sequence.replace("'", "''")
-        + "', "
+  String line() {
+    return "SELECT pg_catalog.setval("
+        + Identifiers.literal(sequence)
+        + ", "
         + value
         + ", "
         + isCalled

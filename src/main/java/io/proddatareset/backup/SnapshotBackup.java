@@ -11,6 +11,8 @@ import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.Abandon;
+import io.proddatareset.pg.SessionSettings;
+import io.proddatareset.pg.Transactions;
 import io.proddatareset.plan.Action;
 import io.proddatareset.plan.Hazard;
 import io.proddatareset.plan.HazardCheck;
@@ -20,7 +22,7 @@ import io.proddatareset.plan.ResetPlan;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -36,13 +38,14 @@ import java.util.stream.Collectors;
  */
 public final class SnapshotBackup {
   /** How long the backup waits for a lock on a table. */
-  static final String LOCK_TIMEOUT = "30s";
+  static final Duration LOCK_TIMEOUT = Duration.ofSeconds(30);
 
   private final Connector connector;
   private final List<String> schemas;
   private final Choice choice;
   private final BackupDestination destination;
   private final BackupOptions options;
+  private final BackupTuning tuning;
 
   private final Object stateLock = new Object();
   // guarded by stateLock: every connection the backup opened, to close them all on an interrupt
@@ -58,11 +61,23 @@ public final class SnapshotBackup {
       Choice choice,
       BackupDestination destination,
       BackupOptions options) {
+    this(connector, schemas, choice, destination, options, BackupTuning.DEFAULT);
+  }
+
+  /** As the public constructor, with the writer's tuning values a test chose. */
+  SnapshotBackup(
+      Connector connector,
+      List<String> schemas,
+      Choice choice,
+      BackupDestination destination,
+      BackupOptions options,
+      BackupTuning tuning) {
     this.connector = connector;
     this.schemas = schemas;
     this.choice = choice;
     this.destination = destination;
     this.options = options;
+    this.tuning = tuning;
   }
 
   /** The tables to back up, in the order a load should take: parents before children. */
@@ -186,34 +201,21 @@ public final class SnapshotBackup {
 
   private BackupResult runTransaction() {
     try (Connection c = open()) {
-      c.setAutoCommit(false);
-      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      c.setReadOnly(true);
-      try {
-        try (Statement st = c.createStatement()) {
-          // the first statement takes the snapshot; a long backup must not be cut by the
-          // server's statement or idle-in-transaction timeouts, and a table someone holds in
-          // ACCESS EXCLUSIVE mode must not make it wait for ever
-          st.execute(
-              "SELECT set_config('lock_timeout', '"
-                  + LOCK_TIMEOUT
-                  + "', true), set_config('statement_timeout', '0', true),"
-                  + " set_config('idle_in_transaction_session_timeout', '0', true)");
-        }
-        Catalog catalog = CatalogReader.read(c, schemas);
-        Selection selection = choice.choose(c, catalog);
-        refuseNamesTheFileCannotCarry(catalog, selection.tables());
-        List<Table> tables = loadOrder(catalog, selection.tables());
-        BackupOptions withPlan =
-            selection.planId() == null ? options : options.withPlanId(selection.planId());
-        return BackupWriter.write(c, this::open, tables, destination, withPlan);
-      } finally {
-        try {
-          c.rollback();
-        } catch (SQLException ignored) {
-          // the connection may be gone; the server ends the transaction then
-        }
-      }
+      return Transactions.readOnlySnapshot(
+          c,
+          snapshot -> {
+            // the first statement takes the snapshot; a long backup must not be cut by the
+            // server's statement or idle-in-transaction timeouts, and a table someone holds in
+            // ACCESS EXCLUSIVE mode must not make it wait for ever
+            SessionSettings.pinLongTransaction(snapshot, LOCK_TIMEOUT);
+            Catalog catalog = CatalogReader.read(snapshot, schemas);
+            Selection selection = choice.choose(snapshot, catalog);
+            refuseNamesTheFileCannotCarry(catalog, selection.tables());
+            List<Table> tables = loadOrder(catalog, selection.tables());
+            BackupOptions withPlan =
+                selection.planId() == null ? options : options.withPlanId(selection.planId());
+            return BackupWriter.write(snapshot, this::open, tables, destination, withPlan, tuning);
+          });
     } catch (SQLException e) {
       throw ExitException.failure("Backup failed: " + ExitException.firstLine(e) + ".", e);
     }

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * writer down; a reader that stops ({@link InputStream#close}) makes the next write fail instead of
  * waiting for ever.
  */
-final class StreamTee extends OutputStream {
+final class StreamTee extends BulkStreams.Output {
   private static final byte[] END = new byte[0];
   private static final byte[] ABORT = new byte[0];
   private static final int QUEUE = 32;
@@ -28,11 +28,6 @@ final class StreamTee extends OutputStream {
   /** Writes go to {@code destination}, which is flushed with this stream but never closed. */
   StreamTee(OutputStream destination) {
     this.destination = destination;
-  }
-
-  @Override
-  public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
   }
 
   @Override
@@ -77,17 +72,10 @@ final class StreamTee extends OutputStream {
 
   /** The bytes written, for one reader; closing it stops the handing over. */
   InputStream reader() {
-    return new InputStream() {
+    return new BulkStreams.Input() {
       private byte[] chunk;
       private int pos;
       private boolean ended;
-
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-      }
 
       @Override
       public int read(byte[] b, int off, int len) throws IOException {

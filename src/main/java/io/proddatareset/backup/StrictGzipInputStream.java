@@ -13,7 +13,7 @@ import java.util.zip.ZipException;
  * member. {@link java.util.zip.GZIPInputStream} silently stops at a damaged member header and
  * ignores what follows, which would turn a damaged backup into a shorter one.
  */
-final class StrictGzipInputStream extends InputStream {
+final class StrictGzipInputStream extends BulkStreams.Input {
   private static final int FHCRC = 2;
   private static final int FEXTRA = 4;
   private static final int FNAME = 8;
@@ -31,13 +31,6 @@ final class StrictGzipInputStream extends InputStream {
 
   StrictGzipInputStream(InputStream in) {
     this.in = in;
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override

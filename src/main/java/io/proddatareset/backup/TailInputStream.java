@@ -1,7 +1,6 @@
 package io.proddatareset.backup;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,7 +10,7 @@ import java.nio.channels.FileChannel;
  * parts, waiting for more until the writing is finished; so a backup is checked while it is
  * written, from the file itself.
  */
-final class TailInputStream extends InputStream {
+final class TailInputStream extends BulkStreams.Input {
   private final FileChannel file;
   private final OrderedFileAssembler writer;
   private long position;
@@ -20,13 +19,6 @@ final class TailInputStream extends InputStream {
   TailInputStream(FileChannel file, OrderedFileAssembler writer) {
     this.file = file;
     this.writer = writer;
-  }
-
-  @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
   }
 
   @Override

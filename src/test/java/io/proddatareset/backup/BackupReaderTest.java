@@ -80,7 +80,7 @@ class BackupReaderTest {
     assertThat(s.producer()).isEqualTo("pg_dump version 17.6");
     assertThat(s.serverVersion()).isEqualTo("17.6");
     assertThat(s.complete()).isTrue();
-    assertThat(s.writtenByThisTool()).isFalse();
+    assertThat(s.producer()).doesNotStartWith(BackupFormat.PRODUCER);
     assertThat(s.blocks()).hasSize(2);
     BackupReader.Block genre = s.blocks().get(0);
     assertThat(genre.statement().table()).isEqualTo(new TableName("public", "Genre"));

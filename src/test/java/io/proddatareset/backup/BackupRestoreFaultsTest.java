@@ -69,63 +69,61 @@ class BackupRestoreFaultsTest {
   void connectionTerminatedMidBackupLeavesNothing() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
     Path file = dir.resolve("cut.sql.gz");
-    long savedPartPages = BackupWriter.partPages;
-    BackupWriter.partPages = 1; // many parts, so that work remains after the cut
-    try {
-      for (int jobs : new int[] {1, 2}) {
-        java.util.concurrent.CountDownLatch cut = new java.util.concurrent.CountDownLatch(1);
-        AtomicBoolean first = new AtomicBoolean(true);
-        BackupProgress killer =
-            new BackupProgress() {
-              @Override
-              public void copied(TableName table, long rows, long bytes) {
-                if (rows == 0) {
-                  return;
-                }
-                if (first.compareAndSet(true, false)) {
-                  // once a part's data is in, cut every connection of the backup
-                  db.exec(
-                      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                          + " WHERE application_name = 'prod-data-reset'"
-                          + " AND datname = current_database()");
-                  waitUntilGone(db);
-                  cut.countDown();
-                } else {
-                  // other workers wait for the cut, so that they still have parts to copy
-                  try {
-                    cut.await();
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
+    // many parts, so that work remains after the cut
+    BackupTuning manyParts = BackupTuning.DEFAULT.withPartPages(1);
+    for (int jobs : new int[] {1, 2}) {
+      java.util.concurrent.CountDownLatch cut = new java.util.concurrent.CountDownLatch(1);
+      AtomicBoolean first = new AtomicBoolean(true);
+      BackupProgress killer =
+          new BackupProgress() {
+            @Override
+            public void copied(TableName table, long rows, long bytes) {
+              if (rows == 0) {
+                return;
+              }
+              if (first.compareAndSet(true, false)) {
+                // once a part's data is in, cut every connection of the backup
+                db.exec(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        + " WHERE application_name = 'prod-data-reset'"
+                        + " AND datname = current_database()");
+                waitUntilGone(db);
+                cut.countDown();
+              } else {
+                // other workers wait for the cut, so that they still have parts to copy
+                try {
+                  cut.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
                 }
               }
+            }
 
-              @Override
-              public void phase(String description) {}
-            };
-        assertThatThrownBy(
-                () ->
-                    SnapshotBackup.run(
-                        new Connector(TargetParser.parse(db.url())),
-                        List.of("public"),
-                        SnapshotBackup.allTables(),
-                        file,
-                        new BackupOptions(jobs, null, null, killer)))
-            .as("jobs %d", jobs)
-            .isInstanceOfSatisfying(
-                ExitException.class,
-                e -> {
-                  assertThat(e.status()).isEqualTo(ExitStatus.FAILURE);
-                  assertThat(e.getMessage())
-                      .startsWith("Backup to " + file + " failed while writing")
-                      .contains("partial file was removed")
-                      .doesNotContain("\n");
-                });
-        assertThat(cut.getCount()).isZero();
-        assertThat(listDir()).isEmpty();
-      }
-    } finally {
-      BackupWriter.partPages = savedPartPages;
+            @Override
+            public void phase(String description) {}
+          };
+      assertThatThrownBy(
+              () ->
+                  new SnapshotBackup(
+                          new Connector(TargetParser.parse(db.url())),
+                          List.of("public"),
+                          SnapshotBackup.allTables(),
+                          BackupDestination.file(file),
+                          new BackupOptions(jobs, null, null, killer),
+                          manyParts)
+                      .run())
+          .as("jobs %d", jobs)
+          .isInstanceOfSatisfying(
+              ExitException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(ExitStatus.FAILURE);
+                assertThat(e.getMessage())
+                    .startsWith("Backup to " + file + " failed while writing")
+                    .contains("partial file was removed")
+                    .doesNotContain("\n");
+              });
+      assertThat(cut.getCount()).isZero();
+      assertThat(listDir()).isEmpty();
     }
   }
 
@@ -135,8 +133,8 @@ class BackupRestoreFaultsTest {
     Path file = dir.resolve("locked.sql");
     List<String> tables =
         db.queryStrings("SELECT tablename FROM pg_tables WHERE schemaname = 'public'");
-    String savedTimeout = BackupWriter.WORKER_LOCK_TIMEOUT;
-    BackupWriter.WORKER_LOCK_TIMEOUT = "1s";
+    BackupTuning shortWait =
+        BackupTuning.DEFAULT.withWorkerLockTimeout(java.time.Duration.ofSeconds(1));
     List<java.sql.Connection> blockers = new java.util.ArrayList<>();
     List<Thread> waiting = new java.util.ArrayList<>();
     AtomicBoolean first = new AtomicBoolean(true);
@@ -200,19 +198,20 @@ class BackupRestoreFaultsTest {
       long started = System.nanoTime();
       assertThatThrownBy(
               () ->
-                  SnapshotBackup.run(
-                      new Connector(TargetParser.parse(db.url())),
-                      List.of("public"),
-                      SnapshotBackup.allTables(),
-                      file,
-                      new BackupOptions(2, null, null, lockEverything)))
+                  new SnapshotBackup(
+                          new Connector(TargetParser.parse(db.url())),
+                          List.of("public"),
+                          SnapshotBackup.allTables(),
+                          BackupDestination.file(file),
+                          new BackupOptions(2, null, null, lockEverything),
+                          shortWait)
+                      .run())
           .isInstanceOfSatisfying(
               ExitException.class,
               e -> assertThat(e.getMessage()).contains("could not lock it within 1s"));
       assertThat(System.nanoTime() - started).isLessThan(20_000_000_000L);
       assertThat(listDir()).isEmpty();
     } finally {
-      BackupWriter.WORKER_LOCK_TIMEOUT = savedTimeout;
       for (java.sql.Connection c : blockers) {
         c.unwrap(org.postgresql.PGConnection.class).cancelQuery();
       }

@@ -62,37 +62,31 @@ class PsqlCompatibilityTest {
   @Test
   void gzipAndZstdToolsReadCompressedBackupsWrittenInParts() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
-    long saved = BackupWriter.partPages;
-    BackupWriter.partPages = 2;
-    try {
-      Path plain = dir.resolve("pm.sql");
-      assertThat(RoundTrips.backup(db, plain, "--all", "-j", "1").exitCode()).isZero();
-      for (String name : List.of("pm.sql.gz", "pm.sql.zst")) {
-        Path file = dir.resolve(name);
-        Cli.Result r = RoundTrips.backup(db, file, "--all", "-j", "3");
-        assertThat(r.exitCode()).as(r.toString()).isZero();
-        if (TestPostgres.majorVersion() >= 14) {
-          // tables are split into parts by ctid ranges only from PostgreSQL 14 on
-          assertThat(ManifestFile.read(ManifestFile.pathFor(file)).tables())
-              .anySatisfy(t -> assertThat(t.parts()).hasSizeGreaterThan(2));
-        }
-        String tool = name.endsWith(".gz") ? "gzip" : "zstd";
-        if (!onPath(tool)) {
-          continue;
-        }
-        Path out = dir.resolve(name + ".out");
-        Process p =
-            new ProcessBuilder(tool, "-d", "-c", file.toString())
-                .redirectOutput(out.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isZero();
-        // the same rows as the plain backup, possibly in another order within a table
-        assertThat(sortedLines(out)).isEqualTo(sortedLines(plain));
+    BackupTuning parts = BackupTuning.DEFAULT.withPartPages(2);
+    Path plain = dir.resolve("pm.sql");
+    RoundTrips.backup(db, BackupDestination.file(plain), 1, parts);
+    for (String name : List.of("pm.sql.gz", "pm.sql.zst")) {
+      Path file = dir.resolve(name);
+      RoundTrips.backup(db, BackupDestination.file(file), 3, parts);
+      if (TestPostgres.majorVersion() >= 14) {
+        // tables are split into parts by ctid ranges only from PostgreSQL 14 on
+        assertThat(ManifestFile.read(ManifestFile.pathFor(file)).tables())
+            .anySatisfy(t -> assertThat(t.parts()).hasSizeGreaterThan(2));
       }
-    } finally {
-      BackupWriter.partPages = saved;
+      String tool = name.endsWith(".gz") ? "gzip" : "zstd";
+      if (!onPath(tool)) {
+        continue;
+      }
+      Path out = dir.resolve(name + ".out");
+      Process p =
+          new ProcessBuilder(tool, "-d", "-c", file.toString())
+              .redirectOutput(out.toFile())
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isZero();
+      // the same rows as the plain backup, possibly in another order within a table
+      assertThat(sortedLines(out)).isEqualTo(sortedLines(plain));
     }
   }
 

@@ -2,6 +2,8 @@ package io.proddatareset.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.proddatareset.connect.Connector;
+import io.proddatareset.connect.TargetParser;
 import io.proddatareset.testing.Cli;
 import io.proddatareset.testing.TestDatabase;
 import java.nio.file.Path;
@@ -34,6 +36,26 @@ final class RoundTrips {
     return new Cli().run(args.toArray(String[]::new));
   }
 
+  /**
+   * Backs up every table of {@code schemas} (the {@code --all} backup) through the service, as the
+   * CLI does, with the writer's tuning values a test chose.
+   */
+  static BackupResult backup(
+      TestDatabase db,
+      BackupDestination destination,
+      int jobs,
+      BackupTuning tuning,
+      String... schemas) {
+    return new SnapshotBackup(
+            new Connector(TargetParser.parse(db.url())),
+            schemas.length == 0 ? List.of("public") : List.of(schemas),
+            SnapshotBackup.allTables(),
+            destination,
+            new BackupOptions(jobs, null, null, BackupProgress.NONE),
+            tuning)
+        .run();
+  }
+
   static Cli.Result restore(TestDatabase db, Path file, String... extra) {
     List<String> args =
         new ArrayList<>(
@@ -60,11 +82,32 @@ final class RoundTrips {
 
   /** Backs up every table of the schemas, empties the database, restores, compares. */
   static void roundTrip(TestDatabase db, Path file, String... backupArgs) {
+    roundTrip(
+        db,
+        file,
+        () -> {
+          Cli.Result b = backup(db, file, backupArgs);
+          assertThat(b.exitCode()).as(b.toString()).isZero();
+          assertThat(b.out()).contains("Verified");
+        });
+  }
+
+  /** The round trip with a backup through the service, with the tuning values a test chose. */
+  static void roundTrip(TestDatabase db, Path file, int jobs, BackupTuning tuning) {
+    roundTrip(
+        db,
+        file,
+        () -> {
+          BackupResult b = backup(db, BackupDestination.file(file), jobs, tuning);
+          assertThat(b.file()).isEqualTo(file.toAbsolutePath().normalize());
+          assertThat(b.manifestFile()).exists();
+        });
+  }
+
+  private static void roundTrip(TestDatabase db, Path file, Runnable backUp) {
     Map<String, List<String>> before = db.snapshot();
     Map<String, String> sequencesBefore = db.sequences();
-    Cli.Result b = backup(db, file, backupArgs);
-    assertThat(b.exitCode()).as(b.toString()).isZero();
-    assertThat(b.out()).contains("Verified");
+    backUp.run();
     emptyEverything(db);
     assertThat(db.snapshot()).isNotEqualTo(before);
     Cli.Result r = restore(db, file);
