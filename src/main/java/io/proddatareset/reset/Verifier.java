@@ -79,7 +79,7 @@ public final class Verifier {
       checks.add(
           new VerifyReport.Check(
               f.table(),
-              "reset",
+              VerifyReport.Kind.RESET,
               f.rows(),
               f.rows() == 0
                   ? null
@@ -101,7 +101,10 @@ public final class Verifier {
         TableFingerprint after = now.get(before.table());
         checks.add(
             new VerifyReport.Check(
-                before.table(), "kept", after.rows(), before.differenceFrom(after)));
+                before.table(),
+                VerifyReport.Kind.KEPT,
+                after.rows(),
+                before.differenceFrom(after)));
       }
     }
     return new VerifyReport(database, checks);
