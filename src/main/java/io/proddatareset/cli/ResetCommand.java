@@ -12,6 +12,7 @@ import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.connect.TargetParser;
 import io.proddatareset.pg.Abandon;
+import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.PlannedTable;
 import io.proddatareset.plan.ResetPlan;
@@ -96,7 +97,7 @@ public class ResetCommand extends IoCommand {
       // before the plan and the confirmation: another reset would change what they show
       ResetService.refuseIfAnotherIsRunning(new Connector(t));
 
-      ResetPlan plan = PlanService.plan(t, policy.policy(), false);
+      ResetPlan plan = PlanService.plan(t, policy.policy(), PlanOptions.exactCounts());
       audit.planId(plan.planId()).tables(rows(plan));
       io.out().print(PlanText.renderForReset(plan, t.display()));
       io.out().flush();

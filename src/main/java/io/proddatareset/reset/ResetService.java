@@ -15,6 +15,7 @@ import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.LockWaitWatcher;
 import io.proddatareset.pg.OneAtATime;
+import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.ResetPlan;
 import java.io.IOException;
@@ -214,7 +215,7 @@ public final class ResetService {
       // before them would fix a snapshot that misses rows committed while the locks were awaited
       OneAtATime.claim(opened, "reset");
 
-      ResetPlan plan = PlanService.plan(opened, confirmed.policy(), false);
+      ResetPlan plan = PlanService.plan(opened, confirmed.policy(), PlanOptions.exactCounts());
       if (!plan.planId().equals(confirmed.planId())) {
         throw ExitException.refused(
             "The schema changed since the plan was shown (plan id "
