@@ -11,11 +11,6 @@ import io.proddatareset.reset.TableFingerprint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -113,7 +108,7 @@ public class DemoCommand extends IoCommand {
     Io inner = new Io(io.out(), io.err(), io.in(), Map.copyOf(env), false);
     io.out().println("Database: " + url);
 
-    Map<TableName, TableFingerprint> start = fingerprints(db);
+    Map<TableName, TableFingerprint> start = db.fingerprints();
 
     step(
         inner,
@@ -190,7 +185,7 @@ public class DemoCommand extends IoCommand {
         audit);
 
     heading("7. Is the data back? Every table's row count and content hash, before and after");
-    Map<TableName, TableFingerprint> end = fingerprints(db);
+    Map<TableName, TableFingerprint> end = db.fingerprints();
     boolean same = true;
     for (TableFingerprint before : start.values()) {
       TableFingerprint after = end.get(before.table());
@@ -241,32 +236,6 @@ public class DemoCommand extends IoCommand {
   private void heading(String title) {
     io.out().println();
     io.out().println("== " + title);
-  }
-
-  private static Map<TableName, TableFingerprint> fingerprints(DemoDatabase db) {
-    try (Connection c = db.connect()) {
-      List<TableName> tables = new ArrayList<>();
-      try (Statement st = c.createStatement();
-          ResultSet rs =
-              st.executeQuery(
-                  "SELECT schemaname, tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 2")) {
-        while (rs.next()) {
-          tables.add(new TableName(rs.getString(1), rs.getString(2)));
-        }
-      }
-      Map<TableName, TableFingerprint> out = new java.util.LinkedHashMap<>();
-      c.setAutoCommit(false);
-      try {
-        for (TableFingerprint f : TableFingerprint.take(c, tables, TableFingerprint.Mode.HASH)) {
-          out.put(f.table(), f);
-        }
-      } finally {
-        c.rollback();
-      }
-      return out;
-    } catch (SQLException e) {
-      throw ExitException.failure("The demo could not read its database: " + e.getMessage(), e);
-    }
   }
 
   private static void deleteTree(Path root) {

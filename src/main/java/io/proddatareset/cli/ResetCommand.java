@@ -12,9 +12,12 @@ import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.connect.TargetParser;
 import io.proddatareset.pg.Abandon;
+import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.PlannedTable;
 import io.proddatareset.plan.ResetPlan;
+import io.proddatareset.reset.BackupLocation;
 import io.proddatareset.reset.ResetOptions;
 import io.proddatareset.reset.ResetResult;
 import io.proddatareset.reset.ResetService;
@@ -96,7 +99,7 @@ public class ResetCommand extends IoCommand {
       // before the plan and the confirmation: another reset would change what they show
       ResetService.refuseIfAnotherIsRunning(new Connector(t));
 
-      ResetPlan plan = PlanService.plan(t, policy.policy(), false);
+      ResetPlan plan = PlanService.plan(t, policy.policy(), PlanOptions.exactCounts());
       audit.planId(plan.planId()).tables(rows(plan));
       io.out().print(PlanText.renderForReset(plan, t.display()));
       io.out().flush();
@@ -150,7 +153,7 @@ public class ResetCommand extends IoCommand {
                     + ".");
       }
       if (options.backupFile() != null) {
-        ResetService.prepareBackupLocation(options.backupFile());
+        BackupLocation.prepare(options.backupFile());
         // before the confirmation: a killed run's leftovers may hold production rows
         for (PartialFiles.Stale stale : PartialFiles.leftBehind(options.backupFile())) {
           io.err().println("warning: " + stale.warning());
@@ -170,7 +173,7 @@ public class ResetCommand extends IoCommand {
       try {
         result = service.run(plan);
       } catch (ExitException e) {
-        throw service.step() == ResetService.Step.COMMITTING
+        throw service.step() == ChangeStep.COMMITTING
             ? ResetInterruptions.commitUnknown(e, guard.interrupted(), check)
             : e;
       } finally {

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
@@ -97,6 +98,22 @@ public final class SessionSettings {
   public static void pinLongTransaction(Connection conn, Duration lockTimeout, String... more)
       throws SQLException {
     pin(conn, longTransaction(lockTimeout, more));
+  }
+
+  /**
+   * Sets the {@link #longTransaction} settings (without {@code more}) with {@code SET LOCAL}
+   * statements, for a {@code REPEATABLE READ} transaction that must take its locks before its
+   * snapshot: {@code set_config} is called in a query, and a transaction's first query takes its
+   * snapshot, while {@code SET} (like {@code LOCK}) takes none. The values are whole milliseconds,
+   * never text.
+   */
+  public static void setLocalLongTransaction(Connection conn, Duration lockTimeout)
+      throws SQLException {
+    try (Statement st = conn.createStatement()) {
+      st.execute("SET LOCAL lock_timeout = " + lockTimeout.toMillis());
+      st.execute("SET LOCAL statement_timeout = 0");
+      st.execute("SET LOCAL idle_in_transaction_session_timeout = 0");
+    }
   }
 
   /** A duration as a setting's value in milliseconds, e.g. {@code 1500ms}; {@code 0} disables. */

@@ -19,7 +19,7 @@ final class Suggestions {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String candidate : candidates.stream().sorted().toList()) {
-      int d = distance(a, candidate.toLowerCase(Locale.ROOT));
+      int d = EditDistance.between(a, candidate.toLowerCase(Locale.ROOT));
       if (d < bestDistance) {
         best = candidate;
         bestDistance = d;
@@ -30,9 +30,5 @@ final class Suggestions {
     }
     int limit = Math.max(2, Math.max(a.length(), best.length()) / 3);
     return bestDistance <= limit ? Optional.of(best) : Optional.empty();
-  }
-
-  static int distance(String a, String b) {
-    return EditDistance.between(a, b);
   }
 }
