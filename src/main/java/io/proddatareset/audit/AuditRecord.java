@@ -107,32 +107,10 @@ public record AuditRecord(
     error = Redaction.redact(error);
   }
 
-  /** The same record with user and host filled in where they are missing. */
-  AuditRecord withDefaults(String defaultUser, String defaultHost) {
-    return new AuditRecord(
-        time,
-        run,
-        command,
-        outcome,
-        user == null ? defaultUser : user,
-        host == null ? defaultHost : host,
-        target,
-        planId,
-        tables,
-        backupFile,
-        backupSha256,
-        agent,
-        consent,
-        noBackupReason,
-        error,
-        duration);
-  }
-
   /**
    * A builder for the events of one run of {@code command}. It can be reused: set what is known,
    * {@link Builder#build} a {@code started} record, add what became known, build the final one.
-   * Each build takes the current time unless {@link Builder#time} was set. The run id is made once
-   * per builder.
+   * Each build takes the current time. The run id is made once per builder.
    */
   public static Builder builder(String command) {
     return new Builder(command);
@@ -141,11 +119,8 @@ public record AuditRecord(
   /** Mutable, not thread-safe; {@link #build} returns an immutable record. */
   public static final class Builder {
     private final String command;
-    private String run = UUID.randomUUID().toString();
-    private Instant time;
+    private final String run = UUID.randomUUID().toString();
     private Outcome outcome;
-    private String user;
-    private String host;
     private String target;
     private String planId;
     private final List<TableCount> tables = new ArrayList<>();
@@ -161,28 +136,25 @@ public record AuditRecord(
       this.command = Objects.requireNonNull(command, "command");
     }
 
-    public Builder run(String run) {
-      this.run = run;
-      return this;
-    }
-
-    public Builder time(Instant time) {
-      this.time = time;
-      return this;
-    }
-
     public Builder outcome(Outcome outcome) {
       this.outcome = outcome;
       return this;
     }
 
-    public Builder user(String user) {
-      this.user = user;
+    /** The failure as the user saw it: an ExitException's message, else type and message. */
+    public Builder error(Throwable failure) {
+      if (failure == null) {
+        this.error = null;
+      } else if (failure instanceof ExitException) {
+        this.error = failure.getMessage();
+      } else {
+        this.error = failure.getClass().getSimpleName() + ": " + failure.getMessage();
+      }
       return this;
     }
 
-    public Builder host(String host) {
-      this.host = host;
+    public Builder error(String error) {
+      this.error = error;
       return this;
     }
 
@@ -198,20 +170,15 @@ public record AuditRecord(
       return this;
     }
 
-    public Builder planId(String planId) {
-      this.planId = planId;
-      return this;
-    }
-
-    public Builder table(String table, long rows) {
-      tables.add(new TableCount(table, rows));
-      return this;
-    }
-
     /** Replaces the tables with these, in the map's iteration order. */
     public Builder tables(Map<String, Long> rowsByTable) {
       tables.clear();
-      rowsByTable.forEach(this::table);
+      rowsByTable.forEach((table, rows) -> tables.add(new TableCount(table, rows)));
+      return this;
+    }
+
+    public Builder planId(String planId) {
+      this.planId = planId;
       return this;
     }
 
@@ -226,11 +193,6 @@ public record AuditRecord(
       return this;
     }
 
-    public Builder agent(String agent) {
-      this.agent = agent;
-      return this;
-    }
-
     /** The agent detected and the consent text, from {@link AgentConsent#require}. */
     public Builder consent(AgentConsent.Check check) {
       this.agent = check.agent();
@@ -240,23 +202,6 @@ public record AuditRecord(
 
     public Builder noBackupReason(String reason) {
       this.noBackupReason = reason;
-      return this;
-    }
-
-    public Builder error(String error) {
-      this.error = error;
-      return this;
-    }
-
-    /** The failure as the user saw it: an ExitException's message, else type and message. */
-    public Builder error(Throwable failure) {
-      if (failure == null) {
-        this.error = null;
-      } else if (failure instanceof ExitException) {
-        this.error = failure.getMessage();
-      } else {
-        this.error = failure.getClass().getSimpleName() + ": " + failure.getMessage();
-      }
       return this;
     }
 
@@ -273,12 +218,12 @@ public record AuditRecord(
         throw new IllegalStateException("an audit record needs an outcome");
       }
       return new AuditRecord(
-          time == null ? Instant.now() : time,
+          Instant.now(),
           run,
           command,
           outcome,
-          user,
-          host,
+          null,
+          null,
           target,
           planId,
           tables,

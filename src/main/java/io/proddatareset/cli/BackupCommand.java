@@ -4,6 +4,7 @@ import io.proddatareset.Counts;
 import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.Sizes;
+import io.proddatareset.audit.AuditTrail;
 import io.proddatareset.backup.BackupDestination;
 import io.proddatareset.backup.BackupManifest;
 import io.proddatareset.backup.BackupOptions;
@@ -131,24 +132,14 @@ public class BackupCommand extends IoCommand {
     for (PartialFiles.Stale stale : PartialFiles.leftBehind(toStdout ? manifest : output)) {
       io.err().println("warning: " + stale.warning());
     }
-    AuditTrail trail = AuditTrail.open(auditLog.file, io, "backup").target(t);
+    AuditTrail trail = AuditTrail.open(auditLog.file, io.env(), "backup", t);
     trail.backup(toStdout ? "-" : output.toString(), null);
-    InterruptGuard guard =
-        InterruptGuard.install(
-            io, trail, "Interrupted before the backup started: no backup was written.");
-    try {
-      return backUp(t, p, toStdout, compression, gzipLevel, text, trail, guard);
-    } catch (RuntimeException e) {
-      if (guard.interrupted()) {
-        return guard.concludeAfter(e, "backup");
-      }
-      if (!trail.succeededRecorded()) {
-        trail.ended(e);
-      }
-      throw e;
-    } finally {
-      guard.close();
-    }
+    return InterruptGuard.run(
+        io,
+        trail,
+        "backup",
+        "Interrupted before the backup started: no backup was written.",
+        guard -> backUp(t, p, toStdout, compression, gzipLevel, text, trail, guard));
   }
 
   private int backUp(
@@ -194,10 +185,7 @@ public class BackupCommand extends IoCommand {
     BackupManifest m = result.manifest();
     Map<String, Long> rows = new LinkedHashMap<>();
     m.tables().forEach(table -> rows.put(table.name(), table.rows()));
-    trail
-        .planId(m.planId())
-        .tables(rows)
-        .backup(toStdout ? "-" : result.file().toString(), m.fileSha256());
+    trail.plan(m.planId(), rows).backup(toStdout ? "-" : result.file().toString(), m.fileSha256());
     trail.succeeded();
     if (json) {
       io.out().println(ManifestFile.toJson(m));

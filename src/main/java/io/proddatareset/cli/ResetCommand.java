@@ -5,6 +5,7 @@ import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.audit.AgentConsent;
+import io.proddatareset.audit.AuditTrail;
 import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.PartialFiles;
@@ -83,170 +84,168 @@ public class ResetCommand extends IoCommand {
     }
     ResetOptions options = s.options(TargetParser.isLoopback(t.host()));
     String check = ResetInterruptions.howToCheck(io.env(), sameTarget, policy.asGiven(), options);
-    AuditTrail audit = AuditTrail.open(s.auditLog.file, io, "reset").target(t);
+    AuditTrail audit =
+        AuditTrail.open(s.auditLog.file, io.env(), "reset", t)
+            .rolledBackBy(ResetService.RolledBack.class::isInstance);
     if (options.noBackupReason() != null) {
       audit.noBackupReason(options.noBackupReason());
     }
-    InterruptGuard guard =
-        InterruptGuard.install(
-            io, audit, "Interrupted before the reset started: nothing was changed.");
-    try {
-      AgentConsent.Check consent = AgentConsent.require(io.env(), "reset");
-      audit.consent(consent.consent());
-      // before the plan and the confirmation: another reset would change what they show
-      ResetService.refuseIfAnotherIsRunning(new Connector(t));
+    return InterruptGuard.run(
+        io,
+        audit,
+        "reset",
+        "Interrupted before the reset started: nothing was changed.",
+        guard -> reset(io, t, sameTarget, policy, s, options, check, audit, guard));
+  }
 
-      ResetPlan plan = PlanService.plan(t, policy.policy(), false);
-      audit.planId(plan.planId()).tables(rows(plan));
-      io.out().print(PlanText.renderForReset(plan, t.display()));
-      io.out().flush();
-      if (plan.refused()) {
-        throw ExitException.refused(PlanCommand.refusal(plan));
-      }
-      if (s.planId != null && !s.planId.equals(plan.planId())) {
-        throw ExitException.refused(
-            "The plan id is "
-                + plan.planId()
-                + ", not the reviewed "
-                + s.planId
-                + ": the database, its schema or the policy changed. Review the new plan. Nothing was changed.");
-      }
-      if (plan.resetTables().isEmpty()) {
-        // nothing to lock, back up or truncate: say so rather than run an empty transaction
-        io.out().println();
-        io.out()
-            .println(
-                "Nothing to reset: the policy resets no table; nothing was changed"
-                    + (options.backupFile() != null ? " and no backup was written." : "."));
-        return 0;
-      }
-      if (options.restartIdentity()) {
-        // before the confirmation; checked again inside the reset's transaction
-        SharedSequences.refuseRestart(new Connector(t), plan.resetTables());
-      }
-      List<String> truncateTriggers = truncateTriggers(plan);
-      io.err().println();
-      io.err()
-          .println(
-              "About to reset "
-                  + Counts.of(plan.resetTables().size(), "table", "tables")
-                  + " ("
-                  + Counts.of(plan.rowsToReset(), "row", "rows")
-                  + ") in "
-                  + t.display()
-                  + " and keep "
-                  + Counts.number(plan.keptTables().size())
-                  + ".");
-      io.err()
-          .println(
-              options.backupFile() != null
-                  ? "The rows removed are backed up first to " + options.backupFile() + "."
-                  : "NO BACKUP will be written (--no-backup: " + options.noBackupReason() + ").");
-      if (!truncateTriggers.isEmpty()) {
-        io.err()
-            .println(
-                "Note: ON TRUNCATE triggers will fire: "
-                    + String.join(", ", truncateTriggers)
-                    + ".");
-      }
-      if (options.backupFile() != null) {
-        ResetService.prepareBackupLocation(options.backupFile());
-        // before the confirmation: a killed run's leftovers may hold production rows
-        for (PartialFiles.Stale stale : PartialFiles.leftBehind(options.backupFile())) {
-          io.err().println("warning: " + stale.warning());
-        }
-      }
-      Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
+  private static int reset(
+      Io io,
+      ConnectionTarget t,
+      TargetOptions.SameTarget sameTarget,
+      PolicyOptions policy,
+      ResetSwitches s,
+      ResetOptions options,
+      String check,
+      AuditTrail audit,
+      InterruptGuard guard) {
+    AgentConsent.Check consent = AgentConsent.require(io.env(), "reset");
+    audit.consent(consent.consent());
+    // before the plan and the confirmation: another reset would change what they show
+    ResetService.refuseIfAnotherIsRunning(new Connector(t));
 
-      Connector connector = new Connector(t);
-      BackupProgress progress = ProgressPrinter.forIo(io);
-      ResetService service =
-          new ResetService(
-              connector, options, step -> io.err().println("  " + step + " ..."), progress);
-      guard.stage(
-          service::interrupt, () -> ResetInterruptions.stoppedLine(service, check, options));
-      audit.started();
-      ResetResult result;
-      try {
-        result = service.run(plan);
-      } catch (ExitException e) {
-        throw service.step() == ResetService.Step.COMMITTING
-            ? ResetInterruptions.commitUnknown(e, guard.interrupted(), check)
-            : e;
-      } finally {
-        ProgressPrinter.finish(progress);
-      }
-      if (result.alreadyEmpty()) {
-        audit.tables(rows(result.plan())).succeeded();
-        guard.stage(
-            () -> {},
-            () ->
-                "Interrupted at the end: the reset tables were already empty; nothing was changed.");
-        int n = result.truncated().size();
-        io.out().println();
-        io.out()
-            .println(
-                "Nothing to remove: the "
-                    + n
-                    + (n == 1 ? " reset table was" : " reset tables were")
-                    + " already empty; nothing was changed"
-                    + (options.backupFile() != null ? " and no backup was written." : "."));
-        return 0;
-      }
-      if (result.backup() != null) {
-        audit.backup(result.backup().file().toString(), result.backup().manifest().fileSha256());
-      }
-      audit.tables(rows(result.plan())).succeededAfterCommit(io);
-
+    ResetPlan plan = PlanService.plan(t, policy.policy(), false);
+    audit.plan(plan.planId(), rows(plan));
+    io.out().print(PlanText.renderForReset(plan, t.display()));
+    io.out().flush();
+    if (plan.refused()) {
+      throw ExitException.refused(PlanCommand.refusal(plan));
+    }
+    if (s.planId != null && !s.planId.equals(plan.planId())) {
+      throw ExitException.refused(
+          "The plan id is "
+              + plan.planId()
+              + ", not the reviewed "
+              + s.planId
+              + ": the database, its schema or the policy changed. Review the new plan. Nothing was changed.");
+    }
+    if (plan.resetTables().isEmpty()) {
+      // nothing to lock, back up or truncate: say so rather than run an empty transaction
       io.out().println();
       io.out()
           .println(
-              "Reset committed: "
-                  + Counts.of(result.truncated().size(), "table", "tables")
-                  + " emptied ("
-                  + Counts.of(result.rowsRemoved(), "row", "rows")
-                  + ") in "
-                  + result.millis()
-                  + " ms; "
-                  + Counts.of(result.kept().size(), "kept table", "kept tables")
-                  + " unchanged.");
-      if (result.backup() != null) {
-        io.out()
-            .println(
-                "Backup: "
-                    + result.backup().file()
-                    + " ("
-                    + Counts.of(result.backup().manifest().totalRows(), "row", "rows")
-                    + ", sha256 "
-                    + result.backup().manifest().fileSha256().substring(0, 16)
-                    + "...),"
-                    + " manifest "
-                    + result.backup().manifestFile());
-      }
-      // committed and audited: what follows is a second look, not part of the reset
-      return verifyAfterCommit(
-          io,
-          connector,
-          result,
-          sameTarget,
-          guard,
-          ResetInterruptions.afterCommitLine(check, options),
-          check);
-    } catch (RuntimeException e) {
-      if (guard.interrupted()) {
-        return ResetInterruptions.conclude(guard, audit, e);
-      }
-      if (!audit.succeededRecorded()) {
-        if (e instanceof ResetService.RolledBack) {
-          audit.rolledBack(e);
-        } else {
-          audit.ended(e);
-        }
-      }
-      throw e;
-    } finally {
-      guard.close();
+              "Nothing to reset: the policy resets no table; nothing was changed"
+                  + (options.backupFile() != null ? " and no backup was written." : "."));
+      return 0;
     }
+    if (options.restartIdentity()) {
+      // before the confirmation; checked again inside the reset's transaction
+      SharedSequences.refuseRestart(new Connector(t), plan.resetTables());
+    }
+    List<String> truncateTriggers = truncateTriggers(plan);
+    io.err().println();
+    io.err()
+        .println(
+            "About to reset "
+                + Counts.of(plan.resetTables().size(), "table", "tables")
+                + " ("
+                + Counts.of(plan.rowsToReset(), "row", "rows")
+                + ") in "
+                + t.display()
+                + " and keep "
+                + Counts.number(plan.keptTables().size())
+                + ".");
+    io.err()
+        .println(
+            options.backupFile() != null
+                ? "The rows removed are backed up first to " + options.backupFile() + "."
+                : "NO BACKUP will be written (--no-backup: " + options.noBackupReason() + ").");
+    if (!truncateTriggers.isEmpty()) {
+      io.err()
+          .println(
+              "Note: ON TRUNCATE triggers will fire: " + String.join(", ", truncateTriggers) + ".");
+    }
+    if (options.backupFile() != null) {
+      ResetService.prepareBackupLocation(options.backupFile());
+      // before the confirmation: a killed run's leftovers may hold production rows
+      for (PartialFiles.Stale stale : PartialFiles.leftBehind(options.backupFile())) {
+        io.err().println("warning: " + stale.warning());
+      }
+    }
+    Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
+
+    Connector connector = new Connector(t);
+    BackupProgress progress = ProgressPrinter.forIo(io);
+    ResetService service =
+        new ResetService(
+            connector, options, step -> io.err().println("  " + step + " ..."), progress);
+    guard.stage(service::interrupt, () -> ResetInterruptions.stoppedLine(service, check, options));
+    audit.started();
+    ResetResult result;
+    try {
+      result = service.run(plan);
+    } catch (ExitException e) {
+      throw service.step() == ResetService.Step.COMMITTING
+          ? ResetInterruptions.commitUnknown(e, guard.interrupted(), check)
+          : e;
+    } finally {
+      ProgressPrinter.finish(progress);
+    }
+    if (result.alreadyEmpty()) {
+      audit.tables(rows(result.plan())).succeeded();
+      guard.stage(
+          () -> {},
+          () ->
+              "Interrupted at the end: the reset tables were already empty; nothing was changed.");
+      int n = result.truncated().size();
+      io.out().println();
+      io.out()
+          .println(
+              "Nothing to remove: the "
+                  + n
+                  + (n == 1 ? " reset table was" : " reset tables were")
+                  + " already empty; nothing was changed"
+                  + (options.backupFile() != null ? " and no backup was written." : "."));
+      return 0;
+    }
+    if (result.backup() != null) {
+      audit.backup(result.backup().file().toString(), result.backup().manifest().fileSha256());
+    }
+    audit.tables(rows(result.plan())).succeededAfterCommit(io.err()::println);
+
+    io.out().println();
+    io.out()
+        .println(
+            "Reset committed: "
+                + Counts.of(result.truncated().size(), "table", "tables")
+                + " emptied ("
+                + Counts.of(result.rowsRemoved(), "row", "rows")
+                + ") in "
+                + result.millis()
+                + " ms; "
+                + Counts.of(result.kept().size(), "kept table", "kept tables")
+                + " unchanged.");
+    if (result.backup() != null) {
+      io.out()
+          .println(
+              "Backup: "
+                  + result.backup().file()
+                  + " ("
+                  + Counts.of(result.backup().manifest().totalRows(), "row", "rows")
+                  + ", sha256 "
+                  + result.backup().manifest().fileSha256().substring(0, 16)
+                  + "...),"
+                  + " manifest "
+                  + result.backup().manifestFile());
+    }
+    // committed and audited: what follows is a second look, not part of the reset
+    return verifyAfterCommit(
+        io,
+        connector,
+        result,
+        sameTarget,
+        guard,
+        ResetInterruptions.afterCommitLine(check, options),
+        check);
   }
 
   /** The check on a fresh read-only connection, after the commit. */

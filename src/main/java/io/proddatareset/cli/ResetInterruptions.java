@@ -11,25 +11,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What Ctrl-C at each point of a reset leaves, each in one line, and how the reset command ends an
- * interrupted run through its {@link InterruptGuard}. The steps inside the reset's transaction that
- * roll back are described by {@link ResetService} itself; these are the lines about the commit and
- * what comes after it.
+ * What Ctrl-C at each point of a reset leaves, each in one line, for the reset command's {@link
+ * InterruptGuard}. The steps inside the reset's transaction that roll back are described by {@link
+ * ResetService} itself; these are the lines about the commit and what comes after it.
  */
 final class ResetInterruptions {
   private ResetInterruptions() {}
-
-  /**
-   * Ends an interrupted run with one line saying what state it left, and exit 130; the line of a
-   * step the reset itself stopped in comes from {@link ResetService}.
-   */
-  static int conclude(InterruptGuard guard, AuditTrail audit, RuntimeException e) {
-    if (e instanceof ResetService.RolledBack && !audit.succeededRecorded()) {
-      audit.rolledBack(e);
-      return guard.conclude("Interrupted as the reset ended: " + e.getMessage());
-    }
-    return guard.concludeAfter(e, "reset");
-  }
 
   /**
    * What an interrupt leaves while the reset's transaction runs, if the reset cannot say.

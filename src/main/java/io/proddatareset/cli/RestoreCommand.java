@@ -6,6 +6,7 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.Program;
 import io.proddatareset.audit.AgentConsent;
+import io.proddatareset.audit.AuditTrail;
 import io.proddatareset.backup.BackupOrigin;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.DatabaseIdentity;
@@ -124,35 +125,27 @@ public class RestoreCommand extends IoCommand {
         selected == null
             ? contents.tables()
             : contents.tables().stream().filter(selected::contains).toList();
-    AuditTrail trail = AuditTrail.open(auditLog.file, io, "restore").target(t);
+    AuditTrail trail = AuditTrail.open(auditLog.file, io.env(), "restore", t);
     String sha256 = contents.fileSha256();
     trail.backup(file.toString(), sha256 != null && sha256.matches("[0-9a-f]{64}") ? sha256 : null);
     if (contents.manifest() != null) {
-      trail.planId(contents.manifest().planId());
+      trail.plan(contents.manifest().planId(), Map.of());
     }
-    InterruptGuard guard =
-        InterruptGuard.install(
-            io, trail, "Interrupted before the restore started: nothing was changed.");
-    try {
-      // an AI coding agent needs the user's own words first (they need no database)
-      trail.consent(AgentConsent.require(io.env(), "restore").consent());
-      try (Connection c = new Connector(t).open()) {
-        return restore(c, t, contents, tables, selected, lockWait, trail, guard);
-      } catch (SQLException e) {
-        // closing the connection: the restore itself has committed or rolled back by then
-        throw ExitException.failure("Closing the connection failed: " + e.getMessage(), e);
-      }
-    } catch (RuntimeException e) {
-      if (guard.interrupted()) {
-        return guard.concludeAfter(e, "restore");
-      }
-      if (!trail.succeededRecorded()) {
-        trail.ended(e);
-      }
-      throw e;
-    } finally {
-      guard.close();
-    }
+    return InterruptGuard.run(
+        io,
+        trail,
+        "restore",
+        "Interrupted before the restore started: nothing was changed.",
+        guard -> {
+          // an AI coding agent needs the user's own words first (they need no database)
+          trail.consent(AgentConsent.require(io.env(), "restore").consent());
+          try (Connection c = new Connector(t).open()) {
+            return restore(c, t, contents, tables, selected, lockWait, trail, guard);
+          } catch (SQLException e) {
+            // closing the connection: the restore itself has committed or rolled back by then
+            throw ExitException.failure("Closing the connection failed: " + e.getMessage(), e);
+          }
+        });
   }
 
   private int restore(
@@ -214,7 +207,7 @@ public class RestoreCommand extends IoCommand {
     }
     Map<String, Long> rows = new LinkedHashMap<>();
     result.tables().forEach(table -> rows.put(table.name(), table.rows()));
-    trail.tables(rows).succeededAfterCommit(io);
+    trail.tables(rows).succeededAfterCommit(io.err()::println);
     if (json) {
       io.out().println(RestoreJson.of(file, t.display(), result));
     } else {
