@@ -16,7 +16,6 @@ import io.proddatareset.backup.PartialFiles;
 import io.proddatareset.backup.SnapshotBackup;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
-import io.proddatareset.connect.TargetParser;
 import io.proddatareset.plan.Policy;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,14 +27,10 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code backup --output FILE}: a verified data-only backup with its manifest. */
 @Command(
     name = "backup",
-    sortOptions = false,
-    usageHelpAutoWidth = true,
-    mixinStandardHelpOptions = true,
     description = {
       "Write a data-only backup of the tables the policy would reset (or every table with --all),"
           + " all from one snapshot, in the format of pg_dump --data-only (psql -f restores it):"
@@ -47,12 +42,7 @@ import picocli.CommandLine.Parameters;
 public class BackupCommand extends IoCommand {
   @Mixin TargetOptions target;
 
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "URL",
-      description = "The database (instead of --url or DATABASE_URL).")
-  String positionalUrl;
+  @Mixin UrlArgument url;
 
   @Option(
       names = {"-o", "--output"},
@@ -88,17 +78,9 @@ public class BackupCommand extends IoCommand {
               + " --policy) would reset.")
   boolean all;
 
-  @Option(
-      names = {"-j", "--jobs"},
-      paramLabel = "N",
-      description =
-          "Copy up to N tables (or parts of a large table) at once, each on its own connection"
-              + " sharing the snapshot (default: the number of cores, at most 4; half of them when"
-              + " the server runs on this machine).")
-  Integer jobs;
+  @Mixin JobsOption.ForBackup jobs;
 
-  @Option(names = "--json", description = "Print the manifest as JSON instead of a summary.")
-  boolean json;
+  @Mixin JsonOption json;
 
   @Mixin CompressionLevelOption compressionLevel;
 
@@ -106,12 +88,10 @@ public class BackupCommand extends IoCommand {
 
   @Override
   public Integer call() {
-    if (jobs != null && (jobs < 1 || jobs > 64)) {
-      throw ExitException.usage("--jobs must be between 1 and 64.");
-    }
+    jobs.validate();
     boolean toStdout = output.toString().equals("-");
     Compression compression = compression(toStdout);
-    if (json && toStdout) {
+    if (json.json && toStdout) {
       throw ExitException.usage(
           "--json prints the manifest on stdout, which carries the backup with --output -: read"
               + " the manifest from --manifest FILE instead.");
@@ -126,7 +106,7 @@ public class BackupCommand extends IoCommand {
       throw ExitException.usage("--all backs up every table: give it without --keep or --reset.");
     }
     int gzipLevel = gzipLevel(toStdout, compression);
-    ConnectionTarget t = target.resolve(positionalUrl, io);
+    ConnectionTarget t = target.resolve(url.url, io);
     // with stdout carrying the backup, everything for people goes to stderr
     PrintStream text = toStdout ? io.err() : io.out();
     for (PartialFiles.Stale stale : PartialFiles.leftBehind(toStdout ? manifest : output)) {
@@ -153,12 +133,7 @@ public class BackupCommand extends IoCommand {
       InterruptGuard guard) {
     BackupProgress progress = ProgressPrinter.forIo(io);
     BackupOptions options =
-        new BackupOptions(
-                jobs == null ? BackupOptions.defaultJobs(TargetParser.isLoopback(t.host())) : jobs,
-                null,
-                t.display(),
-                progress)
-            .withGzipLevel(gzipLevel);
+        new BackupOptions(jobs.count(t), null, t.display(), progress).withGzipLevel(gzipLevel);
     SnapshotBackup backup =
         new SnapshotBackup(
             new Connector(t),
@@ -187,7 +162,7 @@ public class BackupCommand extends IoCommand {
     m.tables().forEach(table -> rows.put(table.name(), table.rows()));
     trail.plan(m.planId(), rows).backup(toStdout ? "-" : result.file().toString(), m.fileSha256());
     trail.succeeded();
-    if (json) {
+    if (json.json) {
       io.out().println(ManifestFile.toJson(m));
     } else {
       printSummary(text, result, t.database());

@@ -31,9 +31,6 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "demo",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
-    usageHelpAutoWidth = true,
     description = {
       "Start a throwaway embedded PostgreSQL with the PM Agent sample data and walk through the"
           + " workflow with real output: plan, backup, reset (confirmed automatically), verify,"

@@ -1,17 +1,14 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.Counts;
-import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.audit.AgentConsent;
 import io.proddatareset.audit.AuditTrail;
-import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.PartialFiles;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
-import io.proddatareset.connect.TargetParser;
 import io.proddatareset.pg.Abandon;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.PlannedTable;
@@ -20,10 +17,8 @@ import io.proddatareset.reset.ResetOptions;
 import io.proddatareset.reset.ResetResult;
 import io.proddatareset.reset.ResetService;
 import io.proddatareset.reset.SharedSequences;
-import io.proddatareset.reset.TableFingerprint;
 import io.proddatareset.reset.Verifier;
 import io.proddatareset.reset.VerifyReport;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
@@ -31,8 +26,6 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code reset}: plan, confirm, then lock, back up, truncate, check and commit in one transaction
@@ -40,9 +33,6 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "reset",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
-    usageHelpAutoWidth = true,
     description = {
       "Reset the tables the policy names: show the plan, ask for the database name, then in one"
           + " transaction lock the tables, back them up (verified), TRUNCATE them in one statement,"
@@ -51,21 +41,13 @@ import picocli.CommandLine.Parameters;
           + " is removed."
     })
 public class ResetCommand extends IoCommand {
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "URL",
-      description = "Database URL; same as --url.")
-  String positionalUrl;
-
-  @Mixin TargetOptions target;
-  @Mixin PolicyOptions policy;
+  @Mixin TargetAndPolicy in;
   @Mixin ResetSwitches switches;
 
   @Override
   public Integer call() {
-    ConnectionTarget t = target.resolve(positionalUrl, io);
-    return run(io, t, target.sameTarget(), policy, switches);
+    ConnectionTarget t = in.resolve(io);
+    return run(io, t, in.target.sameTarget(), in.policy, switches);
   }
 
   /**
@@ -82,7 +64,7 @@ public class ResetCommand extends IoCommand {
     if (policy.estimate()) {
       throw ExitException.usage("--estimate is for plan only: a reset always counts rows exactly.");
     }
-    ResetOptions options = s.options(TargetParser.isLoopback(t.host()));
+    ResetOptions options = s.options(t);
     String check = ResetInterruptions.howToCheck(io.env(), sameTarget, policy.asGiven(), options);
     AuditTrail audit =
         AuditTrail.open(s.auditLog.file, io.env(), "reset", t)
@@ -314,129 +296,5 @@ public class ResetCommand extends IoCommand {
                 tb.firingTruncateTriggers().stream()
                     .map(tr -> tr.name() + " on " + tb.name().display()))
         .toList();
-  }
-
-  /** The options of reset, shared with the top-level seed form. */
-  public static class ResetSwitches {
-    @Option(
-        names = "--backup",
-        paramLabel = "FILE",
-        description =
-            "Write the backup of the removed rows here (.gz or .zst compress). Required unless --no-backup.")
-    Path backup;
-
-    @Option(
-        names = "--no-backup",
-        description = "Skip the backup; only with --i-have-a-backup REASON.")
-    boolean noBackup;
-
-    @Option(
-        names = "--i-have-a-backup",
-        paramLabel = "REASON",
-        description =
-            "Why no backup is needed (where the data is backed up); goes into the audit log.")
-    String noBackupReason;
-
-    @Option(
-        names = "--confirm",
-        paramLabel = "DBNAME",
-        description =
-            "Confirm without a prompt by naming the target database (for scripts and agents).")
-    String confirm;
-
-    @Option(
-        names = "--plan-id",
-        paramLabel = "ID",
-        description = "Refuse unless the plan id is this one (the plan you reviewed).")
-    String planId;
-
-    @Option(
-        names = "--lock-timeout",
-        paramLabel = "DURATION",
-        defaultValue = "5s",
-        description =
-            "How long to wait for table locks, e.g. 5s, 500ms, 1m (default: ${DEFAULT-VALUE}).")
-    String lockTimeout;
-
-    @Option(
-        names = "--statement-timeout",
-        paramLabel = "DURATION",
-        defaultValue = "60s",
-        description = "Limit for the TRUNCATE statement (default: ${DEFAULT-VALUE}).")
-    String statementTimeout;
-
-    @Option(
-        names = "--restart-identity",
-        description =
-            "Restart the reset tables' sequences (TRUNCATE ... RESTART IDENTITY). Refused when a"
-                + " table that is not reset draws from one of them.")
-    boolean restartIdentity;
-
-    @Option(
-        names = "--kept-check",
-        paramLabel = "MODE",
-        defaultValue = "hash",
-        description =
-            "How to check kept tables: hash (row count and content hash) or count (row count only, for huge tables). Default: ${DEFAULT-VALUE}.")
-    String keptCheck;
-
-    @Option(
-        names = "--jobs",
-        paramLabel = "N",
-        description =
-            "Connections copying the backup (default: the number of cores, at most 4; half of them"
-                + " when the server runs on this machine).")
-    Integer jobs;
-
-    @Mixin CompressionLevelOption compressionLevel;
-
-    @Mixin AuditLogOption auditLog;
-
-    ResetOptions options(boolean serverOnThisMachine) {
-      if (backup != null && backup.toString().equals("-")) {
-        throw ExitException.usage(
-            "A reset needs a backup it can read back before it truncates: give a file name for"
-                + " --backup FILE (to stream a backup elsewhere, use backup --output -).");
-      }
-      if (noBackup && backup != null) {
-        throw ExitException.usage("Give either --backup FILE or --no-backup, not both.");
-      }
-      if (!noBackup && backup == null) {
-        throw ExitException.usage(
-            "A reset needs --backup FILE (or --no-backup --i-have-a-backup REASON).");
-      }
-      if (noBackup && (noBackupReason == null || noBackupReason.isBlank())) {
-        throw ExitException.usage(
-            "--no-backup needs --i-have-a-backup REASON saying where the data is backed up.");
-      }
-      if (!noBackup && noBackupReason != null) {
-        throw ExitException.usage("--i-have-a-backup goes with --no-backup only.");
-      }
-      TableFingerprint.Mode mode =
-          switch (keptCheck.toLowerCase(java.util.Locale.ROOT)) {
-            case "hash" -> TableFingerprint.Mode.HASH;
-            case "count" -> TableFingerprint.Mode.COUNT;
-            default ->
-                throw ExitException.usage(
-                    "--kept-check must be hash or count, not '" + keptCheck + "'.");
-          };
-      int n = jobs == null ? BackupOptions.defaultJobs(serverOnThisMachine) : jobs;
-      if (n < 1 || n > 16) {
-        throw ExitException.usage("--jobs must be between 1 and 16.");
-      }
-      return new ResetOptions(
-          noBackup ? null : backup.toAbsolutePath().normalize(),
-          noBackup ? noBackupReason.strip() : null,
-          Durations.parse("--lock-timeout", lockTimeout),
-          Durations.parse("--statement-timeout", statementTimeout),
-          restartIdentity,
-          mode,
-          n,
-          compressionLevel.gzipLevel(noBackup ? null : backup));
-    }
-
-    boolean requested() {
-      return backup != null || noBackup;
-    }
   }
 }

@@ -36,9 +36,6 @@ import picocli.CommandLine.Parameters;
 /** {@code restore FILE}: loads a backup into empty tables, all or nothing. */
 @Command(
     name = "restore",
-    sortOptions = false,
-    usageHelpAutoWidth = true,
-    mixinStandardHelpOptions = true,
     description = {
       "Load a data-only backup (this tool's, or a plain pg_dump --data-only file; plain, .gz or"
           + " .zst) into existing, empty tables, in one transaction: all of it or nothing. Foreign"
@@ -102,10 +99,7 @@ public class RestoreCommand extends IoCommand {
               + " or the same name on another server). Without it, such a restore is refused.")
   boolean allowOtherDatabase;
 
-  @Option(
-      names = "--json",
-      description = "Print the result (or, with --dry-run, the preview) as JSON.")
-  boolean json;
+  @Mixin JsonOption json;
 
   @Mixin AuditLogOption auditLog;
 
@@ -208,7 +202,7 @@ public class RestoreCommand extends IoCommand {
     Map<String, Long> rows = new LinkedHashMap<>();
     result.tables().forEach(table -> rows.put(table.name(), table.rows()));
     trail.tables(rows).succeededAfterCommit(io.err()::println);
-    if (json) {
+    if (json.json) {
       io.out().println(RestoreJson.of(file, t.display(), result));
     } else {
       print(result);
@@ -292,7 +286,7 @@ public class RestoreCommand extends IoCommand {
     } catch (SQLException e) {
       throw ExitException.failure("Closing the connection failed: " + e.getMessage(), e);
     }
-    if (json) {
+    if (json.json) {
       io.out().println(RestoreJson.preview(file, t.display(), p));
     } else {
       printPreview(t, p);

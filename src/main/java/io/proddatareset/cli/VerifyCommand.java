@@ -26,14 +26,10 @@ import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code verify}: read-only check that the reset tables are empty and kept tables unchanged. */
 @Command(
     name = "verify",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
-    usageHelpAutoWidth = true,
     description = {
       "Read-only check (SET TRANSACTION READ ONLY): every table the policy resets is empty. With"
           + " --manifest from a reset, every table the reset backed up is empty and every kept"
@@ -44,15 +40,7 @@ import picocli.CommandLine.Parameters;
           + " without a policy or manifest."
     })
 public class VerifyCommand extends IoCommand {
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "URL",
-      description = "Database URL; same as --url.")
-  String positionalUrl;
-
-  @Mixin TargetOptions target;
-  @Mixin PolicyOptions policy;
+  @Mixin TargetAndPolicy in;
 
   @Option(
       names = "--manifest",
@@ -62,13 +50,12 @@ public class VerifyCommand extends IoCommand {
               + " and the kept tables unchanged.")
   Path manifest;
 
-  @Option(names = "--json", description = "Print the result as one JSON object.")
-  boolean json;
+  @Mixin JsonOption json;
 
   @Override
   public Integer call() {
-    ConnectionTarget t = target.resolve(positionalUrl, io);
-    Policy p = policy.policy();
+    ConnectionTarget t = in.resolve(io);
+    Policy p = in.policy.policy();
     if (manifest == null && p.empty()) {
       throw ExitException.usage(
           "Say what to verify: the reset's policy (--keep, --reset or --policy FILE, as given to"
@@ -134,7 +121,7 @@ public class VerifyCommand extends IoCommand {
     }
     io.out()
         .print(
-            json
+            json.json
                 ? VerifyText.json(report, t.display()) + "\n"
                 : VerifyText.render(report, t.display()));
     io.out().flush();

@@ -1,6 +1,5 @@
 package io.proddatareset.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.proddatareset.Counts;
@@ -53,8 +52,7 @@ final class VerifyText {
   }
 
   static String json(VerifyReport report, String target) {
-    ObjectMapper mapper = new ObjectMapper();
-    ObjectNode root = mapper.createObjectNode();
+    ObjectNode root = JsonOutput.MAPPER.createObjectNode();
     root.put("database", report.database());
     root.put("target", target);
     root.put("ok", report.ok());
@@ -69,6 +67,6 @@ final class VerifyText {
         n.put("problem", c.problem());
       }
     }
-    return root.toPrettyString();
+    return JsonOutput.write(root);
   }
 }
