@@ -1,7 +1,7 @@
 package io.proddatareset.backup;
 
-import io.proddatareset.catalog.Identifiers;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Identifiers;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

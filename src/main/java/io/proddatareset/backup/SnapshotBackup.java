@@ -14,6 +14,7 @@ import io.proddatareset.pg.Abandon;
 import io.proddatareset.plan.Action;
 import io.proddatareset.plan.Hazard;
 import io.proddatareset.plan.HazardCheck;
+import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
@@ -236,7 +237,8 @@ public final class SnapshotBackup {
   public static Choice resetTablesOf(Policy policy) {
     return (connection, catalog) -> {
       // the backup counts rows itself: the plan's counts would only read every table twice
-      ResetPlan plan = PlanService.plan(connection, catalog, policy, true);
+      ResetPlan plan =
+          PlanService.planFromCatalog(connection, catalog, policy, PlanOptions.estimates());
       List<TableName> reset = plan.tables(Action.RESET);
       if (reset.isEmpty()) {
         throw ExitException.usage(

@@ -24,7 +24,6 @@ public final class ForeignKeyGraph {
   private final SortedSet<TableName> tables;
   private final List<ForeignKey> foreignKeys;
   private final Map<TableName, SortedSet<TableName>> parents = new TreeMap<>();
-  private final Map<TableName, SortedSet<TableName>> children = new TreeMap<>();
 
   private ForeignKeyGraph(Collection<TableName> tables, Collection<ForeignKey> foreignKeys) {
     this.tables = Collections.unmodifiableSortedSet(new TreeSet<>(tables));
@@ -34,11 +33,9 @@ public final class ForeignKeyGraph {
             .toList();
     for (TableName t : this.tables) {
       parents.put(t, new TreeSet<>());
-      children.put(t, new TreeSet<>());
     }
     for (ForeignKey fk : this.foreignKeys) {
       parents.get(fk.child()).add(fk.parent());
-      children.get(fk.parent()).add(fk.child());
     }
   }
 
@@ -65,16 +62,6 @@ public final class ForeignKeyGraph {
   /** The foreign keys with both ends in this graph, sorted by child, then name. */
   public List<ForeignKey> foreignKeys() {
     return foreignKeys;
-  }
-
-  /** The tables {@code table} references (including itself for a self-reference). */
-  public SortedSet<TableName> parentsOf(TableName table) {
-    return Collections.unmodifiableSortedSet(parents.getOrDefault(table, new TreeSet<>()));
-  }
-
-  /** The tables that reference {@code table} (including itself for a self-reference). */
-  public SortedSet<TableName> childrenOf(TableName table) {
-    return Collections.unmodifiableSortedSet(children.getOrDefault(table, new TreeSet<>()));
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.proddatareset.catalog;
 
+import io.proddatareset.pg.Identifiers;
+
 /**
  * A sequence that belongs to a table: owned by one of its columns (serial, identity) or used in a
  * column default ({@code nextval('seq')}) without being owned.

@@ -68,11 +68,6 @@ public record Table(
     return triggers.stream().filter(t -> t.onTruncate() && t.enabled()).toList();
   }
 
-  /** True when a user trigger fires on TRUNCATE of this table. */
-  public boolean hasTruncateTrigger() {
-    return !firingTruncateTriggers().isEmpty();
-  }
-
   /** The columns a backup writes and a restore loads: all but generated ones. */
   public List<Column> storedColumns() {
     return columns.stream().filter(c -> !c.generated()).toList();

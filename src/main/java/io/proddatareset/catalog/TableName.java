@@ -1,5 +1,6 @@
 package io.proddatareset.catalog;
 
+import io.proddatareset.pg.Identifiers;
 import java.util.Comparator;
 
 /** A schema-qualified table name exactly as in the catalog (case preserved, unquoted). */

@@ -3,6 +3,7 @@ package io.proddatareset.cli;
 import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
 import io.proddatareset.connect.ConnectionTarget;
+import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
@@ -34,7 +35,9 @@ public class PlanCommand extends IoCommand {
    * printing when it has hazards. Shared with the top-level command's dry-run.
    */
   static int show(Io io, ConnectionTarget target, Policy policy, boolean estimate, boolean json) {
-    ResetPlan plan = PlanService.plan(target, policy, estimate);
+    ResetPlan plan =
+        PlanService.plan(
+            target, policy, estimate ? PlanOptions.estimates() : PlanOptions.exactCounts());
     String shown = target.display();
     io.out().print(json ? PlanJson.render(plan, shown) + "\n" : PlanText.render(plan, shown));
     io.out().flush();

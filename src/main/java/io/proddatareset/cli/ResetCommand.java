@@ -10,9 +10,12 @@ import io.proddatareset.backup.PartialFiles;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.Abandon;
+import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.PlannedTable;
 import io.proddatareset.plan.ResetPlan;
+import io.proddatareset.reset.BackupLocation;
 import io.proddatareset.reset.ResetOptions;
 import io.proddatareset.reset.ResetResult;
 import io.proddatareset.reset.ResetService;
@@ -95,7 +98,7 @@ public class ResetCommand extends IoCommand {
     // before the plan and the confirmation: another reset would change what they show
     ResetService.refuseIfAnotherIsRunning(new Connector(t));
 
-    ResetPlan plan = PlanService.plan(t, policy.policy(), false);
+    ResetPlan plan = PlanService.plan(t, policy.policy(), PlanOptions.exactCounts());
     audit.plan(plan.planId(), rows(plan));
     io.out().print(PlanText.renderForReset(plan, t.display()));
     io.out().flush();
@@ -147,7 +150,7 @@ public class ResetCommand extends IoCommand {
               "Note: ON TRUNCATE triggers will fire: " + String.join(", ", truncateTriggers) + ".");
     }
     if (options.backupFile() != null) {
-      ResetService.prepareBackupLocation(options.backupFile());
+      BackupLocation.prepare(options.backupFile());
       // before the confirmation: a killed run's leftovers may hold production rows
       for (PartialFiles.Stale stale : PartialFiles.leftBehind(options.backupFile())) {
         io.err().println("warning: " + stale.warning());
@@ -166,7 +169,7 @@ public class ResetCommand extends IoCommand {
     try {
       result = service.run(plan);
     } catch (ExitException e) {
-      throw service.step() == ResetService.Step.COMMITTING
+      throw service.step() == ChangeStep.COMMITTING
           ? ResetInterruptions.commitUnknown(e, guard.interrupted(), check)
           : e;
     } finally {

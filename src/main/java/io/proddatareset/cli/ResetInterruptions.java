@@ -4,6 +4,7 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.Program;
 import io.proddatareset.backup.ManifestFile;
+import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.reset.ResetOptions;
 import io.proddatareset.reset.ResetService;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ final class ResetInterruptions {
    * @param check how to check the outcome, from {@link #howToCheck}
    */
   static String stoppedLine(ResetService service, String check, ResetOptions o) {
-    ResetService.Step step = service.step();
+    ChangeStep step = service.step();
     return switch (step) {
       case COMMITTING ->
           "Interrupted while committing, and the commit has not answered: the outcome is unknown"

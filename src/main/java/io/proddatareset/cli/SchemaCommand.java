@@ -1,5 +1,6 @@
 package io.proddatareset.cli;
 
+import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
@@ -37,7 +38,7 @@ public class SchemaCommand extends IoCommand {
   public Integer call() {
     Policy p = in.policy.policy();
     // estimates only: the schema view never counts rows
-    ResetPlan plan = PlanService.plan(in.resolve(io), p, true);
+    ResetPlan plan = PlanService.plan(in.resolve(io), p, PlanOptions.estimates());
     SchemaView view = SchemaView.of(plan);
     String text =
         switch (format) {

@@ -9,6 +9,7 @@ import io.proddatareset.backup.ManifestFile;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
@@ -92,7 +93,7 @@ public class VerifyCommand extends IoCommand {
           database = null;
         }
         if (!p.empty()) {
-          ResetPlan plan = PlanService.plan(c, p, true);
+          ResetPlan plan = PlanService.plan(c, p, PlanOptions.estimates());
           database = plan.database();
           reset.addAll(plan.resetTables());
         }

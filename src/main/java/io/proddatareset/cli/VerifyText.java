@@ -23,13 +23,13 @@ final class VerifyText {
               "  %-4s  %s  %-5s  %,10d %s%s%n",
               c.ok() ? "ok" : "FAIL",
               name + " ".repeat(width - Columns.width(name)),
-              c.kind(),
+              c.kind().word(),
               c.rows(),
               Counts.noun(c.rows(), "row"),
               c.ok() ? "" : "  " + c.problem()));
     }
-    long reset = report.checks().stream().filter(c -> c.kind().equals("reset")).count();
-    long kept = report.checks().stream().filter(c -> c.kind().equals("kept")).count();
+    long reset = report.checks().stream().filter(c -> c.kind() == VerifyReport.Kind.RESET).count();
+    long kept = report.checks().stream().filter(c -> c.kind() == VerifyReport.Kind.KEPT).count();
     if (report.ok()) {
       sb.append("Verified: ")
           .append(Counts.of(reset, "reset table", "reset tables"))
@@ -60,7 +60,7 @@ final class VerifyText {
     for (VerifyReport.Check c : report.checks()) {
       ObjectNode n = checks.addObject();
       n.put("name", c.table().display());
-      n.put("action", c.kind());
+      n.put("action", c.kind().word());
       n.put("rows", c.rows());
       n.put("ok", c.ok());
       if (!c.ok()) {

@@ -1,6 +1,7 @@
 package io.proddatareset.demo;
 
 import io.proddatareset.ExitException;
+import io.proddatareset.pg.Identifiers;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,7 +70,7 @@ public final class DemoDatabase implements AutoCloseable {
   private void load(int scale) {
     try (Connection admin = connect("postgres");
         Statement st = admin.createStatement()) {
-      st.execute("CREATE DATABASE " + DATABASE);
+      st.execute("CREATE DATABASE " + Identifiers.quote(DATABASE));
     } catch (SQLException e) {
       throw ExitException.failure("Could not create the demo database: " + e.getMessage(), e);
     }

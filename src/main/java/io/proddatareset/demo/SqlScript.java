@@ -1,5 +1,6 @@
 package io.proddatareset.demo;
 
+import io.proddatareset.pg.Identifiers;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -152,7 +153,7 @@ public final class SqlScript {
         var m = Pattern.compile(":'?([A-Za-z_][A-Za-z0-9_]*)'?").matcher(text).region(i, n);
         if (m.lookingAt() && vars.containsKey(m.group(1))) {
           String v = vars.get(m.group(1));
-          stmt.append(m.group().startsWith(":'") ? "'" + v.replace("'", "''") + "'" : v);
+          stmt.append(m.group().startsWith(":'") ? Identifiers.literal(v) : v);
           i = m.end();
           continue;
         }

@@ -26,16 +26,6 @@ public final class OneAtATime {
 
   static final int KEY_CHANGE = 0x72736574;
 
-  private static final String HOLDER =
-      "SELECT a.pid, a.usename, a.application_name, a.state,"
-          + " extract(epoch FROM (now() - a.xact_start))::bigint"
-          + " FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
-          + " WHERE l.locktype = 'advisory' AND l.granted"
-          + " AND l.database = (SELECT oid FROM pg_catalog.pg_database"
-          + " WHERE datname = pg_catalog.current_database())"
-          + " AND l.classid = ? AND l.objid = ? AND l.objsubid = 2"
-          + " AND l.pid <> pg_catalog.pg_backend_pid() LIMIT 1";
-
   private OneAtATime() {}
 
   /**
@@ -78,33 +68,7 @@ public final class OneAtATime {
    * @throws SQLException when the statement fails (a lost connection, for example)
    */
   public static Optional<String> heldBy(Connection conn) throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement(HOLDER)) {
-      ps.setInt(1, KEY_TOOL);
-      ps.setInt(2, KEY_CHANGE);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        StringBuilder sb = new StringBuilder("pid ").append(rs.getInt(1));
-        String user = rs.getString(2);
-        String app = rs.getString(3);
-        String state = rs.getString(4);
-        long seconds = rs.getLong(5);
-        boolean noXact = rs.wasNull();
-        if (user != null) {
-          sb.append(", user ").append(user);
-        }
-        if (app != null && !app.isEmpty()) {
-          sb.append(", application '").append(app).append('\'');
-        }
-        if (state != null) {
-          sb.append(", ").append(state);
-          if (!noXact) {
-            sb.append(" for ").append(seconds).append('s');
-          }
-        }
-        return Optional.of(sb.toString());
-      }
-    }
+    return LockHolders.holdingAdvisory(conn, KEY_TOOL, KEY_CHANGE)
+        .map(LockHolders.Session::describeInline);
   }
 }

@@ -2,9 +2,10 @@ package io.proddatareset.plan;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.Catalog;
-import io.proddatareset.catalog.Identifiers;
 import io.proddatareset.catalog.OtherRelation;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.QualifiedName;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

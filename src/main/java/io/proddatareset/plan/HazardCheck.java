@@ -3,13 +3,13 @@ package io.proddatareset.plan;
 import io.proddatareset.catalog.Catalog;
 import io.proddatareset.catalog.Column;
 import io.proddatareset.catalog.ForeignKey;
-import io.proddatareset.catalog.Identifiers;
 import io.proddatareset.catalog.MaterializedView;
 import io.proddatareset.catalog.SequenceRef;
 import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableLock;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.Trigger;
+import io.proddatareset.pg.Identifiers;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -91,7 +91,7 @@ public final class HazardCheck {
                   inScope
                       ? "Reset " + child.display() + " too (--reset), or keep " + t.display() + "."
                       : "Add --schema "
-                          + io.proddatareset.catalog.Identifiers.display(child.schema())
+                          + io.proddatareset.pg.Identifiers.display(child.schema())
                           + " and reset "
                           + child.display()
                           + " too, or keep "
@@ -345,7 +345,7 @@ public final class HazardCheck {
     String remedy =
         outOfScope
             ? "Add --schema "
-                + io.proddatareset.catalog.Identifiers.display(fk.child().schema())
+                + io.proddatareset.pg.Identifiers.display(fk.child().schema())
                 + " and reset "
                 + child
                 + " too, or keep "

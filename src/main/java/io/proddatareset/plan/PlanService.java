@@ -1,5 +1,6 @@
 package io.proddatareset.plan;
 
+import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.Catalog;
 import io.proddatareset.catalog.CatalogReader;
@@ -9,11 +10,14 @@ import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.LockHolders;
 import io.proddatareset.pg.OneAtATime;
+import io.proddatareset.pg.SessionSettings;
+import io.proddatareset.pg.SqlState;
+import io.proddatareset.pg.Transactions;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +27,10 @@ import java.util.Map;
  * It never writes.
  *
  * <p><b>Transactions.</b> With auto-commit on (a fresh connection), the plan is computed in its own
- * {@code REPEATABLE READ, READ ONLY} transaction with {@code lock_timeout} set to {@value
- * #LOCK_TIMEOUT}, which is committed (or rolled back on failure) before returning, and the
- * connection is left as it was. With auto-commit off, everything runs in the caller's open
- * transaction, which is neither committed nor rolled back, and the caller's settings apply.
+ * {@code REPEATABLE READ, READ ONLY} transaction with {@code lock_timeout} set to {@link
+ * PlanOptions#lockTimeout()}, which ends before returning, and the connection is left as it was.
+ * With auto-commit off, everything runs in the caller's open transaction, which is neither
+ * committed nor rolled back, and the caller's settings apply.
  *
  * <p><b>Locks.</b> Reading sizes and counting rows takes {@code ACCESS SHARE} locks on the tables
  * until the transaction ends; these only conflict with {@code ACCESS EXCLUSIVE}. In its own
@@ -34,42 +38,31 @@ import java.util.Map;
  * hold such locks.
  */
 public final class PlanService {
-  static final String LOCK_TIMEOUT = "10s";
-
   private PlanService() {}
 
   /**
-   * The plan for {@code policy} on the database of {@code connection}.
+   * The plan for {@code policy} on the database of {@code connection} (see the class comment for
+   * its transaction).
    *
-   * @param estimateRows use the planner's row estimates instead of {@code count(*)}
    * @throws io.proddatareset.ExitException USAGE for a name that matches nothing (with a
    *     suggestion), FAILURE when a lock wait times out; hazards are not exceptions but part of the
    *     plan
    */
-  public static ResetPlan plan(Connection connection, Policy policy, boolean estimateRows)
-      throws SQLException {
-    return plan(connection, policy, estimateRows, LOCK_TIMEOUT);
-  }
-
-  static ResetPlan plan(
-      Connection connection, Policy policy, boolean estimateRows, String lockTimeout)
+  public static ResetPlan plan(Connection connection, Policy policy, PlanOptions options)
       throws SQLException {
     if (!connection.getAutoCommit()) {
-      return compute(connection, policy, estimateRows);
+      return compute(connection, policy, options);
     }
     try {
-      return CatalogReader.inReadOnlySnapshot(
+      return Transactions.readOnlySnapshot(
           connection,
           c -> {
-            try (Statement st = c.createStatement()) {
-              // a constant or a test's value, never user input
-              st.execute("SET LOCAL lock_timeout = '" + lockTimeout + "'");
-            }
-            return compute(c, policy, estimateRows);
+            SessionSettings.pin(c, "lock_timeout", SessionSettings.millis(options.lockTimeout()));
+            return compute(c, policy, options);
           });
     } catch (SQLException e) {
-      if ("55P03".equals(e.getSQLState())) {
-        throw lockTimeout(connection, e, lockTimeout);
+      if (SqlState.isLockTimeout(e)) {
+        throw lockTimeout(connection, e, options.lockTimeout());
       }
       throw e;
     }
@@ -80,20 +73,24 @@ public final class PlanService {
    * and closes the connection. Database errors become one-line {@link ExitException}s (FAILURE)
    * without secrets.
    */
-  public static ResetPlan plan(ConnectionTarget target, Policy policy, boolean estimateRows) {
+  public static ResetPlan plan(ConnectionTarget target, Policy policy, PlanOptions options) {
     Connector connector = new Connector(target);
     try (Connection connection = connector.open()) {
-      return plan(connection, policy, estimateRows);
+      return plan(connection, policy, options);
     } catch (SQLException e) {
       throw ExitException.failure(
           "Reading the plan from " + target.display() + " failed: " + e.getMessage(), e);
     }
   }
 
-  /** The plan from a catalog already read, counting rows on {@code connection} unless estimated. */
-  public static ResetPlan plan(
-      Connection connection, Catalog catalog, Policy policy, boolean estimateRows)
+  /**
+   * The plan from a catalog already read, counting rows on {@code connection} (in its current
+   * transaction) unless {@link PlanOptions#estimateRows()}.
+   */
+  public static ResetPlan planFromCatalog(
+      Connection connection, Catalog catalog, Policy policy, PlanOptions options)
       throws SQLException {
+    boolean estimateRows = options.estimateRows();
     Classification classification = Classifier.classify(catalog, policy);
     Map<TableName, Long> counts =
         estimateRows ? Map.of() : RowCounter.count(connection, catalog.tables());
@@ -138,34 +135,23 @@ public final class PlanService {
         PlanId.of(catalog, classification));
   }
 
-  private static ResetPlan compute(Connection connection, Policy policy, boolean estimateRows)
+  private static ResetPlan compute(Connection connection, Policy policy, PlanOptions options)
       throws SQLException {
     Catalog catalog = CatalogReader.read(connection, policy.schemas());
-    return plan(connection, catalog, policy, estimateRows);
+    return planFromCatalog(connection, catalog, policy, options);
   }
 
   private static ExitException lockTimeout(
-      Connection connection, SQLException cause, String lockTimeout) {
+      Connection connection, SQLException cause, Duration lockTimeout) {
     List<String> holders = new ArrayList<>();
-    try (Statement st = connection.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT l.pid, l.relation::regclass::text FROM pg_catalog.pg_locks l"
-                    + " WHERE l.locktype = 'relation' AND l.granted"
-                    + " AND l.mode = 'AccessExclusiveLock'"
-                    + " AND l.database = (SELECT oid FROM pg_catalog.pg_database"
-                    + " WHERE datname = pg_catalog.current_database())"
-                    + " AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()"
-                    + " ORDER BY 1, 2")) {
-      while (rs.next()) {
-        holders.add("pid " + rs.getInt(1) + " on " + rs.getString(2));
-      }
+    try {
+      LockHolders.holdingAccessExclusive(connection).forEach(l -> holders.add(l.describe()));
     } catch (SQLException e) {
       cause.addSuppressed(e);
     }
     return ExitException.failure(
         "Timed out after "
-            + lockTimeout
+            + Durations.limit(lockTimeout)
             + " waiting for a table lock"
             + (holders.isEmpty() ? "" : " held by " + String.join(", ", holders))
             + ": nothing was changed; retry when that work has finished.",

@@ -1,5 +1,6 @@
 package io.proddatareset.plan;
 
+import io.proddatareset.pg.QualifiedName;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,10 +1,10 @@
 package io.proddatareset.plan;
 
 import io.proddatareset.catalog.Catalog;
-import io.proddatareset.catalog.Identifiers;
 import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.Trigger;
+import io.proddatareset.pg.Identifiers;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

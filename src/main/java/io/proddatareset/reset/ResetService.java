@@ -9,17 +9,21 @@ import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.BackupResult;
 import io.proddatareset.backup.BackupWriter;
-import io.proddatareset.backup.ManifestFile;
 import io.proddatareset.backup.SnapshotBackup;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.pg.Interruptible;
 import io.proddatareset.pg.OneAtATime;
+import io.proddatareset.pg.SqlState;
+import io.proddatareset.pg.Transactions;
+import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.ResetPlan;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
@@ -61,43 +65,13 @@ public final class ResetService {
     Listener NONE = d -> {};
   }
 
-  /** The step a reset is in; {@link #interrupt} and the messages of an interrupted run name it. */
-  public enum Step {
-    LOCKING("locking the tables"),
-    FINGERPRINTING("fingerprinting the kept tables"),
-    BACKING_UP("backing up"),
-    TRUNCATING("truncating"),
-    CHECKING("checking inside the transaction"),
-    COMMITTING("committing"),
-    COMMITTED("after the commit");
-
-    private final String description;
-
-    Step(String description) {
-      this.description = description;
-    }
-
-    /** e.g. {@code backing up}, as in "Interrupted while backing up". */
-    public String description() {
-      return description;
-    }
-
-    /** True once COMMIT was sent: from then on the reset may have been applied. */
-    public boolean commitSent() {
-      return this == COMMITTING || this == COMMITTED;
-    }
-  }
-
   private final Connector connector;
   private final ResetOptions options;
   private final Listener listener;
   private final BackupProgress backupProgress;
 
-  private final Object stateLock = new Object();
-  // guarded by stateLock
-  private Step step = Step.LOCKING;
-  private Step interruptedAt;
-  private Connection conn;
+  private final ResetStatements statements;
+  private final Interruptible run = new Interruptible();
   // set once the writer has put a verified backup in place; only then is the file ours to remove
   private volatile BackupResult written;
 
@@ -107,6 +81,7 @@ public final class ResetService {
     this.options = options;
     this.listener = listener;
     this.backupProgress = backupProgress;
+    this.statements = new ResetStatements(options);
   }
 
   /**
@@ -135,24 +110,12 @@ public final class ResetService {
    * {@link #run} reports its outcome.
    */
   public void interrupt() {
-    Connection c;
-    synchronized (stateLock) {
-      if (step.commitSent() || interruptedAt != null) {
-        return;
-      }
-      interruptedAt = step;
-      c = conn;
-    }
-    if (c != null) {
-      io.proddatareset.pg.Abandon.cancelAndClose(c);
-    }
+    run.interrupt();
   }
 
   /** The step the reset is in now (or ended in). */
-  public Step step() {
-    synchronized (stateLock) {
-      return step;
-    }
+  public ChangeStep step() {
+    return run.step();
   }
 
   /**
@@ -162,175 +125,195 @@ public final class ResetService {
    * @throws ExitException REFUSED naming the session that holds it
    */
   public static void refuseIfAnotherIsRunning(Connector connector) {
-    try (Connection c = connector.open()) {
-      lookForAnother(c);
+    try {
+      Transactions.rolledBack(connector::open, ResetService::lookForAnother);
     } catch (SQLException e) {
       throw ExitException.failure(
           "Could not check for another reset: " + ExitException.firstLine(e) + ".", e);
     }
   }
 
-  private static void lookForAnother(Connection c) throws SQLException {
-    c.setAutoCommit(false);
-    try {
-      OneAtATime.claim(c, "reset");
-    } finally {
-      c.rollback();
-    }
+  /** Claims the database and lets go at once: only a look, in a transaction rolled back. */
+  private static Void lookForAnother(Connection c) throws SQLException {
+    OneAtATime.claim(c, "reset");
+    return null;
   }
 
   private ResetResult runTransaction(ResetPlan confirmed) {
     long start = System.nanoTime();
     if (options.backupFile() != null) {
-      prepareBackupLocation(options.backupFile());
+      BackupLocation.prepare(options.backupFile());
     }
     Connection opened = connector.open();
-    synchronized (stateLock) {
-      conn = opened;
-    }
     boolean committed = false;
     try {
-      enter(Step.LOCKING);
+      run.attach(opened);
+      run.enter(ChangeStep.LOCKING);
       int pid = opened.unwrap(PGConnection.class).getBackendPID();
       // before the transaction, so that a reset running already is refused at once rather than
       // waited for behind its locks
-      lookForAnother(opened);
-      opened.setAutoCommit(false);
-      opened.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-
-      List<TableName> resetTables = confirmed.resetTables();
-      List<TableName> keptTables = confirmed.keptTables();
-      listener.step(
-          "Locking "
-              + Counts.of(resetTables.size(), "reset table")
-              + " and "
-              + Counts.of(keptTables.size(), "kept table")
-              + " against writers (SHARE mode, lock_timeout "
-              + Durations.limit(options.lockTimeout())
-              + ")");
-      lockTables(opened, pid, resetTables, keptTables);
-      // the transaction's first query, and so its snapshot, comes after the locks: a claim made
-      // before them would fix a snapshot that misses rows committed while the locks were awaited
-      OneAtATime.claim(opened, "reset");
-
-      ResetPlan plan = PlanService.plan(opened, confirmed.policy(), false);
-      if (!plan.planId().equals(confirmed.planId())) {
-        throw ExitException.refused(
-            "The schema changed since the plan was shown (plan id "
-                + confirmed.planId()
-                + " is now "
-                + plan.planId()
-                + "). Nothing was changed: review the new plan and run again.");
-      }
-      if (plan.refused()) {
-        throw ExitException.refused(
-            "A hazard appeared since the plan was shown: "
-                + plan.hazards().get(0).message()
-                + " Nothing was changed.");
-      }
-      if (options.restartIdentity()) {
-        SharedSequences.refuseRestart(opened, resetTables);
-      } else if (plan.rowsToReset() == 0
-          && Verifier.verify(opened, plan.database(), resetTables, List.of()).ok()) {
-        // nothing to back up or remove: leave the tables (and their ON TRUNCATE triggers) alone
-        return new ResetResult(
-            plan, null, resetTables, List.of(), 0, (System.nanoTime() - start) / 1_000_000, true);
-      }
-
-      enter(Step.FINGERPRINTING);
-      listener.step(
-          "Fingerprinting "
-              + Counts.of(keptTables.size(), "kept table")
-              + " ("
-              + (options.keptCheck() == TableFingerprint.Mode.HASH
-                  ? "row counts and content hashes"
-                  : "row counts")
-              + ")");
-      List<TableFingerprint> keptBefore =
-          TableFingerprint.take(opened, keptTables, options.keptCheck());
-
-      BackupResult backup = null;
-      if (options.backupFile() != null) {
-        enter(Step.BACKING_UP);
-        listener.step(
-            "Backing up the reset tables to " + options.backupFile() + " from the locked snapshot");
-        try {
-          backup =
-              BackupWriter.write(
-                  opened,
-                  connector::open,
-                  SnapshotBackup.loadOrder(plan.catalog(), plan.resetTables()),
-                  options.backupFile(),
-                  BackupOptions.defaults()
-                      .withJobs(options.jobs())
-                      .withPlanId(plan.planId())
-                      .withTarget(connector.target().display())
-                      .withKept(keptEntries(keptBefore))
-                      .withGzipLevel(options.gzipLevel())
-                      .withProgress(backupProgress));
-        } catch (ExitException e) {
-          String message = e.getMessage() + " The reset was rolled back: nothing was changed.";
-          // a backup that does not read back as written is a check that rolled back; nothing was
-          // committed, so it is never "committed but unproven" (4)
-          throw e.status() == ExitStatus.VERIFICATION_FAILED || e.status() == ExitStatus.REFUSED
-              ? new RolledBack(message, e)
-              : new ExitException(e.status(), message, e);
-        }
-        written = backup;
-      }
-
-      enter(Step.TRUNCATING);
-      listener.step("Truncating " + Counts.of(resetTables.size(), "table") + " in one statement");
-      truncate(opened, resetTables);
-
-      enter(Step.CHECKING);
-      listener.step("Checking inside the transaction: reset tables empty, kept tables unchanged");
-      VerifyReport check = Verifier.verify(opened, plan.database(), resetTables, keptBefore);
-      if (!check.ok()) {
-        throw new RolledBack(
-            "The check before commit failed ("
-                + check.failures().stream()
-                    .map(VerifyReport.Check::problem)
-                    .collect(Collectors.joining("; "))
-                + "); rolled back, nothing was changed.",
-            null);
-      }
-
-      enter(Step.COMMITTING);
-      listener.step("Committing");
-      try {
-        opened.commit();
-      } catch (SQLException e) {
-        throw new ExitException(
-            ExitStatus.FAILURE,
-            "The commit failed ("
-                + ExitException.firstLine(e)
-                + "): the reset may or may not have been applied."
-                + (backup != null ? " The backup " + backup.file() + " is kept." : ""),
-            e);
-      }
+      Transactions.rolledBack(opened, ResetService::lookForAnother);
+      ResetResult result =
+          Transactions.readWriteSnapshot(opened, c -> inTransaction(c, pid, confirmed, start));
       committed = true;
-      enter(Step.COMMITTED);
-      long rows = plan.rowsToReset();
-      return new ResetResult(
-          plan,
-          backup,
-          resetTables,
-          keptBefore,
-          rows,
-          (System.nanoTime() - start) / 1_000_000,
-          false);
+      run.enter(ChangeStep.COMMITTED);
+      return result;
+    } catch (AlreadyEmpty e) {
+      return e.result;
+    } catch (Transactions.CommitFailed e) {
+      SQLException cause = (SQLException) e.getCause();
+      throw new ExitException(
+          ExitStatus.FAILURE,
+          "The commit failed ("
+              + ExitException.firstLine(cause)
+              + "): the reset may or may not have been applied."
+              + (written != null ? " The backup " + written.file() + " is kept." : ""),
+          cause);
     } catch (SQLException e) {
       throw describe(e);
     } finally {
-      if (!committed) {
-        rollbackQuietly(opened);
-        if (!step().commitSent() && written != null) {
-          deleteQuietly();
-        }
+      if (!committed && !run.step().commitSent() && written != null) {
+        deleteQuietly();
       }
       closeQuietly(opened);
     }
+  }
+
+  /**
+   * Everything between BEGIN and COMMIT (see the class comment), in the reset's {@code REPEATABLE
+   * READ} transaction on {@code opened}; the caller commits when it returns.
+   */
+  private ResetResult inTransaction(Connection opened, int pid, ResetPlan confirmed, long start)
+      throws SQLException {
+    List<TableName> resetTables = confirmed.resetTables();
+    List<TableName> keptTables = confirmed.keptTables();
+    listener.step(
+        "Locking "
+            + Counts.of(resetTables.size(), "reset table")
+            + " and "
+            + Counts.of(keptTables.size(), "kept table")
+            + " against writers (SHARE mode, lock_timeout "
+            + Durations.limit(options.lockTimeout())
+            + ")");
+    statements.lock(opened, connector::open, pid, resetTables, keptTables);
+    // the transaction's first query, and so its snapshot, comes after the locks: a claim made
+    // before them would fix a snapshot that misses rows committed while the locks were awaited
+    OneAtATime.claim(opened, "reset");
+
+    ResetPlan plan = PlanService.plan(opened, confirmed.policy(), PlanOptions.exactCounts());
+    refuseIfChanged(confirmed, plan);
+    if (options.restartIdentity()) {
+      SharedSequences.refuseRestart(opened, resetTables);
+    } else if (plan.rowsToReset() == 0
+        && Verifier.verify(opened, plan.database(), resetTables, List.of()).ok()) {
+      // nothing to back up or remove: leave the tables (and their ON TRUNCATE triggers) alone,
+      // and roll back
+      throw new AlreadyEmpty(
+          new ResetResult(plan, null, resetTables, List.of(), 0, millisSince(start), true));
+    }
+
+    run.enter(ChangeStep.FINGERPRINTING);
+    listener.step(
+        "Fingerprinting "
+            + Counts.of(keptTables.size(), "kept table")
+            + " ("
+            + (options.keptCheck() == TableFingerprint.Mode.HASH
+                ? "row counts and content hashes"
+                : "row counts")
+            + ")");
+    List<TableFingerprint> keptBefore =
+        TableFingerprint.take(opened, keptTables, options.keptCheck());
+
+    BackupResult backup = null;
+    if (options.backupFile() != null) {
+      run.enter(ChangeStep.BACKING_UP);
+      listener.step(
+          "Backing up the reset tables to " + options.backupFile() + " from the locked snapshot");
+      backup = backUp(opened, plan, keptBefore);
+      written = backup;
+    }
+
+    run.enter(ChangeStep.TRUNCATING);
+    listener.step("Truncating " + Counts.of(resetTables.size(), "table") + " in one statement");
+    statements.truncate(opened, resetTables);
+
+    run.enter(ChangeStep.CHECKING);
+    listener.step("Checking inside the transaction: reset tables empty, kept tables unchanged");
+    VerifyReport check = Verifier.verify(opened, plan.database(), resetTables, keptBefore);
+    if (!check.ok()) {
+      throw new RolledBack(
+          "The check before commit failed ("
+              + check.failures().stream()
+                  .map(VerifyReport.Check::problem)
+                  .collect(Collectors.joining("; "))
+              + "); rolled back, nothing was changed.",
+          null);
+    }
+
+    run.enter(ChangeStep.COMMITTING);
+    listener.step("Committing");
+    return new ResetResult(
+        plan, backup, resetTables, keptBefore, plan.rowsToReset(), millisSince(start), false);
+  }
+
+  /** Ends the transaction by a rollback, with nothing done: the reset tables are already empty. */
+  private static final class AlreadyEmpty extends RuntimeException {
+    final transient ResetResult result;
+
+    AlreadyEmpty(ResetResult result) {
+      super(null, null, false, false);
+      this.result = result;
+    }
+  }
+
+  /**
+   * Refuses when the plan recomputed inside the transaction differs from the one the user
+   * confirmed: another plan id (the schema changed) or a new hazard.
+   */
+  private static void refuseIfChanged(ResetPlan confirmed, ResetPlan plan) {
+    if (!plan.planId().equals(confirmed.planId())) {
+      throw ExitException.refused(
+          "The schema changed since the plan was shown (plan id "
+              + confirmed.planId()
+              + " is now "
+              + plan.planId()
+              + "). Nothing was changed: review the new plan and run again.");
+    }
+    if (plan.refused()) {
+      throw ExitException.refused(
+          "A hazard appeared since the plan was shown: "
+              + plan.hazards().get(0).message()
+              + " Nothing was changed.");
+    }
+  }
+
+  /** Writes and verifies the backup of the reset tables from the transaction's snapshot. */
+  private BackupResult backUp(Connection opened, ResetPlan plan, List<TableFingerprint> kept) {
+    try {
+      return BackupWriter.write(
+          opened,
+          connector::open,
+          SnapshotBackup.loadOrder(plan.catalog(), plan.resetTables()),
+          options.backupFile(),
+          BackupOptions.defaults()
+              .withJobs(options.jobs())
+              .withPlanId(plan.planId())
+              .withTarget(connector.target().display())
+              .withKept(keptEntries(kept))
+              .withGzipLevel(options.gzipLevel())
+              .withProgress(backupProgress));
+    } catch (ExitException e) {
+      String message = e.getMessage() + " The reset was rolled back: nothing was changed.";
+      // a backup that does not read back as written is a check that rolled back; nothing was
+      // committed, so it is never "committed but unproven" (4)
+      throw e.status() == ExitStatus.VERIFICATION_FAILED || e.status() == ExitStatus.REFUSED
+          ? new RolledBack(message, e)
+          : new ExitException(e.status(), message, e);
+    }
+  }
+
+  private static long millisSince(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1_000_000;
   }
 
   /**
@@ -343,35 +326,22 @@ public final class ResetService {
     }
   }
 
-  /** Moves to {@code next}, unless an interrupt came (then it throws; run() says what it left). */
-  private void enter(Step next) {
-    synchronized (stateLock) {
-      if (interruptedAt != null) {
-        throw new ExitException(ExitStatus.INTERRUPTED, "interrupted");
-      }
-      step = next;
-    }
-  }
-
   /**
    * After an interrupt, whatever failed (the cancelled statement, the closed connection) gives way
    * to one line that says what state the reset left; the cleanup in {@link #runTransaction} has run
    * by then.
    */
   private ExitException interruptedInstead(RuntimeException e) {
-    Step at;
-    synchronized (stateLock) {
-      at = interruptedAt;
-    }
+    ChangeStep at = run.interruptedAt();
     if (at == null) {
       return null;
     }
     String backupState = "";
     if (options.backupFile() != null) {
-      boolean left = java.nio.file.Files.exists(options.backupFile());
-      if (at == Step.LOCKING || at == Step.FINGERPRINTING) {
+      boolean left = Files.exists(options.backupFile());
+      if (at == ChangeStep.LOCKING || at == ChangeStep.FINGERPRINTING) {
         backupState = left ? "; the backup " + options.backupFile() + " was left" : "";
-      } else if (at == Step.BACKING_UP) {
+      } else if (at == ChangeStep.BACKING_UP) {
         backupState =
             left
                 ? "; the backup " + options.backupFile() + " could not be removed"
@@ -393,117 +363,6 @@ public final class ResetService {
         e);
   }
 
-  /**
-   * Checks, before anything is locked, that the backup can be written where asked: neither the file
-   * nor its manifest may exist yet (a device such as /dev/null is left to the writer), and its
-   * directory is created when missing.
-   *
-   * @throws ExitException USAGE for an existing file or manifest, or a directory that cannot be
-   *     created or written: another path is the fix
-   */
-  public static void prepareBackupLocation(java.nio.file.Path file) {
-    java.nio.file.Path absolute = file.toAbsolutePath();
-    if (java.nio.file.Files.isDirectory(absolute)) {
-      throw ExitException.usage(
-          "The backup path " + file + " is a directory: give a file name. Nothing was changed.");
-    }
-    if (java.nio.file.Files.isRegularFile(absolute)) {
-      throw ExitException.usage(
-          "The backup file " + file + " already exists; choose a new name. Nothing was changed.");
-    }
-    if (java.nio.file.Files.exists(absolute)) {
-      return;
-    }
-    java.nio.file.Path manifest = ManifestFile.pathFor(absolute);
-    if (java.nio.file.Files.exists(manifest)) {
-      throw ExitException.usage(
-          "The manifest "
-              + manifest
-              + " of an earlier backup is in the way; choose a new backup name. Nothing was"
-              + " changed.");
-    }
-    java.nio.file.Path dir = absolute.getParent();
-    try {
-      java.nio.file.Files.createDirectories(dir);
-    } catch (java.io.IOException e) {
-      throw new ExitException(
-          ExitStatus.USAGE,
-          "Cannot create the backup directory "
-              + dir
-              + " ("
-              + e.getMessage()
-              + "); choose another path. Nothing was changed.",
-          e);
-    }
-    if (!java.nio.file.Files.isWritable(dir)) {
-      throw ExitException.usage(
-          "Cannot write the backup into "
-              + dir
-              + ": permission denied; choose another path. Nothing was changed.");
-    }
-  }
-
-  private void lockTables(Connection conn, int pid, List<TableName> reset, List<TableName> kept)
-      throws SQLException {
-    try (Statement st = conn.createStatement();
-        LockWaitWatcher watcher = new LockWaitWatcher(connector::open, pid)) {
-      st.execute("SET LOCAL lock_timeout = " + options.lockTimeout().toMillis());
-      // a long backup must not be cut by the server's own timeouts (a role or database setting);
-      // the TRUNCATE gets its own statement_timeout below
-      st.execute("SET LOCAL statement_timeout = 0");
-      st.execute("SET LOCAL idle_in_transaction_session_timeout = 0");
-      try {
-        // one statement per mode; LOCK on a partitioned table locks its partitions too
-        st.execute("LOCK TABLE " + names(reset) + " IN SHARE MODE");
-        if (!kept.isEmpty()) {
-          st.execute("LOCK TABLE " + names(kept) + " IN SHARE MODE");
-        }
-      } catch (SQLException e) {
-        if ("55P03".equals(e.getSQLState())) {
-          List<String> blockers = watcher.blockers();
-          throw ExitException.failure(
-              "Could not lock the tables within "
-                  + Durations.limit(options.lockTimeout())
-                  + (blockers.isEmpty() ? "" : ": blocked by " + String.join(", ", blockers))
-                  + ". Nothing was changed; retry when that work has finished, or raise --lock-timeout.",
-              e);
-        }
-        throw e;
-      }
-    }
-  }
-
-  private void truncate(Connection conn, List<TableName> tables) throws SQLException {
-    try (Statement st = conn.createStatement()) {
-      st.execute("SET LOCAL statement_timeout = " + options.statementTimeout().toMillis());
-      String sql =
-          "TRUNCATE TABLE "
-              + names(tables)
-              + (options.restartIdentity() ? " RESTART IDENTITY" : "")
-              + " RESTRICT";
-      try {
-        st.execute(sql);
-      } catch (SQLException e) {
-        if ("55P03".equals(e.getSQLState())) {
-          throw ExitException.failure(
-              "TRUNCATE could not get its exclusive lock within "
-                  + Durations.limit(options.lockTimeout())
-                  + " (other sessions are reading or writing these tables). Rolled back, nothing was changed.",
-              e);
-        }
-        if ("57014".equals(e.getSQLState())) {
-          throw ExitException.failure(
-              "TRUNCATE took longer than the statement timeout of "
-                  + Durations.limit(options.statementTimeout())
-                  + ". Rolled back, nothing was changed.",
-              e);
-        }
-        throw e;
-      }
-      st.execute("SET LOCAL statement_timeout = 0");
-    }
-  }
-
   private static List<BackupManifest.KeptEntry> keptEntries(List<TableFingerprint> kept) {
     return kept.stream()
         .map(
@@ -513,13 +372,8 @@ public final class ResetService {
         .toList();
   }
 
-  private static String names(List<TableName> tables) {
-    return tables.stream().map(TableName::sql).collect(Collectors.joining(", "));
-  }
-
   private ExitException describe(SQLException e) {
-    String state = e.getSQLState() == null ? "" : e.getSQLState();
-    if (state.startsWith("08")) {
+    if (SqlState.isConnectionLost(e)) {
       return ExitException.failure(
           "The connection to the database was lost ("
               + ExitException.firstLine(e)
@@ -527,7 +381,7 @@ public final class ResetService {
               + " so nothing was changed; the partial backup was removed.",
           e);
     }
-    if (state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
+    if (SqlState.isSessionEnded(e)) {
       return ExitException.failure(
           "The server ended the session ("
               + ExitException.firstLine(e)
@@ -541,22 +395,12 @@ public final class ResetService {
 
   private void deleteQuietly() {
     try {
-      if (!java.nio.file.Files.isRegularFile(written.file())) {
+      if (!Files.isRegularFile(written.file())) {
         return; // never delete a device or anything else that is not our file
       }
       BackupWriter.delete(written.file());
     } catch (IOException e) {
       // reported by the caller's error; nothing more to do
-    }
-  }
-
-  private static void rollbackQuietly(Connection conn) {
-    try {
-      if (!conn.isClosed()) {
-        conn.rollback();
-      }
-    } catch (SQLException e) {
-      // a lost connection rolls back on the server anyway
     }
   }
 

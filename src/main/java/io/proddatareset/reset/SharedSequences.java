@@ -3,6 +3,7 @@ package io.proddatareset.reset;
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -59,7 +60,7 @@ public final class SharedSequences {
                   + " is also the default of "
                   + table.display()
                   + "."
-                  + io.proddatareset.catalog.Identifiers.display(rs.getString(5)));
+                  + Identifiers.display(rs.getString(5)));
         }
       }
     }

@@ -1,8 +1,9 @@
 package io.proddatareset.reset;
 
 import io.proddatareset.Counts;
-import io.proddatareset.backup.SessionSettings;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.SessionSettings;
+import io.proddatareset.pg.SqlState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -98,7 +99,8 @@ public record TableFingerprint(TableName table, long rows, String hash) {
       ps.setString(2, t.name());
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
-          throw new SQLException("table " + t.display() + " does not exist", "42P01");
+          throw new SQLException(
+              "table " + t.display() + " does not exist", SqlState.UNDEFINED_TABLE);
         }
         return "p".equals(rs.getString(1)) ? t.sql() : "ONLY " + t.sql();
       }

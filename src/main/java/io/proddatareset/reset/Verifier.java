@@ -2,6 +2,7 @@ package io.proddatareset.reset;
 
 import io.proddatareset.Counts;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,7 +22,8 @@ public final class Verifier {
 
   /**
    * Runs the checks in a new {@code REPEATABLE READ, READ ONLY} transaction on {@code conn}, which
-   * must be in auto-commit mode; the transaction is rolled back afterwards (nothing to keep).
+   * must be in auto-commit mode; the transaction is rolled back afterwards (nothing to keep) and
+   * the connection left as it was ({@link Transactions#readOnlySnapshot}).
    */
   public static VerifyReport verifyReadOnly(
       Connection conn,
@@ -29,15 +31,7 @@ public final class Verifier {
       List<TableName> resetTables,
       List<TableFingerprint> keptExpected)
       throws SQLException {
-    conn.setAutoCommit(false);
-    conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-    conn.setReadOnly(true);
-    try {
-      return verify(conn, database, resetTables, keptExpected);
-    } finally {
-      conn.rollback();
-      conn.setAutoCommit(true);
-    }
+    return Transactions.readOnlySnapshot(conn, c -> verify(c, database, resetTables, keptExpected));
   }
 
   /**
@@ -79,7 +73,7 @@ public final class Verifier {
       checks.add(
           new VerifyReport.Check(
               f.table(),
-              "reset",
+              VerifyReport.Kind.RESET,
               f.rows(),
               f.rows() == 0
                   ? null
@@ -101,7 +95,10 @@ public final class Verifier {
         TableFingerprint after = now.get(before.table());
         checks.add(
             new VerifyReport.Check(
-                before.table(), "kept", after.rows(), before.differenceFrom(after)));
+                before.table(),
+                VerifyReport.Kind.KEPT,
+                after.rows(),
+                before.differenceFrom(after)));
       }
     }
     return new VerifyReport(database, checks);

@@ -12,8 +12,21 @@ public record VerifyReport(String database, List<Check> checks) {
     checks = List.copyOf(checks);
   }
 
+  /** What a check expects of its table. */
+  public enum Kind {
+    /** a reset table: it must be empty */
+    RESET,
+    /** a kept table: its fingerprint must be unchanged */
+    KEPT;
+
+    /** The lower-case word shown in text and JSON: reset, kept. */
+    public String word() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
   /** One table's check. {@code problem} is null when it holds. */
-  public record Check(TableName table, String kind, long rows, String problem) {
+  public record Check(TableName table, Kind kind, long rows, String problem) {
     public boolean ok() {
       return problem == null;
     }

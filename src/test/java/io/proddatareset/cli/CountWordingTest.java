@@ -41,11 +41,15 @@ class CountWordingTest {
   private static VerifyReport report(int reset, int kept, int failed, long rows) {
     List<VerifyReport.Check> checks = new ArrayList<>();
     for (int i = 0; i < reset; i++) {
-      checks.add(new VerifyReport.Check(new TableName("public", "r" + i), "reset", 0, null));
+      checks.add(
+          new VerifyReport.Check(
+              new TableName("public", "r" + i), VerifyReport.Kind.RESET, 0, null));
     }
     for (int i = 0; i < kept; i++) {
       String problem = i < failed ? "row count " + rows + " is not the recorded 3" : null;
-      checks.add(new VerifyReport.Check(new TableName("public", "k" + i), "kept", rows, problem));
+      checks.add(
+          new VerifyReport.Check(
+              new TableName("public", "k" + i), VerifyReport.Kind.KEPT, rows, problem));
     }
     return new VerifyReport("db", checks);
   }

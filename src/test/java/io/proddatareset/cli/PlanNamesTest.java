@@ -142,7 +142,7 @@ class PlanNamesTest {
     int rowsEnd = displayWidth(head.substring(0, head.indexOf("ROWS") + 4));
     int whyCol = displayWidth(head.substring(0, head.indexOf("WHY")));
     for (String n : names) {
-      String shown = io.proddatareset.catalog.Identifiers.display(n);
+      String shown = io.proddatareset.pg.Identifiers.display(n);
       String row =
           rows.stream().filter(l -> l.contains("public." + shown + " ")).findFirst().orElseThrow();
       assertThat(displayWidth(row.substring(0, row.indexOf("public."))))

@@ -2,7 +2,7 @@ package io.proddatareset.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.proddatareset.catalog.Identifiers;
+import io.proddatareset.pg.Identifiers;
 import io.proddatareset.testing.Cli;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;

@@ -12,6 +12,7 @@ import io.proddatareset.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
@@ -20,7 +21,7 @@ import org.postgresql.PGConnection;
 class PlanServiceTest {
   static ResetPlan plan(TestDatabase db, Policy policy) throws SQLException {
     try (Connection c = db.connect()) {
-      return PlanService.plan(c, policy, false);
+      return PlanService.plan(c, policy, PlanOptions.exactCounts());
     }
   }
 
@@ -146,7 +147,7 @@ class PlanServiceTest {
     Policy policy = Policy.keeping("kept");
     ResetPlan asRole;
     try (Connection c = asPasswordRole(db)) {
-      asRole = PlanService.plan(c, policy, false);
+      asRole = PlanService.plan(c, policy, PlanOptions.exactCounts());
     }
     assertThat(asRole.catalog().currentUser()).isEqualTo(TestPostgres.PASSWORD_ROLE);
     // pg_control_system() is open to every role: the plan id has the same identity as for the owner
@@ -165,7 +166,7 @@ class PlanServiceTest {
 
     db.exec("GRANT TRUNCATE ON parent, child TO " + TestPostgres.PASSWORD_ROLE);
     try (Connection c = asPasswordRole(db)) {
-      assertThat(PlanService.plan(c, policy, false).hazards()).isEmpty();
+      assertThat(PlanService.plan(c, policy, PlanOptions.exactCounts()).hazards()).isEmpty();
     }
   }
 
@@ -179,7 +180,7 @@ class PlanServiceTest {
         "GRANT SELECT, TRUNCATE ON wiped TO " + TestPostgres.PASSWORD_ROLE);
     ResetPlan p;
     try (Connection c = asPasswordRole(db)) {
-      p = PlanService.plan(c, Policy.keeping("secret"), false);
+      p = PlanService.plan(c, Policy.keeping("secret"), PlanOptions.exactCounts());
     }
     assertThat(p.hazards())
         .extracting(Hazard::code)
@@ -224,7 +225,7 @@ class PlanServiceTest {
     TestDatabase db = TestPostgres.freshDatabase();
     db.exec("CREATE TABLE t (id int)");
     try (Connection c = db.connect()) {
-      PlanService.plan(c, Policy.keeping("t"), false);
+      PlanService.plan(c, Policy.keeping("t"), PlanOptions.exactCounts());
       assertThat(c.getAutoCommit()).isTrue();
       assertThat(c.isReadOnly()).isFalse();
       try (Statement st = c.createStatement()) {
@@ -235,7 +236,9 @@ class PlanServiceTest {
       try (Statement st = c.createStatement()) {
         st.execute("INSERT INTO t VALUES (2)");
       }
-      ResetPlan p = PlanService.plan(c, policy(List.of(), List.of(), List.of("t")), false);
+      ResetPlan p =
+          PlanService.plan(
+              c, policy(List.of(), List.of(), List.of("t")), PlanOptions.exactCounts());
       assertThat(p.table(t("public", "t")).orElseThrow().rows()).isEqualTo(2);
       c.rollback();
     }
@@ -254,7 +257,12 @@ class PlanServiceTest {
       }
       int pid = holder.unwrap(PGConnection.class).getBackendPID();
       long start = System.nanoTime();
-      assertThatThrownBy(() -> PlanService.plan(planner, Policy.keeping("kept"), false, "1s"))
+      assertThatThrownBy(
+              () ->
+                  PlanService.plan(
+                      planner,
+                      Policy.keeping("kept"),
+                      PlanOptions.exactCounts().withLockTimeout(Duration.ofSeconds(1))))
           .isInstanceOf(ExitException.class)
           .satisfies(e -> assertThat(((ExitException) e).status()).isEqualTo(ExitStatus.FAILURE))
           .hasMessageContaining("Timed out after 1s waiting for a table lock held by pid " + pid)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
+import io.proddatareset.pg.QualifiedName;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +27,7 @@ class PolicyTest {
 
   @Test
   void namesAreExactWithOptionalQuotesAndSchema() {
-    assertThat(QualifiedName.parse("Genre")).isEqualTo(new QualifiedName(null, "Genre", "Genre"));
+    assertThat(QualifiedName.parse("Genre")).isEqualTo(new QualifiedName(null, "Genre"));
     assertThat(QualifiedName.parse("\"Genre\"").name()).isEqualTo("Genre");
     QualifiedName audit = QualifiedName.parse("app.\"Audit Log\"");
     assertThat(audit.schema()).isEqualTo("app");

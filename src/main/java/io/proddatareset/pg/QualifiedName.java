@@ -1,34 +1,45 @@
-package io.proddatareset.plan;
+package io.proddatareset.pg;
 
 import io.proddatareset.ExitException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A table name as the user wrote it: {@code users}, {@code "Genre"}, {@code Genre}, {@code
- * app."Audit Log"}. Quotes only delimit; there is no case folding, so {@code Genre} and {@code
- * "Genre"} both name the table "Genre" and {@code genre} does not.
+ * A relation name, optionally schema-qualified, as read from text. Two readers share one quoting
+ * rule (double quotes delimit a name, a doubled quote inside stands for one): {@link #parse} reads
+ * a name as a user typed it, with no case folding; {@link SqlNames#qualifiedName} reads one as SQL
+ * text writes it, folding unquoted names as the server does.
  *
  * @param schema the schema, or null when not qualified
- * @param name the table name
- * @param text the text as given, for messages
+ * @param name the relation's name
  */
-record QualifiedName(String schema, String name, String text) {
+public record QualifiedName(String schema, String name) {
 
-  /** Parses one or two dot-separated parts, each bare or double-quoted. */
-  static QualifiedName parse(String text) {
+  /**
+   * Reads a table name as the user wrote it: {@code users}, {@code "Genre"}, {@code Genre}, {@code
+   * app."Audit Log"}. Quotes only delimit; there is no case folding, so {@code Genre} and {@code
+   * "Genre"} both name the table "Genre" and {@code genre} does not. Surrounding spaces are
+   * ignored.
+   *
+   * @throws ExitException USAGE saying why the text is not a name
+   */
+  public static QualifiedName parse(String text) {
     List<String> parts = parts(text.strip(), text);
     if (parts.size() == 1) {
-      return new QualifiedName(null, parts.get(0), text.strip());
+      return new QualifiedName(null, parts.get(0));
     }
     if (parts.size() == 2) {
-      return new QualifiedName(parts.get(0), parts.get(1), text.strip());
+      return new QualifiedName(parts.get(0), parts.get(1));
     }
     throw bad(text, "use table or schema.table");
   }
 
-  /** Parses a schema name: one part, bare or double-quoted. */
-  static String parseSchema(String text) {
+  /**
+   * Reads a schema name as the user wrote it: one part, bare or double-quoted.
+   *
+   * @throws ExitException USAGE saying why the text is not a schema name
+   */
+  public static String parseSchema(String text) {
     List<String> parts = parts(text.strip(), text);
     if (parts.size() != 1) {
       throw ExitException.usage(
@@ -43,23 +54,8 @@ record QualifiedName(String schema, String name, String text) {
     while (true) {
       StringBuilder part = new StringBuilder();
       if (i < s.length() && s.charAt(i) == '"') {
-        i++;
-        boolean closed = false;
-        while (i < s.length()) {
-          char c = s.charAt(i++);
-          if (c == '"') {
-            if (i < s.length() && s.charAt(i) == '"') {
-              part.append('"');
-              i++;
-            } else {
-              closed = true;
-              break;
-            }
-          } else {
-            part.append(c);
-          }
-        }
-        if (!closed) {
+        i = SqlNames.readQuoted(s, i, part);
+        if (i < 0) {
           throw bad(original, "unterminated double quote");
         }
         if (i < s.length() && s.charAt(i) != '.') {
@@ -74,11 +70,10 @@ record QualifiedName(String schema, String name, String text) {
           part.append(c);
         }
       }
-      String p = part.toString();
-      if (p.isEmpty()) {
+      if (part.isEmpty()) {
         throw bad(original, "empty name");
       }
-      parts.add(p);
+      parts.add(part.toString());
       if (i >= s.length()) {
         return parts;
       }

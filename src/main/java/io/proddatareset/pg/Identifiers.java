@@ -1,6 +1,10 @@
-package io.proddatareset.catalog;
+package io.proddatareset.pg;
 
-/** The one function that puts an identifier into SQL text. */
+/**
+ * The one place SQL text is quoted (after pgjdbc's {@code Utils}): identifiers always
+ * double-quoted, literals in standard single quotes. Everything else a statement needs from the
+ * user travels as a bind parameter.
+ */
 public final class Identifiers {
   private Identifiers() {}
 
@@ -26,6 +30,20 @@ public final class Identifiers {
                     c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$')
             && !RESERVED.contains(identifier);
     return plain ? identifier : quote(identifier);
+  }
+
+  /**
+   * A string literal for SQL text: {@code it's} becomes {@code 'it''s'}. Backslashes stay as they
+   * are, which is right under {@code standard_conforming_strings = on} (the default, and what
+   * pg_dump's output and the tool's own sessions run with).
+   *
+   * @throws IllegalArgumentException for a NUL character, which no PostgreSQL text can hold
+   */
+  public static String literal(String value) {
+    if (value.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("a SQL string literal cannot hold a NUL character");
+    }
+    return '\'' + value.replace("'", "''") + '\'';
   }
 
   // reserved key words that pg_dump quotes (quote_ident); enough for names seen in practice

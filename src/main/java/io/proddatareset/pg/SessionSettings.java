@@ -1,13 +1,19 @@
-package io.proddatareset.backup;
+package io.proddatareset.pg;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 
 /**
- * Session settings that change how the server writes values as text (COPY, {@code row::text}): a
+ * Settings for the current transaction, always applied through bind parameters ({@code
+ * set_config($1, $2, true)}), never as SQL text. Values last until the transaction ends.
+ *
+ * <p>Session settings that change how the server writes values as text (COPY, {@code row::text}): a
  * database or role can set them for its sessions, and PgJDBC sets the time zone to the JVM's.
  * Backups and fingerprints pin the ones they depend on for a while and then put the caller's values
  * back, because the caller's transaction goes on (a reset's TRUNCATE fires the tables' own
@@ -66,5 +72,52 @@ public final class SessionSettings {
       }
       set.executeQuery().close();
     }
+  }
+
+  /**
+   * The settings of a transaction that may run long and wait for locks (a reset, a backup, a
+   * restore): {@code lock_timeout} as given, no {@code statement_timeout} and no {@code
+   * idle_in_transaction_session_timeout} (a role's or database's own values must not cut a long
+   * backup or restore), followed by {@code more} (name, value, ...), ready for {@link #pin}.
+   */
+  public static String[] longTransaction(Duration lockTimeout, String... more) {
+    String[] base = {
+      "lock_timeout",
+      millis(lockTimeout),
+      "statement_timeout",
+      "0",
+      "idle_in_transaction_session_timeout",
+      "0"
+    };
+    String[] all = Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, all, base.length, more.length);
+    return all;
+  }
+
+  /** Pins {@link #longTransaction} settings for the rest of the current transaction. */
+  public static void pinLongTransaction(Connection conn, Duration lockTimeout, String... more)
+      throws SQLException {
+    pin(conn, longTransaction(lockTimeout, more));
+  }
+
+  /**
+   * Sets the {@link #longTransaction} settings (without {@code more}) with {@code SET LOCAL}
+   * statements, for a {@code REPEATABLE READ} transaction that must take its locks before its
+   * snapshot: {@code set_config} is called in a query, and a transaction's first query takes its
+   * snapshot, while {@code SET} (like {@code LOCK}) takes none. The values are whole milliseconds,
+   * never text.
+   */
+  public static void setLocalLongTransaction(Connection conn, Duration lockTimeout)
+      throws SQLException {
+    try (Statement st = conn.createStatement()) {
+      st.execute("SET LOCAL lock_timeout = " + lockTimeout.toMillis());
+      st.execute("SET LOCAL statement_timeout = 0");
+      st.execute("SET LOCAL idle_in_transaction_session_timeout = 0");
+    }
+  }
+
+  /** A duration as a setting's value in milliseconds, e.g. {@code 1500ms}; {@code 0} disables. */
+  public static String millis(Duration d) {
+    return d.toMillis() + "ms";
   }
 }

@@ -1,0 +1,183 @@
+package io.proddatareset.pg;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.function.Supplier;
+
+/**
+ * The one place a transaction is begun and ended (after Flyway's {@code TransactionTemplate}): each
+ * method sets the connection up, runs the work, ends the transaction on every path and puts the
+ * connection's auto-commit, read-only and isolation settings back as they were. A failure to end
+ * the transaction or to restore a setting after the work failed is added to the work's exception as
+ * suppressed; on a connection that was closed meanwhile (an interrupt) nothing is restored.
+ */
+public final class Transactions {
+  private Transactions() {}
+
+  /** Work on a connection that may throw {@link SQLException}. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  /**
+   * The COMMIT of a read-write transaction failed: when the server answered, it rolled back; when
+   * the connection was lost on the way ({@link SqlState#isConnectionLost}), the outcome is unknown.
+   * Carries the SQLSTATE and message of its cause.
+   */
+  public static final class CommitFailed extends SQLException {
+    CommitFailed(SQLException cause) {
+      super(cause.getMessage(), cause.getSQLState(), cause.getErrorCode(), cause);
+    }
+  }
+
+  /**
+   * Runs {@code work} in a {@code REPEATABLE READ, READ ONLY} transaction of its own on {@code
+   * connection} (one snapshot for all its queries), which is rolled back afterwards (there is
+   * nothing to keep).
+   *
+   * @throws IllegalStateException when auto-commit is off: a transaction is already open
+   */
+  public static <T> T readOnlySnapshot(Connection connection, Work<T> work) throws SQLException {
+    requireAutoCommit(connection);
+    return run(connection, Connection.TRANSACTION_REPEATABLE_READ, true, false, work);
+  }
+
+  /**
+   * Opens a connection from {@code connections}, runs {@code work} in {@link #readOnlySnapshot} and
+   * closes the connection.
+   */
+  public static <T> T readOnlySnapshot(Supplier<Connection> connections, Work<T> work)
+      throws SQLException {
+    try (Connection connection = connections.get()) {
+      return readOnlySnapshot(connection, work);
+    }
+  }
+
+  /**
+   * Runs {@code work} in the caller's open transaction when auto-commit is off (neither committed
+   * nor rolled back, the caller's settings apply); otherwise in a {@link #readOnlySnapshot}.
+   */
+  public static <T> T inCallersOrReadOnlySnapshot(Connection connection, Work<T> work)
+      throws SQLException {
+    if (!connection.getAutoCommit()) {
+      return work.run(connection);
+    }
+    return readOnlySnapshot(connection, work);
+  }
+
+  /**
+   * Runs {@code work} in a read-write transaction of its own at the server's default isolation,
+   * commits when it returns and rolls back when it throws.
+   *
+   * @throws CommitFailed when the COMMIT fails
+   * @throws IllegalStateException when auto-commit is off: a transaction is already open
+   */
+  public static <T> T readWrite(Connection connection, Work<T> work) throws SQLException {
+    requireAutoCommit(connection);
+    return run(connection, -1, false, true, work);
+  }
+
+  /**
+   * Like {@link #readWrite}, in {@code REPEATABLE READ}: every query of the work sees the snapshot
+   * taken by its first one.
+   */
+  public static <T> T readWriteSnapshot(Connection connection, Work<T> work) throws SQLException {
+    requireAutoCommit(connection);
+    return run(connection, Connection.TRANSACTION_REPEATABLE_READ, false, true, work);
+  }
+
+  /**
+   * Runs {@code work} in a transaction (the server's default isolation, read-write) that is always
+   * rolled back: for a look that must leave nothing behind, such as a lock taken only to see
+   * whether it can be.
+   *
+   * @throws IllegalStateException when auto-commit is off: a transaction is already open
+   */
+  public static <T> T rolledBack(Connection connection, Work<T> work) throws SQLException {
+    requireAutoCommit(connection);
+    return run(connection, -1, false, false, work);
+  }
+
+  /** {@link #rolledBack} on a connection opened from {@code connections}, closed afterwards. */
+  public static <T> T rolledBack(Supplier<Connection> connections, Work<T> work)
+      throws SQLException {
+    try (Connection connection = connections.get()) {
+      return rolledBack(connection, work);
+    }
+  }
+
+  private static void requireAutoCommit(Connection connection) throws SQLException {
+    if (!connection.getAutoCommit()) {
+      throw new IllegalStateException(
+          "a transaction is already open on this connection: pass one in auto-commit mode");
+    }
+  }
+
+  private static <T> T run(
+      Connection c, int isolation, boolean readOnly, boolean commit, Work<T> work)
+      throws SQLException {
+    int isolationBefore = isolation < 0 ? -1 : c.getTransactionIsolation();
+    boolean readOnlyBefore = c.isReadOnly();
+    c.setAutoCommit(false);
+    Throwable failure = null;
+    try {
+      if (isolation >= 0) {
+        c.setTransactionIsolation(isolation);
+      }
+      if (readOnly) {
+        c.setReadOnly(true);
+      }
+      T result = work.run(c);
+      if (commit) {
+        try {
+          c.commit();
+        } catch (SQLException e) {
+          throw new CommitFailed(e);
+        }
+      } else {
+        c.rollback();
+      }
+      return result;
+    } catch (SQLException | RuntimeException | Error e) {
+      failure = e;
+      if (!(e instanceof CommitFailed)) {
+        rollback(c, e);
+      }
+      throw e;
+    } finally {
+      restore(c, isolationBefore, readOnly ? readOnlyBefore : null, failure);
+    }
+  }
+
+  private static void rollback(Connection c, Throwable failure) {
+    try {
+      if (!c.isClosed()) {
+        c.rollback();
+      }
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  private static void restore(Connection c, int isolation, Boolean readOnly, Throwable failure)
+      throws SQLException {
+    try {
+      if (c.isClosed()) {
+        return;
+      }
+      c.setAutoCommit(true);
+      if (readOnly != null) {
+        c.setReadOnly(readOnly);
+      }
+      if (isolation >= 0) {
+        c.setTransactionIsolation(isolation);
+      }
+    } catch (SQLException e) {
+      // the connection is broken: its next use says so
+      if (failure != null) {
+        failure.addSuppressed(e);
+      }
+    }
+  }
+}
