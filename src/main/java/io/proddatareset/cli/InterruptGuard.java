@@ -112,6 +112,34 @@ final class InterruptGuard {
     }
   }
 
+  /**
+   * The line of an interrupt inside a transaction before its commit, when the work cannot say it
+   * itself: {@code Interrupted while loading: the transaction was abandoned ...}.
+   *
+   * @param step e.g. {@code loading}
+   */
+  static String abandonedLine(String step) {
+    return "Interrupted while "
+        + step
+        + ": the transaction was abandoned before its commit (the server rolls it back); nothing"
+        + " was changed.";
+  }
+
+  /**
+   * A commit that was sent and did not answer: {@code e} says that the outcome is unknown, and
+   * {@code howToCheck} ("To check: ...") how to find out; INTERRUPTED when an interrupt came.
+   */
+  ExitException commitUnknown(ExitException e, String howToCheck) {
+    boolean wasInterrupted = interrupted();
+    return new ExitException(
+        wasInterrupted ? ExitStatus.INTERRUPTED : e.status(),
+        (wasInterrupted ? "Interrupted while committing: " : "")
+            + e.getMessage()
+            + " "
+            + howToCheck,
+        e);
+  }
+
   /** What an interrupt now would leave, as the current stage says. */
   String currentLine() {
     Supplier<String> current;

@@ -1,6 +1,5 @@
 package io.proddatareset.cli;
 
-import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.plan.PlanOptions;
@@ -42,18 +41,8 @@ public class PlanCommand extends IoCommand {
     io.out().print(json ? PlanJson.render(plan, shown) + "\n" : PlanText.render(plan, shown));
     io.out().flush();
     if (plan.refused()) {
-      throw ExitException.refused(refusal(plan));
+      throw ExitException.refused(PlanText.refusal(plan));
     }
     return 0;
-  }
-
-  /** One line for stderr when a plan is refused. */
-  static String refusal(ResetPlan plan) {
-    int n = plan.hazards().size();
-    return "Refused: the plan has "
-        + Counts.of(n, "hazard")
-        + " ("
-        + String.join(", ", plan.hazards().stream().map(h -> h.code().name()).distinct().toList())
-        + "); each hazard in the plan says what to do. Nothing was changed.";
   }
 }

@@ -182,4 +182,14 @@ final class PlanText {
     }
     return out.toString();
   }
+
+  /** One line for stderr when a plan is refused. */
+  static String refusal(ResetPlan plan) {
+    int n = plan.hazards().size();
+    return "Refused: the plan has "
+        + Counts.of(n, "hazard")
+        + " ("
+        + String.join(", ", plan.hazards().stream().map(h -> h.code().name()).distinct().toList())
+        + "); each hazard in the plan says what to do. Nothing was changed.";
+  }
 }

@@ -50,7 +50,7 @@ final class ProgressPrinter implements BackupProgress {
     print(System.nanoTime());
   }
 
-  /** Ends the progress line so that the result starts on a fresh one. */
+  /** Ends the progress line so that the result starts on a fresh one; again, does nothing. */
   static void finish(BackupProgress progress) {
     if (progress instanceof ProgressPrinter p) {
       p.done();
@@ -61,6 +61,7 @@ final class ProgressPrinter implements BackupProgress {
     if (width > 0) {
       err.print("\r" + " ".repeat(width) + "\r");
       err.flush();
+      width = 0;
     }
   }
 
