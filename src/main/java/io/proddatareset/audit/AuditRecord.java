@@ -1,5 +1,7 @@
 package io.proddatareset.audit;
 
+import static io.proddatareset.connect.Redaction.redact;
+
 import io.proddatareset.ExitException;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Redaction;
@@ -81,7 +83,7 @@ public record AuditRecord(
   public record TableCount(String table, long rows) {
     public TableCount {
       Objects.requireNonNull(table, "table");
-      table = Redaction.redact(table);
+      table = redact(table);
     }
   }
 
@@ -89,22 +91,22 @@ public record AuditRecord(
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(command, "command");
     Objects.requireNonNull(outcome, "outcome");
-    run = Redaction.redact(run);
-    command = Redaction.redact(command);
-    user = Redaction.redact(user);
-    host = Redaction.redact(host);
-    target = Redaction.redact(target);
-    planId = Redaction.redact(planId);
+    run = redact(run);
+    command = redact(command);
+    user = redact(user);
+    host = redact(host);
+    target = redact(target);
+    planId = redact(planId);
     tables = List.copyOf(tables == null ? List.of() : tables);
-    backupFile = Redaction.redact(backupFile);
+    backupFile = redact(backupFile);
     // a hash is checked rather than redacted: masking a short secret inside it would corrupt it
     if (backupSha256 != null && !backupSha256.matches("[0-9a-f]{64}")) {
       throw new IllegalArgumentException("backupSha256 must be 64 lower-case hex digits");
     }
-    agent = Redaction.redact(agent);
-    consent = Redaction.redact(consent);
-    noBackupReason = Redaction.redact(noBackupReason);
-    error = Redaction.redact(error);
+    agent = redact(agent);
+    consent = redact(consent);
+    noBackupReason = redact(noBackupReason);
+    error = redact(error);
   }
 
   /**

@@ -22,9 +22,8 @@ final class BackupText {
     out.append(
         String.format(
             Locale.ROOT,
-            "Backed up %s, %s, from %s to %s (%s, %s) in %s.%n",
-            Counts.of(m.tables().size(), "table"),
-            Counts.of(m.totalRows(), "row"),
+            "Backed up %s, from %s to %s (%s, %s) in %s.%n",
+            tablesAndRows(m.tables().size(), m.totalRows()),
             m.target() == null ? m.database() : m.target(),
             r.file() == null ? "stdout" : r.file(),
             m.compression(),
@@ -51,5 +50,10 @@ final class BackupText {
       out.append("Plan id: ").append(m.planId()).append(".\n");
     }
     return out.append(restoreHint).toString();
+  }
+
+  /** {@code 3 tables, 1,234 rows}, as the summaries of backup and restore begin. */
+  static String tablesAndRows(long tables, long rows) {
+    return Counts.of(tables, "table") + ", " + Counts.of(rows, "row");
   }
 }

@@ -26,16 +26,11 @@ final class ResetText {
    * backup goes (or that none is written), and the ON TRUNCATE triggers that will fire.
    */
   static String announce(ResetPlan plan, String target, ResetOptions o, List<String> triggers) {
-    StringBuilder sb =
-        new StringBuilder("\nAbout to reset ")
-            .append(Counts.of(plan.resetTables().size(), "table", "tables"))
-            .append(" (")
-            .append(Counts.of(plan.rowsToReset(), "row", "rows"))
-            .append(") in ")
-            .append(target)
-            .append(" and keep ")
-            .append(Counts.number(plan.keptTables().size()))
-            .append(".\n");
+    StringBuilder sb = new StringBuilder("\nAbout to reset ");
+    sb.append(Counts.of(plan.resetTables().size(), "table", "tables"));
+    sb.append(" (").append(Counts.of(plan.rowsToReset(), "row", "rows")).append(") in ");
+    sb.append(target).append(" and keep ").append(Counts.number(plan.keptTables().size()));
+    sb.append(".\n");
     sb.append(
         o.backupFile() != null
             ? "The rows removed are backed up first to " + o.backupFile() + ".\n"

@@ -88,9 +88,8 @@ final class RestoreText {
     out.append(
         String.format(
             Locale.ROOT,
-            "It would load %s, %s%s:%n",
-            Counts.of(p.tables().size(), "table"),
-            Counts.of(p.totalRows(), "row"),
+            "It would load %s%s:%n",
+            BackupText.tablesAndRows(p.tables().size(), p.totalRows()),
             p.fileChecked()
                 ? (p.origin().manifest() != null
                     ? " (the file was read and matches its manifest)"
@@ -153,9 +152,8 @@ final class RestoreText {
     out.append(
         String.format(
             Locale.ROOT,
-            "Restored %s, %s, and %s from %s in %s.%n",
-            Counts.of(r.tables().size(), "table"),
-            Counts.of(r.totalRows(), "row"),
+            "Restored %s, and %s from %s in %s.%n",
+            BackupText.tablesAndRows(r.tables().size(), r.totalRows()),
             Counts.of(r.sequences().size(), "sequence"),
             file,
             Durations.elapsed(r.millis())));
