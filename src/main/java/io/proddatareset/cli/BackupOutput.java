@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  * Where backup writes: {@code --output FILE} (compressed as its name says) with the manifest beside
  * it, or {@code --output -} for stdout with {@code --manifest FILE} and {@code --compress KIND}.
  */
-public class BackupOutput {
+class BackupOutput {
   @Option(
       names = {"-o", "--output"},
       required = true,

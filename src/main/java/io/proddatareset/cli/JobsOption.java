@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
  * top-level reset form). One limit and one default; backup and reset each keep the name and help
  * text they have always had ({@link ForBackup}, {@link ForReset}).
  */
-public abstract class JobsOption {
+abstract class JobsOption {
   /** The most connections a backup may open to the server at once. */
   static final int MAX = 16;
 
@@ -38,7 +38,7 @@ public abstract class JobsOption {
   }
 
   /** backup's {@code -j, --jobs}. */
-  public static final class ForBackup extends JobsOption {
+  static final class ForBackup extends JobsOption {
     @Option(
         names = {"-j", "--jobs"},
         paramLabel = "N",
@@ -52,7 +52,7 @@ public abstract class JobsOption {
   }
 
   /** reset's {@code --jobs}. */
-  public static final class ForReset extends JobsOption {
+  static final class ForReset extends JobsOption {
     @Option(
         names = "--jobs",
         paramLabel = "N",

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
  * {@code --json} of plan, the top-level dry-run, verify, backup and restore; each command's help
  * text is its own, in {@code help.properties} under the command's name.
  */
-public class JsonOption {
+class JsonOption {
   @Option(names = "--json", descriptionKey = "json", description = "Print the result as JSON.")
   boolean json;
 }

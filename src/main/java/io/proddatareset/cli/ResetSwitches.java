@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The switches of reset, shared with the top-level seed form ({@code URL --backup FILE}). */
-public class ResetSwitches {
+class ResetSwitches {
   @Option(
       names = "--backup",
       paramLabel = "FILE",

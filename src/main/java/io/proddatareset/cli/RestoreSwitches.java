@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options of restore besides the target and the file. */
-public class RestoreSwitches {
+class RestoreSwitches {
   private static final String DEFAULT_LOCK_TIMEOUT = "10s";
 
   @Option(

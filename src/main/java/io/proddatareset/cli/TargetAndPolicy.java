@@ -7,7 +7,7 @@ import picocli.CommandLine.Mixin;
  * The database and the tables to work on, as every command that works from a plan takes them: the
  * URL as first argument or the target options, and the policy options.
  */
-public class TargetAndPolicy {
+class TargetAndPolicy {
   @Mixin UrlArgument url;
   @Mixin TargetOptions target;
   @Mixin PolicyOptions policy;

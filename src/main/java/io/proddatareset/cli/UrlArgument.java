@@ -7,7 +7,7 @@ import picocli.CommandLine.Parameters;
  * stands for {@code --url} ({@link TargetOptions#resolve}). Each command's help text is its own, in
  * {@code help.properties} under the command's name.
  */
-public class UrlArgument {
+class UrlArgument {
   @Parameters(
       index = "0",
       arity = "0..1",
