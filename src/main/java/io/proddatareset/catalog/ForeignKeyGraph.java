@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -70,59 +71,69 @@ public final class ForeignKeyGraph {
    * is a foreign-key cycle, a single table is a cycle only if it references itself.
    */
   public List<List<TableName>> stronglyConnectedComponents() {
-    Map<TableName, Integer> index = new HashMap<>();
-    Map<TableName, Integer> low = new HashMap<>();
-    Set<TableName> onStack = new java.util.HashSet<>();
-    Deque<TableName> stack = new ArrayDeque<>();
-    List<List<TableName>> components = new ArrayList<>();
-    int next = 0;
-    for (TableName start : tables) {
-      if (index.containsKey(start)) {
-        continue;
-      }
-      // each frame: the node and an iterator over its parents (edges child -> parent)
-      Deque<Map.Entry<TableName, Iterator<TableName>>> frames = new ArrayDeque<>();
-      index.put(start, next);
-      low.put(start, next);
-      next++;
-      stack.push(start);
-      onStack.add(start);
-      frames.push(Map.entry(start, parents.get(start).iterator()));
-      while (!frames.isEmpty()) {
-        TableName v = frames.peek().getKey();
-        Iterator<TableName> edges = frames.peek().getValue();
-        if (edges.hasNext()) {
-          TableName w = edges.next();
-          if (!index.containsKey(w)) {
-            index.put(w, next);
-            low.put(w, next);
-            next++;
-            stack.push(w);
-            onStack.add(w);
-            frames.push(Map.entry(w, parents.get(w).iterator()));
-          } else if (onStack.contains(w)) {
-            low.put(v, Math.min(low.get(v), index.get(w)));
-          }
+    return new Tarjan().components();
+  }
+
+  /** One run of Tarjan's algorithm over this graph; edges run child -> parent. */
+  private final class Tarjan {
+    private final Map<TableName, Integer> index = new HashMap<>();
+    private final Map<TableName, Integer> low = new HashMap<>();
+    private final Set<TableName> onStack = new HashSet<>();
+    private final Deque<TableName> stack = new ArrayDeque<>();
+    // each frame: the node and an iterator over its parents
+    private final Deque<Map.Entry<TableName, Iterator<TableName>>> frames = new ArrayDeque<>();
+    private final List<List<TableName>> components = new ArrayList<>();
+
+    List<List<TableName>> components() {
+      for (TableName start : tables) {
+        if (index.containsKey(start)) {
           continue;
         }
-        frames.pop();
-        if (!frames.isEmpty()) {
-          TableName caller = frames.peek().getKey();
-          low.put(caller, Math.min(low.get(caller), low.get(v)));
-        }
-        if (low.get(v).equals(index.get(v))) {
-          List<TableName> component = new ArrayList<>();
-          TableName w;
-          do {
-            w = stack.pop();
-            onStack.remove(w);
-            component.add(w);
-          } while (!w.equals(v));
-          component.sort(null);
-          components.add(List.copyOf(component));
+        enter(start);
+        while (!frames.isEmpty()) {
+          step();
         }
       }
+      return components;
     }
-    return components;
+
+    private void enter(TableName v) {
+      int n = index.size();
+      index.put(v, n);
+      low.put(v, n);
+      stack.push(v);
+      onStack.add(v);
+      frames.push(Map.entry(v, parents.get(v).iterator()));
+    }
+
+    private void step() {
+      TableName v = frames.peek().getKey();
+      Iterator<TableName> edges = frames.peek().getValue();
+      if (edges.hasNext()) {
+        TableName w = edges.next();
+        if (!index.containsKey(w)) {
+          enter(w);
+        } else if (onStack.contains(w)) {
+          low.put(v, Math.min(low.get(v), index.get(w)));
+        }
+        return;
+      }
+      frames.pop();
+      if (!frames.isEmpty()) {
+        TableName caller = frames.peek().getKey();
+        low.put(caller, Math.min(low.get(caller), low.get(v)));
+      }
+      if (low.get(v).equals(index.get(v))) {
+        List<TableName> component = new ArrayList<>();
+        TableName w;
+        do {
+          w = stack.pop();
+          onStack.remove(w);
+          component.add(w);
+        } while (!w.equals(v));
+        component.sort(null);
+        components.add(List.copyOf(component));
+      }
+    }
   }
 }

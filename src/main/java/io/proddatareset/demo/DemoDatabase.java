@@ -1,7 +1,10 @@
 package io.proddatareset.demo;
 
 import io.proddatareset.ExitException;
+import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.Transactions;
+import io.proddatareset.reset.TableFingerprint;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,8 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -147,6 +154,39 @@ public final class DemoDatabase implements AutoCloseable {
       server.close();
     } catch (IOException e) {
       // the server is stopping anyway; the working directory is removed by the caller
+    }
+  }
+
+  /**
+   * The row count and content hash of every table of the sample database, read in one read-only
+   * snapshot on a connection of its own.
+   *
+   * @throws ExitException FAILURE when the database cannot be read
+   */
+  public Map<TableName, TableFingerprint> fingerprints() {
+    try (Connection conn = connect()) {
+      return Transactions.readOnlySnapshot(
+          conn,
+          c -> {
+            List<TableName> tables = new ArrayList<>();
+            try (Statement st = c.createStatement();
+                ResultSet rs =
+                    st.executeQuery(
+                        "SELECT schemaname, tablename FROM pg_tables"
+                            + " WHERE schemaname = 'public' ORDER BY 2")) {
+              while (rs.next()) {
+                tables.add(new TableName(rs.getString(1), rs.getString(2)));
+              }
+            }
+            Map<TableName, TableFingerprint> out = new LinkedHashMap<>();
+            for (TableFingerprint f :
+                TableFingerprint.take(c, tables, TableFingerprint.Mode.HASH)) {
+              out.put(f.table(), f);
+            }
+            return out;
+          });
+    } catch (SQLException e) {
+      throw ExitException.failure("The demo could not read its database: " + e.getMessage(), e);
     }
   }
 }

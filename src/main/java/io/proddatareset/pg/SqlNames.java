@@ -24,6 +24,7 @@ public final class SqlNames {
     return pos;
   }
 
+  /** Moves past white space. */
   public void skipSpaces() {
     while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
       pos++;

@@ -160,8 +160,7 @@ public final class Transactions {
     }
   }
 
-  private static void restore(Connection c, int isolation, Boolean readOnly, Throwable failure)
-      throws SQLException {
+  private static void restore(Connection c, int isolation, Boolean readOnly, Throwable failure) {
     try {
       if (c.isClosed()) {
         return;

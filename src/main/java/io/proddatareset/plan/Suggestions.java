@@ -1,5 +1,6 @@
 package io.proddatareset.plan;
 
+import io.proddatareset.EditDistance;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Optional;
@@ -18,7 +19,7 @@ final class Suggestions {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String candidate : candidates.stream().sorted().toList()) {
-      int d = distance(a, candidate.toLowerCase(Locale.ROOT));
+      int d = EditDistance.between(a, candidate.toLowerCase(Locale.ROOT));
       if (d < bestDistance) {
         best = candidate;
         bestDistance = d;
@@ -29,24 +30,5 @@ final class Suggestions {
     }
     int limit = Math.max(2, Math.max(a.length(), best.length()) / 3);
     return bestDistance <= limit ? Optional.of(best) : Optional.empty();
-  }
-
-  static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 }

@@ -73,20 +73,16 @@ final class TruncateTriggers {
         String text = tr.source() + "\n" + String.join("\n", tr.arguments());
         List<TableName> keptMentioned = mentioned(catalog, kept, text);
         if (!keptMentioned.isEmpty()) {
-          String names =
-              keptMentioned.stream().map(HazardCheck::shown).collect(Collectors.joining(", "));
           hazards.add(
               new Hazard(
                   Hazard.Code.TRUNCATE_TRIGGER_WRITES_KEPT,
                   trigger
-                      + ", which names kept table"
-                      + (keptMentioned.size() > 1 ? "s " : " ")
-                      + names
+                      + whichNames("kept", keptMentioned)
                       + ": if it writes there, the reset's check finds the kept table changed"
                       + " and rolls the reset back.",
                   disable
                       + ", or reset "
-                      + names
+                      + shown(keptMentioned)
                       + " too (add "
                       + (keptMentioned.size() > 1 ? "them" : "it")
                       + " to "
@@ -98,15 +94,11 @@ final class TruncateTriggers {
         if (!tr.before()) {
           List<TableName> resetMentioned = mentioned(catalog, List.copyOf(reset), text);
           if (!resetMentioned.isEmpty()) {
-            String names =
-                resetMentioned.stream().map(HazardCheck::shown).collect(Collectors.joining(", "));
             hazards.add(
                 new Hazard(
                     Hazard.Code.TRUNCATE_TRIGGER_REFILLS_RESET,
                     trigger
-                        + ", which names reset table"
-                        + (resetMentioned.size() > 1 ? "s " : " ")
-                        + names
+                        + whichNames("reset", resetMentioned)
                         + ": it fires after the tables are emptied, so rows it writes there stay,"
                         + " and the reset's check that the reset tables are empty rolls the reset"
                         + " back.",
@@ -116,6 +108,15 @@ final class TruncateTriggers {
         }
       }
     }
+  }
+
+  /** {@code , which names kept tables a, b}: what a trigger's source mentions. */
+  private static String whichNames(String kind, List<TableName> tables) {
+    return ", which names " + kind + " table" + (tables.size() > 1 ? "s " : " ") + shown(tables);
+  }
+
+  private static String shown(List<TableName> tables) {
+    return tables.stream().map(HazardCheck::shown).collect(Collectors.joining(", "));
   }
 
   private static List<TableName> concat(TableName first, List<TableName> rest) {

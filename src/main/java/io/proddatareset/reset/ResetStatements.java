@@ -80,21 +80,19 @@ final class ResetStatements {
     try (Statement st = conn.createStatement()) {
       st.execute(sql);
     } catch (SQLException e) {
-      if (SqlState.isLockTimeout(e)) {
-        throw ExitException.failure(
-            "TRUNCATE could not get its exclusive lock within "
-                + Durations.limit(options.lockTimeout())
-                + " (other sessions are reading or writing these tables). Rolled back, nothing was changed.",
-            e);
+      String why =
+          SqlState.isLockTimeout(e)
+              ? "TRUNCATE could not get its exclusive lock within "
+                  + Durations.limit(options.lockTimeout())
+                  + " (other sessions are reading or writing these tables)"
+              : SqlState.isQueryCanceled(e)
+                  ? "TRUNCATE took longer than the statement timeout of "
+                      + Durations.limit(options.statementTimeout())
+                  : null;
+      if (why == null) {
+        throw e;
       }
-      if (SqlState.isQueryCanceled(e)) {
-        throw ExitException.failure(
-            "TRUNCATE took longer than the statement timeout of "
-                + Durations.limit(options.statementTimeout())
-                + ". Rolled back, nothing was changed.",
-            e);
-      }
-      throw e;
+      throw ExitException.failure(why + ". Rolled back, nothing was changed.", e);
     }
     SessionSettings.pin(conn, "statement_timeout", "0");
   }

@@ -3,6 +3,7 @@ package io.proddatareset.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.proddatareset.EditDistance;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.pg.QualifiedName;
@@ -48,7 +49,7 @@ class PolicyTest {
     assertThat(Suggestions.closest("genre", tables)).contains("Genre");
     assertThat(Suggestions.closest("project", tables)).contains("projects");
     assertThat(Suggestions.closest("invoices", tables)).isEmpty();
-    assertThat(Suggestions.distance("kitten", "sitting")).isEqualTo(3);
+    assertThat(EditDistance.between("kitten", "sitting")).isEqualTo(3);
   }
 
   @Test
