@@ -6,7 +6,6 @@ import io.proddatareset.ExitStatus;
 import io.proddatareset.Program;
 import io.proddatareset.audit.AgentConsent;
 import io.proddatareset.catalog.TableName;
-import io.proddatareset.demo.DemoCheck;
 import io.proddatareset.demo.DemoDatabase;
 import io.proddatareset.demo.DemoWalkthrough;
 import io.proddatareset.reset.TableFingerprint;
@@ -91,7 +90,7 @@ public class DemoCommand extends IoCommand {
     Io inner = new Io(io.out(), io.err(), io.in(), Map.copyOf(env), false);
     io.out().println("Database: " + db.url());
 
-    Map<TableName, TableFingerprint> start = DemoCheck.fingerprints(db);
+    Map<TableName, TableFingerprint> start = db.fingerprints();
     for (DemoWalkthrough.Step step : demo.steps(db.url())) {
       if (step.note() != null) {
         io.out().println(step.note());
@@ -107,8 +106,8 @@ public class DemoCommand extends IoCommand {
     }
 
     heading("7. Is the data back? Every table's row count and content hash, before and after");
-    List<DemoCheck.Comparison> compared = DemoCheck.compare(start, DemoCheck.fingerprints(db));
-    for (DemoCheck.Comparison c : compared) {
+    List<DemoWalkthrough.Comparison> compared = DemoWalkthrough.compare(start, db.fingerprints());
+    for (DemoWalkthrough.Comparison c : compared) {
       io.out()
           .printf(
               Locale.ROOT,
@@ -119,7 +118,7 @@ public class DemoCommand extends IoCommand {
               Counts.noun(c.before().rows(), "row"),
               c.same() ? "" : "  " + c.difference());
     }
-    if (!compared.stream().allMatch(DemoCheck.Comparison::same)) {
+    if (!compared.stream().allMatch(DemoWalkthrough.Comparison::same)) {
       throw new ExitException(
           ExitStatus.VERIFICATION_FAILED, "The demo's restore did not bring every table back.");
     }

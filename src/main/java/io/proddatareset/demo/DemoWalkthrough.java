@@ -1,5 +1,7 @@
 package io.proddatareset.demo;
 
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.reset.TableFingerprint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,10 +12,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The demo's walkthrough: its steps (each a command line of the tool, in order) and the files they
+ * The demo's walkthrough: its steps (each a command line of the tool, in order), the files they
  * write (backups, manifests, the audit log) in a working directory, with a directory of its own for
- * the embedded server. {@link #close} removes the server's directory, and the working directory
- * unless it was asked to be kept.
+ * the embedded server, and the comparison at the end of every table before and after. {@link
+ * #close} removes the server's directory, and the working directory unless it was asked to be kept.
  */
 public final class DemoWalkthrough implements AutoCloseable {
   private final Path work;
@@ -122,6 +124,31 @@ public final class DemoWalkthrough implements AutoCloseable {
   /** The words of {@code commandLine}, split at spaces, each key of {@code names} replaced. */
   private static List<String> words(Map<String, String> names, String commandLine) {
     return Arrays.stream(commandLine.split(" ")).map(w -> names.getOrDefault(w, w)).toList();
+  }
+
+  /**
+   * One table compared, for the walkthrough's last step: is the data back?
+   *
+   * @param before its fingerprint before the reset ({@link DemoDatabase#fingerprints})
+   * @param difference how the table differs after the restore, or null when it is the same
+   */
+  public record Comparison(TableFingerprint before, String difference) {
+    public boolean same() {
+      return difference == null;
+    }
+  }
+
+  /** Each table of {@code before} against {@code after}, in the order of {@code before}. */
+  public static List<Comparison> compare(
+      Map<TableName, TableFingerprint> before, Map<TableName, TableFingerprint> after) {
+    return before.values().stream()
+        .map(
+            b -> {
+              TableFingerprint a = after.get(b.table());
+              return new Comparison(
+                  b, a == null ? b.table().display() + " is missing" : b.differenceFrom(a));
+            })
+        .toList();
   }
 
   /** Removes the server's directory, and the working directory unless it is kept; best effort. */
