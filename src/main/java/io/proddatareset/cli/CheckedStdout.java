@@ -17,7 +17,8 @@ final class CheckedStdout extends OutputStream {
 
   @Override
   public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
+    out.write(b);
+    check();
   }
 
   @Override
