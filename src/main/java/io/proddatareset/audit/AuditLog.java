@@ -118,8 +118,9 @@ public final class AuditLog {
    *     completely
    */
   public void append(AuditRecord record) {
-    AuditRecord full = record.withDefaults(System.getProperty("user.name"), hostName());
-    byte[] bytes = (line(full) + "\n").getBytes(StandardCharsets.UTF_8);
+    String user = record.user() != null ? record.user() : System.getProperty("user.name");
+    String host = record.host() != null ? record.host() : hostName();
+    byte[] bytes = (line(record, user, host) + "\n").getBytes(StandardCharsets.UTF_8);
     IN_PROCESS.lock();
     try (FileChannel channel = open();
         FileLock lock = channel.lock()) {
@@ -137,6 +138,11 @@ public final class AuditLog {
 
   /** The record as one line of JSON, without the newline. Absent values are left out. */
   static String line(AuditRecord r) {
+    return line(r, r.user(), r.host());
+  }
+
+  /** The line, with {@code user} and {@code host} (redacted here) for the record's own. */
+  private static String line(AuditRecord r, String user, String host) {
     java.io.StringWriter text = new java.io.StringWriter();
     // Jackson escapes line breaks inside strings, so one event is always one line
     try (JsonGenerator o = JSON.createGenerator(text)) {
@@ -146,8 +152,8 @@ public final class AuditLog {
       putIfPresent(o, "run", r.run());
       o.writeStringField("command", r.command());
       o.writeStringField("outcome", r.outcome().jsonName());
-      putIfPresent(o, "user", r.user());
-      putIfPresent(o, "host", r.host());
+      putIfPresent(o, "user", Redaction.redact(user));
+      putIfPresent(o, "host", Redaction.redact(host));
       putIfPresent(o, "target", r.target());
       putIfPresent(o, "planId", r.planId());
       o.writeArrayFieldStart("tables");

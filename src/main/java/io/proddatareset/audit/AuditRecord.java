@@ -1,5 +1,7 @@
 package io.proddatareset.audit;
 
+import static io.proddatareset.connect.Redaction.redact;
+
 import io.proddatareset.ExitException;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Redaction;
@@ -81,7 +83,7 @@ public record AuditRecord(
   public record TableCount(String table, long rows) {
     public TableCount {
       Objects.requireNonNull(table, "table");
-      table = Redaction.redact(table);
+      table = redact(table);
     }
   }
 
@@ -89,50 +91,28 @@ public record AuditRecord(
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(command, "command");
     Objects.requireNonNull(outcome, "outcome");
-    run = Redaction.redact(run);
-    command = Redaction.redact(command);
-    user = Redaction.redact(user);
-    host = Redaction.redact(host);
-    target = Redaction.redact(target);
-    planId = Redaction.redact(planId);
+    run = redact(run);
+    command = redact(command);
+    user = redact(user);
+    host = redact(host);
+    target = redact(target);
+    planId = redact(planId);
     tables = List.copyOf(tables == null ? List.of() : tables);
-    backupFile = Redaction.redact(backupFile);
+    backupFile = redact(backupFile);
     // a hash is checked rather than redacted: masking a short secret inside it would corrupt it
     if (backupSha256 != null && !backupSha256.matches("[0-9a-f]{64}")) {
       throw new IllegalArgumentException("backupSha256 must be 64 lower-case hex digits");
     }
-    agent = Redaction.redact(agent);
-    consent = Redaction.redact(consent);
-    noBackupReason = Redaction.redact(noBackupReason);
-    error = Redaction.redact(error);
-  }
-
-  /** The same record with user and host filled in where they are missing. */
-  AuditRecord withDefaults(String defaultUser, String defaultHost) {
-    return new AuditRecord(
-        time,
-        run,
-        command,
-        outcome,
-        user == null ? defaultUser : user,
-        host == null ? defaultHost : host,
-        target,
-        planId,
-        tables,
-        backupFile,
-        backupSha256,
-        agent,
-        consent,
-        noBackupReason,
-        error,
-        duration);
+    agent = redact(agent);
+    consent = redact(consent);
+    noBackupReason = redact(noBackupReason);
+    error = redact(error);
   }
 
   /**
    * A builder for the events of one run of {@code command}. It can be reused: set what is known,
    * {@link Builder#build} a {@code started} record, add what became known, build the final one.
-   * Each build takes the current time unless {@link Builder#time} was set. The run id is made once
-   * per builder.
+   * Each build takes the current time. The run id is made once per builder.
    */
   public static Builder builder(String command) {
     return new Builder(command);
@@ -141,11 +121,8 @@ public record AuditRecord(
   /** Mutable, not thread-safe; {@link #build} returns an immutable record. */
   public static final class Builder {
     private final String command;
-    private String run = UUID.randomUUID().toString();
-    private Instant time;
+    private final String run = UUID.randomUUID().toString();
     private Outcome outcome;
-    private String user;
-    private String host;
     private String target;
     private String planId;
     private final List<TableCount> tables = new ArrayList<>();
@@ -161,28 +138,25 @@ public record AuditRecord(
       this.command = Objects.requireNonNull(command, "command");
     }
 
-    public Builder run(String run) {
-      this.run = run;
-      return this;
-    }
-
-    public Builder time(Instant time) {
-      this.time = time;
-      return this;
-    }
-
     public Builder outcome(Outcome outcome) {
       this.outcome = outcome;
       return this;
     }
 
-    public Builder user(String user) {
-      this.user = user;
+    /** The failure as the user saw it: an ExitException's message, else type and message. */
+    public Builder error(Throwable failure) {
+      if (failure == null) {
+        this.error = null;
+      } else if (failure instanceof ExitException) {
+        this.error = failure.getMessage();
+      } else {
+        this.error = failure.getClass().getSimpleName() + ": " + failure.getMessage();
+      }
       return this;
     }
 
-    public Builder host(String host) {
-      this.host = host;
+    public Builder error(String error) {
+      this.error = error;
       return this;
     }
 
@@ -198,20 +172,15 @@ public record AuditRecord(
       return this;
     }
 
-    public Builder planId(String planId) {
-      this.planId = planId;
-      return this;
-    }
-
-    public Builder table(String table, long rows) {
-      tables.add(new TableCount(table, rows));
-      return this;
-    }
-
     /** Replaces the tables with these, in the map's iteration order. */
     public Builder tables(Map<String, Long> rowsByTable) {
       tables.clear();
-      rowsByTable.forEach(this::table);
+      rowsByTable.forEach((table, rows) -> tables.add(new TableCount(table, rows)));
+      return this;
+    }
+
+    public Builder planId(String planId) {
+      this.planId = planId;
       return this;
     }
 
@@ -226,11 +195,6 @@ public record AuditRecord(
       return this;
     }
 
-    public Builder agent(String agent) {
-      this.agent = agent;
-      return this;
-    }
-
     /** The agent detected and the consent text, from {@link AgentConsent#require}. */
     public Builder consent(AgentConsent.Check check) {
       this.agent = check.agent();
@@ -240,23 +204,6 @@ public record AuditRecord(
 
     public Builder noBackupReason(String reason) {
       this.noBackupReason = reason;
-      return this;
-    }
-
-    public Builder error(String error) {
-      this.error = error;
-      return this;
-    }
-
-    /** The failure as the user saw it: an ExitException's message, else type and message. */
-    public Builder error(Throwable failure) {
-      if (failure == null) {
-        this.error = null;
-      } else if (failure instanceof ExitException) {
-        this.error = failure.getMessage();
-      } else {
-        this.error = failure.getClass().getSimpleName() + ": " + failure.getMessage();
-      }
       return this;
     }
 
@@ -273,12 +220,12 @@ public record AuditRecord(
         throw new IllegalStateException("an audit record needs an outcome");
       }
       return new AuditRecord(
-          time == null ? Instant.now() : time,
+          Instant.now(),
           run,
           command,
           outcome,
-          user,
-          host,
+          null,
+          null,
           target,
           planId,
           tables,

@@ -1,5 +1,6 @@
 package io.proddatareset.cli;
 
+import io.proddatareset.Counts;
 import java.util.List;
 
 /**
@@ -37,6 +38,15 @@ final class Columns {
       out.append(line.toString().stripTrailing()).append('\n');
     }
     return out.toString();
+  }
+
+  /**
+   * A table and its rows on one line, as the summaries of backup and restore list them (the name
+   * padded to 40 characters, not by display width).
+   */
+  static String tableRows(String table, long rows) {
+    return String.format(
+        java.util.Locale.ROOT, "  %-40s %,12d %s%n", table, rows, Counts.noun(rows, "row"));
   }
 
   /** The cell with control characters escaped: \n, \r, \t, or \\u followed by four hex digits. */

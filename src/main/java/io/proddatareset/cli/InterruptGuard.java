@@ -2,11 +2,13 @@ package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
+import io.proddatareset.audit.AuditTrail;
 import io.proddatareset.connect.Redaction;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -19,11 +21,14 @@ import java.util.function.Supplier;
  * <p>Until the command calls {@link #stage}, nothing is under way: the hook itself prints that
  * nothing was changed, records it and halts. From then on only the command knows the outcome (a
  * commit that was sent must finish), so the hook runs the stage's abort action and waits for the
- * command to report through {@link #conclude} (or {@link #close}); only when that does not come in
- * time does it print the stage's own line. Either way exactly one line is printed, then the JVM is
- * halted with 130.
+ * command's work to end and {@link #run} to report it; only when that does not come in time does it
+ * print the stage's own line. Either way exactly one line is printed, then the JVM is halted with
+ * 130.
+ *
+ * <p>{@link #run} is the one way a command runs guarded work: it installs the guard, and ends a run
+ * that failed with its final audit record, or an interrupted one with its line.
  */
-final class InterruptGuard implements AutoCloseable {
+final class InterruptGuard {
   /** How long the hook waits for the command's own report before printing the stage's line. */
   private static final Duration PATIENCE = Duration.ofSeconds(60);
 
@@ -50,12 +55,37 @@ final class InterruptGuard implements AutoCloseable {
   }
 
   /**
-   * Starts guarding a run whose final audit record goes to {@code audit}.
+   * Runs {@code work} of one run under a guard whose final audit record goes to {@code audit}: a
+   * failure is recorded as the run's end (unless its success was recorded) and thrown on; after an
+   * interrupt the run is concluded with the line saying what state it left. The guard is closed on
+   * every path.
    *
+   * @param operation e.g. {@code restore}, as in "Interrupted as the restore ended: ..."
    * @param idleLine what an interrupt before the first {@link #stage} leaves, e.g. {@code
    *     Interrupted before the reset started: nothing was changed.}
+   * @return the work's exit code, or 130 after an interrupt
    */
-  static InterruptGuard install(Io io, AuditTrail audit, String idleLine) {
+  static int run(
+      Io io,
+      AuditTrail audit,
+      String operation,
+      String idleLine,
+      Function<InterruptGuard, Integer> work) {
+    InterruptGuard guard = install(io, audit, idleLine);
+    try {
+      return work.apply(guard);
+    } catch (RuntimeException e) {
+      if (guard.interrupted()) {
+        return guard.concludeAfter(e, operation);
+      }
+      audit.failed(e);
+      throw e;
+    } finally {
+      guard.close();
+    }
+  }
+
+  private static InterruptGuard install(Io io, AuditTrail audit, String idleLine) {
     InterruptGuard guard = new InterruptGuard(io, audit, idleLine);
     audit.interruptsHandledElsewhere();
     Runtime.getRuntime().addShutdownHook(guard.hook);
@@ -82,6 +112,34 @@ final class InterruptGuard implements AutoCloseable {
     }
   }
 
+  /**
+   * The line of an interrupt inside a transaction before its commit, when the work cannot say it
+   * itself: {@code Interrupted while loading: the transaction was abandoned ...}.
+   *
+   * @param step e.g. {@code loading}
+   */
+  static String abandonedLine(String step) {
+    return "Interrupted while "
+        + step
+        + ": the transaction was abandoned before its commit (the server rolls it back); nothing"
+        + " was changed.";
+  }
+
+  /**
+   * A commit that was sent and did not answer: {@code e} says that the outcome is unknown, and
+   * {@code howToCheck} ("To check: ...") how to find out; INTERRUPTED when an interrupt came.
+   */
+  ExitException commitUnknown(ExitException e, String howToCheck) {
+    boolean wasInterrupted = interrupted();
+    return new ExitException(
+        wasInterrupted ? ExitStatus.INTERRUPTED : e.status(),
+        (wasInterrupted ? "Interrupted while committing: " : "")
+            + e.getMessage()
+            + " "
+            + howToCheck,
+        e);
+  }
+
   /** What an interrupt now would leave, as the current stage says. */
   String currentLine() {
     Supplier<String> current;
@@ -105,7 +163,7 @@ final class InterruptGuard implements AutoCloseable {
    *
    * @return the exit code, 130
    */
-  int conclude(String stateLine) {
+  private int conclude(String stateLine) {
     boolean own;
     synchronized (lock) {
       own = hookReports;
@@ -126,14 +184,14 @@ final class InterruptGuard implements AutoCloseable {
    * @param operation e.g. {@code restore}, as in "Interrupted as the restore ended: ..."
    * @return the exit code, 130
    */
-  int concludeAfter(RuntimeException e, String operation) {
+  private int concludeAfter(RuntimeException e, String operation) {
     if (e instanceof ExitException x && x.status() == ExitStatus.INTERRUPTED) {
       return conclude(x.getMessage());
     }
     if (audit.succeededRecorded()) {
       return conclude(currentLine());
     }
-    audit.ended(e);
+    audit.failed(e);
     return conclude("Interrupted as the " + operation + " ended: " + e.getMessage());
   }
 
@@ -141,8 +199,7 @@ final class InterruptGuard implements AutoCloseable {
    * Ends the guard: without an interrupt the hook is removed; after one, the run is concluded with
    * the current stage's line if the command did not conclude it.
    */
-  @Override
-  public void close() {
+  private void close() {
     boolean wasInterrupted;
     Supplier<String> current;
     synchronized (lock) {

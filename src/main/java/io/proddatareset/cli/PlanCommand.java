@@ -1,6 +1,5 @@
 package io.proddatareset.cli;
 
-import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.plan.PlanOptions;
@@ -9,15 +8,10 @@ import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code plan}: the dry-run. Reads only; exit 3 when a hazard would refuse the reset. */
 @Command(
     name = "plan",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
-    usageHelpAutoWidth = true,
     description = {
       "Dry-run: show what a reset would do without changing anything: each table with its action"
           + " (reset/keep), exact row count and size, the truncation order (children before"
@@ -26,22 +20,13 @@ import picocli.CommandLine.Parameters;
           + " no table (with a suggestion)."
     })
 public class PlanCommand extends IoCommand {
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "URL",
-      description = "Database URL (the seed's form); same as --url.")
-  String positionalUrl;
+  @Mixin TargetAndPolicy in;
 
-  @Mixin TargetOptions target;
-  @Mixin PolicyOptions policy;
-
-  @Option(names = "--json", description = "Print the plan as one JSON object.")
-  boolean json;
+  @Mixin JsonOption json;
 
   @Override
   public Integer call() {
-    return show(io, target.resolve(positionalUrl, io), policy.policy(), policy.estimate(), json);
+    return show(io, in.resolve(io), in.policy.policy(), in.policy.estimate(), json.json);
   }
 
   /**
@@ -56,18 +41,8 @@ public class PlanCommand extends IoCommand {
     io.out().print(json ? PlanJson.render(plan, shown) + "\n" : PlanText.render(plan, shown));
     io.out().flush();
     if (plan.refused()) {
-      throw ExitException.refused(refusal(plan));
+      throw ExitException.refused(PlanText.refusal(plan));
     }
     return 0;
-  }
-
-  /** One line for stderr when a plan is refused. */
-  static String refusal(ResetPlan plan) {
-    int n = plan.hazards().size();
-    return "Refused: the plan has "
-        + Counts.of(n, "hazard")
-        + " ("
-        + String.join(", ", plan.hazards().stream().map(h -> h.code().name()).distinct().toList())
-        + "); each hazard in the plan says what to do. Nothing was changed.";
   }
 }

@@ -1,8 +1,5 @@
 package io.proddatareset.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.proddatareset.catalog.ForeignKey;
@@ -19,20 +16,14 @@ import java.util.List;
  * pg_dump shows them ({@code public.users}, {@code public."Genre"}).
  */
 final class PlanJson {
-  static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private PlanJson() {}
 
   static String render(ResetPlan plan, String target) {
-    try {
-      return MAPPER.writeValueAsString(toJson(plan, target));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return JsonOutput.write(toJson(plan, target));
   }
 
   static ObjectNode toJson(ResetPlan plan, String target) {
-    ObjectNode root = MAPPER.createObjectNode();
+    ObjectNode root = JsonOutput.MAPPER.createObjectNode();
     root.put("target", target);
     root.put("database", plan.database());
     root.put("serverVersion", plan.serverVersion());

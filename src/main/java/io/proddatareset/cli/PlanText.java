@@ -158,11 +158,7 @@ final class PlanText {
             .append(hazards.size())
             .append("), the reset is refused:\n");
     for (Hazard h : hazards) {
-      out.append("  - [")
-          .append(h.code())
-          .append("] ")
-          .append(Columns.visible(h.message()))
-          .append('\n');
+      item(out, h.code(), h.message());
       out.append("    What to do: ").append(Columns.visible(h.remedy())).append('\n');
     }
     return out.toString();
@@ -174,12 +170,23 @@ final class PlanText {
     }
     StringBuilder out = new StringBuilder("\nWarnings (").append(warnings.size()).append("):\n");
     for (PlanWarning w : warnings) {
-      out.append("  - [")
-          .append(w.code())
-          .append("] ")
-          .append(Columns.visible(w.message()))
-          .append('\n');
+      item(out, w.code(), w.message());
     }
     return out.toString();
+  }
+
+  /** A hazard's or warning's line: {@code - [CODE] message}. */
+  private static void item(StringBuilder out, Enum<?> code, String message) {
+    out.append("  - [").append(code).append("] ").append(Columns.visible(message)).append('\n');
+  }
+
+  /** One line for stderr when a plan is refused. */
+  static String refusal(ResetPlan plan) {
+    int n = plan.hazards().size();
+    return "Refused: the plan has "
+        + Counts.of(n, "hazard")
+        + " ("
+        + String.join(", ", plan.hazards().stream().map(h -> h.code().name()).distinct().toList())
+        + "); each hazard in the plan says what to do. Nothing was changed.";
   }
 }

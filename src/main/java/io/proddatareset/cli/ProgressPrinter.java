@@ -1,6 +1,7 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.Counts;
+import io.proddatareset.Sizes;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.catalog.TableName;
 import java.io.PrintStream;
@@ -50,7 +51,7 @@ final class ProgressPrinter implements BackupProgress {
     print(System.nanoTime());
   }
 
-  /** Ends the progress line so that the result starts on a fresh one. */
+  /** Ends the progress line so that the result starts on a fresh one; again, does nothing. */
   static void finish(BackupProgress progress) {
     if (progress instanceof ProgressPrinter p) {
       p.done();
@@ -61,6 +62,7 @@ final class ProgressPrinter implements BackupProgress {
     if (width > 0) {
       err.print("\r" + " ".repeat(width) + "\r");
       err.flush();
+      width = 0;
     }
   }
 
@@ -72,8 +74,8 @@ final class ProgressPrinter implements BackupProgress {
             "%s: %s, %s, %s/s%s",
             phase,
             Counts.of(rows, "row"),
-            human(bytes),
-            human((long) (bytes / seconds)),
+            Sizes.bytes(bytes),
+            Sizes.bytes((long) (bytes / seconds)),
             current == null ? "" : " (" + current.display() + ")");
     if (line.length() > 100) {
       line = line.substring(0, 97) + "...";
@@ -82,19 +84,5 @@ final class ProgressPrinter implements BackupProgress {
     width = line.length();
     err.print("\r" + padded);
     err.flush();
-  }
-
-  static String human(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    String[] units = {"kB", "MB", "GB", "TB"};
-    double v = bytes;
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
   }
 }

@@ -1,50 +1,28 @@
 package io.proddatareset.cli;
 
-import io.proddatareset.Counts;
-import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.audit.AgentConsent;
-import io.proddatareset.backup.BackupOptions;
+import io.proddatareset.audit.AuditTrail;
 import io.proddatareset.backup.BackupProgress;
-import io.proddatareset.backup.PartialFiles;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
-import io.proddatareset.connect.TargetParser;
-import io.proddatareset.pg.Abandon;
 import io.proddatareset.pg.ChangeStep;
-import io.proddatareset.plan.PlanOptions;
-import io.proddatareset.plan.PlanService;
-import io.proddatareset.plan.PlannedTable;
 import io.proddatareset.plan.ResetPlan;
-import io.proddatareset.reset.BackupLocation;
 import io.proddatareset.reset.ResetOptions;
 import io.proddatareset.reset.ResetResult;
+import io.proddatareset.reset.ResetRun;
 import io.proddatareset.reset.ResetService;
-import io.proddatareset.reset.SharedSequences;
-import io.proddatareset.reset.TableFingerprint;
-import io.proddatareset.reset.Verifier;
 import io.proddatareset.reset.VerifyReport;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
- * {@code reset}: plan, confirm, then lock, back up, truncate, check and commit in one transaction
- * ({@link ResetService}), then verify on a fresh read-only connection.
+ * {@code reset}: plan, confirm, then lock, back up, truncate, check and commit in one transaction,
+ * then verify on a fresh read-only connection ({@link ResetRun}).
  */
 @Command(
     name = "reset",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
-    usageHelpAutoWidth = true,
     description = {
       "Reset the tables the policy names: show the plan, ask for the database name, then in one"
           + " transaction lock the tables, back them up (verified), TRUNCATE them in one statement,"
@@ -53,28 +31,16 @@ import picocli.CommandLine.Parameters;
           + " is removed."
     })
 public class ResetCommand extends IoCommand {
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "URL",
-      description = "Database URL; same as --url.")
-  String positionalUrl;
-
-  @Mixin TargetOptions target;
-  @Mixin PolicyOptions policy;
+  @Mixin TargetAndPolicy in;
   @Mixin ResetSwitches switches;
 
   @Override
   public Integer call() {
-    ConnectionTarget t = target.resolve(positionalUrl, io);
-    return run(io, t, target.sameTarget(), policy, switches);
+    ConnectionTarget t = in.resolve(io);
+    return run(io, t, in.target.sameTarget(), in.policy, switches);
   }
 
-  /**
-   * Shared with the top-level command's seed form ({@code URL --backup FILE}).
-   *
-   * @param sameTarget how {@code t} was named, to name it the same way in the restore command
-   */
+  /** Shared with the top-level seed form; {@code sameTarget} names {@code t} in commands shown. */
   static int run(
       Io io,
       ConnectionTarget t,
@@ -84,363 +50,101 @@ public class ResetCommand extends IoCommand {
     if (policy.estimate()) {
       throw ExitException.usage("--estimate is for plan only: a reset always counts rows exactly.");
     }
-    ResetOptions options = s.options(TargetParser.isLoopback(t.host()));
+    ResetOptions options = s.options(t);
     String check = ResetInterruptions.howToCheck(io.env(), sameTarget, policy.asGiven(), options);
-    AuditTrail audit = AuditTrail.open(s.auditLog.file, io, "reset").target(t);
-    if (options.noBackupReason() != null) {
-      audit.noBackupReason(options.noBackupReason());
-    }
-    InterruptGuard guard =
-        InterruptGuard.install(
-            io, audit, "Interrupted before the reset started: nothing was changed.");
-    try {
-      AgentConsent.Check consent = AgentConsent.require(io.env(), "reset");
-      audit.consent(consent.consent());
-      // before the plan and the confirmation: another reset would change what they show
-      ResetService.refuseIfAnotherIsRunning(new Connector(t));
-
-      ResetPlan plan = PlanService.plan(t, policy.policy(), PlanOptions.exactCounts());
-      audit.planId(plan.planId()).tables(rows(plan));
-      io.out().print(PlanText.renderForReset(plan, t.display()));
-      io.out().flush();
-      if (plan.refused()) {
-        throw ExitException.refused(PlanCommand.refusal(plan));
-      }
-      if (s.planId != null && !s.planId.equals(plan.planId())) {
-        throw ExitException.refused(
-            "The plan id is "
-                + plan.planId()
-                + ", not the reviewed "
-                + s.planId
-                + ": the database, its schema or the policy changed. Review the new plan. Nothing was changed.");
-      }
-      if (plan.resetTables().isEmpty()) {
-        // nothing to lock, back up or truncate: say so rather than run an empty transaction
-        io.out().println();
-        io.out()
-            .println(
-                "Nothing to reset: the policy resets no table; nothing was changed"
-                    + (options.backupFile() != null ? " and no backup was written." : "."));
-        return 0;
-      }
-      if (options.restartIdentity()) {
-        // before the confirmation; checked again inside the reset's transaction
-        SharedSequences.refuseRestart(new Connector(t), plan.resetTables());
-      }
-      List<String> truncateTriggers = truncateTriggers(plan);
-      io.err().println();
-      io.err()
-          .println(
-              "About to reset "
-                  + Counts.of(plan.resetTables().size(), "table", "tables")
-                  + " ("
-                  + Counts.of(plan.rowsToReset(), "row", "rows")
-                  + ") in "
-                  + t.display()
-                  + " and keep "
-                  + Counts.number(plan.keptTables().size())
-                  + ".");
-      io.err()
-          .println(
-              options.backupFile() != null
-                  ? "The rows removed are backed up first to " + options.backupFile() + "."
-                  : "NO BACKUP will be written (--no-backup: " + options.noBackupReason() + ").");
-      if (!truncateTriggers.isEmpty()) {
-        io.err()
-            .println(
-                "Note: ON TRUNCATE triggers will fire: "
-                    + String.join(", ", truncateTriggers)
-                    + ".");
-      }
-      if (options.backupFile() != null) {
-        BackupLocation.prepare(options.backupFile());
-        // before the confirmation: a killed run's leftovers may hold production rows
-        for (PartialFiles.Stale stale : PartialFiles.leftBehind(options.backupFile())) {
-          io.err().println("warning: " + stale.warning());
-        }
-      }
-      Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
-
-      Connector connector = new Connector(t);
-      BackupProgress progress = ProgressPrinter.forIo(io);
-      ResetService service =
-          new ResetService(
-              connector, options, step -> io.err().println("  " + step + " ..."), progress);
-      guard.stage(
-          service::interrupt, () -> ResetInterruptions.stoppedLine(service, check, options));
-      audit.started();
-      ResetResult result;
-      try {
-        result = service.run(plan);
-      } catch (ExitException e) {
-        throw service.step() == ChangeStep.COMMITTING
-            ? ResetInterruptions.commitUnknown(e, guard.interrupted(), check)
-            : e;
-      } finally {
-        ProgressPrinter.finish(progress);
-      }
-      if (result.alreadyEmpty()) {
-        audit.tables(rows(result.plan())).succeeded();
-        guard.stage(
-            () -> {},
-            () ->
-                "Interrupted at the end: the reset tables were already empty; nothing was changed.");
-        int n = result.truncated().size();
-        io.out().println();
-        io.out()
-            .println(
-                "Nothing to remove: the "
-                    + n
-                    + (n == 1 ? " reset table was" : " reset tables were")
-                    + " already empty; nothing was changed"
-                    + (options.backupFile() != null ? " and no backup was written." : "."));
-        return 0;
-      }
-      if (result.backup() != null) {
-        audit.backup(result.backup().file().toString(), result.backup().manifest().fileSha256());
-      }
-      audit.tables(rows(result.plan())).succeededAfterCommit(io);
-
-      io.out().println();
-      io.out()
-          .println(
-              "Reset committed: "
-                  + Counts.of(result.truncated().size(), "table", "tables")
-                  + " emptied ("
-                  + Counts.of(result.rowsRemoved(), "row", "rows")
-                  + ") in "
-                  + result.millis()
-                  + " ms; "
-                  + Counts.of(result.kept().size(), "kept table", "kept tables")
-                  + " unchanged.");
-      if (result.backup() != null) {
-        io.out()
-            .println(
-                "Backup: "
-                    + result.backup().file()
-                    + " ("
-                    + Counts.of(result.backup().manifest().totalRows(), "row", "rows")
-                    + ", sha256 "
-                    + result.backup().manifest().fileSha256().substring(0, 16)
-                    + "...),"
-                    + " manifest "
-                    + result.backup().manifestFile());
-      }
-      // committed and audited: what follows is a second look, not part of the reset
-      return verifyAfterCommit(
-          io,
-          connector,
-          result,
-          sameTarget,
-          guard,
-          ResetInterruptions.afterCommitLine(check, options),
-          check);
-    } catch (RuntimeException e) {
-      if (guard.interrupted()) {
-        return ResetInterruptions.conclude(guard, audit, e);
-      }
-      if (!audit.succeededRecorded()) {
-        if (e instanceof ResetService.RolledBack) {
-          audit.rolledBack(e);
-        } else {
-          audit.ended(e);
-        }
-      }
-      throw e;
-    } finally {
-      guard.close();
-    }
+    AuditTrail audit =
+        AuditTrail.open(s.auditLog.file, io.env(), "reset", t)
+            .rolledBackBy(ResetService.RolledBack.class::isInstance)
+            .noBackupReason(options.noBackupReason());
+    return InterruptGuard.run(
+        io,
+        audit,
+        "reset",
+        "Interrupted before the reset started: nothing was changed.",
+        guard -> {
+          audit.consent(AgentConsent.require(io.env(), "reset").consent());
+          Connector connector = new Connector(t);
+          ResetPlan plan = ResetRun.plan(connector, policy.policy());
+          audit.plan(plan.planId(), ResetText.rows(plan));
+          io.out().print(PlanText.renderForReset(plan, t.display()));
+          io.out().flush();
+          if (plan.refused()) {
+            throw ExitException.refused(PlanText.refusal(plan));
+          }
+          ResetRun reset = ResetRun.prepare(connector, plan, options, s.planId);
+          if (reset.nothingToReset()) {
+            io.out().print(ResetText.nothingToReset(options));
+            return 0;
+          }
+          io.err().print(ResetText.announce(plan, t.display(), options, reset.truncateTriggers()));
+          // before the confirmation: a killed run's leftovers may hold production rows
+          reset.checkBackupLocation().forEach(f -> io.err().println("warning: " + f.warning()));
+          Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
+          return reset(io, t, reset, options, check, sameTarget, audit, guard);
+        });
   }
 
-  /** The check on a fresh read-only connection, after the commit. */
-  private static int verifyAfterCommit(
+  private static int reset(
       Io io,
-      Connector connector,
-      ResetResult result,
+      ConnectionTarget t,
+      ResetRun reset,
+      ResetOptions options,
+      String check,
       TargetOptions.SameTarget sameTarget,
-      InterruptGuard guard,
-      String stoppedLine,
-      String check) {
-    VerifyReport report;
-    try (Connection c = connector.open()) {
-      guard.stage(() -> Abandon.cancelAndClose(c), () -> stoppedLine);
-      report =
-          Verifier.verifyReadOnly(c, result.plan().database(), result.truncated(), result.kept());
-    } catch (SQLException | ExitException e) {
-      if (guard.interrupted()) {
-        throw new ExitException(ExitStatus.INTERRUPTED, stoppedLine, e);
-      }
+      AuditTrail audit,
+      InterruptGuard guard) {
+    BackupProgress progress = ProgressPrinter.forIo(io);
+    guard.stage(
+        reset::interrupt, () -> ResetInterruptions.stoppedLine(reset.step(), check, options));
+    audit.started();
+    ResetRun.Outcome outcome;
+    try {
+      outcome =
+          reset.run(
+              step -> io.err().println("  " + step + " ..."),
+              committed -> {
+                ProgressPrinter.finish(progress);
+                var b = committed.backup();
+                if (b != null) {
+                  audit.backup(b.file().toString(), b.manifest().fileSha256());
+                }
+                audit.tables(ResetText.rows(committed.plan()));
+                audit.succeededAfterCommit(io.err()::println);
+                io.out().print(ResetText.committed(committed));
+              },
+              progress);
+    } catch (ExitException e) {
+      throw reset.step() == ChangeStep.COMMITTING ? guard.commitUnknown(e, check) : e;
+    } finally {
+      ProgressPrinter.finish(progress);
+    }
+    ResetResult result = outcome.reset();
+    if (result.alreadyEmpty()) {
+      audit.tables(ResetText.rows(result.plan())).succeeded();
+      guard.stage(() -> {}, () -> ResetInterruptions.AT_THE_END_ALREADY_EMPTY);
+      io.out().print(ResetText.alreadyEmpty(result, options));
+      return 0;
+    }
+    // committed and audited: the check afterwards is a second look, not part of the reset
+    VerifyReport report = outcome.check();
+    Exception e = outcome.checkFailure();
+    if (report == null && guard.interrupted()) {
+      throw new ExitException(
+          ExitStatus.INTERRUPTED, ResetInterruptions.afterCommitLine(check, options), e);
+    } else if (report == null) {
       // committed but not proven: 4, never 1 (which would say the reset did not happen)
       throw new ExitException(
-          ExitStatus.VERIFICATION_FAILED,
-          "The reset was committed, but the verification afterwards failed to run: "
-              + ExitException.firstLine(e)
-              + ". "
-              + check,
-          e);
+          ExitStatus.VERIFICATION_FAILED, ResetText.checkDidNotRun(e, check), e);
     }
-    guard.stage(
-        () -> {},
-        () ->
-            "Interrupted at the end: the reset was committed and checked afterwards (see the"
-                + " result above).");
-    io.out().print(VerifyText.render(report, connector.target().display()));
+    guard.stage(() -> {}, () -> ResetInterruptions.AT_THE_END_CHECKED);
+    io.out().print(VerifyText.render(report, t.display()));
     if (result.backup() != null) {
       io.out()
-          .print(
-              RestoreHint.render(
-                  io.env(), result.backup().file(), connector.target().database(), sameTarget));
+          .print(RestoreHint.render(io.env(), result.backup().file(), t.database(), sameTarget));
     }
     if (!report.ok()) {
-      throw new ExitException(
-          ExitStatus.VERIFICATION_FAILED,
-          "The reset was committed, but the verification afterwards failed: "
-              + String.join(
-                  "; ", report.failures().stream().map(VerifyReport.Check::problem).toList())
-              + " (another session may have written since the commit).");
+      throw new ExitException(ExitStatus.VERIFICATION_FAILED, ResetText.checkFailed(report));
     }
     return 0;
-  }
-
-  private static Map<String, Long> rows(ResetPlan plan) {
-    Map<String, Long> m = new LinkedHashMap<>();
-    for (var name : plan.resetTables()) {
-      m.put(name.display(), plan.table(name).map(PlannedTable::rows).orElse(-1L));
-    }
-    return m;
-  }
-
-  private static List<String> truncateTriggers(ResetPlan plan) {
-    return plan.resetTables().stream()
-        .flatMap(n -> plan.catalog().table(n).stream())
-        .flatMap(
-            tb ->
-                tb.firingTruncateTriggers().stream()
-                    .map(tr -> tr.name() + " on " + tb.name().display()))
-        .toList();
-  }
-
-  /** The options of reset, shared with the top-level seed form. */
-  public static class ResetSwitches {
-    @Option(
-        names = "--backup",
-        paramLabel = "FILE",
-        description =
-            "Write the backup of the removed rows here (.gz or .zst compress). Required unless --no-backup.")
-    Path backup;
-
-    @Option(
-        names = "--no-backup",
-        description = "Skip the backup; only with --i-have-a-backup REASON.")
-    boolean noBackup;
-
-    @Option(
-        names = "--i-have-a-backup",
-        paramLabel = "REASON",
-        description =
-            "Why no backup is needed (where the data is backed up); goes into the audit log.")
-    String noBackupReason;
-
-    @Option(
-        names = "--confirm",
-        paramLabel = "DBNAME",
-        description =
-            "Confirm without a prompt by naming the target database (for scripts and agents).")
-    String confirm;
-
-    @Option(
-        names = "--plan-id",
-        paramLabel = "ID",
-        description = "Refuse unless the plan id is this one (the plan you reviewed).")
-    String planId;
-
-    @Option(
-        names = "--lock-timeout",
-        paramLabel = "DURATION",
-        defaultValue = "5s",
-        description =
-            "How long to wait for table locks, e.g. 5s, 500ms, 1m (default: ${DEFAULT-VALUE}).")
-    String lockTimeout;
-
-    @Option(
-        names = "--statement-timeout",
-        paramLabel = "DURATION",
-        defaultValue = "60s",
-        description = "Limit for the TRUNCATE statement (default: ${DEFAULT-VALUE}).")
-    String statementTimeout;
-
-    @Option(
-        names = "--restart-identity",
-        description =
-            "Restart the reset tables' sequences (TRUNCATE ... RESTART IDENTITY). Refused when a"
-                + " table that is not reset draws from one of them.")
-    boolean restartIdentity;
-
-    @Option(
-        names = "--kept-check",
-        paramLabel = "MODE",
-        defaultValue = "hash",
-        description =
-            "How to check kept tables: hash (row count and content hash) or count (row count only, for huge tables). Default: ${DEFAULT-VALUE}.")
-    String keptCheck;
-
-    @Option(
-        names = "--jobs",
-        paramLabel = "N",
-        description =
-            "Connections copying the backup (default: the number of cores, at most 4; half of them"
-                + " when the server runs on this machine).")
-    Integer jobs;
-
-    @Mixin CompressionLevelOption compressionLevel;
-
-    @Mixin AuditLogOption auditLog;
-
-    ResetOptions options(boolean serverOnThisMachine) {
-      if (backup != null && backup.toString().equals("-")) {
-        throw ExitException.usage(
-            "A reset needs a backup it can read back before it truncates: give a file name for"
-                + " --backup FILE (to stream a backup elsewhere, use backup --output -).");
-      }
-      if (noBackup && backup != null) {
-        throw ExitException.usage("Give either --backup FILE or --no-backup, not both.");
-      }
-      if (!noBackup && backup == null) {
-        throw ExitException.usage(
-            "A reset needs --backup FILE (or --no-backup --i-have-a-backup REASON).");
-      }
-      if (noBackup && (noBackupReason == null || noBackupReason.isBlank())) {
-        throw ExitException.usage(
-            "--no-backup needs --i-have-a-backup REASON saying where the data is backed up.");
-      }
-      if (!noBackup && noBackupReason != null) {
-        throw ExitException.usage("--i-have-a-backup goes with --no-backup only.");
-      }
-      TableFingerprint.Mode mode =
-          switch (keptCheck.toLowerCase(java.util.Locale.ROOT)) {
-            case "hash" -> TableFingerprint.Mode.HASH;
-            case "count" -> TableFingerprint.Mode.COUNT;
-            default ->
-                throw ExitException.usage(
-                    "--kept-check must be hash or count, not '" + keptCheck + "'.");
-          };
-      int n = jobs == null ? BackupOptions.defaultJobs(serverOnThisMachine) : jobs;
-      if (n < 1 || n > 16) {
-        throw ExitException.usage("--jobs must be between 1 and 16.");
-      }
-      return new ResetOptions(
-          noBackup ? null : backup.toAbsolutePath().normalize(),
-          noBackup ? noBackupReason.strip() : null,
-          Durations.parse("--lock-timeout", lockTimeout),
-          Durations.parse("--statement-timeout", statementTimeout),
-          restartIdentity,
-          mode,
-          n,
-          compressionLevel.gzipLevel(noBackup ? null : backup));
-    }
-
-    boolean requested() {
-      return backup != null || noBackup;
-    }
   }
 }

@@ -1,44 +1,38 @@
 package io.proddatareset.cli;
 
-import io.proddatareset.ExitException;
-import io.proddatareset.ExitStatus;
 import io.proddatareset.Program;
 import io.proddatareset.backup.ManifestFile;
 import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.reset.ResetOptions;
+import io.proddatareset.reset.ResetRun;
 import io.proddatareset.reset.ResetService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What Ctrl-C at each point of a reset leaves, each in one line, and how the reset command ends an
- * interrupted run through its {@link InterruptGuard}. The steps inside the reset's transaction that
- * roll back are described by {@link ResetService} itself; these are the lines about the commit and
- * what comes after it.
+ * What Ctrl-C at each point of a reset leaves, each in one line, for the reset command's {@link
+ * InterruptGuard}. The steps inside the reset's transaction that roll back are described by {@link
+ * ResetService} itself; these are the lines about the commit and what comes after it.
  */
 final class ResetInterruptions {
   private ResetInterruptions() {}
 
-  /**
-   * Ends an interrupted run with one line saying what state it left, and exit 130; the line of a
-   * step the reset itself stopped in comes from {@link ResetService}.
-   */
-  static int conclude(InterruptGuard guard, AuditTrail audit, RuntimeException e) {
-    if (e instanceof ResetService.RolledBack && !audit.succeededRecorded()) {
-      audit.rolledBack(e);
-      return guard.conclude("Interrupted as the reset ended: " + e.getMessage());
-    }
-    return guard.concludeAfter(e, "reset");
-  }
+  /** An interrupt at the end of a reset that found the reset tables empty already. */
+  static final String AT_THE_END_ALREADY_EMPTY =
+      "Interrupted at the end: the reset tables were already empty; nothing was changed.";
+
+  /** An interrupt at the end of a reset that was committed and checked afterwards. */
+  static final String AT_THE_END_CHECKED =
+      "Interrupted at the end: the reset was committed and checked afterwards (see the result"
+          + " above).";
 
   /**
-   * What an interrupt leaves while the reset's transaction runs, if the reset cannot say.
+   * What an interrupt leaves while the reset runs ({@link ResetRun#step}), if the reset cannot say.
    *
    * @param check how to check the outcome, from {@link #howToCheck}
    */
-  static String stoppedLine(ResetService service, String check, ResetOptions o) {
-    ChangeStep step = service.step();
+  static String stoppedLine(ChangeStep step, String check, ResetOptions o) {
     return switch (step) {
       case COMMITTING ->
           "Interrupted while committing, and the commit has not answered: the outcome is unknown"
@@ -46,27 +40,16 @@ final class ResetInterruptions {
               + ". "
               + check;
       case COMMITTED -> afterCommitLine(check, o);
-      default ->
-          "Interrupted while "
-              + step.description()
-              + ": the transaction was abandoned before its commit (the server rolls it back);"
-              + " nothing was changed.";
+      default -> InterruptGuard.abandonedLine(step.description());
     };
   }
 
+  /** An interrupt after the commit, before the check afterwards had its result. */
   static String afterCommitLine(String check, ResetOptions o) {
     return "Interrupted after the commit: the reset was committed ("
         + (o.backupFile() != null ? "backup " + o.backupFile() : "no backup: --no-backup")
         + "); the check afterwards did not run. "
         + check;
-  }
-
-  /** The commit was sent but did not answer: say that the outcome is unknown and how to check. */
-  static ExitException commitUnknown(ExitException e, boolean interrupted, String check) {
-    return new ExitException(
-        interrupted ? ExitStatus.INTERRUPTED : e.status(),
-        (interrupted ? "Interrupted while committing: " : "") + e.getMessage() + " " + check,
-        e);
   }
 
   /**

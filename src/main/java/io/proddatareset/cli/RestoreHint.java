@@ -2,6 +2,7 @@ package io.proddatareset.cli;
 
 import io.proddatareset.Program;
 import io.proddatareset.audit.AgentConsent;
+import io.proddatareset.backup.BackupResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,24 @@ final class RestoreHint {
   static String render(
       Map<String, String> env, Path backup, String database, TargetOptions.SameTarget target) {
     return render(env, "put the data back", backup, database, target);
+  }
+
+  /**
+   * The lines to print after a backup: for a file, how to restore it; for a stream, how to restore
+   * it once saved (as FILE, with the manifest beside it).
+   */
+  static String afterBackup(
+      Map<String, String> env, BackupResult r, String database, TargetOptions.SameTarget target) {
+    return r.file() == null
+        ? render(
+            env,
+            "restore the saved stream later (FILE below, with the manifest beside it as"
+                + " FILE.manifest.json)",
+            Path.of("FILE"),
+            database,
+            target)
+        : render(
+            env, "restore this backup", r.file().toAbsolutePath().normalize(), database, target);
   }
 
   /**

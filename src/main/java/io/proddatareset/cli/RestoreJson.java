@@ -1,7 +1,5 @@
 package io.proddatareset.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.proddatareset.backup.BackupOrigin;
 import io.proddatareset.backup.RestorePreview;
 import io.proddatareset.backup.RestoreResult;
@@ -11,9 +9,6 @@ import java.util.Map;
 
 /** The JSON form of a restore's result. */
 final class RestoreJson {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private RestoreJson() {}
 
   static String of(Path file, String target, RestoreResult r) {
@@ -29,7 +24,7 @@ final class RestoreJson {
     m.put("foreignKeysRecreated", r.foreignKeysRecreated());
     m.put("triggersDisabled", r.triggersDisabled());
     m.put("millis", r.millis());
-    return write(m);
+    return JsonOutput.write(m);
   }
 
   /** The JSON form of {@code restore --dry-run}. */
@@ -62,14 +57,6 @@ final class RestoreJson {
     m.put("skipped", p.skipped());
     m.put("refusals", p.refusals());
     m.put("warnings", p.warnings());
-    return write(m);
-  }
-
-  private static String write(Map<String, Object> m) {
-    try {
-      return JSON.writeValueAsString(m);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return JsonOutput.write(m);
   }
 }

@@ -7,14 +7,10 @@ import io.proddatareset.plan.ResetPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code schema}: the foreign-key graph and the truncation order, for reading or for docs. */
 @Command(
     name = "schema",
-    mixinStandardHelpOptions = true,
-    sortOptions = false,
-    usageHelpAutoWidth = true,
     description = {
       "Print the tables, their foreign keys and the truncation order (children before parents;"
           + " foreign-key cycles grouped) as text, Markdown, Mermaid or Graphviz DOT. Reads only.",
@@ -30,15 +26,7 @@ public class SchemaCommand extends IoCommand {
     DOT
   }
 
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "URL",
-      description = "Database URL; same as --url.")
-  String positionalUrl;
-
-  @Mixin TargetOptions target;
-  @Mixin PolicyOptions policy;
+  @Mixin TargetAndPolicy in;
 
   @Option(
       names = "--format",
@@ -48,10 +36,9 @@ public class SchemaCommand extends IoCommand {
 
   @Override
   public Integer call() {
-    Policy p = policy.policy();
+    Policy p = in.policy.policy();
     // estimates only: the schema view never counts rows
-    ResetPlan plan =
-        PlanService.plan(target.resolve(positionalUrl, io), p, PlanOptions.estimates());
+    ResetPlan plan = PlanService.plan(in.resolve(io), p, PlanOptions.estimates());
     SchemaView view = SchemaView.of(plan);
     String text =
         switch (format) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** Renders a {@link SchemaView} as text, Markdown, Mermaid or Graphviz DOT. */
@@ -77,17 +78,9 @@ final class SchemaRenderer {
       }
       out.append(cell(t.columns().stream().map(c -> c.name()).collect(Collectors.joining(", "))))
           .append(" | ")
-          .append(
-              v.catalog().foreignKeysFrom(t.name()).stream()
-                  .map(fk -> code(fk.parent().display()))
-                  .distinct()
-                  .collect(Collectors.joining(", ")))
+          .append(codes(v.catalog().foreignKeysFrom(t.name()), ForeignKey::parent))
           .append(" | ")
-          .append(
-              v.catalog().foreignKeysTo(t.name()).stream()
-                  .map(fk -> code(fk.child().display()))
-                  .distinct()
-                  .collect(Collectors.joining(", ")))
+          .append(codes(v.catalog().foreignKeysTo(t.name()), ForeignKey::child))
           .append(" |\n");
     }
     out.append("\n## Foreign keys\n\n");
@@ -240,6 +233,14 @@ final class SchemaRenderer {
     }
     return names.stream()
         .map(n -> markdown ? code(n.display()) : n.display())
+        .collect(Collectors.joining(", "));
+  }
+
+  /** The tables at one end of {@code keys}, each once, as code. */
+  private static String codes(List<ForeignKey> keys, Function<ForeignKey, TableName> end) {
+    return keys.stream()
+        .map(fk -> code(end.apply(fk).display()))
+        .distinct()
         .collect(Collectors.joining(", "));
   }
 

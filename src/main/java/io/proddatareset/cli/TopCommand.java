@@ -6,7 +6,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
@@ -17,10 +16,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "prod-data-reset",
-    mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    sortOptions = false,
-    usageHelpAutoWidth = true,
+    resourceBundle = "io.proddatareset.cli.help",
     description = {
       "Reset data in a production PostgreSQL database safely: dry-run first, a verified backup of"
           + " exactly what is removed, a typed confirmation naming the target, one atomic TRUNCATE"
@@ -46,41 +43,33 @@ public class TopCommand extends IoCommand {
       description = "Show stack traces and details of failures.")
   boolean verbose;
 
-  @Parameters(
-      index = "0",
-      arity = "0..1",
-      paramLabel = "URL",
-      description = "Database URL (the seed's form); same as --url.")
-  String positionalUrl;
+  @Mixin TargetAndPolicy in;
 
-  @Mixin TargetOptions target;
-  @Mixin PolicyOptions policy;
-
-  @Option(names = "--json", description = "Print the plan as one JSON object.")
-  boolean json;
+  @Mixin JsonOption json;
 
   /** The seed's {@code --backup FILE} form: given, the top-level command runs reset. */
-  @Mixin ResetCommand.ResetSwitches reset;
+  @Mixin ResetSwitches reset;
 
   @Override
   public Integer call() {
-    if (positionalUrl != null && !looksLikeTarget(positionalUrl)) {
+    String url = in.url.url;
+    if (url != null && !looksLikeTarget(url)) {
       throw ExitException.usage(
           "Unknown command '"
-              + positionalUrl
+              + url
               + "': the commands are "
               + String.join(", ", spec.subcommands().keySet())
               + "; a database URL starts with postgres:// (see --help).");
     }
     if (reset.requested()) {
-      if (json) {
+      if (json.json) {
         throw ExitException.usage("--json is for the dry-run; a reset prints text.");
       }
-      ConnectionTarget t = target.resolve(positionalUrl, io);
-      return ResetCommand.run(io, t, target.sameTarget(), policy, reset);
+      ConnectionTarget t = in.resolve(io);
+      return ResetCommand.run(io, t, in.target.sameTarget(), in.policy, reset);
     }
     return PlanCommand.show(
-        io, target.resolve(positionalUrl, io), policy.policy(), policy.estimate(), json);
+        io, in.resolve(io), in.policy.policy(), in.policy.estimate(), json.json);
   }
 
   private static boolean looksLikeTarget(String text) {

@@ -1,13 +1,10 @@
 package io.proddatareset.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.proddatareset.Counts;
 import io.proddatareset.reset.VerifyReport;
 import java.util.Locale;
 
-/** Renders a {@link VerifyReport} for people (text) or programs (JSON). */
+/** Renders a {@link VerifyReport} for people; {@link VerifyJson} for programs. */
 final class VerifyText {
   private VerifyText() {}
 
@@ -52,23 +49,8 @@ final class VerifyText {
     return Columns.visible(c.table().display());
   }
 
-  static String json(VerifyReport report, String target) {
-    ObjectMapper mapper = new ObjectMapper();
-    ObjectNode root = mapper.createObjectNode();
-    root.put("database", report.database());
-    root.put("target", target);
-    root.put("ok", report.ok());
-    ArrayNode checks = root.putArray("checks");
-    for (VerifyReport.Check c : report.checks()) {
-      ObjectNode n = checks.addObject();
-      n.put("name", c.table().display());
-      n.put("action", c.kind().word());
-      n.put("rows", c.rows());
-      n.put("ok", c.ok());
-      if (!c.ok()) {
-        n.put("problem", c.problem());
-      }
-    }
-    return root.toPrettyString();
+  /** Every failed check's problem, in order, joined by "; ". */
+  static String problems(VerifyReport report) {
+    return String.join("; ", report.failures().stream().map(VerifyReport.Check::problem).toList());
   }
 }

@@ -1,0 +1,105 @@
+package io.proddatareset.cli;
+
+import io.proddatareset.Counts;
+import io.proddatareset.ExitException;
+import io.proddatareset.plan.PlannedTable;
+import io.proddatareset.plan.ResetPlan;
+import io.proddatareset.reset.ResetOptions;
+import io.proddatareset.reset.ResetResult;
+import io.proddatareset.reset.VerifyReport;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the reset command says about a reset, for people; each text ends in a newline. */
+final class ResetText {
+  private ResetText() {}
+
+  /** The plan asks for no table to be reset (stdout). */
+  static String nothingToReset(ResetOptions o) {
+    return "\nNothing to reset: the policy resets no table; nothing was changed"
+        + (o.backupFile() != null ? " and no backup was written.\n" : ".\n");
+  }
+
+  /**
+   * What is about to happen, before the confirmation (stderr): the tables and rows, where the
+   * backup goes (or that none is written), and the ON TRUNCATE triggers that will fire.
+   */
+  static String announce(ResetPlan plan, String target, ResetOptions o, List<String> triggers) {
+    StringBuilder sb = new StringBuilder("\nAbout to reset ");
+    sb.append(Counts.of(plan.resetTables().size(), "table", "tables"));
+    sb.append(" (").append(Counts.of(plan.rowsToReset(), "row", "rows")).append(") in ");
+    sb.append(target).append(" and keep ").append(Counts.number(plan.keptTables().size()));
+    sb.append(".\n");
+    sb.append(
+        o.backupFile() != null
+            ? "The rows removed are backed up first to " + o.backupFile() + ".\n"
+            : "NO BACKUP will be written (--no-backup: " + o.noBackupReason() + ").\n");
+    if (!triggers.isEmpty()) {
+      sb.append("Note: ON TRUNCATE triggers will fire: ")
+          .append(String.join(", ", triggers))
+          .append(".\n");
+    }
+    return sb.toString();
+  }
+
+  /** The reset tables were empty already (stdout). */
+  static String alreadyEmpty(ResetResult r, ResetOptions o) {
+    int n = r.truncated().size();
+    return "\nNothing to remove: the "
+        + n
+        + (n == 1 ? " reset table was" : " reset tables were")
+        + " already empty; nothing was changed"
+        + (o.backupFile() != null ? " and no backup was written.\n" : ".\n");
+  }
+
+  /** The committed reset and its backup (stdout). */
+  static String committed(ResetResult r) {
+    StringBuilder sb =
+        new StringBuilder("\nReset committed: ")
+            .append(Counts.of(r.truncated().size(), "table", "tables"))
+            .append(" emptied (")
+            .append(Counts.of(r.rowsRemoved(), "row", "rows"))
+            .append(") in ")
+            .append(r.millis())
+            .append(" ms; ")
+            .append(Counts.of(r.kept().size(), "kept table", "kept tables"))
+            .append(" unchanged.\n");
+    if (r.backup() != null) {
+      sb.append("Backup: ")
+          .append(r.backup().file())
+          .append(" (")
+          .append(Counts.of(r.backup().manifest().totalRows(), "row", "rows"))
+          .append(", sha256 ")
+          .append(r.backup().manifest().fileSha256(), 0, 16)
+          .append("...), manifest ")
+          .append(r.backup().manifestFile())
+          .append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** The check after the commit could not run, and how to check instead. */
+  static String checkDidNotRun(Exception e, String howToCheck) {
+    return "The reset was committed, but the verification afterwards failed to run: "
+        + ExitException.firstLine(e)
+        + ". "
+        + howToCheck;
+  }
+
+  /** The check after the commit found what it names. */
+  static String checkFailed(VerifyReport report) {
+    return "The reset was committed, but the verification afterwards failed: "
+        + VerifyText.problems(report)
+        + " (another session may have written since the commit).";
+  }
+
+  /** The reset tables with their rows as the plan counted them, for the audit log. */
+  static Map<String, Long> rows(ResetPlan plan) {
+    Map<String, Long> m = new LinkedHashMap<>();
+    for (var name : plan.resetTables()) {
+      m.put(name.display(), plan.table(name).map(PlannedTable::rows).orElse(-1L));
+    }
+    return m;
+  }
+}

@@ -1,0 +1,197 @@
+package io.proddatareset.reset;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.backup.BackupProgress;
+import io.proddatareset.backup.PartialFiles;
+import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.Abandon;
+import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.plan.PlanOptions;
+import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.Policy;
+import io.proddatareset.plan.ResetPlan;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One reset as the reset command runs it, after Flyway's guard, executor and result: {@link #plan}
+ * outside any transaction; {@link #prepare}, the checks made before the user confirms; {@link
+ * #run}, the reset's transaction ({@link ResetService}) and then the check on a fresh read-only
+ * connection, whose outcome is part of the result. {@link #interrupt} stops it from another thread
+ * (Ctrl-C) at any point.
+ */
+public final class ResetRun {
+  private final Connector connector;
+  private final ResetPlan plan;
+  private final ResetOptions options;
+
+  private final Object lock = new Object();
+  // guarded by lock
+  private boolean interrupted;
+  private ResetService service;
+  private Connection checking;
+
+  private ResetRun(Connector connector, ResetPlan plan, ResetOptions options) {
+    this.connector = connector;
+    this.plan = plan;
+    this.options = options;
+  }
+
+  /**
+   * The result of a reset: the reset itself, and the check afterwards.
+   *
+   * @param check the check on a fresh read-only connection after the commit (it holds when {@link
+   *     VerifyReport#ok}); null when the reset found nothing to remove or the check could not run
+   * @param checkFailure why the check could not run (the connection failed, or an interrupt closed
+   *     it), or null
+   */
+  public record Outcome(ResetResult reset, VerifyReport check, Exception checkFailure) {}
+
+  /**
+   * The plan the user reviews, outside any transaction, with exact row counts.
+   *
+   * @throws ExitException REFUSED when another reset or restore is running (it would change what
+   *     the plan shows)
+   */
+  public static ResetPlan plan(Connector connector, Policy policy) {
+    ResetService.refuseIfAnotherIsRunning(connector);
+    return PlanService.plan(connector.target(), policy, PlanOptions.exactCounts());
+  }
+
+  /**
+   * The checks between the plan and the confirmation that need no lock: the plan is the one the
+   * user reviewed, and a restart of identities touches no sequence a kept table draws from (both
+   * are checked again inside the reset's transaction).
+   *
+   * @param reviewedPlanId the plan id the user reviewed ({@code --plan-id}), or null
+   * @throws ExitException REFUSED when the plan id is another, or a kept table draws from a
+   *     sequence a restart would reset
+   */
+  public static ResetRun prepare(
+      Connector connector, ResetPlan plan, ResetOptions options, String reviewedPlanId) {
+    if (reviewedPlanId != null && !reviewedPlanId.equals(plan.planId())) {
+      throw ExitException.refused(
+          "The plan id is "
+              + plan.planId()
+              + ", not the reviewed "
+              + reviewedPlanId
+              + ": the database, its schema or the policy changed. Review the new plan. Nothing"
+              + " was changed.");
+    }
+    ResetRun run = new ResetRun(connector, plan, options);
+    if (!run.nothingToReset() && options.restartIdentity()) {
+      SharedSequences.refuseRestart(connector, plan.resetTables());
+    }
+    return run;
+  }
+
+  /** True when the policy resets no table: there is nothing to lock, back up or truncate. */
+  public boolean nothingToReset() {
+    return plan.resetTables().isEmpty();
+  }
+
+  /**
+   * The ON TRUNCATE triggers the reset fires, as the plan's catalog has them ({@link
+   * io.proddatareset.catalog.Table#firingTruncateTriggers}), e.g. {@code audit on public.tasks}.
+   */
+  public List<String> truncateTriggers() {
+    return plan.resetTables().stream()
+        .flatMap(n -> plan.catalog().table(n).stream())
+        .flatMap(
+            t ->
+                t.firingTruncateTriggers().stream()
+                    .map(tr -> tr.name() + " on " + t.name().display()))
+        .toList();
+  }
+
+  /**
+   * Checks that the backup can be written where asked ({@link BackupLocation#prepare}); nothing to
+   * check without a backup.
+   *
+   * @return the partial files a killed run left beside it, which may hold production rows
+   * @throws ExitException USAGE when the backup cannot go there
+   */
+  public List<PartialFiles.Stale> checkBackupLocation() {
+    if (options.backupFile() == null) {
+      return List.of();
+    }
+    BackupLocation.prepare(options.backupFile());
+    return PartialFiles.leftBehind(options.backupFile());
+  }
+
+  /**
+   * Runs the reset, then the check afterwards (unless it found nothing to remove).
+   *
+   * @param steps told each step of the reset's transaction as it begins
+   * @param committed told of the committed reset before the check afterwards starts
+   * @throws ExitException as {@link ResetService#run} does; when the commit failed {@link #step} is
+   *     still COMMITTING
+   */
+  public Outcome run(
+      ResetService.Listener steps, Consumer<ResetResult> committed, BackupProgress progress) {
+    ResetService reset = new ResetService(connector, options, steps, progress);
+    synchronized (lock) {
+      service = reset;
+      if (interrupted) {
+        reset.interrupt();
+      }
+    }
+    ResetResult result = reset.run(plan);
+    if (result.alreadyEmpty()) {
+      return new Outcome(result, null, null);
+    }
+    committed.accept(result);
+    return checkAfterCommit(result);
+  }
+
+  private Outcome checkAfterCommit(ResetResult result) {
+    try (Connection c = connector.open()) {
+      synchronized (lock) {
+        if (interrupted) {
+          throw new ExitException(ExitStatus.INTERRUPTED, "interrupted after the commit");
+        }
+        checking = c;
+      }
+      VerifyReport report =
+          Verifier.verifyReadOnly(c, result.plan().database(), result.truncated(), result.kept());
+      return new Outcome(result, report, null);
+    } catch (SQLException | ExitException e) {
+      return new Outcome(result, null, e);
+    } finally {
+      synchronized (lock) {
+        checking = null;
+      }
+    }
+  }
+
+  /**
+   * Stops the run from another thread: before the commit the reset rolls back ({@link
+   * ResetService#interrupt}); once COMMIT is sent the commit finishes, and the check afterwards is
+   * cancelled or not started.
+   */
+  public void interrupt() {
+    ResetService reset;
+    Connection c;
+    synchronized (lock) {
+      interrupted = true;
+      reset = service;
+      c = checking;
+    }
+    if (reset != null) {
+      reset.interrupt();
+    }
+    if (c != null) {
+      Abandon.cancelAndClose(c);
+    }
+  }
+
+  /** The step the reset's transaction is in (LOCKING until it starts). */
+  public ChangeStep step() {
+    synchronized (lock) {
+      return service == null ? ChangeStep.LOCKING : service.step();
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.proddatareset.reset;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.backup.BackupManifest;
+import io.proddatareset.backup.BackupOrigin;
+import io.proddatareset.backup.DatabaseIdentity;
+import io.proddatareset.backup.ManifestFile;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.Transactions;
+import io.proddatareset.plan.PlanOptions;
+import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.Policy;
+import io.proddatareset.plan.ResetPlan;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code verify} check, read-only: every table the policy resets, and every table a reset's
+ * manifest records as backed up, is empty; every kept table the manifest records still has its row
+ * count and content hash. One {@code REPEATABLE READ, READ ONLY} transaction of its own on a
+ * connection of its own ({@link Transactions#readOnlySnapshot}), rolled back: there is nothing to
+ * keep.
+ */
+public final class VerifyService {
+  private VerifyService() {}
+
+  /**
+   * Runs the check on {@code connector}'s database.
+   *
+   * @param policy the reset's policy; may be empty when {@code manifestFile} is given
+   * @param manifestFile the {@code FILE.manifest.json} a reset wrote, or null
+   * @return the report, which says whether every check holds
+   * @throws ExitException USAGE without a policy or manifest, for a manifest that cannot be read or
+   *     that records no kept tables (not a reset's); REFUSED for the manifest of another database;
+   *     VERIFICATION_FAILED when a table to check no longer exists; FAILURE when the database
+   *     cannot be read
+   */
+  public static VerifyReport verify(Connector connector, Policy policy, Path manifestFile) {
+    if (manifestFile == null && policy.empty()) {
+      throw ExitException.usage(
+          "Say what to verify: the reset's policy (--keep, --reset or --policy FILE, as given to"
+              + " reset), or --manifest FILE.manifest.json from the reset (or both). Nothing was"
+              + " checked.");
+    }
+    BackupManifest m = manifestFile == null ? null : readManifest(manifestFile);
+    List<TableFingerprint> kept = m == null ? List.of() : keptFrom(m);
+    if (m != null && kept.isEmpty()) {
+      throw ExitException.usage(
+          manifestFile + " records no kept tables: it is not the manifest of a reset.");
+    }
+    try {
+      return Transactions.readOnlySnapshot(connector::open, c -> verify(c, policy, m, kept));
+    } catch (SQLException e) {
+      throw ExitException.failure(
+          "Verification could not read " + connector.target().display() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static VerifyReport verify(
+      Connection c, Policy policy, BackupManifest m, List<TableFingerprint> kept)
+      throws SQLException {
+    String database = null;
+    // the tables the policy resets, then those the reset backed up (and emptied)
+    Set<TableName> reset = new LinkedHashSet<>();
+    if (m != null) {
+      BackupOrigin origin = new BackupOrigin(m, DatabaseIdentity.of(c));
+      String difference = origin.difference("manifest");
+      if (difference != null) {
+        throw ExitException.refused(
+            "Refusing to verify: "
+                + difference
+                + ". Nothing was checked: verify the database the reset ran on, with its own"
+                + " manifest.");
+      }
+      database = origin.target().database();
+    }
+    if (!policy.empty()) {
+      ResetPlan plan = PlanService.plan(c, policy, PlanOptions.estimates());
+      database = plan.database();
+      reset.addAll(plan.resetTables());
+    }
+    if (m != null) {
+      m.tables().forEach(e -> reset.add(new TableName(e.schema(), e.table())));
+    }
+    List<TableName> all = new ArrayList<>(reset);
+    kept.forEach(k -> all.add(k.table()));
+    List<TableName> missing = Verifier.missing(c, all);
+    if (!missing.isEmpty()) {
+      throw new ExitException(
+          ExitStatus.VERIFICATION_FAILED,
+          "Verification failed: tables "
+              + (m != null ? "recorded in the manifest " : "")
+              + "no longer exist: "
+              + String.join(", ", missing.stream().map(TableName::display).toList())
+              + ".");
+    }
+    return Verifier.verify(c, database, List.copyOf(reset), kept);
+  }
+
+  private static BackupManifest readManifest(Path file) {
+    if (Files.isDirectory(file)) {
+      throw ExitException.usage(file + " is a directory: give the manifest file (--manifest).");
+    }
+    try {
+      return ManifestFile.read(file);
+    } catch (NoSuchFileException e) {
+      throw ExitException.usage("Cannot read the manifest " + file + ": no such file.");
+    } catch (IOException e) {
+      throw ExitException.usage(
+          "Cannot read the manifest " + file + ": " + ExitException.firstLine(e) + ".");
+    }
+  }
+
+  private static List<TableFingerprint> keptFrom(BackupManifest m) {
+    return m.kept().stream()
+        .map(k -> new TableFingerprint(new TableName(k.schema(), k.table()), k.rows(), k.hash()))
+        .toList();
+  }
+}
