@@ -5,6 +5,7 @@ import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.pg.Identifiers;
 import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
@@ -143,7 +144,7 @@ final class RestoreRun implements BackupReader.Handler {
       }
     }
 
-    restorer.enter(Restorer.Step.LOADING);
+    restorer.enter(ChangeStep.LOADING);
     options.progress().phase("loading");
     BackupReader.Summary summary;
     try (InputStream in = Files.newInputStream(contents.file())) {
@@ -162,7 +163,7 @@ final class RestoreRun implements BackupReader.Handler {
     }
     check(summary);
 
-    restorer.enter(Restorer.Step.VALIDATING);
+    restorer.enter(ChangeStep.VALIDATING);
     options.progress().phase("analyzing and validating foreign keys");
     try (Statement st = conn.createStatement()) {
       // statistics first, so that validating the foreign keys below gets good plans

@@ -4,6 +4,7 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Abandon;
+import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SqlState;
 import io.proddatareset.pg.Transactions;
@@ -28,32 +29,6 @@ import java.util.List;
  * another thread (Ctrl-C) before its commit, or lets a commit that was sent finish.
  */
 public final class Restorer {
-  /**
-   * The step a restore is in; {@link #interrupt} and the messages of an interrupted run name it.
-   */
-  public enum Step {
-    LOCKING("locking the tables"),
-    LOADING("loading"),
-    VALIDATING("validating the foreign keys"),
-    COMMITTING("committing"),
-    COMMITTED("after the commit");
-
-    private final String description;
-
-    Step(String description) {
-      this.description = description;
-    }
-
-    /** e.g. {@code loading}, as in "Interrupted while loading". */
-    public String description() {
-      return description;
-    }
-
-    /** True once COMMIT was sent: from then on the restore may have been applied. */
-    public boolean commitSent() {
-      return this == COMMITTING || this == COMMITTED;
-    }
-  }
 
   private final Connection conn;
   private final Contents contents;
@@ -61,8 +36,8 @@ public final class Restorer {
 
   private final Object stateLock = new Object();
   // guarded by stateLock
-  private Step step = Step.LOCKING;
-  private Step interruptedAt;
+  private ChangeStep step = ChangeStep.LOCKING;
+  private ChangeStep interruptedAt;
 
   /**
    * A restore of {@code contents} over {@code conn}, which must be in auto-commit mode (no
@@ -198,14 +173,14 @@ public final class Restorer {
   }
 
   /** The step the restore is in now (or ended in). */
-  public Step step() {
+  public ChangeStep step() {
     synchronized (stateLock) {
       return step;
     }
   }
 
   /** Moves to {@code next}, unless an interrupt came (then it throws; run() says what it left). */
-  void enter(Step next) {
+  void enter(ChangeStep next) {
     synchronized (stateLock) {
       if (interruptedAt != null) {
         throw new ExitException(ExitStatus.INTERRUPTED, "interrupted");
@@ -216,7 +191,7 @@ public final class Restorer {
 
   /** After an interrupt, whatever failed gives way to one line saying what state it left. */
   private ExitException interruptedInstead(RuntimeException e) {
-    Step at;
+    ChangeStep at;
     synchronized (stateLock) {
       at = interruptedAt;
     }
@@ -239,7 +214,7 @@ public final class Restorer {
       throw ExitException.failure("Cannot use the connection: " + ExitException.firstLine(e), e);
     }
     long started = System.nanoTime();
-    enter(Step.LOCKING);
+    enter(ChangeStep.LOCKING);
     try {
       RestoreResult result =
           Transactions.readWrite(
@@ -253,11 +228,11 @@ public final class Restorer {
                 } catch (IOException e) {
                   throw new ReadFailed(e);
                 }
-                enter(Step.COMMITTING);
+                enter(ChangeStep.COMMITTING);
                 return loaded;
               });
       synchronized (stateLock) {
-        step = Step.COMMITTED;
+        step = ChangeStep.COMMITTED;
       }
       return result;
     } catch (Transactions.CommitFailed e) {

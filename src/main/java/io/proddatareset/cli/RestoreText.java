@@ -9,6 +9,7 @@ import io.proddatareset.backup.RestorePreview;
 import io.proddatareset.backup.RestoreResult;
 import io.proddatareset.backup.Restorer;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.ChangeStep;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -200,7 +201,7 @@ final class RestoreText {
    *
    * @param check from {@link #howToCheck}
    */
-  static String stoppedLine(Restorer.Step step, String check) {
+  static String stoppedLine(ChangeStep step, String check) {
     return switch (step) {
       case COMMITTING ->
           "Interrupted while committing, and the commit has not answered: the outcome is"
