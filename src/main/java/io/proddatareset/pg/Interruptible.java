@@ -3,6 +3,8 @@ package io.proddatareset.pg;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Where a changing transaction is ({@link ChangeStep}), and its stop from another thread (Ctrl-C).
@@ -16,18 +18,19 @@ public final class Interruptible {
   // guarded by lock
   private ChangeStep step = ChangeStep.LOCKING;
   private ChangeStep interruptedAt;
-  private Connection connection;
+  private final List<Connection> connections = new ArrayList<>();
 
   /**
-   * The connection that {@link #interrupt} abandons. When the run was interrupted already, {@code
-   * c} is abandoned at once and this throws INTERRUPTED.
+   * A connection that {@link #interrupt} abandons (a run may attach several: its own and the one
+   * its backup copies from). When the run was interrupted already, {@code c} is abandoned at once
+   * and this throws INTERRUPTED.
    */
   public void attach(Connection c) {
     boolean stopped;
     synchronized (lock) {
       stopped = interruptedAt != null;
       if (!stopped) {
-        connection = c;
+        connections.add(c);
       }
     }
     if (stopped) {
@@ -53,17 +56,15 @@ public final class Interruptible {
    * Stops the run (see the class comment); a second call, or one after COMMIT was sent, is a no-op.
    */
   public void interrupt() {
-    Connection c;
+    List<Connection> abandoned;
     synchronized (lock) {
       if (step.commitSent() || interruptedAt != null) {
         return;
       }
       interruptedAt = step;
-      c = connection;
+      abandoned = List.copyOf(connections);
     }
-    if (c != null) {
-      Abandon.cancelAndClose(c);
-    }
+    abandoned.forEach(Abandon::cancelAndClose);
   }
 
   /** The step the run is in now (or ended in). */

@@ -88,6 +88,17 @@ public final class Transactions {
   }
 
   /**
+   * Like {@link #readWrite}, in {@code READ COMMITTED} whatever the server's default: each
+   * statement sees what was committed before it began (a transaction that locks tables and then
+   * reads them sees every row committed before its locks).
+   */
+  public static <T> T readWriteCommitted(Connection connection, Work<T> work)
+      throws SQLException {
+    requireAutoCommit(connection);
+    return run(connection, Connection.TRANSACTION_READ_COMMITTED, false, true, work);
+  }
+
+  /**
    * Runs {@code work} in a transaction (the server's default isolation, read-write) that is always
    * rolled back: for a look that must leave nothing behind, such as a lock taken only to see
    * whether it can be.

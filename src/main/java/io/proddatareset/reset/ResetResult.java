@@ -17,6 +17,8 @@ import java.util.List;
  * @param millis time from the first lock to the commit
  * @param alreadyEmpty true when every reset table was already empty: then nothing was written,
  *     truncated or committed, {@code backup} is null and {@code kept} empty
+ * @param finalPhaseMillis how long the app's writers were locked out: from the locks against them
+ *     to the commit (0 when nothing was done)
  */
 public record ResetResult(
     ResetPlan plan,
@@ -25,7 +27,8 @@ public record ResetResult(
     List<TableFingerprint> kept,
     long rowsRemoved,
     long millis,
-    boolean alreadyEmpty) {
+    boolean alreadyEmpty,
+    long finalPhaseMillis) {
   public ResetResult {
     truncated = List.copyOf(truncated);
     kept = List.copyOf(kept);

@@ -4,17 +4,20 @@ import io.proddatareset.Counts;
 import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
+import io.proddatareset.backup.BackupInProgress;
 import io.proddatareset.backup.BackupManifest;
 import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.BackupResult;
 import io.proddatareset.backup.BackupWriter;
 import io.proddatareset.backup.SnapshotBackup;
+import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.pg.Interruptible;
 import io.proddatareset.pg.OneAtATime;
+import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
 import io.proddatareset.pg.Transactions;
 import io.proddatareset.plan.PlanOptions;
@@ -25,33 +28,35 @@ import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
 /**
- * The reset transaction. Everything happens on one connection, in one {@code REPEATABLE READ}
- * transaction:
+ * The reset, in two phases, so that the app's writers wait only for a short final one.
  *
  * <ol>
- *   <li>{@code LOCK} the reset tables and the kept tables in {@code SHARE} mode under {@code
- *       lock_timeout}, before the transaction's first query, so that its snapshot sees every row
- *       committed before the locks and no writer can add one after (readers go on);
- *   <li>claim the database ({@link OneAtATime}): another reset or restore refuses, and this one
- *       refuses when another holds it (a first look before the transaction refuses at once instead
- *       of queueing for the locks behind it);
- *   <li>recompute the plan inside the transaction: a schema change since the user confirmed
- *       (another plan id) or a new hazard refuses;
- *   <li>fingerprint the kept tables (row count and content hash);
- *   <li>write and verify the backup of the reset tables from this snapshot, so it holds exactly the
- *       rows the TRUNCATE removes;
- *   <li>one {@code TRUNCATE} naming every reset table, never {@code CASCADE}, under {@code
- *       lock_timeout} and {@code statement_timeout};
- *   <li>check that every reset table is empty and every kept table's fingerprint is unchanged;
- *   <li>commit.
+ *   <li>On the reset's connection T, in a {@code READ COMMITTED} transaction held to the end: the
+ *       claim of the database ({@link OneAtATime}: another reset or restore refuses, and this one
+ *       refuses when another holds it), and a look at whether anything would block TRUNCATE's
+ *       exclusive lock, before anything is written.
+ *   <li><b>The copy</b>, on a second connection S in a {@code REPEATABLE READ, READ ONLY}
+ *       transaction: the plan again (a schema change since the user confirmed, another plan id, or
+ *       a new hazard refuses), then the backup of every reset table from S's snapshot ({@link
+ *       BackupWriter#begin}), taking no lock that blocks the app.
+ *   <li><b>The final phase</b>, on T: {@code LOCK} the reset and kept tables in {@code SHARE} mode
+ *       in short attempts (readers go on, writers wait from here to the commit), the plan's id and
+ *       hazards again; classify the rows present now against S ({@link SinceSnapshot}); end S; append
+ *       the rows written since S to the backup as further COPY blocks, parents first (a table that
+ *       lost or changed rows since S is copied again, whole, under the lock); the sequences; finish
+ *       and verify the backup; fingerprint the kept tables; take the exclusive lock in short
+ *       attempts; one {@code TRUNCATE} naming every reset table, never {@code CASCADE}; check that
+ *       every reset table is empty and every kept table's fingerprint unchanged; commit.
  * </ol>
  *
- * <p>When the reset tables are already empty (and no identity restart is asked for), nothing is
- * written or truncated: the result says so ({@link ResetResult#alreadyEmpty}).
+ * <p>When the reset tables are empty (and no identity restart is asked for), nothing is written or
+ * truncated: the result says so ({@link ResetResult#alreadyEmpty}).
  *
  * <p>Any failure before the commit (backup write error, lost connection, timeout, failed check,
  * {@link #interrupt}) rolls back: the database is as it was and the backup file is removed. The
@@ -154,7 +159,7 @@ public final class ResetService {
       // waited for behind its locks
       Transactions.rolledBack(opened, ResetService::lookForAnother);
       ResetResult result =
-          Transactions.readWriteSnapshot(opened, c -> inTransaction(c, pid, confirmed, start));
+          Transactions.readWriteCommitted(opened, c -> inTransaction(c, pid, confirmed, start));
       committed = true;
       run.enter(ChangeStep.COMMITTED);
       return result;
@@ -180,80 +185,218 @@ public final class ResetService {
   }
 
   /**
-   * Everything between BEGIN and COMMIT (see the class comment), in the reset's {@code REPEATABLE
-   * READ} transaction on {@code opened}; the caller commits when it returns.
+   * Everything between BEGIN and COMMIT on T (see the class comment); the caller commits when it
+   * returns.
    */
-  private ResetResult inTransaction(Connection opened, int pid, ResetPlan confirmed, long start)
+  private ResetResult inTransaction(Connection t, int pid, ResetPlan confirmed, long start)
       throws SQLException {
+    SessionSettings.setLocalLongTransaction(t, options.lockTimeout());
+    OneAtATime.claim(t, "reset");
+    if (options.backupFile() == null) {
+      return finalPhase(t, pid, confirmed, start, null);
+    }
+    Connection s = connector.open();
+    try {
+      run.attach(s);
+      Copied copied =
+          Transactions.readOnlySnapshot(s, sc -> copyPhase(sc, t, pid, confirmed, start));
+      // S has ended here: its ACCESS SHARE locks, which the TRUNCATE would wait for, are gone
+      return finalPhase(t, pid, confirmed, start, copied);
+    } finally {
+      closeQuietly(s);
+    }
+  }
+
+  /** What the copy phase leaves for the final phase. */
+  private record Copied(
+      ResetPlan plan, BackupInProgress backup, List<SinceSnapshot.Change> changes, long lockedAt) {}
+
+  /**
+   * On S: the plan, the copy from S's snapshot, and, with S still open, the start of the final
+   * phase on T (the locks against writers and the classification, which asks S).
+   */
+  private Copied copyPhase(Connection s, Connection t, int pid, ResetPlan confirmed, long start)
+      throws SQLException {
+    SessionSettings.setLocalLongTransaction(s, options.lockTimeout());
+    SinceSnapshot.Bounds bounds = SinceSnapshot.bounds(s); // the first query: S's snapshot
+    ResetPlan plan = PlanService.plan(s, confirmed.policy(), PlanOptions.exactCounts());
+    refuseIfChanged(confirmed, plan);
+    if (options.restartIdentity()) {
+      SharedSequences.refuseRestart(s, plan.resetTables());
+    }
+    List<Table> tables = SnapshotBackup.loadOrder(plan.catalog(), plan.resetTables());
+    run.enter(ChangeStep.BACKING_UP);
+    listener.step(
+        "Backing up the reset tables to "
+            + options.backupFile()
+            + " from a snapshot, while the app goes on writing");
+    BackupInProgress backup = begin(s, plan, tables);
+    boolean handedOver = false;
+    try {
+      Map<TableName, Set<String>> seen = SinceSnapshot.seenInBetween(s, bounds, tables);
+      long lockedAt = lockAgainstWriters(t, pid, confirmed);
+      List<SinceSnapshot.Change> changes = SinceSnapshot.classify(t, bounds, seen, tables);
+      handedOver = true;
+      return new Copied(plan, backup, changes, lockedAt);
+    } finally {
+      if (!handedOver) {
+        backup.close();
+      }
+    }
+  }
+
+  /**
+   * Locks the reset and kept tables against writers on T, and checks the plan's id and hazards
+   * again under the locks (from the catalog and the planner's estimates: no scan while writers
+   * wait). Returns when the locks were taken (nanos).
+   */
+  private long lockAgainstWriters(Connection t, int pid, ResetPlan confirmed) throws SQLException {
     List<TableName> resetTables = confirmed.resetTables();
     List<TableName> keptTables = confirmed.keptTables();
+    run.enter(ChangeStep.LOCKING);
     listener.step(
         "Locking "
             + Counts.of(resetTables.size(), "reset table")
             + " and "
             + Counts.of(keptTables.size(), "kept table")
-            + " against writers (SHARE mode, lock_timeout "
+            + " against writers for the final phase (SHARE mode, lock_timeout "
             + Durations.limit(options.lockTimeout())
             + ")");
-    statements.lock(opened, connector::open, pid, resetTables, keptTables);
-    // the transaction's first query, and so its snapshot, comes after the locks: a claim made
-    // before them would fix a snapshot that misses rows committed while the locks were awaited
-    OneAtATime.claim(opened, "reset");
+    statements.lock(t, connector::open, pid, resetTables, keptTables);
+    long lockedAt = System.nanoTime();
+    refuseIfChanged(confirmed, PlanService.plan(t, confirmed.policy(), PlanOptions.estimates()));
+    return lockedAt;
+  }
 
-    ResetPlan plan = PlanService.plan(opened, confirmed.policy(), PlanOptions.exactCounts());
-    refuseIfChanged(confirmed, plan);
-    if (options.restartIdentity()) {
-      SharedSequences.refuseRestart(opened, resetTables);
-    } else if (plan.rowsToReset() == 0
-        && Verifier.verify(opened, plan.database(), resetTables, List.of()).ok()) {
-      // nothing to back up or remove: leave the tables (and their ON TRUNCATE triggers) alone,
-      // and roll back
-      throw new AlreadyEmpty(
-          new ResetResult(plan, null, resetTables, List.of(), 0, millisSince(start), true));
-    }
+  /**
+   * On T, writers locked out: the rest of the backup (rows written since S, sequences, the check),
+   * the kept tables' fingerprints, the TRUNCATE and the check before the commit. Without a backup
+   * ({@code copied} null) the locks and the plan come first here.
+   */
+  private ResetResult finalPhase(
+      Connection t, int pid, ResetPlan confirmed, long start, Copied copied)
+      throws SQLException {
+    List<TableName> resetTables = confirmed.resetTables();
+    List<TableName> keptTables = confirmed.keptTables();
+    ResetPlan plan;
+    long lockedAt;
+    BackupInProgress backup = null;
+    try {
+      if (copied == null) {
+        lockedAt = lockAgainstWriters(t, pid, confirmed);
+        plan = PlanService.plan(t, confirmed.policy(), PlanOptions.exactCounts());
+        if (options.restartIdentity()) {
+          SharedSequences.refuseRestart(t, resetTables);
+        }
+      } else {
+        plan = copied.plan();
+        lockedAt = copied.lockedAt();
+        backup = completeCopy(t, plan, copied);
+      }
+      long rows =
+          backup == null
+              ? plan.rowsToReset()
+              : copied.changes().stream().mapToLong(c -> backup.rows(c.table().name())).sum();
+      if (rows == 0
+          && !options.restartIdentity()
+          && Verifier.verify(t, plan.database(), resetTables, List.of()).ok()) {
+        // nothing to back up or remove: leave the tables (and their ON TRUNCATE triggers) alone,
+        // and roll back
+        throw new AlreadyEmpty(
+            new ResetResult(
+                plan, null, resetTables, List.of(), 0, millisSince(start), true, 0));
+      }
 
-    run.enter(ChangeStep.FINGERPRINTING);
-    listener.step(
-        "Fingerprinting "
-            + Counts.of(keptTables.size(), "kept table")
-            + " ("
-            + (options.keptCheck() == TableFingerprint.Mode.HASH
-                ? "row counts and content hashes"
-                : "row counts")
-            + ")");
-    List<TableFingerprint> keptBefore =
-        TableFingerprint.take(opened, keptTables, options.keptCheck());
-
-    BackupResult backup = null;
-    if (options.backupFile() != null) {
-      run.enter(ChangeStep.BACKING_UP);
+      run.enter(ChangeStep.FINGERPRINTING);
       listener.step(
-          "Backing up the reset tables to " + options.backupFile() + " from the locked snapshot");
-      backup = backUp(opened, plan, keptBefore);
-      written = backup;
+          "Fingerprinting "
+              + Counts.of(keptTables.size(), "kept table")
+              + " ("
+              + (options.keptCheck() == TableFingerprint.Mode.HASH
+                  ? "row counts and content hashes"
+                  : "row counts")
+              + ")");
+      List<TableFingerprint> keptBefore =
+          TableFingerprint.take(t, keptTables, options.keptCheck());
+
+      BackupResult verified = null;
+      if (backup != null) {
+        run.enter(ChangeStep.BACKING_UP);
+        listener.step("Verifying the backup");
+        verified = backup.finish(t, keptEntries(keptBefore));
+        written = verified;
+        backup = null;
+      }
+
+      run.enter(ChangeStep.TRUNCATING);
+      listener.step("Truncating " + Counts.of(resetTables.size(), "table") + " in one statement");
+      statements.truncate(t, resetTables);
+
+      run.enter(ChangeStep.CHECKING);
+      listener.step("Checking inside the transaction: reset tables empty, kept tables unchanged");
+      VerifyReport check = Verifier.verify(t, plan.database(), resetTables, keptBefore);
+      if (!check.ok()) {
+        throw new RolledBack(
+            "The check before commit failed ("
+                + check.failures().stream()
+                    .map(VerifyReport.Check::problem)
+                    .collect(Collectors.joining("; "))
+                + "); rolled back, nothing was changed.",
+            null);
+      }
+
+      run.enter(ChangeStep.COMMITTING);
+      listener.step("Committing");
+      return new ResetResult(
+          plan,
+          verified,
+          resetTables,
+          keptBefore,
+          verified != null ? verified.manifest().totalRows() : plan.rowsToReset(),
+          millisSince(start),
+          false,
+          millisSince(lockedAt));
+    } finally {
+      if (backup != null) {
+        backup.close();
+      }
     }
+  }
 
-    run.enter(ChangeStep.TRUNCATING);
-    listener.step("Truncating " + Counts.of(resetTables.size(), "table") + " in one statement");
-    statements.truncate(opened, resetTables);
-
-    run.enter(ChangeStep.CHECKING);
-    listener.step("Checking inside the transaction: reset tables empty, kept tables unchanged");
-    VerifyReport check = Verifier.verify(opened, plan.database(), resetTables, keptBefore);
-    if (!check.ok()) {
-      throw new RolledBack(
-          "The check before commit failed ("
-              + check.failures().stream()
-                  .map(VerifyReport.Check::problem)
-                  .collect(Collectors.joining("; "))
-              + "); rolled back, nothing was changed.",
-          null);
+  /**
+   * The rows written since S go into the backup as further blocks, parents first; when a table lost
+   * or changed rows since S, the backup is made again, whole, under the locks (writers wait for
+   * that copy: the step says so).
+   */
+  private BackupInProgress completeCopy(Connection t, ResetPlan plan, Copied copied)
+      throws SQLException {
+    BackupInProgress backup = copied.backup();
+    List<SinceSnapshot.Change> lost =
+        copied.changes().stream()
+            .filter(c -> c.lostRows(backup.rows(c.table().name())))
+            .toList();
+    if (!lost.isEmpty()) {
+      backup.close();
+      listener.step(
+          lost.stream().map(c -> c.table().name().display()).collect(Collectors.joining(", "))
+              + " lost or changed rows"
+              + " during the copy: backing up the reset tables again under the lock"
+              + " (writers wait for this copy)");
+      return begin(t, plan, copied.changes().stream().map(SinceSnapshot.Change::table).toList());
     }
-
-    run.enter(ChangeStep.COMMITTING);
-    listener.step("Committing");
-    return new ResetResult(
-        plan, backup, resetTables, keptBefore, plan.rowsToReset(), millisSince(start), false);
+    Map<Table, String> toAppend = SinceSnapshot.toAppend(copied.changes());
+    if (!toAppend.isEmpty()) {
+      listener.step(
+          "Adding the "
+              + Counts.of(
+                  copied.changes().stream().mapToLong(SinceSnapshot.Change::written).sum(),
+                  "row")
+              + " written during the copy to the backup");
+    }
+    for (Map.Entry<Table, String> e : toAppend.entrySet()) {
+      backup.append(t, e.getKey(), e.getValue());
+    }
+    return backup;
   }
 
   /** Ends the transaction by a rollback, with nothing done: the reset tables are already empty. */
@@ -287,29 +430,35 @@ public final class ResetService {
     }
   }
 
-  /** Writes and verifies the backup of the reset tables from the transaction's snapshot. */
-  private BackupResult backUp(Connection opened, ResetPlan plan, List<TableFingerprint> kept) {
+  /** Starts the backup of {@code tables} from the snapshot of {@code conn}'s transaction. */
+  private BackupInProgress begin(Connection conn, ResetPlan plan, List<Table> tables) {
     try {
-      return BackupWriter.write(
-          opened,
+      return BackupWriter.begin(
+          conn,
           connector::open,
-          SnapshotBackup.loadOrder(plan.catalog(), plan.resetTables()),
+          tables,
           options.backupFile(),
           BackupOptions.defaults()
               .withJobs(options.jobs())
               .withPlanId(plan.planId())
               .withTarget(connector.target().display())
-              .withKept(keptEntries(kept))
               .withGzipLevel(options.gzipLevel())
               .withProgress(backupProgress));
     } catch (ExitException e) {
-      String message = e.getMessage() + " The reset was rolled back: nothing was changed.";
-      // a backup that does not read back as written is a check that rolled back; nothing was
-      // committed, so it is never "committed but unproven" (4)
-      throw e.status() == ExitStatus.VERIFICATION_FAILED || e.status() == ExitStatus.REFUSED
-          ? new RolledBack(message, e)
-          : new ExitException(e.status(), message, e);
+      throw rolledBackInstead(e);
     }
+  }
+
+  /**
+   * A backup failure, told as the reset's: nothing was changed. A backup that does not read back as
+   * written is a check that rolled back; nothing was committed, so it is never "committed but
+   * unproven" (4).
+   */
+  static ExitException rolledBackInstead(ExitException e) {
+    String message = e.getMessage() + " The reset was rolled back: nothing was changed.";
+    return e.status() == ExitStatus.VERIFICATION_FAILED || e.status() == ExitStatus.REFUSED
+        ? new RolledBack(message, e)
+        : new ExitException(e.status(), message, e);
   }
 
   private static long millisSince(long startNanos) {
