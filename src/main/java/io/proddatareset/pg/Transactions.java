@@ -92,8 +92,7 @@ public final class Transactions {
    * statement sees what was committed before it began (a transaction that locks tables and then
    * reads them sees every row committed before its locks).
    */
-  public static <T> T readWriteCommitted(Connection connection, Work<T> work)
-      throws SQLException {
+  public static <T> T readWriteCommitted(Connection connection, Work<T> work) throws SQLException {
     requireAutoCommit(connection);
     return run(connection, Connection.TRANSACTION_READ_COMMITTED, false, true, work);
   }

@@ -47,12 +47,13 @@ import org.postgresql.PGConnection;
  *       BackupWriter#begin}), taking no lock that blocks the app.
  *   <li><b>The final phase</b>, on T: {@code LOCK} the reset and kept tables in {@code SHARE} mode
  *       in short attempts (readers go on, writers wait from here to the commit), the plan's id and
- *       hazards again; classify the rows present now against S ({@link SinceSnapshot}); end S; append
- *       the rows written since S to the backup as further COPY blocks, parents first (a table that
- *       lost or changed rows since S is copied again, whole, under the lock); the sequences; finish
- *       and verify the backup; fingerprint the kept tables; take the exclusive lock in short
- *       attempts; one {@code TRUNCATE} naming every reset table, never {@code CASCADE}; check that
- *       every reset table is empty and every kept table's fingerprint unchanged; commit.
+ *       hazards again; classify the rows present now against S ({@link SinceSnapshot}); end S;
+ *       append the rows written since S to the backup as further COPY blocks, parents first (a
+ *       table that lost or changed rows since S is copied again, whole, under the lock); the
+ *       sequences; finish and verify the backup; fingerprint the kept tables; take the exclusive
+ *       lock in short attempts; one {@code TRUNCATE} naming every reset table, never {@code
+ *       CASCADE}; check that every reset table is empty and every kept table's fingerprint
+ *       unchanged; commit.
  * </ol>
  *
  * <p>When the reset tables are empty (and no identity restart is asked for), nothing is written or
@@ -274,8 +275,7 @@ public final class ResetService {
    * ({@code copied} null) the locks and the plan come first here.
    */
   private ResetResult finalPhase(
-      Connection t, int pid, ResetPlan confirmed, long start, Copied copied)
-      throws SQLException {
+      Connection t, int pid, ResetPlan confirmed, long start, Copied copied) throws SQLException {
     List<TableName> resetTables = confirmed.resetTables();
     List<TableName> keptTables = confirmed.keptTables();
     ResetPlan plan;
@@ -293,18 +293,14 @@ public final class ResetService {
         lockedAt = copied.lockedAt();
         backup = completeCopy(t, plan, copied);
       }
-      long rows =
-          backup == null
-              ? plan.rowsToReset()
-              : copied.changes().stream().mapToLong(c -> backup.rows(c.table().name())).sum();
+      long rows = backup == null ? plan.rowsToReset() : rowsIn(backup, copied.changes());
       if (rows == 0
           && !options.restartIdentity()
           && Verifier.verify(t, plan.database(), resetTables, List.of()).ok()) {
         // nothing to back up or remove: leave the tables (and their ON TRUNCATE triggers) alone,
         // and roll back
         throw new AlreadyEmpty(
-            new ResetResult(
-                plan, null, resetTables, List.of(), 0, millisSince(start), true, 0));
+            new ResetResult(plan, null, resetTables, List.of(), 0, millisSince(start), true, 0));
       }
 
       run.enter(ChangeStep.FINGERPRINTING);
@@ -316,8 +312,7 @@ public final class ResetService {
                   ? "row counts and content hashes"
                   : "row counts")
               + ")");
-      List<TableFingerprint> keptBefore =
-          TableFingerprint.take(t, keptTables, options.keptCheck());
+      List<TableFingerprint> keptBefore = TableFingerprint.take(t, keptTables, options.keptCheck());
 
       BackupResult verified = null;
       if (backup != null) {
@@ -363,6 +358,10 @@ public final class ResetService {
     }
   }
 
+  private static long rowsIn(BackupInProgress backup, List<SinceSnapshot.Change> changes) {
+    return changes.stream().mapToLong(c -> backup.rows(c.table().name())).sum();
+  }
+
   /**
    * The rows written since S go into the backup as further blocks, parents first; when a table lost
    * or changed rows since S, the backup is made again, whole, under the locks (writers wait for
@@ -372,9 +371,7 @@ public final class ResetService {
       throws SQLException {
     BackupInProgress backup = copied.backup();
     List<SinceSnapshot.Change> lost =
-        copied.changes().stream()
-            .filter(c -> c.lostRows(backup.rows(c.table().name())))
-            .toList();
+        copied.changes().stream().filter(c -> c.lostRows(backup.rows(c.table().name()))).toList();
     if (!lost.isEmpty()) {
       backup.close();
       listener.step(
@@ -389,8 +386,7 @@ public final class ResetService {
       listener.step(
           "Adding the "
               + Counts.of(
-                  copied.changes().stream().mapToLong(SinceSnapshot.Change::written).sum(),
-                  "row")
+                  copied.changes().stream().mapToLong(SinceSnapshot.Change::written).sum(), "row")
               + " written during the copy to the backup");
     }
     for (Map.Entry<Table, String> e : toAppend.entrySet()) {

@@ -33,12 +33,12 @@ import java.util.Set;
  * <p>xids are 32-bit and wrap around: they are compared only through {@code age()} in the
  * transaction that reads the rows, never as raw numbers. {@code age()} is stable within a
  * transaction, so the condition this builds for the append holds literal ages and must run in the
- * same transaction as {@link #classify}. A row frozen by VACUUM while S is open is old: S holds
- * the freeze horizon back, so only rows from before S's xmin can be frozen, and the {@code xmin}
- * column shows their raw xid, older than S's. A row frozen more than 2^31 transactions ago shows a
- * raw xid whose age has wrapped: should it land in S's range it is taken for a written one, its
- * table then counts fewer rows still there than S copied, and the reset copies that table again
- * under the lock ({@link Change#lostRows}): never a row lost or doubled.
+ * same transaction as {@link #classify}. A row frozen by VACUUM while S is open is old: S holds the
+ * freeze horizon back, so only rows from before S's xmin can be frozen, and the {@code xmin} column
+ * shows their raw xid, older than S's. A row frozen more than 2^31 transactions ago shows a raw xid
+ * whose age has wrapped: should it land in S's range it is taken for a written one, its table then
+ * counts fewer rows still there than S copied, and the reset copies that table again under the lock
+ * ({@link Change#lostRows}): never a row lost or doubled.
  */
 final class SinceSnapshot {
   private SinceSnapshot() {}
