@@ -1,7 +1,6 @@
 package io.proddatareset.backup;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -60,10 +59,7 @@ final class CopiedTable {
 
   long awaitRows(int part) throws IOException {
     try {
-      return done.get(part).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("stopped while checking the backup");
+      return DaemonThreads.await(done.get(part), "stopped while checking the backup");
     } catch (ExecutionException e) {
       throw new IOException("the backup stopped", e.getCause());
     }

@@ -2,7 +2,6 @@ package io.proddatareset.backup;
 
 import io.airlift.compress.zstd.ZstdCompressor;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.concurrent.ExecutionException;
@@ -181,10 +180,7 @@ final class FramedOutputStream extends BulkStreams.Output {
 
   private static Frame await(FutureTask<Frame> task) throws IOException {
     try {
-      return task.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("stopped while compressing the backup");
+      return DaemonThreads.await(task, "stopped while compressing the backup");
     } catch (ExecutionException e) {
       throw new IOException("compressing the backup failed: " + e.getCause(), e.getCause());
     }

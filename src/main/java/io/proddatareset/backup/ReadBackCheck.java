@@ -3,7 +3,6 @@ package io.proddatareset.backup;
 import io.proddatareset.ExitException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -81,10 +80,7 @@ final class ReadBackCheck {
   static BackupVerifier.Reading await(Future<BackupVerifier.Reading> check, boolean streamed)
       throws IOException {
     try {
-      return check.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while checking the backup");
+      return DaemonThreads.await(check, "interrupted while checking the backup");
     } catch (ExecutionException e) {
       if (e.getCause() instanceof BackupFormatException f) {
         throw failed(f, streamed);

@@ -95,76 +95,92 @@ final class Columns {
     return wide(cp) ? 2 : 1;
   }
 
-  /** East Asian Wide and Fullwidth ranges (Unicode 15), and the emoji shown two columns wide. */
+  /**
+   * East Asian Wide and Fullwidth ranges (Unicode 15), and the emoji shown two columns wide: the
+   * first and last code point of each range, in order.
+   */
+  private static final int[][] WIDE = {
+    {0x1100, 0x115F}, // Hangul Jamo initial consonants
+    {0x231A, 0x231B},
+    {0x2329, 0x232A},
+    {0x23E9, 0x23EC},
+    {0x23F0, 0x23F0},
+    {0x23F3, 0x23F3},
+    {0x25FD, 0x25FE},
+    {0x2614, 0x2615},
+    {0x2648, 0x2653},
+    {0x267F, 0x267F},
+    {0x2693, 0x2693},
+    {0x26A1, 0x26A1},
+    {0x26AA, 0x26AB},
+    {0x26BD, 0x26BE},
+    {0x26C4, 0x26C5},
+    {0x26CE, 0x26CE},
+    {0x26D4, 0x26D4},
+    {0x26EA, 0x26EA},
+    {0x26F2, 0x26F3},
+    {0x26F5, 0x26F5},
+    {0x26FA, 0x26FA},
+    {0x26FD, 0x26FD},
+    {0x2705, 0x2705},
+    {0x270A, 0x270B},
+    {0x2728, 0x2728},
+    {0x274C, 0x274C},
+    {0x274E, 0x274E},
+    {0x2753, 0x2755},
+    {0x2757, 0x2757},
+    {0x2795, 0x2797},
+    {0x27B0, 0x27B0},
+    {0x27BF, 0x27BF},
+    {0x2B1B, 0x2B1C},
+    {0x2B50, 0x2B50},
+    {0x2B55, 0x2B55},
+    {0x2E80, 0x303E}, // CJK radicals, Kangxi, CJK symbols and punctuation
+    {0x3041, 0x33FF}, // Hiragana, Katakana, Bopomofo, Hangul compatibility
+    {0x3400, 0x4DBF}, // CJK extension A
+    {0x4E00, 0x9FFF}, // CJK unified ideographs
+    {0xA000, 0xA4CF}, // Yi
+    {0xA960, 0xA97F}, // Hangul Jamo extended A
+    {0xAC00, 0xD7A3}, // Hangul syllables
+    {0xF900, 0xFAFF}, // CJK compatibility ideographs
+    {0xFE10, 0xFE19}, // vertical forms
+    {0xFE30, 0xFE6F}, // CJK compatibility forms, small form variants
+    {0xFF00, 0xFF60}, // fullwidth forms
+    {0xFFE0, 0xFFE6},
+    {0x16FE0, 0x18CFF}, // Tangut, Khitan
+    {0x1B000, 0x1B2FF}, // Kana supplement, Nushu
+    {0x1F004, 0x1F004},
+    {0x1F0CF, 0x1F0CF},
+    {0x1F18E, 0x1F18E},
+    {0x1F191, 0x1F19A},
+    {0x1F200, 0x1F202},
+    {0x1F210, 0x1F23B},
+    {0x1F240, 0x1F248},
+    {0x1F250, 0x1F251},
+    {0x1F260, 0x1F265},
+    {0x1F300, 0x1F64F}, // pictographs and emoticons
+    {0x1F680, 0x1F6FF}, // transport and map symbols
+    {0x1F7E0, 0x1F7EB},
+    {0x1F90C, 0x1F9FF}, // supplemental symbols and pictographs
+    {0x1FA70, 0x1FAFF}, // symbols and pictographs extended A
+    {0x20000, 0x2FFFD}, // CJK extensions B and later
+    {0x30000, 0x3FFFD},
+  };
+
   private static boolean wide(int cp) {
-    if (cp < 0x1100) {
-      return false;
+    // a binary search for the range that holds cp
+    int lo = 0;
+    int hi = WIDE.length - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (cp < WIDE[mid][0]) {
+        hi = mid - 1;
+      } else if (cp > WIDE[mid][1]) {
+        lo = mid + 1;
+      } else {
+        return true;
+      }
     }
-    return (cp <= 0x115F) // Hangul Jamo initial consonants
-        || cp == 0x2329
-        || cp == 0x232A
-        || (cp >= 0x231A && cp <= 0x231B)
-        || (cp >= 0x23E9 && cp <= 0x23EC)
-        || cp == 0x23F0
-        || cp == 0x23F3
-        || (cp >= 0x25FD && cp <= 0x25FE)
-        || (cp >= 0x2614 && cp <= 0x2615)
-        || (cp >= 0x2648 && cp <= 0x2653)
-        || cp == 0x267F
-        || cp == 0x2693
-        || cp == 0x26A1
-        || (cp >= 0x26AA && cp <= 0x26AB)
-        || (cp >= 0x26BD && cp <= 0x26BE)
-        || (cp >= 0x26C4 && cp <= 0x26C5)
-        || cp == 0x26CE
-        || cp == 0x26D4
-        || cp == 0x26EA
-        || (cp >= 0x26F2 && cp <= 0x26F3)
-        || cp == 0x26F5
-        || cp == 0x26FA
-        || cp == 0x26FD
-        || cp == 0x2705
-        || (cp >= 0x270A && cp <= 0x270B)
-        || cp == 0x2728
-        || cp == 0x274C
-        || cp == 0x274E
-        || (cp >= 0x2753 && cp <= 0x2755)
-        || cp == 0x2757
-        || (cp >= 0x2795 && cp <= 0x2797)
-        || cp == 0x27B0
-        || cp == 0x27BF
-        || (cp >= 0x2B1B && cp <= 0x2B1C)
-        || cp == 0x2B50
-        || cp == 0x2B55
-        || (cp >= 0x2E80 && cp <= 0x303E) // CJK radicals, Kangxi, CJK symbols and punctuation
-        || (cp >= 0x3041 && cp <= 0x33FF) // Hiragana, Katakana, Bopomofo, Hangul compatibility
-        || (cp >= 0x3400 && cp <= 0x4DBF) // CJK extension A
-        || (cp >= 0x4E00 && cp <= 0x9FFF) // CJK unified ideographs
-        || (cp >= 0xA000 && cp <= 0xA4CF) // Yi
-        || (cp >= 0xA960 && cp <= 0xA97F) // Hangul Jamo extended A
-        || (cp >= 0xAC00 && cp <= 0xD7A3) // Hangul syllables
-        || (cp >= 0xF900 && cp <= 0xFAFF) // CJK compatibility ideographs
-        || (cp >= 0xFE10 && cp <= 0xFE19) // vertical forms
-        || (cp >= 0xFE30 && cp <= 0xFE6F) // CJK compatibility forms, small form variants
-        || (cp >= 0xFF00 && cp <= 0xFF60) // fullwidth forms
-        || (cp >= 0xFFE0 && cp <= 0xFFE6)
-        || (cp >= 0x16FE0 && cp <= 0x18CFF) // Tangut, Khitan
-        || (cp >= 0x1B000 && cp <= 0x1B2FF) // Kana supplement, Nushu
-        || cp == 0x1F004
-        || cp == 0x1F0CF
-        || cp == 0x1F18E
-        || (cp >= 0x1F191 && cp <= 0x1F19A)
-        || (cp >= 0x1F200 && cp <= 0x1F202)
-        || (cp >= 0x1F210 && cp <= 0x1F23B)
-        || (cp >= 0x1F240 && cp <= 0x1F248)
-        || (cp >= 0x1F250 && cp <= 0x1F251)
-        || (cp >= 0x1F260 && cp <= 0x1F265)
-        || (cp >= 0x1F300 && cp <= 0x1F64F) // pictographs and emoticons
-        || (cp >= 0x1F680 && cp <= 0x1F6FF) // transport and map symbols
-        || (cp >= 0x1F7E0 && cp <= 0x1F7EB)
-        || (cp >= 0x1F90C && cp <= 0x1F9FF) // supplemental symbols and pictographs
-        || (cp >= 0x1FA70 && cp <= 0x1FAFF) // symbols and pictographs extended A
-        || (cp >= 0x20000 && cp <= 0x2FFFD) // CJK extensions B and later
-        || (cp >= 0x30000 && cp <= 0x3FFFD);
+    return false;
   }
 }

@@ -24,16 +24,17 @@ public final class ReadAheadSocketFactory extends SocketFactory {
     return new ReadAheadSocket();
   }
 
+  // A host name is resolved as Socket's constructors resolve it (null: the loopback address), then
+  // connected to as an address.
   @Override
   public Socket createSocket(String host, int port) throws IOException {
-    return connected(new InetSocketAddress(host, port), null);
+    return createSocket(InetAddress.getByName(host), port);
   }
 
   @Override
   public Socket createSocket(String host, int port, InetAddress localHost, int localPort)
       throws IOException {
-    return connected(
-        new InetSocketAddress(host, port), new InetSocketAddress(localHost, localPort));
+    return createSocket(InetAddress.getByName(host), port, localHost, localPort);
   }
 
   @Override

@@ -16,17 +16,12 @@ import java.util.stream.Stream;
  * write (backups, manifests, the audit log) in a working directory, with a directory of its own for
  * the embedded server, and the comparison at the end of every table before and after. {@link
  * #close} removes the server's directory, and the working directory unless it was asked to be kept.
+ *
+ * @param work where the steps write their files
+ * @param server where the embedded server keeps its binaries and data
+ * @param kept true when the working directory is kept after {@link #close}
  */
-public final class DemoWalkthrough implements AutoCloseable {
-  private final Path work;
-  private final Path server;
-  private final boolean kept;
-
-  private DemoWalkthrough(Path work, Path server, boolean kept) {
-    this.work = work;
-    this.server = server;
-    this.kept = kept;
-  }
+public record DemoWalkthrough(Path work, Path server, boolean kept) implements AutoCloseable {
 
   /**
    * One step.
@@ -47,21 +42,6 @@ public final class DemoWalkthrough implements AutoCloseable {
             : Files.createTempDirectory("prod-data-reset-demo-");
     Path server = Files.createTempDirectory("prod-data-reset-demo-server-");
     return new DemoWalkthrough(work, server, keepIn != null);
-  }
-
-  /** Where the steps write their files. */
-  public Path work() {
-    return work;
-  }
-
-  /** Where the embedded server keeps its binaries and data. */
-  public Path server() {
-    return server;
-  }
-
-  /** True when the working directory is kept after {@link #close}. */
-  public boolean kept() {
-    return kept;
   }
 
   /** The audit log the steps write. */

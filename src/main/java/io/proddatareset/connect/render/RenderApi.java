@@ -140,39 +140,23 @@ final class RenderApi {
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (HttpConnectTimeoutException e) {
-      throw ExitException.failure(
-          "Timed out after "
-              + Durations.limit(connectTimeout)
-              + " connecting to the Render API at "
-              + shownBase()
-              + ": check the network, a proxy, or RENDER_API_URL.",
-          null);
+      throw failure(
+          "Timed out after %s connecting to the Render API at %s: check the network, a proxy, or"
+              + " RENDER_API_URL.",
+          Durations.limit(connectTimeout), shownBase());
     } catch (HttpTimeoutException e) {
-      throw ExitException.failure(
-          "The Render API at "
-              + shownBase()
-              + " did not answer within "
-              + Durations.limit(requestTimeout)
-              + " (asking for "
-              + what
-              + "): try again later; Render's status is at https://status.render.com.",
-          null);
+      throw failure(
+          "The Render API at %s did not answer within %s (asking for %s): try again later;"
+              + " Render's status is at https://status.render.com.",
+          shownBase(), Durations.limit(requestTimeout), what);
     } catch (ConnectException e) {
-      throw ExitException.failure(
-          "Cannot reach the Render API at "
-              + shownBase()
-              + " ("
-              + describe(e)
-              + "): check the network, a proxy, or RENDER_API_URL.",
-          null);
+      throw failure(
+          "Cannot reach the Render API at %s (%s): check the network, a proxy, or RENDER_API_URL.",
+          shownBase(), describe(e));
     } catch (IOException e) {
-      throw ExitException.failure(
-          "Talking to the Render API at "
-              + shownBase()
-              + " failed ("
-              + describe(e)
-              + "): check the network and try again.",
-          null);
+      throw failure(
+          "Talking to the Render API at %s failed (%s): check the network and try again.",
+          shownBase(), describe(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ExitException(ExitStatus.CANCELLED, "Interrupted while asking the Render API.");
@@ -182,28 +166,19 @@ final class RenderApi {
       return null;
     }
     if (status == 401 || status == 403) {
-      throw ExitException.failure(
-          "The Render API rejected RENDER_API_KEY (HTTP "
-              + status
-              + (status == 401 ? ", unauthorized" : ", forbidden")
-              + "): check the key, or create one in the Render dashboard (Account Settings, API"
-              + " Keys).",
-          null);
+      throw failure(
+          "The Render API rejected RENDER_API_KEY (HTTP %d, %s): check the key, or create one in"
+              + " the Render dashboard (Account Settings, API Keys).",
+          status, status == 401 ? "unauthorized" : "forbidden");
     }
     if (status == 429) {
-      throw ExitException.failure(
-          "The Render API is limiting the rate of requests (HTTP 429): wait a minute and try again.",
-          null);
+      throw failure(
+          "The Render API is limiting the rate of requests (HTTP 429): wait a minute and try again.");
     }
     if (status != 200) {
-      throw ExitException.failure(
-          "The Render API answered HTTP "
-              + status
-              + " when asked for "
-              + what
-              + errorDetail(response.body())
-              + ".",
-          null);
+      throw failure(
+          "The Render API answered HTTP %d when asked for %s%s.",
+          status, what, errorDetail(response.body()));
     }
     try {
       return json.readTree(response.body());
@@ -228,13 +203,18 @@ final class RenderApi {
   }
 
   private ExitException unexpected(String what) {
-    return ExitException.failure(
-        "The Render API at "
-            + shownBase()
-            + " answered with something other than the documented JSON for "
-            + what
-            + ": is RENDER_API_URL right?",
-        null);
+    return failure(
+        "The Render API at %s answered with something other than the documented JSON for %s: is"
+            + " RENDER_API_URL right?",
+        shownBase(), what);
+  }
+
+  /**
+   * A one-line failure of a request to the API, without a cause: {@code message} with {@code
+   * values} in its {@code %s} and {@code %d} places.
+   */
+  private static ExitException failure(String message, Object... values) {
+    return ExitException.failure(String.format(Locale.ROOT, message, values), null);
   }
 
   private String shownBase() {
