@@ -80,6 +80,26 @@ public final class Connector {
     }
   }
 
+  /**
+   * The pid of the server process that runs {@code c}'s work, for {@code pg_blocking_pids} and
+   * {@code pg_locks}: asked with {@code SELECT pg_backend_pid()}, never taken from the start-up
+   * ({@code PGConnection.getBackendPID()}), which through PgBouncer is the pooler's made-up cancel
+   * key, no server's pid. In auto-commit mode the answer holds for the session when the connection
+   * is direct or through a session-mode pooler, but through a transaction-mode pooler only for that
+   * one statement: there, ask inside the transaction whose pid is wanted (auto-commit off; the
+   * pooler keeps a transaction on one server connection). Inside a {@code REPEATABLE READ}
+   * transaction this is a query, so it takes the transaction's snapshot.
+   *
+   * @throws SQLException when the statement fails
+   */
+  public static int serverPid(Connection c) throws SQLException {
+    try (java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_backend_pid()")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
   private static void closeQuietly(Connection c) {
     try {
       c.close();

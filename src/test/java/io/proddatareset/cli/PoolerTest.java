@@ -151,6 +151,54 @@ class PoolerTest {
         .containsExactly("read committed|off");
   }
 
+  @ParameterizedTest
+  @EnumSource(PgBouncer.Mode.class)
+  void aResetBlockedByAnotherSessionGivesUpNamingItAndChangesNothing(PgBouncer.Mode mode)
+      throws Exception {
+    TestDatabase db = pooled(mode);
+    Map<String, List<String>> before = db.snapshot();
+    Path backup = dir.resolve("blocked.sql");
+    Cli.Result r;
+    int holderPid;
+    try (Connection holder = db.connect()) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "WITH t AS (INSERT INTO tags (project_id, name) SELECT min(id), 'held'"
+                      + " FROM projects RETURNING 1) SELECT pg_backend_pid() FROM t")) {
+        rs.next();
+        holderPid = rs.getInt(1);
+      }
+      long started = System.nanoTime();
+      r =
+          cli()
+              .run(
+                  "reset",
+                  pooler.url(db),
+                  "--policy",
+                  POLICY.toString(),
+                  "--backup",
+                  backup.toString(),
+                  "--confirm",
+                  db.name(),
+                  "--lock-timeout",
+                  "1s");
+      assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1000 + 10_000);
+      holder.rollback();
+    }
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+    String error = r.err().lines().filter(l -> l.startsWith("error:")).findFirst().orElseThrow();
+    assertThat(error).contains("Could not lock").contains("Nothing was changed");
+    if (mode == PgBouncer.Mode.SESSION) {
+      // behind a transaction-mode pooler the pid is only known inside the reset's transaction:
+      // the coordinator's two-phase reset asks it there (see Connector.serverPid)
+      assertThat(error).contains("pid " + holderPid);
+    }
+    assertThat(db.snapshot()).isEqualTo(before);
+    assertThat(backup).doesNotExist();
+  }
+
   /** Each table's {@code rows sha256} in the manifest. */
   private static Map<String, String> manifestTables(Path manifest) throws IOException {
     Map<String, String> out = new java.util.TreeMap<>();
