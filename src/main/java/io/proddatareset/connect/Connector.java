@@ -137,7 +137,9 @@ public final class Connector {
         java.math.BigDecimal.valueOf(Math.min(timeout.toMillis(), wholeSeconds * 1000), 3)
             .toPlainString());
     p.setProperty("tcpKeepAlive", "true");
-    // the tool never relies on the server-side prepared statement cache; keep sessions simple
+    // the tool never relies on the server-side prepared statement cache; and named prepared
+    // statements do not survive a transaction-mode pooler (PgBouncer before 1.21: "prepared
+    // statement S_1 already exists" or "does not exist"), so none are made (cli/PoolerTest)
     p.setProperty("prepareThreshold", "0");
     p.setProperty("socketFactory", ReadAheadSocketFactory.class.getName());
     target.extra().forEach(p::setProperty);
