@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.proddatareset.testing.ChildRun;
 import io.proddatareset.testing.Cli;
 import io.proddatareset.testing.PgBouncer;
 import io.proddatareset.testing.TestDatabase;
@@ -197,6 +198,60 @@ class PoolerTest {
     }
     assertThat(db.snapshot()).isEqualTo(before);
     assertThat(backup).doesNotExist();
+  }
+
+  @ParameterizedTest
+  @EnumSource(PgBouncer.Mode.class)
+  void ctrlCThroughThePoolerCancelsTheServersStatementAndRollsBack(PgBouncer.Mode mode)
+      throws Exception {
+    TestDatabase db = pooled(mode);
+    db.exec(
+        "CREATE FUNCTION slow_truncate() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$",
+        "CREATE TRIGGER slow BEFORE TRUNCATE ON epics"
+            + " FOR EACH STATEMENT EXECUTE FUNCTION slow_truncate()");
+    Map<String, List<String>> before = db.snapshot();
+    Path backup = dir.resolve("interrupted.sql");
+    ChildRun child =
+        new ChildRun(
+            dir,
+            List.of(
+                "reset",
+                pooler.url(db),
+                "--policy",
+                POLICY.toString(),
+                "--backup",
+                backup.toString(),
+                "--confirm",
+                db.name(),
+                "--jobs",
+                "1"));
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (truncating(db) == 0) {
+      assertThat(child.process.isAlive()).as(child.output()).isTrue();
+      assertThat(System.nanoTime()).as(child.output()).isLessThan(deadline);
+      Thread.sleep(10);
+    }
+    long signalled = System.nanoTime();
+    child.signal("INT");
+    child.assertInterrupted(
+        "Interrupted while truncating: rolled back, nothing was changed; the backup was removed.");
+    // the cancel request went through the pooler to the server: the sleeping TRUNCATE stopped
+    // instead of holding its exclusive locks for a minute on a connection the pooler closed
+    while (truncating(db) > 0) {
+      assertThat((System.nanoTime() - signalled) / 1_000_000_000L)
+          .as("seconds the server went on truncating after Ctrl-C")
+          .isLessThan(15);
+      Thread.sleep(50);
+    }
+    assertThat(db.snapshot()).isEqualTo(before);
+    assertThat(backup).doesNotExist();
+  }
+
+  private static long truncating(TestDatabase db) {
+    return db.queryLong(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            + " AND state = 'active' AND query ILIKE 'TRUNCATE%'");
   }
 
   /** Each table's {@code rows sha256} in the manifest. */
