@@ -170,8 +170,9 @@ public final class Connector {
               + format(timeout)
               + ": the connection was not refused, but the server did not complete the start-up"
               + " in time. Is the server, or the ssh tunnel or kubectl port-forward to it, up, and"
-              + " the host reachable from here? --connect-timeout (or connect_timeout in the URL,"
-              + " or PGCONNECT_TIMEOUT) sets how long to wait.";
+              + " the host reachable from here? Through a connection pooler (PgBouncer), does"
+              + " its pool have a free server connection (default_pool_size)? --connect-timeout"
+              + " (or connect_timeout in the URL, or PGCONNECT_TIMEOUT) sets how long to wait.";
     } else if (SqlState.is(e, SqlState.INVALID_PASSWORD)) {
       msg =
           "Password authentication failed for user '"

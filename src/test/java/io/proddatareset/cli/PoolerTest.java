@@ -248,6 +248,39 @@ class PoolerTest {
     assertThat(backup).doesNotExist();
   }
 
+  @ParameterizedTest
+  @EnumSource(PgBouncer.Mode.class)
+  void aPoolWithNoFreeServerConnectionIsNamedInTheOneLineError(PgBouncer.Mode mode)
+      throws Exception {
+    Assumptions.assumeTrue(PgBouncer.available(), PgBouncer.unavailableReason());
+    TestDatabase db = TestPostgres.freshDatabase("pooler").loadPmAgent(2);
+    pooler = PgBouncer.start(mode, 1);
+    pooler.warm(db, 1);
+    try (Connection app =
+        DriverManager.getConnection(
+            "jdbc:postgresql://127.0.0.1:"
+                + pooler.port()
+                + "/"
+                + db.name()
+                + "?user=postgres&sslmode=disable&prepareThreshold=0")) {
+      // the app holds the pool's only server connection
+      app.setAutoCommit(false);
+      try (Statement st = app.createStatement()) {
+        st.execute("SELECT 1");
+      }
+      Cli.Result r =
+          cli()
+              .run(
+                  "plan", pooler.url(db), "--policy", POLICY.toString(), "--connect-timeout", "1s");
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+      assertThat(r.err().strip().lines()).as(r.toString()).hasSize(1);
+      assertThat(r.err())
+          .startsWith("error: No answer from ")
+          .contains("Through a connection pooler (PgBouncer), does its pool have a free server");
+      app.rollback();
+    }
+  }
+
   private static long truncating(TestDatabase db) {
     return db.queryLong(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
