@@ -136,7 +136,8 @@ class PoolerTest {
     assertThat(dryRun.exitCode()).as(dryRun.toString()).isZero();
     assertThat(dryRun.out()).contains("The restore would go ahead.");
     // a backup taken through the pooler is the same database's when seen on the direct host
-    Cli.Result direct = cli().run("restore", resetBackup.toString(), "--url", db.url(), "--dry-run");
+    Cli.Result direct =
+        cli().run("restore", resetBackup.toString(), "--url", db.url(), "--dry-run");
     assertThat(direct.exitCode()).as(direct.toString()).isZero();
     assertThat(direct.out()).contains("The restore would go ahead.");
     assertThat(db.snapshot()).isEqualTo(after);
