@@ -80,6 +80,26 @@ public final class Connector {
     }
   }
 
+  /**
+   * The pid of the server process that runs {@code c}'s work, for {@code pg_blocking_pids} and
+   * {@code pg_locks}: asked with {@code SELECT pg_backend_pid()}, never taken from the start-up
+   * ({@code PGConnection.getBackendPID()}), which through PgBouncer is the pooler's made-up cancel
+   * key, no server's pid. In auto-commit mode the answer holds for the session when the connection
+   * is direct or through a session-mode pooler, but through a transaction-mode pooler only for that
+   * one statement: there, ask inside the transaction whose pid is wanted (auto-commit off; the
+   * pooler keeps a transaction on one server connection). Inside a {@code REPEATABLE READ}
+   * transaction this is a query, so it takes the transaction's snapshot.
+   *
+   * @throws SQLException when the statement fails
+   */
+  public static int serverPid(Connection c) throws SQLException {
+    try (java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_backend_pid()")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
   private static void closeQuietly(Connection c) {
     try {
       c.close();
@@ -117,7 +137,9 @@ public final class Connector {
         java.math.BigDecimal.valueOf(Math.min(timeout.toMillis(), wholeSeconds * 1000), 3)
             .toPlainString());
     p.setProperty("tcpKeepAlive", "true");
-    // the tool never relies on the server-side prepared statement cache; keep sessions simple
+    // the tool never relies on the server-side prepared statement cache; and named prepared
+    // statements do not survive a transaction-mode pooler (PgBouncer before 1.21: "prepared
+    // statement S_1 already exists" or "does not exist"), so none are made (cli/PoolerTest)
     p.setProperty("prepareThreshold", "0");
     p.setProperty("socketFactory", ReadAheadSocketFactory.class.getName());
     target.extra().forEach(p::setProperty);
@@ -148,8 +170,9 @@ public final class Connector {
               + format(timeout)
               + ": the connection was not refused, but the server did not complete the start-up"
               + " in time. Is the server, or the ssh tunnel or kubectl port-forward to it, up, and"
-              + " the host reachable from here? --connect-timeout (or connect_timeout in the URL,"
-              + " or PGCONNECT_TIMEOUT) sets how long to wait.";
+              + " the host reachable from here? Through a connection pooler (PgBouncer), does"
+              + " its pool have a free server connection (default_pool_size)? --connect-timeout"
+              + " (or connect_timeout in the URL, or PGCONNECT_TIMEOUT) sets how long to wait.";
     } else if (SqlState.is(e, SqlState.INVALID_PASSWORD)) {
       msg =
           "Password authentication failed for user '"

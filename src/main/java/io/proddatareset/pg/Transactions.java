@@ -2,14 +2,22 @@ package io.proddatareset.pg;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.function.Supplier;
 
 /**
  * The one place a transaction is begun and ended (after Flyway's {@code TransactionTemplate}): each
  * method sets the connection up, runs the work, ends the transaction on every path and puts the
- * connection's auto-commit, read-only and isolation settings back as they were. A failure to end
- * the transaction or to restore a setting after the work failed is added to the work's exception as
+ * connection's auto-commit and read-only settings back as they were. A failure to end the
+ * transaction or to restore a setting after the work failed is added to the work's exception as
  * suppressed; on a connection that was closed meanwhile (an interrupt) nothing is restored.
+ *
+ * <p>The isolation level is set for the one transaction ({@code SET TRANSACTION ISOLATION LEVEL} as
+ * its first statement), never for the session: PgJDBC's {@code setTransactionIsolation} sends
+ * {@code SET SESSION CHARACTERISTICS} as a statement of its own, which a transaction-mode pooler
+ * (PgBouncer, Supavisor) runs on whichever server connection is free, so the transaction that
+ * follows ran in {@code READ COMMITTED} elsewhere while the setting stayed behind for another
+ * client of the pool.
  */
 public final class Transactions {
   private Transactions() {}
@@ -127,16 +135,20 @@ public final class Transactions {
   private static <T> T run(
       Connection c, int isolation, boolean readOnly, boolean commit, Work<T> work)
       throws SQLException {
-    int isolationBefore = isolation < 0 ? -1 : c.getTransactionIsolation();
     boolean readOnlyBefore = c.isReadOnly();
     c.setAutoCommit(false);
     Throwable failure = null;
     try {
-      if (isolation >= 0) {
-        c.setTransactionIsolation(isolation);
-      }
       if (readOnly) {
+        // PgJDBC begins the transaction with BEGIN READ ONLY (readOnlyMode=transaction)
         c.setReadOnly(true);
+      }
+      if (isolation == Connection.TRANSACTION_REPEATABLE_READ) {
+        // the first statement of the transaction; SET takes no snapshot, so a caller may still
+        // take its locks before the first query
+        try (Statement st = c.createStatement()) {
+          st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+        }
       }
       T result = work.run(c);
       if (commit) {
@@ -156,7 +168,7 @@ public final class Transactions {
       }
       throw e;
     } finally {
-      restore(c, isolationBefore, readOnly ? readOnlyBefore : null, failure);
+      restore(c, readOnly ? readOnlyBefore : null, failure);
     }
   }
 
@@ -170,7 +182,7 @@ public final class Transactions {
     }
   }
 
-  private static void restore(Connection c, int isolation, Boolean readOnly, Throwable failure) {
+  private static void restore(Connection c, Boolean readOnly, Throwable failure) {
     try {
       if (c.isClosed()) {
         return;
@@ -178,9 +190,6 @@ public final class Transactions {
       c.setAutoCommit(true);
       if (readOnly != null) {
         c.setReadOnly(readOnly);
-      }
-      if (isolation >= 0) {
-        c.setTransactionIsolation(isolation);
       }
     } catch (SQLException e) {
       // the connection is broken: its next use says so

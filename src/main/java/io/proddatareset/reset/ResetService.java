@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.postgresql.PGConnection;
 
 /**
  * The reset, in two phases, so that the app's writers wait only for a short final one.
@@ -155,7 +154,10 @@ public final class ResetService {
     try {
       run.attach(opened);
       run.enter(ChangeStep.LOCKING);
-      int pid = opened.unwrap(PGConnection.class).getBackendPID();
+      // pooler (H3): the server's pid, not PgJDBC's start-up key (PgBouncer makes that one up);
+      // asked in auto-commit, so it is the session's through a session-mode pooler only; behind a
+      // transaction-mode pooler it must be asked inside the reset's own transaction
+      int pid = Connector.serverPid(opened);
       // before the transaction, so that a reset running already is refused at once rather than
       // waited for behind its locks
       Transactions.rolledBack(opened, ResetService::lookForAnother);
