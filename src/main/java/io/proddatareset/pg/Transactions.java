@@ -143,11 +143,16 @@ public final class Transactions {
         // PgJDBC begins the transaction with BEGIN READ ONLY (readOnlyMode=transaction)
         c.setReadOnly(true);
       }
-      if (isolation == Connection.TRANSACTION_REPEATABLE_READ) {
+      if (isolation == Connection.TRANSACTION_REPEATABLE_READ
+          || isolation == Connection.TRANSACTION_READ_COMMITTED) {
         // the first statement of the transaction; SET takes no snapshot, so a caller may still
         // take its locks before the first query
         try (Statement st = c.createStatement()) {
-          st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+          st.execute(
+              "SET TRANSACTION ISOLATION LEVEL "
+                  + (isolation == Connection.TRANSACTION_READ_COMMITTED
+                      ? "READ COMMITTED"
+                      : "REPEATABLE READ"));
         }
       }
       T result = work.run(c);

@@ -154,15 +154,11 @@ public final class ResetService {
     try {
       run.attach(opened);
       run.enter(ChangeStep.LOCKING);
-      // pooler (H3): the server's pid, not PgJDBC's start-up key (PgBouncer makes that one up);
-      // asked in auto-commit, so it is the session's through a session-mode pooler only; behind a
-      // transaction-mode pooler it must be asked inside the reset's own transaction
-      int pid = Connector.serverPid(opened);
       // before the transaction, so that a reset running already is refused at once rather than
       // waited for behind its locks
       Transactions.rolledBack(opened, ResetService::lookForAnother);
       ResetResult result =
-          Transactions.readWriteCommitted(opened, c -> inTransaction(c, pid, confirmed, start));
+          Transactions.readWriteCommitted(opened, c -> inTransaction(c, confirmed, start));
       committed = true;
       run.enter(ChangeStep.COMMITTED);
       return result;
@@ -191,10 +187,13 @@ public final class ResetService {
    * Everything between BEGIN and COMMIT on T (see the class comment); the caller commits when it
    * returns.
    */
-  private ResetResult inTransaction(Connection t, int pid, ResetPlan confirmed, long start)
+  private ResetResult inTransaction(Connection t, ResetPlan confirmed, long start)
       throws SQLException {
     SessionSettings.setLocalLongTransaction(t, options.lockTimeout());
     OneAtATime.claim(t, "reset");
+    // the server's pid, not PgJDBC's start-up key (a pooler makes that one up), asked inside the
+    // transaction: behind a transaction-mode pooler the transaction keeps one server session
+    int pid = Connector.serverPid(t);
     if (options.backupFile() == null) {
       return finalPhase(t, pid, confirmed, start, null);
     }

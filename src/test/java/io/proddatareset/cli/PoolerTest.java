@@ -196,11 +196,9 @@ class PoolerTest {
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
     String error = r.err().lines().filter(l -> l.startsWith("error:")).findFirst().orElseThrow();
     assertThat(error).contains("Could not lock").contains("Nothing was changed");
-    if (mode == PgBouncer.Mode.SESSION) {
-      // behind a transaction-mode pooler the pid is only known inside the reset's transaction:
-      // the coordinator's two-phase reset asks it there (see Connector.serverPid)
-      assertThat(error).contains("pid " + holderPid);
-    }
+    // in both modes: the reset asks its server pid inside its own transaction, which keeps one
+    // server session even behind a transaction-mode pooler
+    assertThat(error).contains("pid " + holderPid);
     assertThat(db.snapshot()).isEqualTo(before);
     assertThat(backup).doesNotExist();
   }
