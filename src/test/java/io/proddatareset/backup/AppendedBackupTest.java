@@ -353,6 +353,67 @@ class AppendedBackupTest {
     assertThat(db.snapshot()).isEqualTo(end);
   }
 
+  /**
+   * The caller's transaction has text settings that would write values that read back differently
+   * (or not at all): the append writes as pg_dump does, and puts the caller's settings back.
+   */
+  @Test
+  void appendWritesWithPgDumpsSettingsAndPutsTheCallersBack() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        "CREATE SCHEMA other",
+        "CREATE TABLE other.target (id int)",
+        "CREATE TABLE measure (id int PRIMARY KEY, span interval, x float8, rel regclass,"
+            + " note text)",
+        "CREATE TABLE part (id int, v text) PARTITION BY RANGE (id)",
+        "CREATE TABLE part_low PARTITION OF part FOR VALUES FROM (0) TO (100)",
+        "CREATE TABLE part_high PARTITION OF part FOR VALUES FROM (100) TO (1000)",
+        "INSERT INTO measure VALUES (1, '1 day', 1.5, 'other.target', 'old')",
+        "INSERT INTO part VALUES (1, 'old'), (150, 'old')");
+    Path file = dir.resolve("measure.sql");
+    BackupResult result;
+    try (Snapshot s = Snapshot.open(db)) {
+      List<Table> tables =
+          s.tables().stream().filter(t -> !t.name().schema().equals("other")).toList();
+      try (BackupInProgress backup =
+          BackupWriter.begin(s.conn(), db::connect, tables, file, jobs(1))) {
+        db.exec(
+            "INSERT INTO measure VALUES (2, '-1 day +2 hours', 0.1::float8 + 0.2,"
+                + " 'other.target', E'tab\\there\\nline \\\\ end'), (3, NULL, NULL, NULL,"
+                + " NULL)",
+            "INSERT INTO part VALUES (2, 'new'), (200, 'new')");
+        try (Connection t = readCommitted(db);
+            Statement st = t.createStatement()) {
+          st.execute("SET LOCAL intervalstyle = 'sql_standard'");
+          st.execute("SET LOCAL extra_float_digits = 0");
+          st.execute("SET LOCAL search_path = other, public");
+          assertThat(backup.append(t, s.table(new TableName("public", "measure")), "id > 1"))
+              .isEqualTo(2);
+          assertThat(backup.append(t, s.table(new TableName("public", "part")), "v = 'new'"))
+              .isEqualTo(2);
+          try (var rs =
+              st.executeQuery(
+                  "SELECT current_setting('intervalstyle'), current_setting('extra_float_digits'),"
+                      + " current_setting('search_path'), current_setting('row_security')")) {
+            rs.next();
+            assertThat(List.of(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)))
+                .containsExactly("sql_standard", "0", "other, public", "on");
+          }
+          result = backup.finish(t, null);
+          t.commit();
+        }
+      }
+    }
+    assertThat(ManifestFile.read(result.manifestFile()).tables())
+        .extracting(BackupManifest.TableEntry::table, BackupManifest.TableEntry::rows)
+        .containsExactlyInAnyOrder(tuple("measure", 3L), tuple("part", 4L));
+    Map<String, List<String>> end = db.snapshot();
+    db.exec("TRUNCATE measure, part");
+    Cli.Result r = RoundTrips.restore(db, file);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(db.snapshot()).isEqualTo(end);
+  }
+
   @Test
   void aDamagedAppendedBlockFailsTheCheckAndNothingIsLeft() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase();
