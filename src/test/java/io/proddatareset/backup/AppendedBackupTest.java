@@ -56,6 +56,10 @@ class AppendedBackupTest {
           + "CREATE TABLE member (id bigserial PRIMARY KEY,"
           + " team_id bigint NOT NULL REFERENCES team, name text NOT NULL);";
 
+  /** A kept table's fingerprint, as the reset takes it under its locks. */
+  private static final BackupManifest.KeptEntry KEPT =
+      new BackupManifest.KeptEntry("public.settings", "public", "settings", 3, "abc123");
+
   private static final TableName TEAM = new TableName("public", "team");
   private static final TableName MEMBER = new TableName("public", "member");
 
@@ -142,7 +146,7 @@ class AppendedBackupTest {
           assertThat(backup.rows(TEAM)).isEqualTo(55);
           assertThat(backup.rows(MEMBER)).isEqualTo(165);
           s.conn().rollback();
-          BackupResult result = backup.finish(t, List.of());
+          BackupResult result = backup.finish(t, List.of(KEPT));
           t.commit();
           return result;
         }
@@ -169,6 +173,7 @@ class AppendedBackupTest {
             BackupManifest.TableEntry::appendedRows,
             BackupManifest.TableEntry::blockCount)
         .containsExactlyInAnyOrder(tuple("team", 55L, 5L, 2), tuple("member", 165L, 15L, 2));
+    assertThat(m.kept()).containsExactly(KEPT);
     if (jobs > 1 && TestPostgres.majorVersion() >= 14) {
       // the first block copied in parts, by ctid ranges, and a block appended after it
       assertThat(m.tables()).anySatisfy(t -> assertThat(t.parts()).hasSizeGreaterThan(1));
