@@ -9,7 +9,15 @@ import java.util.List;
  * re-read and checked. Restore checks a backup against it before committing. It never holds a
  * secret: the target is stored as {@code Redaction.describe} shows it.
  *
- * @param formatVersion 1
+ * <p>A table's data may come in several {@code COPY} blocks: a reset copies every table from a
+ * snapshot and later appends the rows written since then as further blocks of the same tables
+ * (after every table's first block, parents first). Such a table's entry counts and checksums all
+ * of its blocks together ({@link TableEntry}) and lists each block; its manifest has {@code
+ * formatVersion} 2, which a reader of version 1 refuses instead of misreading (it would pair the
+ * file's blocks with the tables one to one). Every other backup keeps {@code formatVersion} 1.
+ *
+ * @param formatVersion {@value #FORMAT_VERSION}, or {@value #APPENDED_FORMAT_VERSION} when a table
+ *     has several blocks
  * @param tool e.g. {@code prod-data-reset 0.1.0}
  * @param target the redacted target ({@code postgresql://user@host:port/db}), or null
  * @param snapshotTime when the backup's snapshot was taken (ISO-8601, server clock)
@@ -40,7 +48,18 @@ public record BackupManifest(
     List<SequenceEntry> sequences,
     List<KeptEntry> kept) {
 
+  /** The version of a manifest whose every table has one COPY block. */
   public static final int FORMAT_VERSION = 1;
+
+  /** The version of a manifest with a table whose data comes in several COPY blocks. */
+  public static final int APPENDED_FORMAT_VERSION = 2;
+
+  /** The version a manifest of these tables has. */
+  static int formatVersionFor(List<TableEntry> tables) {
+    return tables.stream().anyMatch(t -> t.blocks() != null)
+        ? APPENDED_FORMAT_VERSION
+        : FORMAT_VERSION;
+  }
 
   public BackupManifest {
     tables = tables == null ? List.of() : List.copyOf(tables);
@@ -57,11 +76,18 @@ public record BackupManifest(
    *
    * @param name schema-qualified, as pg_dump shows it ({@code public."Genre"})
    * @param columns the columns written, in order (generated columns are left out)
-   * @param rows rows written
-   * @param bytes size of its COPY text data
-   * @param sha256 SHA-256 of its COPY text data, as it appears between the COPY line and {@code \.}
-   * @param parts when the table was copied in several parts at once: each part's rows and SHA-256,
-   *     in file order; null for a table copied in one piece
+   * @param rows rows written, in all of its blocks
+   * @param bytes size of its COPY text data, in all of its blocks
+   * @param sha256 SHA-256 of its COPY text data, as it appears between the COPY line and {@code
+   *     \.}; for a table in several blocks, of the data of all its blocks one after the other, in
+   *     file order (each block's data ends with a line break, so that is the data as one block
+   *     would hold it)
+   * @param parts when the table's first block was copied in several parts at once: each part's rows
+   *     and SHA-256, in file order; null for a block copied in one piece
+   * @param blocks when the table's data comes in several COPY blocks: each block's rows and
+   *     SHA-256, in file order; null for a table in one block
+   * @param appendedRows the rows appended after the first copy (in the blocks after the first),
+   *     when rows were appended to this table, even none; null when nothing was appended
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
@@ -73,15 +99,39 @@ public record BackupManifest(
       long rows,
       long bytes,
       String sha256,
-      List<PartEntry> parts) {
+      List<PartEntry> parts,
+      List<BlockEntry> blocks,
+      Long appendedRows) {
     public TableEntry {
       columns = List.copyOf(columns);
       parts = parts == null ? null : List.copyOf(parts);
+      blocks = blocks == null ? null : List.copyOf(blocks);
+    }
+
+    /** An entry for a table in one block, with nothing appended. */
+    public TableEntry(
+        String name,
+        String schema,
+        String table,
+        List<String> columns,
+        long rows,
+        long bytes,
+        String sha256,
+        List<PartEntry> parts) {
+      this(name, schema, table, columns, rows, bytes, sha256, parts, null, null);
+    }
+
+    /** How many COPY blocks the table's data comes in. */
+    public int blockCount() {
+      return blocks == null ? 1 : blocks.size();
     }
   }
 
   /** One part of a table copied in several parts. */
   public record PartEntry(long rows, String sha256) {}
+
+  /** One COPY block of a table whose data comes in several. */
+  public record BlockEntry(long rows, String sha256) {}
 
   /**
    * A sequence's value at the snapshot, written as a setval line.

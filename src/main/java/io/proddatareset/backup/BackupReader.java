@@ -1,5 +1,6 @@
 package io.proddatareset.backup;
 
+import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.SqlNames;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,6 +54,9 @@ final class BackupReader {
    *     header does not say
    * @param serverVersion the server version the header names, or null
    * @param complete the dump-complete footer was seen (a cut-off file lacks it)
+   * @param blocks every COPY block, in file order
+   * @param tables every table the blocks hold data for, in the order of their first blocks: a
+   *     table's data may come in several blocks (rows appended later)
    * @param fileSha256 SHA-256 of the file's bytes as stored (compressed, if it is)
    */
   record Summary(
@@ -60,12 +64,51 @@ final class BackupReader {
       String serverVersion,
       boolean complete,
       List<Block> blocks,
+      List<TableData> tables,
       List<SetvalStatement> setvals,
       String fileSha256,
       long fileBytes) {
     public Summary {
       blocks = List.copyOf(blocks);
+      tables = List.copyOf(tables);
       setvals = List.copyOf(setvals);
+    }
+  }
+
+  /**
+   * One table's data in the file, in one or several blocks.
+   *
+   * @param statement its first block's COPY statement
+   * @param rows data lines in all its blocks
+   * @param bytes size of the data of all its blocks
+   * @param sha256 SHA-256 of the data of all its blocks one after the other, in file order (of its
+   *     one block's data, for a table in one block)
+   * @param blocks its blocks, in file order
+   */
+  record TableData(
+      CopyStatement statement, long rows, long bytes, String sha256, List<Block> blocks) {
+    public TableData {
+      blocks = List.copyOf(blocks);
+    }
+  }
+
+  /** A table's blocks while the file is read, and the digest of all their data. */
+  private static final class TableBlocks {
+    final List<Block> blocks = new ArrayList<>();
+    final java.security.MessageDigest all;
+
+    TableBlocks(java.security.MessageDigest all) {
+      this.all = all;
+    }
+
+    TableData data() {
+      Block first = blocks.get(0);
+      return new TableData(
+          first.statement(),
+          blocks.stream().mapToLong(Block::rows).sum(),
+          blocks.stream().mapToLong(Block::bytes).sum(),
+          blocks.size() == 1 ? first.sha256() : Sha256.hex(all),
+          blocks);
     }
   }
 
@@ -155,6 +198,7 @@ final class BackupReader {
         partial.serverVersion(),
         partial.complete(),
         partial.blocks(),
+        partial.tables(),
         partial.setvals(),
         hashed.hex(),
         hashed.count());
@@ -166,6 +210,7 @@ final class BackupReader {
     boolean complete = false;
     String defaultSchema = "public";
     List<Block> blocks = new ArrayList<>();
+    java.util.Map<TableName, TableBlocks> tables = new java.util.LinkedHashMap<>();
     List<SetvalStatement> setvals = new ArrayList<>();
     String text;
     while ((text = input.readLine()) != null) {
@@ -224,12 +269,29 @@ final class BackupReader {
       if (copy == null) {
         throw new BackupFormatException(input.line(), notData(s));
       }
-      DumpInput.BlockData data = input.block(copy);
+      TableBlocks earlier = tables.get(copy.table());
+      DumpInput.BlockData data =
+          earlier == null ? input.block(copy) : input.block(copy, earlier.all);
       handler.copy(copy, data);
       data.drain();
-      blocks.add(data.block());
+      TableBlocks table = earlier;
+      if (table == null) {
+        table = new TableBlocks(data.digestSoFar());
+        tables.put(copy.table(), table);
+      }
+      Block block = data.block();
+      blocks.add(block);
+      table.blocks.add(block);
     }
-    return new Summary(producer, serverVersion, complete, blocks, setvals, null, 0);
+    return new Summary(
+        producer,
+        serverVersion,
+        complete,
+        blocks,
+        tables.values().stream().map(TableBlocks::data).toList(),
+        setvals,
+        null,
+        0);
   }
 
   /** Why a statement is refused, with what to do for the files people most often try. */

@@ -73,24 +73,34 @@ final class BackupVerifier {
     List<BackupManifest.TableEntry> completed = new ArrayList<>();
     for (int i = 0; i < draft.tables().size(); i++) {
       BackupManifest.TableEntry t = draft.tables().get(i);
+      BackupReader.TableData d = i < summary.tables().size() ? summary.tables().get(i) : null;
       if (t.parts() != null) {
         List<BackupManifest.PartEntry> found =
             i < reading.parts().size() ? reading.parts().get(i) : null;
         if (!streamed && !t.parts().equals(found)) {
           problems.add(t.name() + ": a part's rows or SHA-256 differ from what was copied");
         }
-        if (i < summary.blocks().size()) {
-          t =
-              new BackupManifest.TableEntry(
-                  t.name(),
-                  t.schema(),
-                  t.table(),
-                  t.columns(),
-                  t.rows(),
-                  t.bytes(),
-                  summary.blocks().get(i).sha256(),
-                  t.parts());
+      }
+      if (t.blocks() != null && d != null && d.blocks().size() == t.blocks().size()) {
+        // each block against what its copy produced (a first block copied in parts: against
+        // its parts, above); the table's checksum over all its blocks is then the file's
+        List<BackupManifest.BlockEntry> blocks = new ArrayList<>();
+        for (int k = 0; k < t.blocks().size(); k++) {
+          BackupManifest.BlockEntry copied = t.blocks().get(k);
+          BackupReader.Block b = d.blocks().get(k);
+          if (b.rows() != copied.rows()
+              || (copied.sha256() != null && !copied.sha256().equals(b.sha256()))) {
+            problems.add(
+                t.name()
+                    + ": COPY block "
+                    + (k + 1)
+                    + "'s rows or SHA-256 differ from what was copied");
+          }
+          blocks.add(new BackupManifest.BlockEntry(b.rows(), b.sha256()));
         }
+        t = withSha256(t, d.sha256(), blocks);
+      } else if (t.parts() != null && d != null) {
+        t = withSha256(t, d.sha256(), t.blocks());
       }
       completed.add(t);
     }
@@ -118,6 +128,21 @@ final class BackupVerifier {
           : failed(String.join("; ", problems));
     }
     return manifest;
+  }
+
+  private static BackupManifest.TableEntry withSha256(
+      BackupManifest.TableEntry t, String sha256, List<BackupManifest.BlockEntry> blocks) {
+    return new BackupManifest.TableEntry(
+        t.name(),
+        t.schema(),
+        t.table(),
+        t.columns(),
+        t.rows(),
+        t.bytes(),
+        sha256,
+        t.parts(),
+        blocks,
+        t.appendedRows());
   }
 
   /** The file as read back differs from what was written: nothing is kept. */

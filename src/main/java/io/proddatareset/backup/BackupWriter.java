@@ -81,14 +81,7 @@ public final class BackupWriter {
       BackupDestination destination,
       BackupOptions options,
       BackupTuning tuning) {
-    try {
-      if (inOpenTransaction.getAutoCommit()) {
-        throw new IllegalArgumentException(
-            "the backup must run inside an open transaction (auto-commit off)");
-      }
-    } catch (SQLException e) {
-      throw ExitException.failure("Cannot use the connection: " + ExitException.firstLine(e), e);
-    }
+    requireTransaction(inOpenTransaction);
     WriteOutput output =
         destination.streamed() ? new StreamOutput(destination) : new FileOutput(destination);
     return new WriteRun(
@@ -100,6 +93,70 @@ public final class BackupWriter {
             options,
             tuning)
         .execute();
+  }
+
+  /**
+   * Begins a backup that can take rows appended later, on another connection ({@link
+   * BackupInProgress#append}), before it is finished ({@link BackupInProgress#finish}): checks the
+   * destination, writes the header and copies every table as the snapshot of {@code snapshotTxn}
+   * sees it, with {@code options.jobs() - 1} more connections importing that snapshot as {@link
+   * #write} does. No sequences yet: they are read when the backup is finished.
+   *
+   * <p>Transaction and locks: {@code snapshotTxn} must have auto-commit off; typically a {@code
+   * REPEATABLE READ} transaction, so that writers are never blocked by the copy. It takes ACCESS
+   * SHARE locks on every table, which last until the caller ends that transaction; this method
+   * never commits or rolls it back, and sets {@code row_security} off in it (the text settings of
+   * the copy are put back). The workers' transactions end, and their connections are closed, before
+   * this method returns. After a failure the transaction may be aborted.
+   *
+   * <p>Files: as {@link #write}: nothing is in place under {@code file}'s name until the backup is
+   * finished; on a failure here, or a later one, or {@link BackupInProgress#close} before it is
+   * finished, the partial file is removed.
+   *
+   * @param tables the tables in the order a load should take (parents before children)
+   * @throws ExitException as {@link #write} does
+   */
+  public static BackupInProgress begin(
+      Connection snapshotTxn,
+      Supplier<Connection> workers,
+      List<Table> tables,
+      Path file,
+      BackupOptions options) {
+    return begin(snapshotTxn, workers, tables, file, options, BackupTuning.DEFAULT);
+  }
+
+  /** As the public {@code begin}, with the tuning values a test chose. */
+  static BackupInProgress begin(
+      Connection snapshotTxn,
+      Supplier<Connection> workers,
+      List<Table> tables,
+      Path file,
+      BackupOptions options,
+      BackupTuning tuning) {
+    requireTransaction(snapshotTxn);
+    BackupDestination destination = BackupDestination.file(file);
+    WriteRun run =
+        new WriteRun(
+            snapshotTxn,
+            workers,
+            tables,
+            new FileOutput(destination),
+            destination.compression(),
+            options,
+            tuning);
+    run.begin();
+    return new BackupInProgress(run);
+  }
+
+  private static void requireTransaction(Connection conn) {
+    try {
+      if (conn.getAutoCommit()) {
+        throw new IllegalArgumentException(
+            "the backup must run inside an open transaction (auto-commit off)");
+      }
+    } catch (SQLException e) {
+      throw ExitException.failure("Cannot use the connection: " + ExitException.firstLine(e), e);
+    }
   }
 
   /** Removes a backup and its manifest, e.g. when the reset that wrote it rolled back. */

@@ -13,11 +13,39 @@ import java.util.List;
 final class DraftManifest {
   private DraftManifest() {}
 
-  /** What {@code copied} holds so far, for {@code tables} in file order. */
+  /** What {@code copied} holds so far, for {@code tables} in file order; nothing appended. */
   static BackupManifest of(
       List<Table> tables,
       List<CopiedTable> copied,
       SnapshotFacts facts,
+      BackupOptions options,
+      Path file,
+      Compression compression) {
+    return of(
+        tables,
+        copied,
+        null,
+        facts,
+        new ArrayList<>(facts.sequences().values()),
+        options.kept(),
+        options,
+        file,
+        compression);
+  }
+
+  /**
+   * What {@code copied} and the blocks appended after it hold, for {@code tables} in file order.
+   *
+   * @param appended per table, the blocks appended after its first, in file order; null for a table
+   *     nothing was appended to (null for all: nothing appended)
+   */
+  static BackupManifest of(
+      List<Table> tables,
+      List<CopiedTable> copied,
+      List<List<AppendedBlock>> appended,
+      SnapshotFacts facts,
+      List<BackupManifest.SequenceEntry> sequences,
+      List<BackupManifest.KeptEntry> kept,
       BackupOptions options,
       Path file,
       Compression compression) {
@@ -26,19 +54,41 @@ final class DraftManifest {
       Table t = tables.get(i);
       CopiedTable.Totals c = copied.get(i).totals();
       boolean single = c.parts().size() == 1;
+      String firstSha256 = single ? c.parts().get(0).sha256() : null;
+      List<AppendedBlock> later = appended == null ? null : appended.get(i);
+      long rows = c.rows();
+      long bytes = c.bytes();
+      List<BackupManifest.BlockEntry> blocks = null;
+      Long appendedRows = null;
+      if (later != null) {
+        appendedRows = later.stream().mapToLong(AppendedBlock::rows).sum();
+        rows += appendedRows;
+        bytes += later.stream().mapToLong(AppendedBlock::bytes).sum();
+        if (!later.isEmpty()) {
+          // the table's SHA-256 over all its blocks, and that of a first block copied in parts,
+          // are the check's: it reads them back
+          blocks = new ArrayList<>();
+          blocks.add(new BackupManifest.BlockEntry(c.rows(), firstSha256));
+          for (AppendedBlock b : later) {
+            blocks.add(new BackupManifest.BlockEntry(b.rows(), b.sha256()));
+          }
+        }
+      }
       entries.add(
           new BackupManifest.TableEntry(
               t.name().display(),
               t.name().schema(),
               t.name().name(),
               t.storedColumns().stream().map(col -> col.name()).toList(),
-              c.rows(),
-              c.bytes(),
-              single ? c.parts().get(0).sha256() : null,
-              single ? null : c.parts()));
+              rows,
+              bytes,
+              blocks == null ? firstSha256 : null,
+              single ? null : c.parts(),
+              blocks,
+              appendedRows));
     }
     return new BackupManifest(
-        BackupManifest.FORMAT_VERSION,
+        BackupManifest.formatVersionFor(entries),
         BackupFormat.PRODUCER + " " + ToolVersion.get(),
         options.target(),
         facts.database(),
@@ -51,9 +101,12 @@ final class DraftManifest {
         0,
         null,
         entries,
-        new ArrayList<>(facts.sequences().values()),
-        options.kept());
+        sequences,
+        kept);
   }
+
+  /** A COPY block appended after a table's first: its rows, data size and SHA-256. */
+  record AppendedBlock(long rows, long bytes, String sha256) {}
 
   /**
    * Loads the JSON library the manifest is written with (a quarter of a second of class loading) on

@@ -33,7 +33,15 @@ final class DumpInput {
 
   /** The data of the COPY block that starts at the next line. */
   BlockData block(CopyStatement statement) {
-    return new BlockData(statement);
+    return new BlockData(statement, null);
+  }
+
+  /**
+   * The data of the COPY block that starts at the next line, also hashed into {@code alsoInto}: a
+   * further block of a table whose data comes in several, whose checksum covers all of them.
+   */
+  BlockData block(CopyStatement statement, MessageDigest alsoInto) {
+    return new BlockData(statement, alsoInto);
   }
 
   /** Fills the buffer after moving unread bytes to its start; false at end of input. */
@@ -116,14 +124,28 @@ final class DumpInput {
   final class BlockData extends BulkStreams.Input {
     private final CopyStatement statement;
     private final MessageDigest digest = Sha256.digest();
+    private final MessageDigest alsoInto;
     private boolean atLineStart = true;
     private boolean ended;
     private long rows;
     private long bytes;
     private int chunkStart;
 
-    private BlockData(CopyStatement statement) {
+    private BlockData(CopyStatement statement, MessageDigest alsoInto) {
       this.statement = statement;
+      this.alsoInto = alsoInto;
+    }
+
+    /**
+     * A copy of the block's digest as it stands, which the data of the table's further blocks can
+     * be added to; call before {@link #block}, which completes the digest.
+     */
+    MessageDigest digestSoFar() {
+      try {
+        return (MessageDigest) digest.clone();
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException("the SHA-256 digest cannot be copied", e);
+      }
     }
 
     /** The block as read so far: all of it once the data has ended. */
@@ -223,6 +245,9 @@ final class DumpInput {
       // at least one byte: the scan never stops at its first position
       int n = lastSafe - pos;
       digest.update(buf, pos, n);
+      if (alsoInto != null) {
+        alsoInto.update(buf, pos, n);
+      }
       chunkStart = pos;
       pos = lastSafe;
       atLineStart = lastSafeLineStart;

@@ -26,34 +26,53 @@ final class ManifestCheck {
     if (!file.complete()) {
       problems.add("the file lacks its final line: it is cut off");
     }
-    List<BackupReader.Block> blocks = file.blocks();
+    // a table's data may come in several blocks (rows appended later): tables are compared in
+    // the order of their first blocks, each with all of its blocks
+    List<BackupReader.TableData> inFile = file.tables();
     List<BackupManifest.TableEntry> tables = manifest.tables();
-    if (blocks.size() != tables.size()) {
-      problems.add(countsDiffer("holds", blocks.size(), "table", tables.size()));
+    if (inFile.size() != tables.size()) {
+      problems.add(countsDiffer("holds", inFile.size(), "table", tables.size()));
     }
-    for (int i = 0; i < Math.min(blocks.size(), tables.size()); i++) {
-      BackupReader.Block b = blocks.get(i);
+    for (int i = 0; i < Math.min(inFile.size(), tables.size()); i++) {
+      BackupReader.TableData d = inFile.get(i);
       BackupManifest.TableEntry t = tables.get(i);
-      String name = b.statement().table().display();
-      if (!b.statement().table().schema().equals(t.schema())
-          || !b.statement().table().name().equals(t.table())) {
+      String name = d.statement().table().display();
+      if (!d.statement().table().schema().equals(t.schema())
+          || !d.statement().table().name().equals(t.table())) {
         problems.add(
             "table " + (i + 1) + " is " + name + " in the file, " + t.name() + " in the manifest");
         continue;
       }
-      if (!b.statement().columns().equals(t.columns())) {
+      if (d.blocks().stream().anyMatch(b -> !b.statement().columns().equals(t.columns()))) {
         problems.add(name + ": the columns differ from the manifest");
       }
-      if (b.rows() != t.rows()) {
+      if (d.blocks().size() != t.blockCount()) {
         problems.add(
             name
                 + ": "
-                + Counts.of(b.rows(), "row")
+                + Counts.of(d.blocks().size(), "COPY block")
+                + " in the file, "
+                + Counts.number(t.blockCount())
+                + " in the manifest");
+      } else if (d.rows() != t.rows()) {
+        problems.add(
+            name
+                + ": "
+                + Counts.of(d.rows(), "row")
                 + " in the file, "
                 + Counts.number(t.rows())
                 + " in the manifest");
-      } else if (!b.sha256().equals(t.sha256())) {
+      } else if (!d.sha256().equals(t.sha256())) {
         problems.add(name + ": the data's SHA-256 differs from the manifest");
+      } else if (t.blocks() != null) {
+        for (int k = 0; k < t.blocks().size(); k++) {
+          BackupReader.Block b = d.blocks().get(k);
+          BackupManifest.BlockEntry e = t.blocks().get(k);
+          if (b.rows() != e.rows() || !b.sha256().equals(e.sha256())) {
+            problems.add(
+                name + ": COPY block " + (k + 1) + "'s rows or SHA-256 differ from the manifest");
+          }
+        }
       }
     }
     List<SetvalStatement> setvals = file.setvals();

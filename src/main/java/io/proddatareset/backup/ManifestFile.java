@@ -58,15 +58,17 @@ public final class ManifestFile {
     try {
       Fields m = Fields.of(root, "the manifest");
       int version = Math.toIntExact(m.number("formatVersion"));
-      if (version > BackupManifest.FORMAT_VERSION) {
+      if (version > BackupManifest.APPENDED_FORMAT_VERSION) {
         throw new UnsupportedFormat(
             "its formatVersion is "
                 + version
                 + ", this prod-data-reset reads "
                 + BackupManifest.FORMAT_VERSION
+                + " and "
+                + BackupManifest.APPENDED_FORMAT_VERSION
                 + ": it was written by a newer prod-data-reset; upgrade to use it");
       }
-      if (version != BackupManifest.FORMAT_VERSION) {
+      if (version < BackupManifest.FORMAT_VERSION) {
         throw new UnsupportedFormat(
             "its formatVersion is "
                 + (version == 0 ? "missing" : version)
@@ -127,7 +129,9 @@ public final class ManifestFile {
         f.number("rows"),
         f.number("bytes"),
         f.text("sha256"),
-        f.objects("parts", p -> new BackupManifest.PartEntry(p.number("rows"), p.text("sha256"))));
+        f.objects("parts", p -> new BackupManifest.PartEntry(p.number("rows"), p.text("sha256"))),
+        f.objects("blocks", b -> new BackupManifest.BlockEntry(b.number("rows"), b.text("sha256"))),
+        f.map.get("appendedRows") == null ? null : f.number("appendedRows"));
   }
 
   private static final com.fasterxml.jackson.core.JsonFactory STREAMING =

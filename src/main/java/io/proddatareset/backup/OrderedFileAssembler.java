@@ -11,6 +11,8 @@ import java.util.List;
  * writes straight through; the others hold their bytes in a {@link SpillBuffer} until they reach
  * the head. Each part is written by one thread; parts may be opened in any order.
  *
+ * <p>Parts may be added at the end ({@link #addPart}) until the output is finished.
+ *
  * <p>Whenever a part is complete, the output is flushed and the length of the complete parts is
  * published ({@link #awaitCommitted}), so that a reader can follow the file while it is written.
  */
@@ -53,6 +55,19 @@ final class OrderedFileAssembler {
     PartOutput p = new PartOutput(index);
     parts.set(index, p);
     return p;
+  }
+
+  /**
+   * Adds a part after the last one and returns its index: a backup that takes rows appended after
+   * its first copy ({@link BackupInProgress#append}) does not know its parts in advance.
+   */
+  synchronized int addPart() throws IOException {
+    check();
+    if (finished) {
+      throw new IllegalStateException("the output is finished");
+    }
+    parts.add(null);
+    return parts.size() - 1;
   }
 
   /** True once every part has been written to the destination. */

@@ -69,8 +69,8 @@ record SnapshotFacts(
    * Sequences are not transactional: their values are read now, at the start, which is at least
    * every value used by a row in the snapshot.
    */
-  private static Map<String, BackupManifest.SequenceEntry> sequences(
-      Connection main, List<Table> tables) throws SQLException {
+  static Map<String, BackupManifest.SequenceEntry> sequences(Connection main, List<Table> tables)
+      throws SQLException {
     Map<String, BackupManifest.SequenceEntry> sequences = new LinkedHashMap<>();
     for (Table t : tables) {
       for (SequenceRef s : t.sequences()) {

@@ -121,7 +121,7 @@ class BackupOriginTest {
     Path manifest = ManifestFile.pathFor(file);
     Files.writeString(
         manifest,
-        Files.readString(manifest).replace("\"formatVersion\" : 1", "\"formatVersion\" : 2"));
+        Files.readString(manifest).replace("\"formatVersion\" : 1", "\"formatVersion\" : 3"));
     RoundTrips.emptyEverything(db);
     Map<String, List<String>> empty = db.snapshot();
 
