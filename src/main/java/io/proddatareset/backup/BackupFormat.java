@@ -8,6 +8,12 @@ import java.util.Collection;
 /**
  * The text around the data, as {@code pg_dump --data-only} writes it in plain format, so that
  * {@code psql -f} restores a backup and this tool's reader recognises its own files.
+ *
+ * <p>Layout: the header; one block per table, parents before children ({@link #blockHeader}, the
+ * COPY text, {@link #END_OF_DATA}); then, for a backup that took rows appended later ({@link
+ * BackupInProgress#append}), further blocks of some of the same tables, again parents first, each
+ * after every table's first block; the setval lines; the footer. {@code psql -f} loads a table's
+ * blocks one after the other, as restore does in one transaction.
  */
 final class BackupFormat {
   static final String PRODUCER = "prod-data-reset";

@@ -207,13 +207,8 @@ final class WriteRun {
     // the block is started by its first row: a table without new rows gets no block
     LazyBlock block = new LazyBlock(buffered, header);
     CountingDigest data = new CountingDigest(block, t.name(), options.progress());
-    long rows;
-    try {
-      rows = conn.unwrap(PGConnection.class).getCopyAPI().copyOut(sql, data);
-    } catch (SQLException e) {
-      throw new SQLException(
-          "copying " + t.name().display() + ": " + ExitException.firstLine(e), e.getSQLState(), e);
-    }
+    // a failure names the table in its stage
+    long rows = conn.unwrap(PGConnection.class).getCopyAPI().copyOut(sql, data);
     data.finish(rows);
     block.end();
     buffered.flush();
