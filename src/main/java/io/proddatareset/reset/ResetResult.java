@@ -17,6 +17,8 @@ import java.util.List;
  * @param millis time from the first lock to the commit
  * @param alreadyEmpty true when every reset table was already empty: then nothing was written,
  *     truncated or committed, {@code backup} is null and {@code kept} empty
+ * @param marks what proves a row was written after the commit ({@link ResetMarks}), read just
+ *     before it; null when nothing was committed
  */
 public record ResetResult(
     ResetPlan plan,
@@ -25,9 +27,22 @@ public record ResetResult(
     List<TableFingerprint> kept,
     long rowsRemoved,
     long millis,
-    boolean alreadyEmpty) {
+    boolean alreadyEmpty,
+    ResetMarks marks) {
   public ResetResult {
     truncated = List.copyOf(truncated);
     kept = List.copyOf(kept);
+  }
+
+  /** A result without marks: nothing was committed ({@code alreadyEmpty}). */
+  public ResetResult(
+      ResetPlan plan,
+      BackupResult backup,
+      List<TableName> truncated,
+      List<TableFingerprint> kept,
+      long rowsRemoved,
+      long millis,
+      boolean alreadyEmpty) {
+    this(plan, backup, truncated, kept, rowsRemoved, millis, alreadyEmpty, null);
   }
 }

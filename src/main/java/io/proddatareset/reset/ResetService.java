@@ -251,11 +251,20 @@ public final class ResetService {
               + "); rolled back, nothing was changed.",
           null);
     }
+    // H2 (issue 12, item 1): what proves rows were written after the commit, read just before it
+    ResetMarks marks = ResetMarks.read(opened, resetTables);
 
     run.enter(ChangeStep.COMMITTING);
     listener.step("Committing");
     return new ResetResult(
-        plan, backup, resetTables, keptBefore, plan.rowsToReset(), millisSince(start), false);
+        plan,
+        backup,
+        resetTables,
+        keptBefore,
+        plan.rowsToReset(),
+        millisSince(start),
+        false,
+        marks);
   }
 
   /** Ends the transaction by a rollback, with nothing done: the reset tables are already empty. */
