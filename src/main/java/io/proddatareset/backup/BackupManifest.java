@@ -3,6 +3,7 @@ package io.proddatareset.backup;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a backup holds, written beside it as {@code FILE.manifest.json} once the file has been
@@ -28,6 +29,9 @@ import java.util.List;
  * @param fileSha256 SHA-256 of the file as stored
  * @param kept written by a reset: the kept tables' row counts and content hashes, taken in the
  *     reset's snapshot, for {@code verify --manifest}; empty for a plain backup
+ * @param reset written by a reset after its commit: what tells rows written since the commit from
+ *     rows it removed ({@link ResetEntry}); null for a plain backup, an older manifest, or a reset
+ *     whose commit was not confirmed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -46,7 +50,8 @@ public record BackupManifest(
     String fileSha256,
     List<TableEntry> tables,
     List<SequenceEntry> sequences,
-    List<KeptEntry> kept) {
+    List<KeptEntry> kept,
+    ResetEntry reset) {
 
   /** The version of a manifest whose every table has one COPY block. */
   public static final int FORMAT_VERSION = 1;
@@ -65,6 +70,63 @@ public record BackupManifest(
     tables = tables == null ? List.of() : List.copyOf(tables);
     sequences = sequences == null ? List.of() : List.copyOf(sequences);
     kept = kept == null ? List.of() : List.copyOf(kept);
+  }
+
+  /** A manifest without a {@code reset} section, as a backup writes it. */
+  public BackupManifest(
+      int formatVersion,
+      String tool,
+      String target,
+      String database,
+      String serverVersion,
+      String systemIdentifier,
+      String snapshotTime,
+      String planId,
+      String file,
+      String compression,
+      long fileBytes,
+      String fileSha256,
+      List<TableEntry> tables,
+      List<SequenceEntry> sequences,
+      List<KeptEntry> kept) {
+    this(
+        formatVersion,
+        tool,
+        target,
+        database,
+        serverVersion,
+        systemIdentifier,
+        snapshotTime,
+        planId,
+        file,
+        compression,
+        fileBytes,
+        fileSha256,
+        tables,
+        sequences,
+        kept,
+        null);
+  }
+
+  /** This manifest with {@code reset} as its reset section. */
+  public BackupManifest withReset(ResetEntry reset) {
+    return new BackupManifest(
+        formatVersion,
+        tool,
+        target,
+        database,
+        serverVersion,
+        systemIdentifier,
+        snapshotTime,
+        planId,
+        file,
+        compression,
+        fileBytes,
+        fileSha256,
+        tables,
+        sequences,
+        kept,
+        reset);
   }
 
   public long totalRows() {
@@ -149,4 +211,45 @@ public record BackupManifest(
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record KeptEntry(String name, String schema, String table, long rows, String hash) {}
+
+  /**
+   * What a committed reset recorded, after its commit, so that a later {@code verify --manifest}
+   * can tell rows written since the commit from the rows it removed. An optional section: a reader
+   * of an older manifest, or of a plain backup's, finds none.
+   *
+   * @param committedAt the server's clock just before the reset's COMMIT (ISO-8601)
+   * @param xid the reset transaction's id ({@code txid_current()}, 64-bit, as text)
+   * @param restartIdentity the reset restarted the tables' identities: new rows reuse removed rows'
+   *     keys by design, so only rows equal in every column count as removed rows back
+   * @param textSettings the settings that shaped the backup's COPY text beyond the ones every
+   *     backup pins (e.g. TimeZone), so that rows read later can be compared with it as text
+   * @param tables each reset table with its storage right after the TRUNCATE
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ResetEntry(
+      String committedAt,
+      String xid,
+      boolean restartIdentity,
+      Map<String, String> textSettings,
+      List<ResetTableEntry> tables) {
+    public ResetEntry {
+      textSettings =
+          textSettings == null
+              ? Map.of()
+              : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(textSettings));
+      tables = tables == null ? List.of() : List.copyOf(tables);
+    }
+  }
+
+  /**
+   * A reset table's storage right after the TRUNCATE.
+   *
+   * @param relfilenodes {@code pg_relation_filenode} of the table, or of each leaf partition of a
+   *     partitioned one, in the order of their names
+   */
+  public record ResetTableEntry(String name, String schema, String table, List<Long> relfilenodes) {
+    public ResetTableEntry {
+      relfilenodes = List.copyOf(relfilenodes);
+    }
+  }
 }

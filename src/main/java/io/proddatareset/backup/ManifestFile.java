@@ -108,7 +108,8 @@ public final class ManifestFile {
                       f.text("schema"),
                       f.text("table"),
                       f.number("rows"),
-                      f.text("hash"))));
+                      f.text("hash"))),
+          m.object("reset", ManifestFile::resetEntry));
     } catch (ArithmeticException e) {
       throw new UnsupportedFormat(
           "its formatVersion is out of range: it was written by a newer prod-data-reset, or it is"
@@ -132,6 +133,37 @@ public final class ManifestFile {
         f.objects("parts", p -> new BackupManifest.PartEntry(p.number("rows"), p.text("sha256"))),
         f.objects("blocks", b -> new BackupManifest.BlockEntry(b.number("rows"), b.text("sha256"))),
         f.map.get("appendedRows") == null ? null : f.number("appendedRows"));
+  }
+
+  /** The optional section a reset adds after its commit ({@link BackupManifest.ResetEntry}). */
+  private static BackupManifest.ResetEntry resetEntry(Fields f) throws IOException {
+    return new BackupManifest.ResetEntry(
+        f.text("committedAt"),
+        f.text("xid"),
+        f.bool("restartIdentity"),
+        f.object("textSettings", Fields::textMap),
+        f.objects(
+            "tables",
+            t -> {
+              if (t.text("schema") == null || t.text("table") == null) {
+                throw new IOException("a reset table entry has no schema or table");
+              }
+              return new BackupManifest.ResetTableEntry(
+                  t.text("name"), t.text("schema"), t.text("table"), t.numbers("relfilenodes"));
+            }));
+  }
+
+  /**
+   * Adds {@code reset} to the manifest of {@code backup} (replacing a reset section it has), as a
+   * committed reset does: the rest of the manifest is kept as read, so the checks of the backup
+   * against it stay as they were. Written as {@link #write} does: under a temporary name, synced,
+   * renamed into place.
+   *
+   * @throws IOException when the manifest cannot be read or written; it is then left as it was
+   */
+  public static void recordReset(Path manifest, BackupManifest.ResetEntry reset)
+      throws IOException {
+    write(manifest, read(manifest).withReset(reset));
   }
 
   private static final com.fasterxml.jackson.core.JsonFactory STREAMING =
@@ -240,6 +272,37 @@ public final class ManifestFile {
           throw wrong(key, "a list of strings");
         }
         out.add(text);
+      }
+      return out;
+    }
+
+    /** A list of whole numbers, empty when absent. */
+    List<Long> numbers(String key) throws IOException {
+      List<?> list = list(key);
+      List<Long> out = new ArrayList<>();
+      for (Object o : list == null ? List.of() : list) {
+        if (!(o instanceof Long l)) {
+          throw wrong(key, "a list of whole numbers");
+        }
+        out.add(l);
+      }
+      return out;
+    }
+
+    /** The object under {@code key} read by {@code entry}, or null when absent. */
+    <T> T object(String key, Entry<T> entry) throws IOException {
+      Object v = map.get(key);
+      return v == null ? null : entry.of(Fields.of(v, key));
+    }
+
+    /** This object's fields as text, in order; null stays absent. */
+    Map<String, String> textMap() throws IOException {
+      Map<String, String> out = new LinkedHashMap<>();
+      for (Object k : map.keySet()) {
+        String value = text((String) k);
+        if (value != null) {
+          out.put((String) k, value);
+        }
       }
       return out;
     }

@@ -128,6 +128,9 @@ public class ResetCommand extends IoCommand {
     // committed and audited: the check afterwards is a second look, not part of the reset
     VerifyReport report = outcome.check();
     Exception e = outcome.checkFailure();
+    if (outcome.marksNotRecorded() != null) {
+      io.err().println(ResetText.marksNotRecorded(result, outcome.marksNotRecorded()));
+    }
     if (report == null && guard.interrupted()) {
       throw new ExitException(
           ExitStatus.INTERRUPTED, ResetInterruptions.afterCommitLine(check, options), e);

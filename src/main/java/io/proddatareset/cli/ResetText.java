@@ -87,11 +87,24 @@ final class ResetText {
         + howToCheck;
   }
 
-  /** The check after the commit found what it names. */
+  /**
+   * The check after the commit found what it names: rows the reset removed are back, or rows
+   * written since could not be told apart from them (rows merely written since do not fail it).
+   */
   static String checkFailed(VerifyReport report) {
     return "The reset was committed, but the verification afterwards failed: "
         + VerifyText.problems(report)
-        + " (another session may have written since the commit).";
+        + (report.since() == null ? " (another session may have written since the commit)." : "");
+  }
+
+  /** The reset's marks could not be added to the manifest (stderr). */
+  static String marksNotRecorded(ResetResult r, String why) {
+    return "warning: the reset is committed, but its marks could not be added to the manifest "
+        + r.backup().manifestFile()
+        + " ("
+        + why
+        + "): a later verify --manifest cannot tell rows written since the reset from the rows it"
+        + " removed, and will fail on any row in a reset table.";
   }
 
   /** The reset tables with their rows as the plan counted them, for the audit log. */

@@ -16,11 +16,15 @@ import picocli.CommandLine.Option;
     name = "verify",
     description = {
       "Read-only check (SET TRANSACTION READ ONLY): every table the policy resets is empty. With"
-          + " --manifest from a reset, every table the reset backed up is empty and every kept"
-          + " table's row count and content hash are as recorded there before the reset; the"
-          + " manifest must be of this database (name and system identifier).",
+          + " --manifest from a reset, every table the reset backed up holds only rows written"
+          + " since the reset committed (told by the storage and commit the manifest records),"
+          + " none of them equal to a row in the backup beside the manifest (by primary key, or"
+          + " every column where there is none), and every kept table's row count and content"
+          + " hash are as at the commit or it is reported as changed since; the manifest must be"
+          + " of this database (name and system identifier).",
       "Give the policy (--keep, --reset, --policy), --manifest, or both. Exit 0 when all hold, 4"
-          + " when a check fails (naming each table), 3 for a manifest of another database, 2"
+          + " when a check fails (naming each table: a removed row back, or a backup that cannot"
+          + " be read while a reset table has rows), 3 for a manifest of another database, 2"
           + " without a policy or manifest."
     })
 public class VerifyCommand extends IoCommand {
@@ -30,8 +34,9 @@ public class VerifyCommand extends IoCommand {
       names = "--manifest",
       paramLabel = "FILE",
       description =
-          "The FILE.manifest.json written by reset: check that the tables it backed up are empty"
-              + " and the kept tables unchanged.")
+          "The FILE.manifest.json written by reset (its backup beside it): check that the tables"
+              + " it backed up hold no row it removed and the kept tables are unchanged or changed"
+              + " only since the reset.")
   Path manifest;
 
   @Mixin JsonOption json;

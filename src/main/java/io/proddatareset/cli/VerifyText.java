@@ -11,6 +11,18 @@ final class VerifyText {
   static String render(VerifyReport report, String target) {
     StringBuilder sb = new StringBuilder();
     sb.append("Verification of ").append(target).append(" (read-only)\n");
+    if (report.since() != null) {
+      sb.append("  against the reset committed at ")
+          .append(report.since().committedAt())
+          .append(" (transaction ")
+          .append(report.since().xid())
+          .append(")")
+          .append(
+              report.since().backup() != null
+                  ? ", rows compared with its backup " + report.since().backup()
+                  : "")
+          .append('\n');
+    }
     // by display width, as the plan's table: a wide (CJK) name takes two columns a character
     int width = report.checks().stream().mapToInt(c -> Columns.width(name(c))).max().orElse(5);
     for (VerifyReport.Check c : report.checks()) {
@@ -24,11 +36,39 @@ final class VerifyText {
               c.kind().word(),
               c.rows(),
               Counts.noun(c.rows(), "row"),
-              c.ok() ? "" : "  " + c.problem()));
+              c.ok() ? (c.note() == null ? "" : "  " + c.note()) : "  " + c.problem()));
     }
     long reset = report.checks().stream().filter(c -> c.kind() == VerifyReport.Kind.RESET).count();
     long kept = report.checks().stream().filter(c -> c.kind() == VerifyReport.Kind.KEPT).count();
-    if (report.ok()) {
+    long written =
+        report.checks().stream()
+            .filter(c -> c.status() == VerifyReport.Status.WRITTEN_SINCE)
+            .count();
+    long changed =
+        report.checks().stream()
+            .filter(c -> c.status() == VerifyReport.Status.CHANGED_SINCE)
+            .count();
+    if (report.ok() && (written > 0 || changed > 0)) {
+      sb.append("Verified: the reset held (")
+          .append(Counts.of(reset, "reset table", "reset tables"))
+          .append(": ")
+          .append(Counts.number(reset - written))
+          .append(" empty, ")
+          .append(Counts.number(written))
+          .append(" with ")
+          .append(Counts.of(report.rowsWrittenSince(), "row", "rows"))
+          .append(" written since the reset committed)");
+      if (kept > 0) {
+        sb.append("; ")
+            .append(Counts.of(kept, "kept table", "kept tables"))
+            .append(" (")
+            .append(Counts.number(kept - changed))
+            .append(" unchanged, ")
+            .append(Counts.number(changed))
+            .append(" changed since the reset)");
+      }
+      sb.append(".\n");
+    } else if (report.ok()) {
       sb.append("Verified: ")
           .append(Counts.of(reset, "reset table", "reset tables"))
           .append(" empty");

@@ -17,6 +17,8 @@ import java.util.List;
  * @param millis time from the first lock to the commit
  * @param alreadyEmpty true when every reset table was already empty: then nothing was written,
  *     truncated or committed, {@code backup} is null and {@code kept} empty
+ * @param marks what proves a row was written after the commit ({@link ResetMarks}), read just
+ *     before it; null when nothing was committed
  * @param finalPhaseMillis how long the app's writers were locked out: from the locks against them
  *     to the commit (0 when nothing was done)
  */
@@ -28,9 +30,22 @@ public record ResetResult(
     long rowsRemoved,
     long millis,
     boolean alreadyEmpty,
+    ResetMarks marks,
     long finalPhaseMillis) {
   public ResetResult {
     truncated = List.copyOf(truncated);
     kept = List.copyOf(kept);
+  }
+
+  /** A result without marks: nothing was committed ({@code alreadyEmpty}). */
+  public ResetResult(
+      ResetPlan plan,
+      BackupResult backup,
+      List<TableName> truncated,
+      List<TableFingerprint> kept,
+      long rowsRemoved,
+      long millis,
+      boolean alreadyEmpty) {
+    this(plan, backup, truncated, kept, rowsRemoved, millis, alreadyEmpty, null, 0);
   }
 }

@@ -3,6 +3,7 @@ package io.proddatareset.reset;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.backup.BackupProgress;
+import io.proddatareset.backup.ManifestFile;
 import io.proddatareset.backup.PartialFiles;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.Abandon;
@@ -11,6 +12,7 @@ import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -19,9 +21,9 @@ import java.util.function.Consumer;
 /**
  * One reset as the reset command runs it, after Flyway's guard, executor and result: {@link #plan}
  * outside any transaction; {@link #prepare}, the checks made before the user confirms; {@link
- * #run}, the reset's transaction ({@link ResetService}) and then the check on a fresh read-only
- * connection, whose outcome is part of the result. {@link #interrupt} stops it from another thread
- * (Ctrl-C) at any point.
+ * #run}, the reset's transaction ({@link ResetService}), the reset's marks written into the
+ * backup's manifest, and then the check on a fresh read-only connection, whose outcome is part of
+ * the result. {@link #interrupt} stops it from another thread (Ctrl-C) at any point.
  */
 public final class ResetRun {
   private final Connector connector;
@@ -47,8 +49,16 @@ public final class ResetRun {
    *     VerifyReport#ok}); null when the reset found nothing to remove or the check could not run
    * @param checkFailure why the check could not run (the connection failed, or an interrupt closed
    *     it), or null
+   * @param marksNotRecorded why the reset's marks could not be written into the backup's manifest
+   *     (then a later {@code verify --manifest} cannot tell rows written since from removed ones),
+   *     or null
    */
-  public record Outcome(ResetResult reset, VerifyReport check, Exception checkFailure) {}
+  public record Outcome(
+      ResetResult reset, VerifyReport check, Exception checkFailure, String marksNotRecorded) {
+    public Outcome(ResetResult reset, VerifyReport check, Exception checkFailure) {
+      this(reset, check, checkFailure, null);
+    }
+  }
 
   /**
    * The plan the user reviews, outside any transaction, with exact row counts.
@@ -147,7 +157,13 @@ public final class ResetRun {
     return checkAfterCommit(result);
   }
 
+  /**
+   * Records the reset's marks in the backup's manifest, then checks on a fresh read-only
+   * connection: reset tables empty or holding only rows written since the commit, none of them a
+   * row the backup holds; kept tables unchanged or changed since the commit.
+   */
   private Outcome checkAfterCommit(ResetResult result) {
+    String notRecorded = recordMarks(result);
     try (Connection c = connector.open()) {
       synchronized (lock) {
         if (interrupted) {
@@ -156,15 +172,55 @@ public final class ResetRun {
         checking = c;
       }
       VerifyReport report =
-          Verifier.verifyReadOnly(c, result.plan().database(), result.truncated(), result.kept());
-      return new Outcome(result, report, null);
+          result.marks() == null
+              ? Verifier.verifyReadOnly(
+                  c, result.plan().database(), result.truncated(), result.kept())
+              : Verifier.verifyAfterReset(
+                  c, result.plan().database(), result.truncated(), result.kept(), against(result));
+      return new Outcome(result, report, null, notRecorded);
     } catch (SQLException | ExitException e) {
-      return new Outcome(result, null, e);
+      return new Outcome(result, null, e, notRecorded);
     } finally {
       synchronized (lock) {
         checking = null;
       }
     }
+  }
+
+  /**
+   * Adds the reset section to the backup's manifest (atomically: the manifest is either as the
+   * backup wrote it or complete with the section); nothing to record without a backup.
+   *
+   * @return why it could not be written, or null
+   */
+  private String recordMarks(ResetResult result) {
+    if (result.marks() == null || result.backup() == null) {
+      return null;
+    }
+    try {
+      ManifestFile.recordReset(
+          result.backup().manifestFile(), result.marks().entry(options.restartIdentity()));
+      return null;
+    } catch (IOException e) {
+      return ExitException.firstLine(e);
+    }
+  }
+
+  private AfterResetCheck.Against against(ResetResult result) {
+    if (result.backup() == null) {
+      return new AfterResetCheck.Against(
+          result.marks(), options.restartIdentity(), null, null, null);
+    }
+    return new AfterResetCheck.Against(
+        result.marks(),
+        options.restartIdentity(),
+        result.backup().file(),
+        result.backup().manifest(),
+        "Put the backup back at "
+            + result.backup().file()
+            + " and check with verify --manifest "
+            + result.backup().manifestFile()
+            + ".");
   }
 
   /**

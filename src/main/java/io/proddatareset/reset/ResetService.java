@@ -301,7 +301,7 @@ public final class ResetService {
         // nothing to back up or remove: leave the tables (and their ON TRUNCATE triggers) alone,
         // and roll back
         throw new AlreadyEmpty(
-            new ResetResult(plan, null, resetTables, List.of(), 0, millisSince(start), true, 0));
+            new ResetResult(plan, null, resetTables, List.of(), 0, millisSince(start), true));
       }
 
       run.enter(ChangeStep.FINGERPRINTING);
@@ -341,6 +341,9 @@ public final class ResetService {
             null);
       }
 
+      // what proves rows were written after the commit, read just before it
+      ResetMarks marks = ResetMarks.read(t, resetTables);
+
       run.enter(ChangeStep.COMMITTING);
       listener.step("Committing");
       return new ResetResult(
@@ -351,6 +354,7 @@ public final class ResetService {
           verified != null ? verified.manifest().totalRows() : plan.rowsToReset(),
           millisSince(start),
           false,
+          marks,
           millisSince(lockedAt));
     } finally {
       if (backup != null) {

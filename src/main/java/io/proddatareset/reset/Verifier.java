@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 /**
  * Checks that reset tables are empty and kept tables match their recorded fingerprints. Reads only,
  * with whatever transaction the caller opened; {@link #verifyReadOnly} opens its own read-only one.
+ * After a committed reset, {@link #verifyAfterReset} tells rows written since from removed rows.
  */
 public final class Verifier {
   private Verifier() {}
@@ -32,6 +33,27 @@ public final class Verifier {
       List<TableFingerprint> keptExpected)
       throws SQLException {
     return Transactions.readOnlySnapshot(conn, c -> verify(c, database, resetTables, keptExpected));
+  }
+
+  /**
+   * The check after a committed reset, with its marks ({@link AfterResetCheck}): reads in a new
+   * {@code REPEATABLE READ, READ ONLY} transaction on {@code conn} (in auto-commit mode; rolled
+   * back and the connection left as it was), then, with the transaction ended, compares the rows
+   * found in reset tables with the backup's.
+   *
+   * @param keptAtCommit the kept tables' fingerprints at the commit
+   */
+  static VerifyReport verifyAfterReset(
+      Connection conn,
+      String database,
+      List<TableName> resetTables,
+      List<TableFingerprint> keptAtCommit,
+      AfterResetCheck.Against against)
+      throws SQLException {
+    AfterResetCheck.Seen seen =
+        Transactions.readOnlySnapshot(
+            conn, c -> AfterResetCheck.read(c, resetTables, keptAtCommit, against));
+    return AfterResetCheck.compare(seen, database, against);
   }
 
   /**

@@ -30,6 +30,12 @@ import java.util.Set;
  * count and content hash. One {@code REPEATABLE READ, READ ONLY} transaction of its own on a
  * connection of its own ({@link Transactions#readOnlySnapshot}), rolled back: there is nothing to
  * keep.
+ *
+ * <p>When the manifest has the reset's marks ({@link ResetMarks}, written after its commit), rows
+ * in a reset table are rows written since the reset committed, which holds, unless one equals a row
+ * the backup beside the manifest holds (a pre-reset row back, which fails); a kept table that
+ * differs changed since the reset. Without them (a plain backup's manifest, an older one, a reset
+ * whose commit was not confirmed) every such row fails as above.
  */
 public final class VerifyService {
   private VerifyService() {}
@@ -54,20 +60,51 @@ public final class VerifyService {
     }
     BackupManifest m = manifestFile == null ? null : readManifest(manifestFile);
     List<TableFingerprint> kept = m == null ? List.of() : keptFrom(m);
-    if (m != null && kept.isEmpty()) {
+    if (m != null && kept.isEmpty() && m.reset() == null) {
       throw ExitException.usage(
           manifestFile + " records no kept tables: it is not the manifest of a reset.");
     }
+    AfterResetCheck.Against against =
+        m == null || m.reset() == null ? null : against(manifestFile.toAbsolutePath(), m);
+    Read read;
     try {
-      return Transactions.readOnlySnapshot(connector::open, c -> verify(c, policy, m, kept));
+      read =
+          Transactions.readOnlySnapshot(connector::open, c -> verify(c, policy, m, kept, against));
     } catch (SQLException e) {
       throw ExitException.failure(
           "Verification could not read " + connector.target().display() + ": " + e.getMessage(), e);
     }
+    // the backup is read with the transaction ended
+    return read.report() != null
+        ? read.report()
+        : AfterResetCheck.compare(read.seen(), read.database(), against);
   }
 
-  private static VerifyReport verify(
-      Connection c, Policy policy, BackupManifest m, List<TableFingerprint> kept)
+  /** What the snapshot showed: a finished report, or rows still to compare with the backup. */
+  private record Read(String database, VerifyReport report, AfterResetCheck.Seen seen) {}
+
+  /** The reset's marks in {@code m}, and its backup: the file the manifest names, beside it. */
+  private static AfterResetCheck.Against against(Path manifestFile, BackupManifest m) {
+    Path backup = manifestFile.resolveSibling(m.file() == null ? "" : m.file());
+    return new AfterResetCheck.Against(
+        ResetMarks.of(m.reset()),
+        m.reset().restartIdentity(),
+        backup,
+        m,
+        "The manifest names its backup "
+            + m.file()
+            + ", beside it: put the backup back as "
+            + backup
+            + ", or copy the manifest next to the backup and give that copy to --manifest; then"
+            + " verify again.");
+  }
+
+  private static Read verify(
+      Connection c,
+      Policy policy,
+      BackupManifest m,
+      List<TableFingerprint> kept,
+      AfterResetCheck.Against against)
       throws SQLException {
     String database = null;
     // the tables the policy resets, then those the reset backed up (and emptied)
@@ -104,7 +141,10 @@ public final class VerifyService {
               + String.join(", ", missing.stream().map(TableName::display).toList())
               + ".");
     }
-    return Verifier.verify(c, database, List.copyOf(reset), kept);
+    if (against == null) {
+      return new Read(database, Verifier.verify(c, database, List.copyOf(reset), kept), null);
+    }
+    return new Read(database, null, AfterResetCheck.read(c, List.copyOf(reset), kept, against));
   }
 
   private static BackupManifest readManifest(Path file) {

@@ -104,4 +104,38 @@ class ManifestFileTest {
       assertThatThrownBy(() -> ManifestFile.read(file)).as(bad).isInstanceOf(IOException.class);
     }
   }
+
+  @Test
+  void theResetSectionIsOptionalAndRecordedInPlaceKeepingTheRest() throws Exception {
+    Path file = dir.resolve("r.manifest.json");
+    ManifestFile.write(file, sample());
+    assertThat(ManifestFile.read(file).reset()).isNull();
+    BackupManifest.ResetEntry reset =
+        new BackupManifest.ResetEntry(
+            "2026-12-01T12:00:00.123456Z",
+            "4294967302",
+            true,
+            java.util.Map.of("TimeZone", "Europe/Berlin"),
+            List.of(
+                new BackupManifest.ResetTableEntry(
+                    "public.users", "public", "users", List.of(16384L, 4294967295L))));
+
+    ManifestFile.recordReset(file, reset);
+
+    BackupManifest read = ManifestFile.read(file);
+    assertThat(read.reset()).isEqualTo(reset);
+    assertThat(read.withReset(null)).isEqualTo(sample());
+    assertThat(Files.readString(file)).contains("\"relfilenodes\" : [ 16384, 4294967295 ]");
+    try (var files = Files.list(dir)) {
+      assertThat(files).containsExactly(file); // no temporary file left behind
+    }
+    // a reset table without its schema is refused, not read as a table of no schema
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var tree = json.readTree(file.toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("reset").get("tables").get(0))
+        .remove("schema");
+    Files.writeString(dir.resolve("bad.json"), json.writeValueAsString(tree));
+    assertThatThrownBy(() -> ManifestFile.read(dir.resolve("bad.json")))
+        .isInstanceOf(IOException.class);
+  }
 }
