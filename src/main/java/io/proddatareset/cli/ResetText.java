@@ -62,7 +62,9 @@ final class ResetText {
             .append(Counts.of(r.rowsRemoved(), "row", "rows"))
             .append(") in ")
             .append(r.millis())
-            .append(" ms; ")
+            .append(" ms (writers were locked out for the last ")
+            .append(r.finalPhaseMillis())
+            .append(" ms); ")
             .append(Counts.of(r.kept().size(), "kept table", "kept tables"))
             .append(" unchanged.\n");
     if (r.backup() != null) {

@@ -111,14 +111,17 @@ class CountWordingTest {
     String target = "postgresql://postgres@localhost:" + db.port() + "/" + db.name();
     assertThat(one.err())
         .contains("About to reset 1 table (1 row) in " + target + " and keep 3.\n")
-        .contains("  Locking 1 reset table and 3 kept tables against writers (SHARE mode, ")
+        .contains(
+            "  Locking 1 reset table and 3 kept tables against writers for the final phase (SHARE mode, ")
         .contains("  Fingerprinting 3 kept tables (row counts and content hashes) ...\n")
         .contains("  Truncating 1 table in one statement ...\n");
     assertThat(one.out())
         .containsPattern(
             Pattern.quote("Reset committed: 1 table emptied (1 row) in ")
                 + "\\d+"
-                + Pattern.quote(" ms; 3 kept tables unchanged.\n"))
+                + Pattern.quote(" ms (writers were locked out for the last ")
+                + "\\d+"
+                + Pattern.quote(" ms); 3 kept tables unchanged.\n"))
         .contains("Backup: " + dir.resolve("one.sql") + " (1 row, sha256 ")
         .contains("Verified: 1 reset table empty, 3 kept tables unchanged.\n");
 
@@ -146,7 +149,9 @@ class CountWordingTest {
         .containsPattern(
             Pattern.quote("Reset committed: 2 tables emptied (1,234 rows) in ")
                 + "\\d+"
-                + Pattern.quote(" ms; 2 kept tables unchanged.\n"))
+                + Pattern.quote(" ms (writers were locked out for the last ")
+                + "\\d+"
+                + Pattern.quote(" ms); 2 kept tables unchanged.\n"))
         .contains(" (1,234 rows, sha256 ")
         .contains("Verified: 2 reset tables empty, 2 kept tables unchanged.\n");
 
@@ -167,14 +172,17 @@ class CountWordingTest {
                 db.name());
     assertThat(keptOne.exitCode()).as(keptOne.toString()).isZero();
     assertThat(keptOne.err())
-        .contains("  Locking 3 reset tables and 1 kept table against writers (SHARE mode, ")
+        .contains(
+            "  Locking 3 reset tables and 1 kept table against writers for the final phase (SHARE mode, ")
         .contains("  Fingerprinting 1 kept table (row counts and content hashes) ...\n")
         .contains("  Truncating 3 tables in one statement ...\n");
     assertThat(keptOne.out())
         .containsPattern(
             Pattern.quote("Reset committed: 3 tables emptied (1 row) in ")
                 + "\\d+"
-                + Pattern.quote(" ms; 1 kept table unchanged.\n"))
+                + Pattern.quote(" ms (writers were locked out for the last ")
+                + "\\d+"
+                + Pattern.quote(" ms); 1 kept table unchanged.\n"))
         .contains("Verified: 3 reset tables empty, 1 kept table unchanged.\n");
   }
 
