@@ -129,8 +129,19 @@ public final class LockAttempts {
     }
   }
 
+  /** A look between attempts, on the second connection, that may stop them. */
+  @FunctionalInterface
+  public interface Check {
+    /**
+     * @throws ExitException to stop the attempts with it (the caller's transaction is usable)
+     * @throws SQLException when the look fails: ignored, like a failed lookup of the blockers
+     */
+    void between(Connection lookup) throws SQLException;
+  }
+
   private final Supplier<Connection> lookups;
   private final Tuning tuning;
+  private final Check check;
 
   /**
    * @param lookups opens the second connection that looks up blockers between attempts (opened on
@@ -138,8 +149,22 @@ public final class LockAttempts {
    *     the message
    */
   public LockAttempts(Supplier<Connection> lookups, Tuning tuning) {
+    this(lookups, tuning, lookup -> {});
+  }
+
+  private LockAttempts(Supplier<Connection> lookups, Tuning tuning, Check check) {
     this.lookups = lookups;
     this.tuning = tuning;
+    this.check = check;
+  }
+
+  /**
+   * The same attempts, with {@code check} run on the second connection after each failed attempt
+   * (once the blockers are looked up): for a reason to stop that waiting longer cannot cure, such
+   * as another reset holding the tables.
+   */
+  public LockAttempts checkingBetween(Check check) {
+    return new LockAttempts(lookups, tuning, check);
   }
 
   /**
@@ -174,8 +199,8 @@ public final class LockAttempts {
     long deadline = start + budget.toNanos();
     Map<Integer, LockHolders.Holder> seen = new LinkedHashMap<>();
     String lockSql = "LOCK TABLE " + String.join(", ", tables) + " IN " + mode.sql() + " MODE";
-    Connection lookup = null;
-    try (Statement st = conn.createStatement()) {
+    try (Looks looks = new Looks();
+        Statement st = conn.createStatement()) {
       String lockTimeoutBefore = show(st, "lock_timeout");
       int attempts = 0;
       while (true) {
@@ -192,7 +217,7 @@ public final class LockAttempts {
           }
           st.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT);
           st.execute("RELEASE SAVEPOINT " + SAVEPOINT);
-          lookup = lookUp(lookup, tables, mode, pid, seen, e);
+          looks.look(tables, mode, pid, seen, e);
           long left = (deadline - System.nanoTime()) / 1_000_000;
           if (left <= 0) {
             throw gaveUp(mode, what, budget, attempts, seen, afterwards, e);
@@ -209,8 +234,6 @@ public final class LockAttempts {
         return new Taken(
             attempts, Duration.ofNanos(System.nanoTime() - start), List.copyOf(seen.values()));
       }
-    } finally {
-      closeQuietly(lookup);
     }
   }
 
@@ -225,26 +248,45 @@ public final class LockAttempts {
   }
 
   /**
-   * Remembers who holds conflicting locks now; returns the lookup connection (opened if need be).
+   * The second connection, opened at the first look and closed with this: looks up who holds
+   * conflicting locks and runs the {@link Check}.
    */
-  private Connection lookUp(
-      Connection lookup,
-      List<String> tables,
-      Mode mode,
-      int pid,
-      Map<Integer, LockHolders.Holder> seen,
-      SQLException attempt) {
-    try {
-      Connection c = lookup != null ? lookup : lookups.get();
-      for (LockHolders.Holder h :
-          LockHolders.holding(c, tables, mode.conflictingLockNames(), pid)) {
-        seen.put(h.session().pid(), h);
+  private final class Looks implements AutoCloseable {
+    private Connection connection;
+
+    /** Remembers who holds conflicting locks now, then runs the check (which may stop it all). */
+    void look(
+        List<String> tables,
+        Mode mode,
+        int pid,
+        Map<Integer, LockHolders.Holder> seen,
+        SQLException attempt) {
+      try {
+        if (connection == null) {
+          connection = lookups.get();
+        }
+        for (LockHolders.Holder h :
+            LockHolders.holding(connection, tables, mode.conflictingLockNames(), pid)) {
+          seen.put(h.session().pid(), h);
+        }
+        check.between(connection);
+      } catch (ExitException e) {
+        throw e;
+      } catch (SQLException | RuntimeException e) {
+        // only detail for the message is lost; the attempts go on
+        attempt.addSuppressed(e);
       }
-      return c;
-    } catch (SQLException | RuntimeException e) {
-      // only detail for the message is lost; the attempts go on
-      attempt.addSuppressed(e);
-      return lookup;
+    }
+
+    @Override
+    public void close() {
+      if (connection != null) {
+        try {
+          connection.close();
+        } catch (SQLException e) {
+          // nothing to do: it only looked
+        }
+      }
     }
   }
 
@@ -284,15 +326,5 @@ public final class LockAttempts {
             + " "
             + afterwards,
         cause);
-  }
-
-  private static void closeQuietly(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException e) {
-        // nothing to do: it only looked
-      }
-    }
   }
 }

@@ -5,6 +5,7 @@ import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.LockAttempts;
+import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
 import io.proddatareset.pg.Transactions;
@@ -13,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.postgresql.PGConnection;
@@ -129,6 +131,7 @@ final class ResetStatements {
           c,
           conn ->
               new LockAttempts(connections, tuning)
+                  .checkingBetween(ResetStatements::refuseWhileAnotherRuns)
                   .lock(
                       conn,
                       pid,
@@ -136,9 +139,9 @@ final class ResetStatements {
                       sqlNames(reset),
                       "the " + Counts.of(reset.size(), "reset table"),
                       options.lockTimeout(),
-                      "This was checked before the backup: nothing was written or changed. Retry"
-                          + " when those sessions have finished their transactions, or raise"
-                          + " --lock-timeout."));
+                      "Nothing was changed and no backup was written (this is checked before the"
+                          + " backup); retry when those sessions have finished their transactions,"
+                          + " or raise --lock-timeout."));
     }
   }
 
@@ -177,6 +180,21 @@ final class ResetStatements {
       throw ExitException.failure(why + ". Rolled back, nothing was changed.", e);
     }
     SessionSettings.pin(conn, "statement_timeout", "0");
+  }
+
+  /**
+   * Refuses as {@link OneAtATime#claim} does when another reset or restore holds the database: its
+   * locks are what the check waits for, and it will have emptied the tables by the time they are
+   * free. Only a look, so that it cannot make that other run refuse.
+   */
+  private static void refuseWhileAnotherRuns(Connection lookup) throws SQLException {
+    Optional<String> other = OneAtATime.heldBy(lookup);
+    if (other.isPresent()) {
+      throw ExitException.refused(
+          "Another reset or restore is running on this database ("
+              + other.get()
+              + "). Nothing was changed: wait until it has finished, then run the reset again.");
+    }
   }
 
   private static String names(List<TableName> tables) {

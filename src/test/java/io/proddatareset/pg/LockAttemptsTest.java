@@ -97,7 +97,8 @@ class LockAttemptsTest {
       assertThat(
               one(
                   c,
-                  "SELECT string_agg(relation::regclass::text || ' ' || mode, ', ' ORDER BY 1)"
+                  "SELECT string_agg(relation::regclass::text || ' ' || mode, ', '"
+                      + " ORDER BY relation::regclass::text COLLATE \"C\")"
                       + " FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation'"
                       + " AND relation::regclass::text IN ('a', '\"B b\"')"))
           .isEqualTo("\"B b\" ShareLock, a ShareLock");

@@ -120,7 +120,7 @@ class ResetLockAttemptsTest {
               " attempts): blocked by pid " + pid(holder) + " on public.entities (user postgres,",
               "application 'long-reader', idle in transaction for ",
               "SELECT count(*) FROM entities WHERE ? <> ?",
-              "This was checked before the backup: nothing was written or changed.")
+              "Nothing was changed and no backup was written (this is checked before the backup);")
           .doesNotContain("secret-xyz")
           .doesNotContain("Backing up");
       assertThat(millis).as(r.toString()).isLessThan(3000 + 2000);
@@ -192,6 +192,51 @@ class ResetLockAttemptsTest {
       assertThat(db.queryLong("SELECT count(*) FROM " + t)).as(t).isZero();
     }
     assertThat(dir.resolve("backup.sql")).exists();
+  }
+
+  @Test
+  void anotherResetThatStartsDuringTheCheckMakesItRefuseAtOnce() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase("another").loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    try (Connection other = holding(db, "other-reset", "SELECT count(*) FROM entities")) {
+      long start = System.nanoTime();
+      CompletableFuture<Cli.Result> run = CompletableFuture.supplyAsync(() -> reset(db, "30s"));
+      awaitLockAttempts(db, run);
+      // as another reset does: the claim of OneAtATime, while it holds a reset table
+      try (Statement st = other.createStatement()) {
+        st.execute("SELECT pg_try_advisory_xact_lock(" + 0x706472 + ", " + 0x72736574 + ")");
+      }
+      Cli.Result r = run.get(60, TimeUnit.SECONDS);
+      long millis = (System.nanoTime() - start) / 1_000_000;
+
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
+      assertThat(r.err())
+          .contains(
+              "Another reset or restore is running on this database (pid " + pid(other),
+              "application 'other-reset'",
+              "Nothing was changed");
+      // not after the whole --lock-timeout of 30s
+      assertThat(millis).as(r.toString()).isLessThan(15_000);
+      other.rollback();
+    }
+    assertThat(db.snapshot()).isEqualTo(before);
+    assertNoBackupFiles();
+  }
+
+  /** Waits until the reset is trying its locks. */
+  private static void awaitLockAttempts(TestDatabase db, CompletableFuture<Cli.Result> run)
+      throws Exception {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline && !run.isDone()) {
+      if (db.queryLong(
+              "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'prod-data-reset'"
+                  + " AND datname = current_database() AND query ILIKE 'LOCK TABLE%'")
+          > 0) {
+        return;
+      }
+      Thread.sleep(10);
+    }
+    throw new AssertionError("the reset never tried its locks: " + run.getNow(null));
   }
 
   private void assertNoBackupFiles() throws Exception {
