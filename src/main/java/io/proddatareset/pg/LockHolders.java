@@ -62,8 +62,8 @@ public final class LockHolders {
           + " SELECT pg_catalog.to_regclass(n)::oid FROM pg_catalog.unnest(?::text[]) n"
           + " UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN target t"
           + " ON i.inhparent = t.oid),"
-          + " held AS (SELECT l.pid, pg_catalog.string_agg(DISTINCT"
-          + " pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), ', ')"
+          + " held AS (SELECT l.pid, pg_catalog.array_agg(DISTINCT"
+          + " pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname))"
           + " AS relations"
           + " FROM pg_catalog.pg_locks l JOIN target t ON t.oid = l.relation"
           + " JOIN pg_catalog.pg_class c ON c.oid = l.relation"
@@ -242,8 +242,7 @@ public final class LockHolders {
       ps.setInt(3, exceptPid);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          String relations = rs.getString(8);
-          List<String> names = new ArrayList<>(List.of(relations.split(", ")));
+          List<String> names = new ArrayList<>(List.of((String[]) rs.getArray(8).getArray()));
           names.sort(null);
           out.add(new Holder(session(rs), names));
         }

@@ -36,6 +36,7 @@ class LockAttemptsTest {
         "CREATE TABLE a (id int PRIMARY KEY)",
         "CREATE TABLE \"B b\" (id int)",
         "CREATE TABLE unlocked (id int)",
+        "CREATE TABLE \"x, y\" (id int)",
         "CREATE TABLE parted (id int) PARTITION BY RANGE (id)",
         "CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (100)",
         "INSERT INTO a SELECT generate_series(1, 100)");
@@ -234,17 +235,19 @@ class LockAttemptsTest {
 
   @Test
   void holdersOfAPartitionAreHoldersOfItsParentAndCompatibleModesAreNot() throws Exception {
-    try (Connection writer = holding("part-writer", "INSERT INTO parted_1 VALUES (1)");
+    try (Connection writer =
+            holding(
+                "part-writer", "INSERT INTO parted_1 VALUES (1); INSERT INTO \"x, y\" VALUES (1)");
         Connection reader = holding("plain-reader", "SELECT count(*) FROM a");
         Connection looker = db.connect()) {
       assertThat(
               LockHolders.holding(
                   looker,
-                  List.of("public.parted", "public.a"),
+                  List.of("public.parted", "public.a", "public.\"x, y\""),
                   LockAttempts.Mode.SHARE.conflictingLockNames(),
                   0))
           .extracting(h -> h.session().pid() + " " + h.relations())
-          .containsExactly(pid(writer) + " [public.parted_1]");
+          .containsExactly(pid(writer) + " [public.\"x, y\", public.parted_1]");
       assertThat(
               LockHolders.holding(
                   looker,
