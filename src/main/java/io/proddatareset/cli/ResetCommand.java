@@ -66,7 +66,11 @@ public class ResetCommand extends IoCommand {
           Connector connector = new Connector(t);
           ResetPlan plan = ResetRun.plan(connector, policy.policy());
           audit.plan(plan.planId(), ResetText.rows(plan));
-          io.out().print(PlanText.renderForReset(plan, t.display()));
+          // issue 12 (locks): the plan shown before the confirmation tells the app's cost too
+          io.out()
+              .print(
+                  PlanText.renderForReset(
+                      plan, t.display(), PlanCommand.appCost(io, t, plan, s.auditLog.file)));
           io.out().flush();
           if (plan.refused()) {
             throw ExitException.refused(PlanText.refusal(plan));

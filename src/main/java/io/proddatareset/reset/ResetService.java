@@ -14,7 +14,9 @@ import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.pg.Interruptible;
+import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.pg.OneAtATime;
+import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
 import io.proddatareset.pg.Transactions;
 import io.proddatareset.plan.PlanOptions;
@@ -155,6 +157,18 @@ public final class ResetService {
       // before the transaction, so that a reset running already is refused at once rather than
       // waited for behind its locks
       Transactions.rolledBack(opened, ResetService::lookForAnother);
+      // issue 12 (locks): before any backup, refuse when a session holds a reset table so that
+      // the TRUNCATE's exclusive lock could not be had; interruptible like the reset itself
+      listener.step(
+          "Checking that no session holds the reset tables (short ACCESS EXCLUSIVE attempts)");
+      ResetStatements.checkNothingBlocksTruncate(
+          connector::open,
+          run::attach,
+          options,
+          confirmed.resetTables(),
+          LockAttempts.Tuning.DEFAULT);
+      run.attach(opened);
+      // end issue 12 (locks)
       ResetResult result =
           Transactions.readWriteSnapshot(opened, c -> inTransaction(c, pid, confirmed, start));
       committed = true;
@@ -197,7 +211,10 @@ public final class ResetService {
             + " against writers (SHARE mode, lock_timeout "
             + Durations.limit(options.lockTimeout())
             + ")");
-    statements.lock(opened, connector::open, pid, resetTables, keptTables);
+    // issue 12 (locks): the settings first (SET LOCAL takes no snapshot), then SHARE attempts
+    SessionSettings.setLocalLongTransaction(opened, options.lockTimeout());
+    statements.lockAgainstWriters(opened, connector::open, pid, resetTables, keptTables);
+    // end issue 12 (locks)
     // the transaction's first query, and so its snapshot, comes after the locks: a claim made
     // before them would fix a snapshot that misses rows committed while the locks were awaited
     OneAtATime.claim(opened, "reset");
@@ -237,7 +254,10 @@ public final class ResetService {
 
     run.enter(ChangeStep.TRUNCATING);
     listener.step("Truncating " + Counts.of(resetTables.size(), "table") + " in one statement");
+    // issue 12 (locks): the exclusive lock in short attempts, then the TRUNCATE
+    statements.lockExclusive(opened, connector::open, pid, resetTables);
     statements.truncate(opened, resetTables);
+    // end issue 12 (locks)
 
     run.enter(ChangeStep.CHECKING);
     listener.step("Checking inside the transaction: reset tables empty, kept tables unchanged");
