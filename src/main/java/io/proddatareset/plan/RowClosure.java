@@ -1,6 +1,7 @@
 package io.proddatareset.plan;
 
 import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.Catalog;
 import io.proddatareset.catalog.Column;
 import io.proddatareset.catalog.ForeignKey;
@@ -8,6 +9,7 @@ import io.proddatareset.catalog.KeyDetails;
 import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.SqlState;
 import io.proddatareset.pg.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -167,6 +169,8 @@ public final class RowClosure {
     private final List<ClosureEdge> edges;
     private final Map<TableName, Integer> numbers = new LinkedHashMap<>();
     private final Map<TableName, List<ClosureEdge>> paths = new HashMap<>();
+    private long rows;
+    private long analyzedRows;
 
     Run(Connection c, Catalog catalog, KeyDetails keys, RowSelection selection) {
       this.c = c;
@@ -180,10 +184,25 @@ public final class RowClosure {
       try (Statement st = c.createStatement()) {
         // first statement of the transaction: one snapshot for every level
         st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-        st.execute(
-            "CREATE TEMPORARY TABLE pdr_closure_rows (rel int NOT NULL, kind \"char\" NOT NULL,"
-                + " toid oid NOT NULL, tid tid NOT NULL, level int NOT NULL,"
-                + " PRIMARY KEY (rel, kind, toid, tid)) ON COMMIT DROP");
+        try {
+          st.execute(
+              "CREATE TEMPORARY TABLE pdr_closure_rows (rel int NOT NULL, kind \"char\" NOT NULL,"
+                  + " toid oid NOT NULL, tid tid NOT NULL, level int NOT NULL,"
+                  + " PRIMARY KEY (rel, kind, toid, tid)) ON COMMIT DROP");
+        } catch (SQLException e) {
+          if (SqlState.READ_ONLY_SQL_TRANSACTION.equals(e.getSQLState())
+              || SqlState.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+            throw new ExitException(
+                ExitStatus.FAILURE,
+                "Cannot compute the rows of the --where selection: the closure is kept in a"
+                    + " temporary table, which this session cannot create ("
+                    + ExitException.firstLine(e.getMessage())
+                    + "); nothing was changed: connect to the primary server, as a role with the"
+                    + " TEMPORARY privilege on the database.",
+                e);
+          }
+          throw e;
+        }
         st.execute("CREATE INDEX ON " + ROWS + " (rel, kind, level)");
         // from here on the user's conditions run: they can write nothing
         st.execute("SET TRANSACTION READ ONLY");
@@ -191,10 +210,13 @@ public final class RowClosure {
       Set<TableName> frontier = new LinkedHashSet<>();
       for (RowSelection.Condition condition : selection.conditions()) {
         paths.putIfAbsent(condition.table(), List.of());
-        if (select(condition) > 0) {
+        long added = select(condition);
+        rows += added;
+        if (added > 0) {
           frontier.add(condition.table());
         }
       }
+      analyzeWhenGrown();
       int level = 0;
       while (!frontier.isEmpty()) {
         Set<TableName> next = new LinkedHashSet<>();
@@ -204,6 +226,7 @@ public final class RowClosure {
               continue;
             }
             long added = follow(e, level);
+            rows += added;
             if (added > 0) {
               List<ClosureEdge> path = new ArrayList<>(paths.get(parent));
               path.add(e);
@@ -216,9 +239,26 @@ public final class RowClosure {
         }
         frontier = next;
         level++;
+        analyzeWhenGrown();
       }
       List<Reached> reached = counts();
       return new Result(reached, undeclared(reached), level);
+    }
+
+    /**
+     * Gives the planner the key set's statistics whenever it has grown by half since the last time,
+     * so that a level with many rows is joined by hash rather than by one scan of the child per
+     * row: a temporary table is never analyzed by autovacuum, and without statistics the planner
+     * takes it for nearly empty. Growing by half keeps a deep self-reference (a few rows per level)
+     * to a logarithmic number of ANALYZEs.
+     */
+    private void analyzeWhenGrown() throws SQLException {
+      if (rows > analyzedRows + analyzedRows / 2) {
+        try (Statement st = c.createStatement()) {
+          st.execute("ANALYZE " + ROWS);
+        }
+        analyzedRows = rows;
+      }
     }
 
     private int number(TableName t) {

@@ -304,6 +304,64 @@ class RowClosureTest {
   }
 
   @Test
+  void aDeepSelfReferenceIsFollowedToItsEnd() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    // a chain of 400 rows (each the child of the one before) and a wide tree beside it whose rows
+    // point at the chain through a SET NULL key, with no index on the referencing columns
+    db.exec(
+        "CREATE TABLE node (id int PRIMARY KEY, parent_id int REFERENCES node(id) ON DELETE CASCADE,"
+            + " other_parent int REFERENCES node(id) ON DELETE SET NULL)",
+        "INSERT INTO node SELECT g, nullif(g - 1, 0), NULL FROM generate_series(1, 400) g",
+        "INSERT INTO node SELECT 1000 + g, nullif(1000 + g / 10, 1000 + g), 1 + g % 400"
+            + " FROM generate_series(0, 5000) g",
+        "ANALYZE node");
+
+    RowClosure.Result chain = closure(db, "node: id = 1");
+    RowClosure.Result tree = closure(db, "node: id = 1000");
+
+    assertThat(counts(chain)).isEqualTo(cascade(db, "DELETE FROM node WHERE id = 1"));
+    assertThat(counts(chain)).containsEntry("public.node", List.of(400L, 5001L));
+    assertThat(chain.levels()).isEqualTo(400);
+    assertThat(counts(tree)).containsEntry("public.node", List.of(5001L, 0L));
+  }
+
+  @Test
+  void aRoleThatCannotCreateTemporaryTablesIsToldWhy() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        SHAPES,
+        "REVOKE TEMPORARY ON DATABASE "
+            + TestDatabase.quote(db.name())
+            + " FROM PUBLIC, "
+            + TestPostgres.PASSWORD_ROLE,
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public, other TO " + TestPostgres.PASSWORD_ROLE,
+        "GRANT USAGE ON SCHEMA other TO " + TestPostgres.PASSWORD_ROLE);
+    java.util.Properties login = new java.util.Properties();
+    login.setProperty("user", TestPostgres.PASSWORD_ROLE);
+    login.setProperty("password", TestPostgres.PASSWORD);
+    try (Connection c =
+        java.sql.DriverManager.getConnection(
+            "jdbc:postgresql://localhost:" + db.port() + "/" + db.name() + "?sslmode=disable",
+            login)) {
+      Catalog catalog = CatalogReader.read(c, List.of("public"));
+      KeyDetails keys = KeyDetails.read(c);
+      RowSelection selection =
+          RowSelection.resolve(catalog, keys, List.of("country: id = 1"), List.of(), null);
+      assertThatThrownBy(() -> RowClosure.compute(c, catalog, keys, selection))
+          .isInstanceOfSatisfying(
+              ExitException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(ExitStatus.FAILURE);
+                assertThat(e.getMessage())
+                    .contains("permission denied to create temporary tables")
+                    .contains("nothing was changed")
+                    .contains("TEMPORARY privilege");
+              });
+      assertThat(c.getAutoCommit()).isTrue();
+    }
+  }
+
+  @Test
   void aSelectionOfNoRowsReachesNothing() throws SQLException {
     TestDatabase db = TestPostgres.freshDatabase();
     db.exec(SHAPES);
