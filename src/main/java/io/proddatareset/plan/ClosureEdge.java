@@ -3,6 +3,7 @@ package io.proddatareset.plan;
 import io.proddatareset.catalog.ForeignKey;
 import io.proddatareset.catalog.KeyDetails;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Identifiers;
 import java.util.List;
 
 /**
@@ -79,7 +80,7 @@ public record ClosureEdge(
    * (tags_project_id_fkey, ON DELETE CASCADE)}, or {@code (virtual, --tenant-key org_id)}.
    */
   public String display() {
-    String how = virtual() ? "virtual, " + origin : name + ", " + action.sql();
+    String how = virtual() ? "virtual, " + origin : Identifiers.display(name) + ", " + action.sql();
     return RowSelection.VirtualReference.display(child, childColumns, parent, parentColumns)
         + " ("
         + how

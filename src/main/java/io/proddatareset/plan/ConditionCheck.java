@@ -64,30 +64,55 @@ public final class ConditionCheck {
   /**
    * Why {@code condition} cannot go inside a {@code WHERE (...)}, if it cannot: a {@code ;} outside
    * quotes and comments, unbalanced parentheses, or an unterminated quote, dollar quote or block
-   * comment. Reads it as the server's lexer does (with {@code standard_conforming_strings} on):
-   * single quotes (with {@code E''} backslash escapes), double-quoted names, {@code $tag$} dollar
-   * quotes, {@code --} line comments and nested block comments.
+   * comment. Reads it as the server's lexer does: single quotes (with {@code E''} backslash
+   * escapes), double-quoted names, {@code $tag$} dollar quotes, {@code --} line comments and nested
+   * block comments; and since the tool does not know the server's {@code
+   * standard_conforming_strings}, reads it both with it on and with it off.
    */
   public static Optional<String> lex(String condition) {
-    String s = condition;
+    Optional<Problem> standard = scan(condition, false);
+    if (standard.isPresent()) {
+      return standard.map(Problem::why);
+    }
+    // read again as a server with standard_conforming_strings off would (a backslash escapes in
+    // every string): an unterminated string there is only a syntax error, but a ';' or a
+    // parenthesis outside the strings would escape the WHERE
+    return scan(condition, true)
+        .filter(p -> !p.unterminated())
+        .map(p -> p.why() + " (where a backslash escapes a quote)");
+  }
+
+  /** Why a condition is refused; {@code unterminated} for a quote or comment left open. */
+  private record Problem(String why, boolean unterminated) {
+    static Optional<Problem> open(String why) {
+      return Optional.of(new Problem(why, true));
+    }
+
+    static Optional<Problem> outside(String why) {
+      return Optional.of(new Problem(why, false));
+    }
+  }
+
+  private static Optional<Problem> scan(String s, boolean escapesEverywhere) {
     int depth = 0;
     int i = 0;
     while (i < s.length()) {
       char c = s.charAt(i);
       if (c == '\'') {
         boolean escapes =
-            i > 0
-                && (s.charAt(i - 1) == 'E' || s.charAt(i - 1) == 'e')
-                && (i < 2 || !identifierChar(s.charAt(i - 2)));
+            escapesEverywhere
+                || i > 0
+                    && (s.charAt(i - 1) == 'E' || s.charAt(i - 1) == 'e')
+                    && (i < 2 || !identifierChar(s.charAt(i - 2)));
         int end = endOfString(s, i, escapes);
         if (end < 0) {
-          return Optional.of("it has an unterminated quoted string");
+          return Problem.open("it has an unterminated quoted string");
         }
         i = end;
       } else if (c == '"') {
         int end = s.indexOf('"', i + 1);
         if (end < 0) {
-          return Optional.of("it has an unterminated double quote");
+          return Problem.open("it has an unterminated double quote");
         }
         i = end + 1;
       } else if (c == '-' && s.startsWith("--", i)) {
@@ -96,7 +121,7 @@ public final class ConditionCheck {
       } else if (c == '/' && s.startsWith("/*", i)) {
         int end = endOfBlockComment(s, i);
         if (end < 0) {
-          return Optional.of("it has an unterminated /* comment");
+          return Problem.open("it has an unterminated /* comment");
         }
         i = end;
       } else if (c == '$' && (i == 0 || !identifierChar(s.charAt(i - 1)))) {
@@ -108,18 +133,18 @@ public final class ConditionCheck {
         String tag = s.substring(i, tagEnd + 1);
         int close = s.indexOf(tag, tagEnd + 1);
         if (close < 0) {
-          return Optional.of("it has an unterminated " + tag + " quote");
+          return Problem.open("it has an unterminated " + tag + " quote");
         }
         i = close + tag.length();
       } else if (c == ';') {
-        return Optional.of(
+        return Problem.outside(
             "it contains ';': a condition is one expression, never a second statement");
       } else if (c == '(') {
         depth++;
         i++;
       } else if (c == ')') {
         if (--depth < 0) {
-          return Optional.of("it closes a parenthesis it did not open");
+          return Problem.outside("it closes a parenthesis it did not open");
         }
         i++;
       } else {
@@ -127,7 +152,7 @@ public final class ConditionCheck {
       }
     }
     if (depth > 0) {
-      return Optional.of("it leaves " + depth + " parenthesis(es) open");
+      return Problem.outside("it leaves " + depth + " parenthesis(es) open");
     }
     return Optional.empty();
   }

@@ -275,13 +275,17 @@ public final class RowClosure {
       return partitioned ? t.sql() : "ONLY " + t.sql();
     }
 
+    /**
+     * Adds the rows the condition selects, at level 0. The table has no alias, as in {@link
+     * ConditionCheck}: a condition may name its columns {@code users.email}.
+     */
     private long select(RowSelection.Condition condition) throws SQLException {
       String sql =
           "INSERT INTO "
               + ROWS
-              + " (rel, kind, toid, tid, level) SELECT ?, 'd', s.tableoid, s.ctid, 0 FROM "
+              + " (rel, kind, toid, tid, level) SELECT ?, 'd', tableoid, ctid, 0 FROM "
               + ownRows(condition.table())
-              + " s WHERE (\n"
+              + " WHERE (\n"
               + condition.sql()
               + "\n) ON CONFLICT DO NOTHING";
       try (PreparedStatement ps = c.prepareStatement(sql)) {

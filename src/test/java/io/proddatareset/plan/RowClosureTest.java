@@ -412,7 +412,17 @@ class RowClosureTest {
     db.exec(TENANTS);
 
     RowClosure.Result result =
-        closure(db, List.of("public"), List.of("tenants: id = 2"), List.of(), "tenant_id");
+        closure(
+            db,
+            List.of("public"),
+            // the table's own name qualifies its columns; the closure runs in one read-only
+            // REPEATABLE READ transaction
+            List.of(
+                "tenants: tenants.id = 2"
+                    + " AND current_setting('transaction_isolation') = 'repeatable read'"
+                    + " AND current_setting('transaction_read_only') = 'on'"),
+            List.of(),
+            "tenant_id");
 
     Map<String, List<Long>> expected = new TreeMap<>();
     expected.put("public.tenants", List.of(1L, 0L));

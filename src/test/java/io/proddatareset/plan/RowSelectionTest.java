@@ -187,6 +187,15 @@ class RowSelectionTest {
     assertThat(ConditionCheck.lex("id = 1 /* open")).hasValue("it has an unterminated /* comment");
     assertThat(ConditionCheck.lex("note = $q$ open")).hasValue("it has an unterminated $q$ quote");
     assertThat(ConditionCheck.lex("\"open = 1")).hasValue("it has an unterminated double quote");
+    // fine with standard_conforming_strings on, but with it off the quote ends early: refused
+    assertThat(ConditionCheck.lex("email = '\\'' ; COMMIT; DELETE FROM users; '"))
+        .hasValue(
+            "it contains ';': a condition is one expression, never a second statement (where a"
+                + " backslash escapes a quote)");
+    assertThat(ConditionCheck.lex("email = '\\'' ) OR (true --'"))
+        .hasValue("it closes a parenthesis it did not open (where a backslash escapes a quote)");
+    // a string ending in a backslash is only unterminated with it off: a syntax error there
+    assertThat(ConditionCheck.lex("email LIKE '%\\'")).isEmpty();
   }
 
   @Test
@@ -212,5 +221,29 @@ class RowSelectionTest {
       assertThat(c.isReadOnly()).isFalse();
     }
     assertThat(db.count("users")).isEqualTo(2);
+  }
+
+  @Test
+  void aServerWithoutStandardConformingStringsCannotBeFooledByABackslash() throws SQLException {
+    TestDatabase old = TestPostgres.freshDatabase();
+    old.exec(
+        "CREATE TABLE users (id int PRIMARY KEY, email text)",
+        "INSERT INTO users VALUES (1, 'a@test.com')",
+        "ALTER DATABASE "
+            + TestDatabase.quote(old.name())
+            + " SET standard_conforming_strings = off",
+        "ALTER DATABASE " + TestDatabase.quote(old.name()) + " SET escape_string_warning = off");
+    try (Connection c = old.connect()) {
+      Table users =
+          CatalogReader.read(c, List.of("public"))
+              .table(new TableName("public", "users"))
+              .orElseThrow();
+      assertUsage(
+              () ->
+                  ConditionCheck.check(
+                      c, users, "email = '\\'' ; COMMIT; DELETE FROM users; SELECT '"))
+          .hasMessageContaining("contains ';'");
+    }
+    assertThat(old.count("users")).isEqualTo(1);
   }
 }
