@@ -128,6 +128,18 @@ public final class RowClosure {
     public Optional<Reached> table(TableName name) {
       return tables.stream().filter(r -> r.table().equals(name)).findFirst();
     }
+
+    /**
+     * The tables among {@code names} whose rows the closure deletes or updates, by name: what a
+     * refusal names when the closure reaches a kept table, each with its {@link
+     * Reached#pathDisplay()}.
+     */
+    public List<Reached> touched(java.util.Collection<TableName> names) {
+      return tables.stream()
+          .filter(r -> r.deleteRows() > 0 || r.updateRows() > 0)
+          .filter(r -> names.contains(r.table()))
+          .toList();
+    }
   }
 
   /**
@@ -148,8 +160,10 @@ public final class RowClosure {
   /**
    * Computes the closure of {@code selection} (see the class comment for the transaction).
    *
-   * @throws ExitException USAGE when the server refuses a condition; FAILURE when another statement
-   *     fails
+   * @throws ExitException USAGE when the server refuses a condition while selecting (it writes, it
+   *     fails on a row); FAILURE when the session cannot create the temporary key set (a hot
+   *     standby, no TEMPORARY privilege)
+   * @throws SQLException when another statement fails (the transaction is rolled back)
    */
   public static Result compute(
       Connection connection, Catalog catalog, KeyDetails keys, RowSelection selection)

@@ -301,6 +301,19 @@ class RowClosureTest {
         .extracting(e -> e.child().display())
         .containsExactly("public.person", "other.note");
     assertThat(result.levels()).isGreaterThan(3);
+    // what a refusal to touch kept tables would name, and how they are reached
+    assertThat(
+            result.touched(
+                List.of(new TableName("other", "note"), t("tenants"), t("district"), t("country"))))
+        .extracting(RowClosure.Reached::pathDisplay)
+        .containsExactly(
+            "public.country -> public.person by public.person(country_id) -> public.country(id)"
+                + " (person_country_id_fkey, ON DELETE CASCADE) -> other.note by"
+                + " other.note(person_id) -> public.person(id) (note_person_id_fkey, ON DELETE NO"
+                + " ACTION)",
+            "public.country (selected by --where)",
+            "public.country -> public.district by public.district(country_id) ->"
+                + " public.country(id) (district_country_id_fkey, ON DELETE CASCADE)");
   }
 
   @Test
