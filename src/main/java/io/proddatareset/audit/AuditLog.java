@@ -2,8 +2,12 @@ package io.proddatareset.audit;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.proddatareset.ExitException;
+import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Redaction;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -18,9 +22,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -136,6 +142,93 @@ public final class AuditLog {
     }
   }
 
+  /**
+   * A reset's final phase as the audit log recorded it.
+   *
+   * @param time when that reset's final event was recorded
+   * @param millis how long the final phase held writers off
+   * @param bytes the size of the reset tables it worked through
+   */
+  public record FinalPhase(Instant time, long millis, long bytes) {}
+
+  /**
+   * The final phase of the newest succeeded reset of {@code target}'s database (the same host, port
+   * and database, whoever connected) that recorded one; empty when there is none, or when the log
+   * is missing or cannot be read (a measured rate is a refinement, never a reason to fail). Lines
+   * that are not complete records are skipped. Reads only; creates nothing.
+   */
+  public Optional<FinalPhase> newestFinalPhase(ConnectionTarget target) {
+    String database = withoutUser(Redaction.describe(target));
+    FinalPhase newest = null;
+    try (BufferedReader lines = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        FinalPhase p = finalPhase(line, database);
+        if (p != null && (newest == null || !p.time().isBefore(newest.time()))) {
+          newest = p;
+        }
+      }
+    } catch (IOException | UncheckedIOException e) {
+      // no log yet, or one this user cannot read: no measured rate
+    }
+    return Optional.ofNullable(newest);
+  }
+
+  /**
+   * The final phase in {@code line} when it is a succeeded reset of {@code database}; else null.
+   */
+  private static FinalPhase finalPhase(String line, String database) {
+    String command = null;
+    String outcome = null;
+    String target = null;
+    String time = null;
+    Long millis = null;
+    Long bytes = null;
+    try (JsonParser p = JSON.createParser(line)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.getCurrentName();
+        JsonToken value = p.nextToken();
+        if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+          p.skipChildren();
+          continue;
+        }
+        switch (field) {
+          case "command" -> command = p.getValueAsString();
+          case "outcome" -> outcome = p.getValueAsString();
+          case "target" -> target = p.getValueAsString();
+          case "time" -> time = p.getValueAsString();
+          case "finalPhaseMillis" -> millis = value.isNumeric() ? p.getLongValue() : null;
+          case "finalPhaseBytes" -> bytes = value.isNumeric() ? p.getLongValue() : null;
+          default -> {}
+        }
+      }
+      if (!"reset".equals(command)
+          || !AuditRecord.Outcome.SUCCEEDED.jsonName().equals(outcome)
+          || target == null
+          || !withoutUser(target).equals(database)
+          || time == null
+          || millis == null
+          || bytes == null) {
+        return null;
+      }
+      return new FinalPhase(Instant.parse(time), millis, bytes);
+    } catch (IOException | RuntimeException e) {
+      return null; // a torn or foreign line
+    }
+  }
+
+  /** {@code postgresql://host:port/db} from {@code postgresql://user@host:port/db}. */
+  private static String withoutUser(String described) {
+    int scheme = described.indexOf("://");
+    int at = described.indexOf('@', scheme + 3);
+    int slash = described.indexOf('/', scheme + 3);
+    return at >= 0 && (slash < 0 || at < slash)
+        ? described.substring(0, scheme + 3) + described.substring(at + 1)
+        : described;
+  }
+
   /** The record as one line of JSON, without the newline. Absent values are left out. */
   static String line(AuditRecord r) {
     return line(r, r.user(), r.host());
@@ -176,6 +269,12 @@ public final class AuditLog {
       putIfPresent(o, "error", r.error());
       if (r.duration() != null) {
         o.writeNumberField("durationMs", r.duration().toMillis());
+      }
+      if (r.finalPhaseMillis() != null) {
+        o.writeNumberField("finalPhaseMillis", r.finalPhaseMillis());
+      }
+      if (r.finalPhaseBytes() != null) {
+        o.writeNumberField("finalPhaseBytes", r.finalPhaseBytes());
       }
       o.writeEndObject();
     } catch (IOException e) {

@@ -37,6 +37,12 @@ import java.util.UUID;
  * @param error what went wrong (failed, refused, rolled back), or what state an interrupted run
  *     left; may be null
  * @param duration how long the run took until this event, may be null
+ * @param finalPhaseMillis for a reset: how long its final phase held writers off (from asking for
+ *     the locks against writers until the commit), in milliseconds; may be null
+ * @param finalPhaseBytes for a reset: the size of its reset tables as the plan shows it (the sum of
+ *     their total relation sizes before the reset), which that final phase worked through; may be
+ *     null. With {@code finalPhaseMillis} it gives the rate a later plan estimates the writers'
+ *     wait from ({@link AuditLog#newestFinalPhase})
  */
 public record AuditRecord(
     Instant time,
@@ -54,7 +60,9 @@ public record AuditRecord(
     String consent,
     String noBackupReason,
     String error,
-    Duration duration) {
+    Duration duration,
+    Long finalPhaseMillis,
+    Long finalPhaseBytes) {
 
   /**
    * The outcome of the event, written in lower case. A run writes {@code started} when it begins to
@@ -107,6 +115,10 @@ public record AuditRecord(
     consent = redact(consent);
     noBackupReason = redact(noBackupReason);
     error = redact(error);
+    if (finalPhaseMillis != null && finalPhaseMillis < 0
+        || finalPhaseBytes != null && finalPhaseBytes < 0) {
+      throw new IllegalArgumentException("the final phase's time and size are never negative");
+    }
   }
 
   /**
@@ -133,6 +145,8 @@ public record AuditRecord(
     private String noBackupReason;
     private String error;
     private Duration duration;
+    private Long finalPhaseMillis;
+    private Long finalPhaseBytes;
 
     private Builder(String command) {
       this.command = Objects.requireNonNull(command, "command");
@@ -213,6 +227,16 @@ public record AuditRecord(
     }
 
     /**
+     * A reset's final phase: how long it held writers off and the size of the reset tables it
+     * worked through (see the record's parameters).
+     */
+    public Builder finalPhase(long millis, long bytes) {
+      this.finalPhaseMillis = millis;
+      this.finalPhaseBytes = bytes;
+      return this;
+    }
+
+    /**
      * @throws IllegalStateException when no outcome was set
      */
     public AuditRecord build() {
@@ -235,7 +259,9 @@ public record AuditRecord(
           consent,
           noBackupReason,
           error,
-          duration);
+          duration,
+          finalPhaseMillis,
+          finalPhaseBytes);
     }
   }
 }

@@ -83,6 +83,15 @@ public final class AuditTrail {
     return this;
   }
 
+  /**
+   * A reset's final phase: how long it held writers off and the size of its reset tables, for a
+   * later plan's estimate of the writers' wait ({@link AuditLog#newestFinalPhase}).
+   */
+  public synchronized AuditTrail finalPhase(long millis, long bytes) {
+    facts.finalPhase(millis, bytes);
+    return this;
+  }
+
   /** The user's own words of consent, from {@link AgentConsent#require}. */
   public synchronized AuditTrail consent(String words) {
     facts.consent(words);

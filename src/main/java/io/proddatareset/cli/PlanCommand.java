@@ -1,11 +1,14 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
+import io.proddatareset.audit.AuditLog;
 import io.proddatareset.connect.ConnectionTarget;
+import io.proddatareset.plan.AppCost;
 import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
+import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -24,25 +27,49 @@ public class PlanCommand extends IoCommand {
 
   @Mixin JsonOption json;
 
+  @Mixin AuditLogOption auditLog;
+
   @Override
   public Integer call() {
-    return show(io, in.resolve(io), in.policy.policy(), in.policy.estimate(), json.json);
+    return show(
+        io, in.resolve(io), in.policy.policy(), in.policy.estimate(), json.json, auditLog.file);
   }
 
   /**
    * Computes the plan, prints it on stdout (text or JSON) and returns 0, or throws REFUSED after
    * printing when it has hazards. Shared with the top-level command's dry-run.
+   *
+   * @param auditLog {@code --audit-log}, or null for the default: where a rate measured by an
+   *     earlier reset is read from
    */
-  static int show(Io io, ConnectionTarget target, Policy policy, boolean estimate, boolean json) {
+  static int show(
+      Io io,
+      ConnectionTarget target,
+      Policy policy,
+      boolean estimate,
+      boolean json,
+      Path auditLog) {
     ResetPlan plan =
         PlanService.plan(
             target, policy, estimate ? PlanOptions.estimates() : PlanOptions.exactCounts());
+    AppCost cost = appCost(io, target, plan, auditLog);
     String shown = target.display();
-    io.out().print(json ? PlanJson.render(plan, shown) + "\n" : PlanText.render(plan, shown));
+    io.out()
+        .print(
+            json ? PlanJson.render(plan, shown, cost) + "\n" : PlanText.render(plan, shown, cost));
     io.out().flush();
     if (plan.refused()) {
       throw ExitException.refused(PlanText.refusal(plan));
     }
     return 0;
+  }
+
+  /** The plan's cost to the app, from the rate the newest reset of this database recorded. */
+  static AppCost appCost(Io io, ConnectionTarget target, ResetPlan plan, Path auditLog) {
+    return AppCost.of(
+        plan,
+        AuditLog.resolve(auditLog, io.env())
+            .newestFinalPhase(target)
+            .map(p -> new AppCost.Measured(p.time(), p.millis(), p.bytes())));
   }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.proddatareset.catalog.ForeignKey;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
+import io.proddatareset.pg.LockHolders;
+import io.proddatareset.plan.AppCost;
 import io.proddatareset.plan.Hazard;
 import io.proddatareset.plan.PlanWarning;
 import io.proddatareset.plan.PlannedTable;
@@ -18,11 +20,11 @@ import java.util.List;
 final class PlanJson {
   private PlanJson() {}
 
-  static String render(ResetPlan plan, String target) {
-    return JsonOutput.write(toJson(plan, target));
+  static String render(ResetPlan plan, String target, AppCost cost) {
+    return JsonOutput.write(toJson(plan, target, cost));
   }
 
-  static ObjectNode toJson(ResetPlan plan, String target) {
+  static ObjectNode toJson(ResetPlan plan, String target, AppCost cost) {
     ObjectNode root = JsonOutput.MAPPER.createObjectNode();
     root.put("target", target);
     root.put("database", plan.database());
@@ -78,7 +80,36 @@ final class PlanJson {
       o.put("message", w.message());
       names(o.putArray("tables"), w.tables());
     }
+    appCost(root.putObject("appCost"), cost);
     return root;
+  }
+
+  /** {@code "appCost"}: the waits of the app's writers and readers, and the sessions in the way. */
+  private static void appCost(ObjectNode o, AppCost cost) {
+    o.put("writerWaitSeconds", cost.writerWaitMillis() / 1000.0);
+    o.put("readerWaitMillis", cost.readerWaitMillis());
+    o.put("basis", cost.measured() ? "measured" : "estimated");
+    o.put("resetBytes", cost.resetBytes());
+    o.put("rateBytesPerSecond", Math.round(cost.rateBytesPerSecond()));
+    if (cost.measured()) {
+      o.put("measuredAt", cost.measuredAt().toString());
+    } else {
+      o.putNull("measuredAt");
+    }
+    ArrayNode blockers = o.putArray("blockers");
+    for (LockHolders.Holder h : cost.blockers()) {
+      LockHolders.Session s = h.session();
+      ObjectNode b = blockers.addObject();
+      b.put("pid", s.pid());
+      b.put("user", s.user());
+      b.put("application", s.application());
+      b.put("state", s.state());
+      b.put("transactionSeconds", s.transactionSeconds());
+      b.put("querySeconds", s.querySeconds());
+      b.put("queryStart", s.queryStart());
+      strings(b.putArray("tables"), h.relations());
+      b.put("description", h.describe());
+    }
   }
 
   private static void names(ArrayNode array, List<TableName> names) {

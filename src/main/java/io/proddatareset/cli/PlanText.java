@@ -1,16 +1,22 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.Counts;
+import io.proddatareset.Durations;
 import io.proddatareset.Sizes;
 import io.proddatareset.catalog.ForeignKey;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
+import io.proddatareset.pg.LockHolders;
 import io.proddatareset.plan.Action;
+import io.proddatareset.plan.AppCost;
 import io.proddatareset.plan.Hazard;
 import io.proddatareset.plan.PlanWarning;
 import io.proddatareset.plan.PlannedTable;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,23 +28,23 @@ final class PlanText {
 
   /**
    * The whole plan: target, server, tables with action, rows and size, truncation order, hazards,
-   * warnings and plan id.
+   * warnings, what the reset would cost the app, and plan id.
    *
    * @param target the redacted target description
    */
-  static String render(ResetPlan plan, String target) {
-    return body(plan, target)
+  static String render(ResetPlan plan, String target, AppCost cost) {
+    return body(plan, target, cost)
         + (plan.refused()
             ? "Dry-run: nothing was changed. A reset is refused until the hazards are resolved.\n"
             : "Dry-run: nothing was changed.\n");
   }
 
   /** The plan as the reset shows it before asking: the same, without the dry-run line. */
-  static String renderForReset(ResetPlan plan, String target) {
-    return body(plan, target);
+  static String renderForReset(ResetPlan plan, String target, AppCost cost) {
+    return body(plan, target, cost);
   }
 
-  private static String body(ResetPlan plan, String target) {
+  private static String body(ResetPlan plan, String target, AppCost cost) {
     StringBuilder out = new StringBuilder();
     out.append("Plan for ").append(target).append('\n');
     out.append("Server:  PostgreSQL ")
@@ -57,6 +63,9 @@ final class PlanText {
     out.append(orderSection(plan.order()));
     out.append(hazardSection(plan.hazards()));
     out.append(warningSection(plan.warnings()));
+    if (!plan.resetTables().isEmpty()) {
+      out.append(appCostSection(cost));
+    }
     out.append("\nPlan id: ").append(plan.planId()).append('\n');
     return out.toString();
   }
@@ -173,6 +182,46 @@ final class PlanText {
       item(out, w.code(), w.message());
     }
     return out.toString();
+  }
+
+  /**
+   * How long the app's writers and readers would wait, and the sessions that would make the reset
+   * give up now.
+   */
+  static String appCostSection(AppCost cost) {
+    StringBuilder out = new StringBuilder("\nApp cost, while the reset runs:\n");
+    out.append("  Writers into the reset and kept tables wait for the final phase: ")
+        .append(
+            cost.writerWaitMillis() < 100
+                ? "under 0.1s"
+                : "about " + Durations.elapsed(cost.writerWaitMillis()))
+        .append(" (from ")
+        .append(Sizes.bytes(cost.resetBytes()))
+        .append(" of reset tables at ")
+        .append(rate(cost.rateBytesPerSecond()))
+        .append(
+            cost.measured()
+                ? ", measured by the reset of "
+                    + DateTimeFormatter.ISO_LOCAL_DATE.format(
+                        cost.measuredAt().atOffset(ZoneOffset.UTC))
+                : ", estimated: no reset of this database is recorded in the audit log yet")
+        .append("), plus any retries of the exclusive lock (at most --lock-timeout).\n")
+        .append("  Readers wait at most one lock attempt (")
+        .append(Durations.limit(Duration.ofMillis(cost.readerWaitMillis())))
+        .append(") at a time.\n");
+    if (!cost.blockers().isEmpty()) {
+      out.append(
+              "  Sessions that would block the exclusive lock now (a reset would give up on them")
+          .append(" within --lock-timeout, before writing its backup):\n");
+      for (LockHolders.Holder h : cost.blockers()) {
+        out.append("  - ").append(Columns.visible(h.describe())).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  private static String rate(double bytesPerSecond) {
+    return Sizes.bytes(Math.round(bytesPerSecond)) + "/s";
   }
 
   /** A hazard's or warning's line: {@code - [CODE] message}. */

@@ -8,6 +8,7 @@ import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.plan.AppCost;
 import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.reset.ResetOptions;
 import io.proddatareset.reset.ResetResult;
@@ -66,7 +67,11 @@ public class ResetCommand extends IoCommand {
           Connector connector = new Connector(t);
           ResetPlan plan = ResetRun.plan(connector, policy.policy());
           audit.plan(plan.planId(), ResetText.rows(plan));
-          io.out().print(PlanText.renderForReset(plan, t.display()));
+          // issue 12 (locks): the plan shown before the confirmation tells the app's cost too
+          io.out()
+              .print(
+                  PlanText.renderForReset(
+                      plan, t.display(), PlanCommand.appCost(io, t, plan, s.auditLog.file)));
           io.out().flush();
           if (plan.refused()) {
             throw ExitException.refused(PlanText.refusal(plan));
@@ -109,6 +114,9 @@ public class ResetCommand extends IoCommand {
                   audit.backup(b.file().toString(), b.manifest().fileSha256());
                 }
                 audit.tables(ResetText.rows(committed.plan()));
+                // what the next plan's estimate of the app's wait is measured from
+                audit.finalPhase(
+                    committed.finalPhaseMillis(), AppCost.resetBytes(committed.plan()));
                 audit.succeededAfterCommit(io.err()::println);
                 io.out().print(ResetText.committed(committed));
               },

@@ -69,7 +69,12 @@ public class TopCommand extends IoCommand {
       return ResetCommand.run(io, t, in.target.sameTarget(), in.policy, reset);
     }
     return PlanCommand.show(
-        io, in.resolve(io), in.policy.policy(), in.policy.estimate(), json.json);
+        io,
+        in.resolve(io),
+        in.policy.policy(),
+        in.policy.estimate(),
+        json.json,
+        reset.auditLog.file);
   }
 
   private static boolean looksLikeTarget(String text) {

@@ -122,7 +122,7 @@ public final class Classifier {
     return out;
   }
 
-  private static Optional<TableName> resolve(
+  static Optional<TableName> resolve(
       Catalog catalog, QualifiedName q, String entry, List<String> errors) {
     if (q.schema() != null) {
       if (!catalog.schemas().contains(q.schema())) {

@@ -10,6 +10,7 @@ import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.pg.LockHolders;
 import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SessionSettings;
@@ -132,7 +133,32 @@ public final class PlanService {
         findings.hazards(),
         warnings,
         !estimateRows,
-        PlanId.of(catalog, classification));
+        PlanId.of(catalog, classification),
+        truncateBlockers(connection, order.tables()));
+  }
+
+  /**
+   * The sessions holding locks on {@code reset} tables that the TRUNCATE's {@code ACCESS EXCLUSIVE}
+   * lock would wait for, whose transaction has been open for a second or more or is idle: those
+   * that are not about to let go (a session's own short statement is).
+   */
+  private static List<LockHolders.Holder> truncateBlockers(
+      Connection connection, List<TableName> reset) throws SQLException {
+    if (reset.isEmpty()) {
+      return List.of();
+    }
+    return LockHolders.holding(
+            connection,
+            reset.stream().map(TableName::sql).toList(),
+            LockAttempts.Mode.ACCESS_EXCLUSIVE.conflictingLockNames(),
+            0)
+        .stream()
+        .filter(
+            h ->
+                h.session().idleInTransaction()
+                    || h.session().transactionSeconds() != null
+                        && h.session().transactionSeconds() >= 1)
+        .toList();
   }
 
   private static ResetPlan compute(Connection connection, Policy policy, PlanOptions options)

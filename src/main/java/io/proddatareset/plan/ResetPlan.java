@@ -3,6 +3,7 @@ package io.proddatareset.plan;
 import io.proddatareset.catalog.Catalog;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
+import io.proddatareset.pg.LockHolders;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,6 +18,10 @@ import java.util.Optional;
  * @param warnings things to know that do not refuse
  * @param exactRows true for {@code count(*)} row counts, false for planner estimates
  * @param planId see {@link PlanId}
+ * @param truncateBlockers the sessions that, when the plan was computed, held locks on reset tables
+ *     that would keep the TRUNCATE's exclusive lock from being granted, in a transaction older than
+ *     about a second or idle in one: a reset started now would give up on them (see {@link
+ *     AppCost})
  */
 public record ResetPlan(
     Catalog catalog,
@@ -26,12 +31,27 @@ public record ResetPlan(
     List<Hazard> hazards,
     List<PlanWarning> warnings,
     boolean exactRows,
-    String planId) {
+    String planId,
+    List<LockHolders.Holder> truncateBlockers) {
 
   public ResetPlan {
     tables = List.copyOf(tables);
     hazards = List.copyOf(hazards);
     warnings = List.copyOf(warnings);
+    truncateBlockers = List.copyOf(truncateBlockers);
+  }
+
+  /** A plan computed without looking for sessions that would block the TRUNCATE. */
+  public ResetPlan(
+      Catalog catalog,
+      Policy policy,
+      List<PlannedTable> tables,
+      TruncationOrder order,
+      List<Hazard> hazards,
+      List<PlanWarning> warnings,
+      boolean exactRows,
+      String planId) {
+    this(catalog, policy, tables, order, hazards, warnings, exactRows, planId, List.of());
   }
 
   public String database() {

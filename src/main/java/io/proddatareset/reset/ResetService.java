@@ -16,6 +16,7 @@ import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.pg.Interruptible;
+import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
@@ -157,6 +158,18 @@ public final class ResetService {
       // before the transaction, so that a reset running already is refused at once rather than
       // waited for behind its locks
       Transactions.rolledBack(opened, ResetService::lookForAnother);
+      // issue 12 (locks): before any backup, refuse when a session holds a reset table so that
+      // the TRUNCATE's exclusive lock could not be had; interruptible like the reset itself
+      listener.step(
+          "Checking that no session holds the reset tables (short ACCESS EXCLUSIVE attempts)");
+      ResetStatements.checkNothingBlocksTruncate(
+          connector::open,
+          run::attach,
+          options,
+          confirmed.resetTables(),
+          LockAttempts.Tuning.DEFAULT);
+      run.attach(opened);
+      // end issue 12 (locks)
       ResetResult result =
           Transactions.readWriteCommitted(opened, c -> inTransaction(c, confirmed, start));
       committed = true;
@@ -261,10 +274,10 @@ public final class ResetService {
             + Counts.of(resetTables.size(), "reset table")
             + " and "
             + Counts.of(keptTables.size(), "kept table")
-            + " against writers for the final phase (SHARE mode, lock_timeout "
+            + " against writers for the final phase (SHARE mode, short attempts within "
             + Durations.limit(options.lockTimeout())
             + ")");
-    statements.lock(t, connector::open, pid, resetTables, keptTables);
+    statements.lockAgainstWriters(t, connector::open, pid, resetTables, keptTables);
     long lockedAt = System.nanoTime();
     refuseIfChanged(confirmed, PlanService.plan(t, confirmed.policy(), PlanOptions.estimates()));
     return lockedAt;
@@ -326,6 +339,9 @@ public final class ResetService {
 
       run.enter(ChangeStep.TRUNCATING);
       listener.step("Truncating " + Counts.of(resetTables.size(), "table") + " in one statement");
+      // the exclusive lock in short attempts (readers queue for one attempt at most), then the
+      // TRUNCATE; writers stay locked out across the attempts (SHARE held)
+      statements.lockExclusive(t, connector::open, pid, resetTables);
       statements.truncate(t, resetTables);
 
       run.enter(ChangeStep.CHECKING);

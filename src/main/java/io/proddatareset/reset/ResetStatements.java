@@ -1,64 +1,147 @@
 package io.proddatareset.reset;
 
+import io.proddatareset.Counts;
 import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.TableName;
-import io.proddatareset.pg.LockWaitWatcher;
+import io.proddatareset.pg.LockAttempts;
+import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
+import io.proddatareset.pg.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
 
-/** The reset's two strong statements, LOCK and TRUNCATE, with their timeouts and messages. */
+/**
+ * The reset's strong statements, its table locks and the TRUNCATE, with their timeouts and
+ * messages. Every lock is taken in short attempts ({@link LockAttempts}), so the app never queues
+ * behind the reset for longer than one attempt at a time.
+ */
 final class ResetStatements {
   private final ResetOptions options;
+  private final LockAttempts.Tuning tuning;
 
   ResetStatements(ResetOptions options) {
+    this(options, LockAttempts.Tuning.DEFAULT);
+  }
+
+  ResetStatements(ResetOptions options, LockAttempts.Tuning tuning) {
     this.options = options;
+    this.tuning = tuning;
   }
 
   /**
    * Locks the reset tables, then the kept tables, in {@code SHARE} mode (readers go on, writers
-   * wait) under {@code --lock-timeout}, before the transaction's first query: the settings go in
-   * with {@code SET LOCAL}, which takes no snapshot. A lock timeout names the sessions a second
-   * connection from {@code connections} saw blocking session {@code pid}.
+   * wait) in the transaction open on {@code conn}, in short attempts ({@link LockAttempts}) within
+   * {@code --lock-timeout}: a writer queues behind the reset for at most one attempt. None of the
+   * statements takes a snapshot. The lock timeout names the sessions a second connection from
+   * {@code connections} saw holding conflicting locks.
    *
-   * @throws ExitException FAILURE on a lock timeout; nothing was changed
+   * @param pid the backend pid of {@code conn}
+   * @throws ExitException FAILURE when the attempts give up; nothing was changed
    */
-  void lock(
+  LockAttempts.Taken lockAgainstWriters(
       Connection conn,
       Supplier<Connection> connections,
       int pid,
       List<TableName> reset,
       List<TableName> kept)
       throws SQLException {
-    // a long backup must not be cut by the server's own timeouts (a role or database setting);
-    // the TRUNCATE gets its own statement_timeout
-    SessionSettings.setLocalLongTransaction(conn, options.lockTimeout());
-    try (Statement st = conn.createStatement();
-        LockWaitWatcher watcher = new LockWaitWatcher(connections, pid)) {
-      try {
-        // reset tables first; LOCK on a partitioned table locks its partitions too
-        st.execute("LOCK TABLE " + names(reset) + " IN SHARE MODE");
-        if (!kept.isEmpty()) {
-          st.execute("LOCK TABLE " + names(kept) + " IN SHARE MODE");
-        }
-      } catch (SQLException e) {
-        if (SqlState.isLockTimeout(e)) {
-          List<String> blockers = watcher.blockers();
-          throw ExitException.failure(
-              "Could not lock the tables within "
-                  + Durations.limit(options.lockTimeout())
-                  + (blockers.isEmpty() ? "" : ": blocked by " + String.join(", ", blockers))
-                  + ". Nothing was changed; retry when that work has finished, or raise --lock-timeout.",
-              e);
-        }
-        throw e;
-      }
+    // LOCK on a partitioned table locks its partitions too
+    List<TableName> all = new ArrayList<>(reset);
+    all.addAll(kept);
+    return new LockAttempts(connections, tuning)
+        .lock(
+            conn,
+            pid,
+            LockAttempts.Mode.SHARE,
+            sqlNames(all),
+            "the " + Counts.of(reset.size(), "reset table") + kept(kept),
+            options.lockTimeout(),
+            "Nothing was changed; retry when those sessions have finished their transactions, or"
+                + " raise --lock-timeout.");
+  }
+
+  /**
+   * Locks the reset tables in {@code ACCESS EXCLUSIVE} mode, for the TRUNCATE, in the transaction
+   * open on {@code conn}, in short attempts within {@code --lock-timeout}: every other session's
+   * query of these tables, readers included, queues behind a waiting attempt, for at most one
+   * attempt.
+   *
+   * @param pid the backend pid of {@code conn}
+   * @throws ExitException FAILURE when the attempts give up; the caller rolls back
+   */
+  LockAttempts.Taken lockExclusive(
+      Connection conn, Supplier<Connection> connections, int pid, List<TableName> reset)
+      throws SQLException {
+    return new LockAttempts(connections, tuning)
+        .lock(
+            conn,
+            pid,
+            LockAttempts.Mode.ACCESS_EXCLUSIVE,
+            sqlNames(reset),
+            "the " + Counts.of(reset.size(), "reset table"),
+            options.lockTimeout(),
+            "Rolled back, nothing was changed; retry when those sessions have finished their"
+                + " transactions, or raise --lock-timeout.");
+  }
+
+  /**
+   * The check before any backup is written: that nothing holds the reset tables now in a way that
+   * would keep the TRUNCATE's {@code ACCESS EXCLUSIVE} lock from being granted. On a connection of
+   * its own from {@code connections} (closed before returning), in a transaction that is rolled
+   * back, it takes that lock on the reset tables in the same short attempts within {@code
+   * --lock-timeout} and lets go of it at once. A holder that appears after the check is still
+   * possible; the reset's own exclusive attempts then give up as this does.
+   *
+   * @throws ExitException FAILURE when the attempts give up, naming the holders; nothing was
+   *     written
+   */
+  static void checkNothingBlocksTruncate(
+      Supplier<Connection> connections, ResetOptions options, List<TableName> reset)
+      throws SQLException {
+    checkNothingBlocksTruncate(connections, c -> {}, options, reset, LockAttempts.Tuning.DEFAULT);
+  }
+
+  /**
+   * {@link #checkNothingBlocksTruncate(Supplier, ResetOptions, List)}, telling {@code opened} the
+   * check's connection once it is open (for an interrupt to abandon it).
+   */
+  static void checkNothingBlocksTruncate(
+      Supplier<Connection> connections,
+      Consumer<Connection> opened,
+      ResetOptions options,
+      List<TableName> reset,
+      LockAttempts.Tuning tuning)
+      throws SQLException {
+    if (reset.isEmpty()) {
+      return;
+    }
+    try (Connection c = connections.get()) {
+      opened.accept(c);
+      int pid = c.unwrap(PGConnection.class).getBackendPID();
+      Transactions.rolledBack(
+          c,
+          conn ->
+              new LockAttempts(connections, tuning)
+                  .checkingBetween(ResetStatements::refuseWhileAnotherRuns)
+                  .lock(
+                      conn,
+                      pid,
+                      LockAttempts.Mode.ACCESS_EXCLUSIVE,
+                      sqlNames(reset),
+                      "the " + Counts.of(reset.size(), "reset table"),
+                      options.lockTimeout(),
+                      "Nothing was changed and no backup was written (this is checked before the"
+                          + " backup); retry when those sessions have finished their transactions,"
+                          + " or raise --lock-timeout."));
     }
   }
 
@@ -80,11 +163,13 @@ final class ResetStatements {
     try (Statement st = conn.createStatement()) {
       st.execute(sql);
     } catch (SQLException e) {
+      // the exclusive lock is held by then (lockExclusive); a lock timeout is one the TRUNCATE's
+      // own triggers waited for
       String why =
           SqlState.isLockTimeout(e)
-              ? "TRUNCATE could not get its exclusive lock within "
+              ? "TRUNCATE could not get a lock within "
                   + Durations.limit(options.lockTimeout())
-                  + " (other sessions are reading or writing these tables)"
+                  + " (other sessions are using the tables it or its triggers need)"
               : SqlState.isQueryCanceled(e)
                   ? "TRUNCATE took longer than the statement timeout of "
                       + Durations.limit(options.statementTimeout())
@@ -97,7 +182,30 @@ final class ResetStatements {
     SessionSettings.pin(conn, "statement_timeout", "0");
   }
 
+  /**
+   * Refuses as {@link OneAtATime#claim} does when another reset or restore holds the database: its
+   * locks are what the check waits for, and it will have emptied the tables by the time they are
+   * free. Only a look, so that it cannot make that other run refuse.
+   */
+  private static void refuseWhileAnotherRuns(Connection lookup) throws SQLException {
+    Optional<String> other = OneAtATime.heldBy(lookup);
+    if (other.isPresent()) {
+      throw ExitException.refused(
+          "Another reset or restore is running on this database ("
+              + other.get()
+              + "). Nothing was changed: wait until it has finished, then run the reset again.");
+    }
+  }
+
   private static String names(List<TableName> tables) {
-    return tables.stream().map(TableName::sql).collect(Collectors.joining(", "));
+    return String.join(", ", sqlNames(tables));
+  }
+
+  private static List<String> sqlNames(List<TableName> tables) {
+    return tables.stream().map(TableName::sql).toList();
+  }
+
+  private static String kept(List<TableName> kept) {
+    return kept.isEmpty() ? "" : " and " + Counts.of(kept.size(), "kept table");
   }
 }

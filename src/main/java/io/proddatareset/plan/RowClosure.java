@@ -1,0 +1,486 @@
+package io.proddatareset.plan;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.catalog.Catalog;
+import io.proddatareset.catalog.Column;
+import io.proddatareset.catalog.ForeignKey;
+import io.proddatareset.catalog.KeyDetails;
+import io.proddatareset.catalog.Table;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.SqlState;
+import io.proddatareset.pg.Transactions;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The rows a subset reset removes: the selected rows and, through the foreign keys and virtual
+ * references, every row that depends on them, to a fixpoint. Rows reached through a {@code
+ * CASCADE}, {@code NO ACTION} or {@code RESTRICT} key (or a virtual reference) are deleted, and
+ * their own dependants followed in turn; rows reached through a {@code SET NULL} or {@code SET
+ * DEFAULT} key are updated and not followed further. A row both deleted and updated counts as
+ * deleted.
+ *
+ * <p><b>How.</b> The server computes it, set-based: the rows are kept as (table, {@code tableoid},
+ * {@code ctid}) in one temporary key set, filled level by level with one {@code INSERT ... SELECT}
+ * per edge and level (the new rows of the parent table joined to the child table on the key's
+ * columns, {@code ON CONFLICT DO NOTHING}), until a level adds nothing. Java holds only counts, so
+ * memory stays flat however many rows are reached. Equality joins give {@code MATCH SIMPLE}'s rule
+ * for free (a key with a NULL column references nothing); cycles and self-references end because a
+ * row already in the set is not added again.
+ *
+ * <p><b>Transaction.</b> {@link #compute} runs in a transaction of its own on the connection (which
+ * must be in auto-commit mode): {@code REPEATABLE READ}, so every level reads one snapshot and the
+ * {@code ctid}s stay valid; the temporary key set is created first, then the transaction is made
+ * {@code READ ONLY} (a read-only transaction may still write to temporary tables), so the user's
+ * conditions can change nothing; it is always rolled back, which drops the key set. Table locks:
+ * {@code ACCESS SHARE} on the tables read, until the rollback. Temporary tables cannot be created
+ * on a hot standby: there {@link #compute} fails.
+ */
+public final class RowClosure {
+  private RowClosure() {}
+
+  static final String ROWS = "pg_temp.pdr_closure_rows";
+
+  /**
+   * What the closure does to one table.
+   *
+   * @param deleteRows rows deleted
+   * @param updateRows other rows updated (by {@code SET NULL} / {@code SET DEFAULT} keys)
+   * @param path the keys by which the table is first reached from a selected table, from the
+   *     selected table's side: empty for a table named in {@code --where}
+   * @param selected whether the table is named in {@code --where}
+   */
+  public record Reached(
+      TableName table, long deleteRows, long updateRows, List<ClosureEdge> path, boolean selected) {
+    public Reached {
+      path = List.copyOf(path);
+    }
+
+    /**
+     * {@code public.projects -> public.tags (tags_project_id_fkey, ON DELETE CASCADE) -> ...}, for
+     * refusals; the table itself for a selected one.
+     */
+    public String pathDisplay() {
+      if (path.isEmpty()) {
+        return table.display() + " (selected by --where)";
+      }
+      StringBuilder out = new StringBuilder(path.get(0).parent().display());
+      for (ClosureEdge e : path) {
+        out.append(" -> ").append(e.child().display()).append(" by ").append(e.display());
+      }
+      return out.toString();
+    }
+  }
+
+  /**
+   * A column that looks like a reference to a table with deleted rows but has no foreign key (nor a
+   * virtual reference): named {@code <singular>_id} or {@code <table>_id} of that table, of the
+   * type of its one-column primary key. Listed only when some of its matching rows are not in the
+   * closure: those would be left pointing at deleted rows.
+   *
+   * @param matchingRows rows of {@code child} whose {@code column} holds the key of a deleted row
+   * @param alreadyDeleted how many of those the closure deletes anyway (through other keys)
+   */
+  public record UndeclaredReference(
+      TableName child,
+      String column,
+      TableName parent,
+      String parentColumn,
+      long matchingRows,
+      long alreadyDeleted) {
+
+    /** The option that would make the closure follow it. */
+    public String referenceOption() {
+      return "--reference '"
+          + RowSelection.VirtualReference.display(
+              child, List.of(column), parent, List.of(parentColumn))
+          + "'";
+    }
+  }
+
+  /**
+   * @param tables every table with rows deleted or updated, by name
+   * @param undeclared the undeclared references found, by child and column
+   * @param levels how many levels the closure took to reach its fixpoint
+   */
+  public record Result(List<Reached> tables, List<UndeclaredReference> undeclared, int levels) {
+    public Result {
+      tables = List.copyOf(tables);
+      undeclared = List.copyOf(undeclared);
+    }
+
+    public Optional<Reached> table(TableName name) {
+      return tables.stream().filter(r -> r.table().equals(name)).findFirst();
+    }
+
+    /**
+     * The tables among {@code names} whose rows the closure deletes or updates, by name: what a
+     * refusal names when the closure reaches a kept table, each with its {@link
+     * Reached#pathDisplay()}.
+     */
+    public List<Reached> touched(java.util.Collection<TableName> names) {
+      return tables.stream()
+          .filter(r -> r.deleteRows() > 0 || r.updateRows() > 0)
+          .filter(r -> names.contains(r.table()))
+          .toList();
+    }
+  }
+
+  /**
+   * The edges the closure follows: every foreign key the catalog lists (the child may be in a
+   * schema outside the scope) and every virtual reference.
+   */
+  public static List<ClosureEdge> edges(Catalog catalog, KeyDetails keys, RowSelection selection) {
+    List<ClosureEdge> out = new ArrayList<>();
+    for (ForeignKey fk : catalog.foreignKeys()) {
+      out.add(ClosureEdge.of(fk, keys.rule(fk)));
+    }
+    for (RowSelection.VirtualReference r : selection.references()) {
+      out.add(ClosureEdge.of(r));
+    }
+    return out;
+  }
+
+  /**
+   * Computes the closure of {@code selection} (see the class comment for the transaction).
+   *
+   * @throws ExitException USAGE when the server refuses a condition while selecting (it writes, it
+   *     fails on a row); FAILURE when the session cannot create the temporary key set (a hot
+   *     standby, no TEMPORARY privilege)
+   * @throws SQLException when another statement fails (the transaction is rolled back)
+   */
+  public static Result compute(
+      Connection connection, Catalog catalog, KeyDetails keys, RowSelection selection)
+      throws SQLException {
+    if (selection.isEmpty()) {
+      throw new IllegalArgumentException("no --where selection: nothing to close over");
+    }
+    return Transactions.rolledBack(connection, c -> new Run(c, catalog, keys, selection).run());
+  }
+
+  /** One computation: the tables it met are numbered in the order met. */
+  private static final class Run {
+    private final Connection c;
+    private final Catalog catalog;
+    private final KeyDetails keys;
+    private final RowSelection selection;
+    private final List<ClosureEdge> edges;
+    private final Map<TableName, Integer> numbers = new LinkedHashMap<>();
+    private final Map<TableName, List<ClosureEdge>> paths = new HashMap<>();
+    private long rows;
+    private long analyzedRows;
+
+    Run(Connection c, Catalog catalog, KeyDetails keys, RowSelection selection) {
+      this.c = c;
+      this.catalog = catalog;
+      this.keys = keys;
+      this.selection = selection;
+      this.edges = edges(catalog, keys, selection);
+    }
+
+    Result run() throws SQLException {
+      try (Statement st = c.createStatement()) {
+        // first statement of the transaction: one snapshot for every level
+        st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+        try {
+          st.execute(
+              "CREATE TEMPORARY TABLE pdr_closure_rows (rel int NOT NULL, kind \"char\" NOT NULL,"
+                  + " toid oid NOT NULL, tid tid NOT NULL, level int NOT NULL,"
+                  + " PRIMARY KEY (rel, kind, toid, tid)) ON COMMIT DROP");
+        } catch (SQLException e) {
+          if (SqlState.READ_ONLY_SQL_TRANSACTION.equals(e.getSQLState())
+              || SqlState.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+            throw new ExitException(
+                ExitStatus.FAILURE,
+                "Cannot compute the rows of the --where selection: the closure is kept in a"
+                    + " temporary table, which this session cannot create ("
+                    + ExitException.firstLine(e.getMessage())
+                    + "); nothing was changed: connect to the primary server, as a role with the"
+                    + " TEMPORARY privilege on the database.",
+                e);
+          }
+          throw e;
+        }
+        st.execute("CREATE INDEX ON " + ROWS + " (rel, kind, level)");
+        // from here on the user's conditions run: they can write nothing
+        st.execute("SET TRANSACTION READ ONLY");
+      }
+      Set<TableName> frontier = new LinkedHashSet<>();
+      for (RowSelection.Condition condition : selection.conditions()) {
+        paths.putIfAbsent(condition.table(), List.of());
+        long added = select(condition);
+        rows += added;
+        if (added > 0) {
+          frontier.add(condition.table());
+        }
+      }
+      analyzeWhenGrown();
+      int level = 0;
+      while (!frontier.isEmpty()) {
+        Set<TableName> next = new LinkedHashSet<>();
+        for (TableName parent : frontier) {
+          for (ClosureEdge e : edges) {
+            if (!e.parent().equals(parent)) {
+              continue;
+            }
+            long added = follow(e, level);
+            rows += added;
+            if (added > 0) {
+              List<ClosureEdge> path = new ArrayList<>(paths.get(parent));
+              path.add(e);
+              paths.putIfAbsent(e.child(), path);
+              if (e.deletes()) {
+                next.add(e.child());
+              }
+            }
+          }
+        }
+        frontier = next;
+        level++;
+        analyzeWhenGrown();
+      }
+      List<Reached> reached = counts();
+      return new Result(reached, undeclared(reached), level);
+    }
+
+    /**
+     * Gives the planner the key set's statistics whenever it has grown by half since the last time,
+     * so that a level with many rows is joined by hash rather than by one scan of the child per
+     * row: a temporary table is never analyzed by autovacuum, and without statistics the planner
+     * takes it for nearly empty. Growing by half keeps a deep self-reference (a few rows per level)
+     * to a logarithmic number of ANALYZEs.
+     */
+    private void analyzeWhenGrown() throws SQLException {
+      if (rows > analyzedRows + analyzedRows / 2) {
+        try (Statement st = c.createStatement()) {
+          st.execute("ANALYZE " + ROWS);
+        }
+        analyzedRows = rows;
+      }
+    }
+
+    private int number(TableName t) {
+      return numbers.computeIfAbsent(t, x -> numbers.size());
+    }
+
+    /** The table in a FROM clause: its own rows (see {@link Table#sqlOwnRows}). */
+    private String ownRows(TableName t) {
+      Optional<Table> table = catalog.table(t);
+      if (table.isPresent()) {
+        return table.get().sqlOwnRows();
+      }
+      boolean partitioned = keys.table(t).map(KeyDetails.TableKey::partitioned).orElse(false);
+      return partitioned ? t.sql() : "ONLY " + t.sql();
+    }
+
+    /**
+     * Adds the rows the condition selects, at level 0. The table has no alias, as in {@link
+     * ConditionCheck}: a condition may name its columns {@code users.email}.
+     */
+    private long select(RowSelection.Condition condition) throws SQLException {
+      String sql =
+          "INSERT INTO "
+              + ROWS
+              + " (rel, kind, toid, tid, level) SELECT ?, 'd', tableoid, ctid, 0 FROM "
+              + ownRows(condition.table())
+              + " WHERE (\n"
+              + condition.sql()
+              + "\n) ON CONFLICT DO NOTHING";
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setInt(1, number(condition.table()));
+        return ps.executeLargeUpdate();
+      } catch (SQLException e) {
+        throw ExitException.usage(
+            "The condition "
+                + "'"
+                + condition.text()
+                + "' failed on the server: "
+                + ExitException.firstLine(e.getMessage())
+                + "; nothing was changed, correct the --where condition.");
+      }
+    }
+
+    /** Adds the child rows of the parent rows added at {@code level}; returns how many. */
+    private long follow(ClosureEdge e, int level) throws SQLException {
+      StringBuilder on = new StringBuilder();
+      for (int i = 0; i < e.childColumns().size(); i++) {
+        if (i > 0) {
+          on.append(" AND ");
+        }
+        on.append("c.")
+            .append(Identifiers.quote(e.childColumns().get(i)))
+            .append(" = p.")
+            .append(Identifiers.quote(e.parentColumns().get(i)));
+      }
+      String childRows =
+          e.childSource().equals(e.child()) ? ownRows(e.child()) : e.childSource().sql();
+      String sql =
+          "INSERT INTO "
+              + ROWS
+              + " (rel, kind, toid, tid, level) SELECT ?, "
+              + (e.deletes() ? "'d'" : "'u'")
+              + ", c.tableoid, c.ctid, ? FROM "
+              + ROWS
+              + " r JOIN "
+              + ownRows(e.parent())
+              + " p ON p.tableoid = r.toid AND p.ctid = r.tid JOIN "
+              + childRows
+              + " c ON "
+              + on
+              + " WHERE r.rel = ? AND r.kind = 'd' AND r.level = ? ON CONFLICT DO NOTHING";
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setInt(1, number(e.child()));
+        ps.setInt(2, level + 1);
+        ps.setInt(3, number(e.parent()));
+        ps.setInt(4, level);
+        return ps.executeLargeUpdate();
+      }
+    }
+
+    private List<Reached> counts() throws SQLException {
+      Map<Integer, long[]> byNumber = new HashMap<>();
+      String sql =
+          "SELECT u.rel, count(*) FILTER (WHERE u.kind = 'd'), count(*) FILTER (WHERE u.kind = 'u'"
+              + " AND NOT EXISTS (SELECT 1 FROM "
+              + ROWS
+              + " d WHERE d.rel = u.rel AND d.kind = 'd' AND d.toid = u.toid AND d.tid = u.tid))"
+              + " FROM "
+              + ROWS
+              + " u GROUP BY u.rel";
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery(sql)) {
+        while (rs.next()) {
+          byNumber.put(rs.getInt(1), new long[] {rs.getLong(2), rs.getLong(3)});
+        }
+      }
+      Set<TableName> selected =
+          selection.conditions().stream()
+              .map(RowSelection.Condition::table)
+              .collect(Collectors.toSet());
+      Map<TableName, Reached> out = new TreeMap<>();
+      numbers.forEach(
+          (t, n) -> {
+            long[] counts = byNumber.getOrDefault(n, new long[2]);
+            if (counts[0] > 0 || counts[1] > 0 || selected.contains(t)) {
+              out.put(
+                  t,
+                  new Reached(
+                      t,
+                      counts[0],
+                      counts[1],
+                      paths.getOrDefault(t, List.of()),
+                      selected.contains(t)));
+            }
+          });
+      return List.copyOf(out.values());
+    }
+
+    private List<UndeclaredReference> undeclared(List<Reached> reached) throws SQLException {
+      List<UndeclaredReference> out = new ArrayList<>();
+      for (Reached r : reached) {
+        if (r.deleteRows() == 0) {
+          continue;
+        }
+        KeyDetails.TableKey key = keys.table(r.table()).orElse(null);
+        if (key == null || key.primaryKey().size() != 1) {
+          continue;
+        }
+        String pk = key.primaryKey().get(0);
+        String pkType = key.primaryKeyTypes().get(0);
+        Set<String> names = referenceNames(r.table().name());
+        for (Table t : catalog.tables()) {
+          for (Column column : t.columns()) {
+            if (names.contains(column.name())
+                && column.type().equals(pkType)
+                && !followed(t.name(), column.name())) {
+              UndeclaredReference u = count(t.name(), column.name(), r.table(), pk);
+              if (u.matchingRows() > u.alreadyDeleted()) {
+                out.add(u);
+              }
+            }
+          }
+        }
+      }
+      out.sort(
+          java.util.Comparator.comparing(UndeclaredReference::child)
+              .thenComparing(UndeclaredReference::column)
+              .thenComparing(UndeclaredReference::parent));
+      return out;
+    }
+
+    /** Whether a foreign key or virtual reference from {@code table} has {@code column} alone. */
+    private boolean followed(TableName table, String column) {
+      return edges.stream()
+          .anyMatch(e -> e.child().equals(table) && e.childColumns().equals(List.of(column)));
+    }
+
+    private UndeclaredReference count(TableName child, String column, TableName parent, String pk)
+        throws SQLException {
+      String sql =
+          "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM "
+              + ROWS
+              + " x WHERE x.rel = ? AND x.kind = 'd' AND x.toid = t.tableoid AND x.tid = t.ctid))"
+              + " FROM "
+              + ownRows(child)
+              + " t WHERE t."
+              + Identifiers.quote(column)
+              + " IN (SELECT p."
+              + Identifiers.quote(pk)
+              + " FROM "
+              + ROWS
+              + " r JOIN "
+              + ownRows(parent)
+              + " p ON p.tableoid = r.toid AND p.ctid = r.tid WHERE r.rel = ? AND r.kind = 'd')";
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setInt(1, numbers.containsKey(child) ? numbers.get(child) : -1);
+        ps.setInt(2, number(parent));
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return new UndeclaredReference(child, column, parent, pk, rs.getLong(1), rs.getLong(2));
+        }
+      }
+    }
+  }
+
+  /** {@code organization_id} and {@code organizations_id} for {@code organizations}. */
+  static Set<String> referenceNames(String table) {
+    Set<String> out = new LinkedHashSet<>();
+    out.add(singular(table) + "_id");
+    out.add(table + "_id");
+    return out;
+  }
+
+  /** An English plural made singular by the common rules: companies, addresses, boxes, users. */
+  static String singular(String plural) {
+    String s = plural;
+    String lower = s.toLowerCase(Locale.ROOT);
+    if (lower.endsWith("ies") && s.length() > 3) {
+      return s.substring(0, s.length() - 3) + "y";
+    }
+    for (String end : List.of("sses", "shes", "ches", "xes", "zes")) {
+      if (lower.endsWith(end)) {
+        return s.substring(0, s.length() - 2);
+      }
+    }
+    if (lower.endsWith("s") && !lower.endsWith("ss") && s.length() > 1) {
+      return s.substring(0, s.length() - 1);
+    }
+    return s;
+  }
+}

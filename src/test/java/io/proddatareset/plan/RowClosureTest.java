@@ -1,0 +1,542 @@
+package io.proddatareset.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.catalog.Catalog;
+import io.proddatareset.catalog.CatalogReader;
+import io.proddatareset.catalog.KeyDetails;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.testing.TestDatabase;
+import io.proddatareset.testing.TestPostgres;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The row closure on real schemas, checked against the database's own cascade: a scratch copy of
+ * the database ({@code CREATE DATABASE ... TEMPLATE}) with every {@code NO ACTION} / {@code
+ * RESTRICT} key made {@code CASCADE} (the tool deletes those children itself), one {@code DELETE}
+ * of the selection, and the rows that went or changed, table by table.
+ */
+class RowClosureTest {
+
+  static RowClosure.Result closure(
+      TestDatabase db,
+      List<String> schemas,
+      List<String> where,
+      List<String> references,
+      String tenantKey)
+      throws SQLException {
+    try (Connection c = db.connect()) {
+      Catalog catalog = CatalogReader.read(c, schemas);
+      KeyDetails keys = KeyDetails.read(c);
+      RowSelection selection = RowSelection.resolve(catalog, keys, where, references, tenantKey);
+      for (RowSelection.Condition condition : selection.conditions()) {
+        ConditionCheck.check(c, catalog.table(condition.table()).orElseThrow(), condition.sql());
+      }
+      RowClosure.Result result = RowClosure.compute(c, catalog, keys, selection);
+      assertThat(c.getAutoCommit()).isTrue();
+      return result;
+    }
+  }
+
+  static RowClosure.Result closure(TestDatabase db, String... where) throws SQLException {
+    return closure(db, List.of("public"), List.of(where), List.of(), null);
+  }
+
+  /** Per table ("schema.name", unquoted) {deleted, updated}, for the tables the closure touches. */
+  static Map<String, List<Long>> counts(RowClosure.Result result) {
+    Map<String, List<Long>> out = new TreeMap<>();
+    for (RowClosure.Reached r : result.tables()) {
+      if (r.deleteRows() > 0 || r.updateRows() > 0) {
+        out.put(
+            r.table().schema() + "." + r.table().name(), List.of(r.deleteRows(), r.updateRows()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * What the server's own cascade does to a scratch copy of {@code db} when {@code delete} runs
+   * there with every NO ACTION / RESTRICT key made CASCADE: per table {deleted, updated}.
+   */
+  static Map<String, List<Long>> cascade(TestDatabase db, String delete) {
+    Map<String, List<String>> before = db.snapshot();
+    // a partition's rows are its root's
+    before
+        .keySet()
+        .removeAll(
+            db.queryStrings(
+                "SELECT n.nspname || '.' || c.relname FROM pg_class c"
+                    + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relispartition"));
+    String scratchName = db.name() + "_cascade";
+    try (Connection admin = TestPostgres.adminConnection("postgres");
+        Statement st = admin.createStatement()) {
+      st.execute(
+          "CREATE DATABASE "
+              + TestDatabase.quote(scratchName)
+              + " TEMPLATE "
+              + TestDatabase.quote(db.name()));
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    TestDatabase scratch = new TestDatabase(scratchName, db.port());
+    List<String> alters = new ArrayList<>();
+    try (Connection c = scratch.connect();
+        Statement st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT conrelid::regclass::text, quote_ident(conname),"
+                    + " pg_get_constraintdef(oid) FROM pg_constraint"
+                    + " WHERE contype = 'f' AND conparentid = 0 AND confdeltype IN ('a', 'r')")) {
+      while (rs.next()) {
+        String def = rs.getString(3);
+        String cascading;
+        if (def.contains(" ON DELETE RESTRICT")) {
+          cascading = def.replace(" ON DELETE RESTRICT", " ON DELETE CASCADE");
+        } else if (def.contains(" DEFERRABLE")) {
+          cascading = def.replace(" DEFERRABLE", " ON DELETE CASCADE DEFERRABLE");
+        } else if (def.contains(" NOT VALID")) {
+          cascading = def.replace(" NOT VALID", " ON DELETE CASCADE NOT VALID");
+        } else {
+          cascading = def + " ON DELETE CASCADE";
+        }
+        alters.add(
+            "ALTER TABLE "
+                + rs.getString(1)
+                + " DROP CONSTRAINT "
+                + rs.getString(2)
+                + ", ADD CONSTRAINT "
+                + rs.getString(2)
+                + " "
+                + cascading);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    scratch.exec(alters.toArray(new String[0]));
+    scratch.exec(delete);
+    Map<String, List<String>> after = scratch.snapshot();
+    Map<String, List<Long>> out = new TreeMap<>();
+    before.forEach(
+        (table, rows) -> {
+          List<String> now = after.get(table);
+          Map<String, Integer> was = new HashMap<>();
+          rows.forEach(r -> was.merge(r, 1, Integer::sum));
+          long updated = 0;
+          for (String r : now) {
+            if (was.getOrDefault(r, 0) > 0) {
+              was.merge(r, -1, Integer::sum);
+            } else {
+              updated++;
+            }
+          }
+          long deleted = rows.size() - now.size();
+          if (deleted > 0 || updated > 0) {
+            out.put(table, List.of(deleted, updated));
+          }
+        });
+    return out;
+  }
+
+  static TableName t(String name) {
+    return new TableName("public", name);
+  }
+
+  @Test
+  void pmAgentOneProjectMatchesTheDatabasesCascade() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    // review_queue -> raw_notes is NO ACTION: rows pointing at the project's notes from outside
+    // its entities must go too; an entity of another project pointing at one of its epics
+    // (SET NULL) is updated
+    db.exec(
+        "INSERT INTO review_queue (entity_id, raw_note_id, reason)"
+            + " SELECT NULL, id, 'orphan' FROM raw_notes WHERE project_id = 1 ORDER BY id LIMIT 3",
+        "INSERT INTO review_queue (entity_id, raw_note_id, reason)"
+            + " SELECT (SELECT min(id) FROM entities WHERE project_id = 2), min(id), 'cross'"
+            + " FROM raw_notes WHERE project_id = 1",
+        "UPDATE entities SET epic_id = (SELECT min(id) FROM epics WHERE project_id = 1)"
+            + " WHERE id IN (SELECT id FROM entities WHERE project_id = 2 ORDER BY id LIMIT 5)");
+
+    RowClosure.Result result = closure(db, "projects: id = 1");
+
+    Map<String, List<Long>> expected = cascade(db, "DELETE FROM projects WHERE id = 1");
+    assertThat(counts(result)).isEqualTo(expected);
+    assertThat(expected.get("public.entities").get(0)).isEqualTo(250L);
+    assertThat(expected.get("public.entities").get(1)).isGreaterThanOrEqualTo(5L);
+    // the cross-project review_queue row (its entity is in project 2) is deleted through raw_notes
+    assertThat(result.table(t("review_queue")).orElseThrow().path())
+        .extracting(ClosureEdge::name)
+        .isNotEmpty();
+    RowClosure.Reached tags = result.table(t("tags")).orElseThrow();
+    assertThat(tags.path())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.parent()).isEqualTo(t("projects"));
+              assertThat(e.action()).isEqualTo(KeyDetails.Action.CASCADE);
+            });
+    assertThat(tags.pathDisplay())
+        .isEqualTo(
+            "public.projects -> public.tags by public.tags(project_id) -> public.projects(id)"
+                + " (tags_project_id_fkey, ON DELETE CASCADE)");
+    assertThat(result.table(t("projects")).orElseThrow().selected()).isTrue();
+    assertThat(result.table(t("users"))).isEmpty();
+  }
+
+  @Test
+  void pmAgentOneUsersProjectsMatchesTheDatabasesCascade() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(5);
+    String owner = db.queryStrings("SELECT owner_id FROM projects ORDER BY id LIMIT 1").get(0);
+    // entity_relationships crosses projects: entity n relates to n + 1
+    RowClosure.Result result = closure(db, "projects: owner_id = '" + owner + "'");
+
+    assertThat(counts(result))
+        .isEqualTo(cascade(db, "DELETE FROM projects WHERE owner_id = '" + owner + "'"));
+    assertThat(result.table(t("projects")).orElseThrow().deleteRows())
+        .isEqualTo(db.queryLong("SELECT count(*) FROM projects WHERE owner_id = '" + owner + "'"));
+  }
+
+  @Test
+  void pagilaOneCustomerAndEverythingThatReferencesThem() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPagila();
+
+    RowClosure.Result result = closure(db, "customer: customer_id = 1");
+
+    Map<String, List<Long>> expected = cascade(db, "DELETE FROM customer WHERE customer_id = 1");
+    assertThat(counts(result)).isEqualTo(expected);
+    // payment is partitioned, its keys declared on each partition but the last: the rows of
+    // payment_p2022_07 reference nothing
+    assertThat(result.table(t("payment")).orElseThrow().deleteRows())
+        .isEqualTo(
+            db.queryLong(
+                "SELECT count(*) FROM payment WHERE customer_id = 1 AND tableoid IN"
+                    + " (SELECT conrelid FROM pg_constraint"
+                    + " WHERE conname LIKE 'payment\\_p%\\_customer\\_id\\_fkey')"))
+        .isPositive()
+        .isLessThan(db.queryLong("SELECT count(*) FROM payment WHERE customer_id = 1"));
+    assertThat(result.table(t("rental")).orElseThrow().deleteRows())
+        .isEqualTo(db.queryLong("SELECT count(*) FROM rental WHERE customer_id = 1"));
+    assertThat(result.table(t("customer")).orElseThrow().deleteRows()).isEqualTo(1);
+  }
+
+  /** A non-deferrable cycle, self-references, a composite key, SET NULL, partitions, schemas. */
+  static final String SHAPES =
+      """
+      CREATE SCHEMA other;
+      CREATE TABLE country (id int PRIMARY KEY, name text, capital_id int);
+      CREATE TABLE city (id int PRIMARY KEY, country_id int NOT NULL REFERENCES country(id),
+        name text);
+      ALTER TABLE country ADD CONSTRAINT country_capital_fkey
+        FOREIGN KEY (capital_id) REFERENCES city(id);
+      CREATE TABLE person (id int PRIMARY KEY,
+        country_id int REFERENCES country(id) ON DELETE CASCADE,
+        city_id int REFERENCES city(id) ON DELETE SET NULL,
+        manager_id int REFERENCES person(id) ON DELETE CASCADE,
+        mentor_id int REFERENCES person(id) ON DELETE SET NULL);
+      CREATE TABLE district (country_id int REFERENCES country(id) ON DELETE CASCADE,
+        code int, name text, PRIMARY KEY (country_id, code));
+      CREATE TABLE address (id int PRIMARY KEY, region int, district_code int, street text,
+        FOREIGN KEY (region, district_code) REFERENCES district (country_id, code));
+      CREATE TABLE trip (id int, at date NOT NULL, person_id int REFERENCES person(id),
+        city_id int) PARTITION BY RANGE (at);
+      CREATE TABLE trip_2024 PARTITION OF trip FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+      CREATE TABLE trip_2025 PARTITION OF trip FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+      ALTER TABLE trip_2024 ADD CONSTRAINT trip_2024_city_fkey
+        FOREIGN KEY (city_id) REFERENCES city(id);
+      CREATE TABLE other.note (id int, person_id int REFERENCES public.person(id), body text);
+
+      INSERT INTO country VALUES (1, 'one', NULL), (2, 'two', NULL), (3, 'three', NULL);
+      INSERT INTO city VALUES (10, 1, 'ten'), (11, 1, 'eleven'), (13, 1, 'thirteen'),
+        (20, 2, 'twenty'), (30, 3, 'thirty');
+      -- country 3's capital is in country 1: the cycle reaches country 3 and its cities
+      UPDATE country SET capital_id = 10 WHERE id = 1;
+      UPDATE country SET capital_id = 20 WHERE id = 2;
+      UPDATE country SET capital_id = 13 WHERE id = 3;
+      INSERT INTO person VALUES
+        (1, 1, 10, NULL, NULL),
+        (2, 2, 20, 1, NULL),     -- managed by 1: deleted by the self-reference
+        (3, 2, 20, 2, NULL),     -- managed by 2: deleted one level further
+        (4, 2, 11, NULL, 1),     -- lives in city 11, mentored by 1: updated twice, counted once
+        (5, 2, 20, NULL, 3),     -- mentored by 3: updated
+        (6, 2, 20, NULL, NULL);
+      INSERT INTO district VALUES (1, 1, 'd11'), (1, 2, 'd12'), (2, 1, 'd21');
+      INSERT INTO address VALUES
+        (1, 1, 1, 'in d11'), (2, 1, NULL, 'country 1, no district: references nothing'),
+        (3, 2, 1, 'in d21'), (4, NULL, 2, 'no region');
+      INSERT INTO trip VALUES (1, '2024-03-01', 1, 20), (2, '2025-03-01', 6, 11),
+        (3, '2024-06-01', 6, 11), (4, '2025-06-01', 3, NULL), (5, '2024-07-01', 6, 20);
+      INSERT INTO other.note VALUES (1, 2, 'about 2'), (2, 6, 'about 6');
+      """;
+
+  @Test
+  void cyclesSelfReferencesCompositeKeysSetNullPartitionsAndSchemas() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(SHAPES);
+
+    RowClosure.Result result = closure(db, "country: id = 1");
+
+    Map<String, List<Long>> expected = cascade(db, "DELETE FROM country WHERE id = 1");
+    assertThat(counts(result)).isEqualTo(expected);
+    assertThat(expected)
+        .containsEntry("public.country", List.of(2L, 0L))
+        .containsEntry("public.city", List.of(4L, 0L))
+        .containsEntry("public.person", List.of(3L, 2L))
+        .containsEntry("public.address", List.of(1L, 0L))
+        .containsEntry("public.trip", List.of(3L, 0L))
+        .containsEntry("other.note", List.of(1L, 0L));
+    assertThat(result.table(t("country")).orElseThrow().selected()).isTrue();
+    // reached again through the cycle, still the selected table
+    assertThat(result.table(t("country")).orElseThrow().path()).isEmpty();
+    assertThat(result.table(new TableName("other", "note")).orElseThrow().path())
+        .extracting(e -> e.child().display())
+        .containsExactly("public.person", "other.note");
+    assertThat(result.levels()).isGreaterThan(3);
+    // what a refusal to touch kept tables would name, and how they are reached
+    assertThat(
+            result.touched(
+                List.of(new TableName("other", "note"), t("tenants"), t("district"), t("country"))))
+        .extracting(RowClosure.Reached::pathDisplay)
+        .containsExactly(
+            "public.country -> public.person by public.person(country_id) -> public.country(id)"
+                + " (person_country_id_fkey, ON DELETE CASCADE) -> other.note by"
+                + " other.note(person_id) -> public.person(id) (note_person_id_fkey, ON DELETE NO"
+                + " ACTION)",
+            "public.country (selected by --where)",
+            "public.country -> public.district by public.district(country_id) ->"
+                + " public.country(id) (district_country_id_fkey, ON DELETE CASCADE)");
+  }
+
+  @Test
+  void aDeepSelfReferenceIsFollowedToItsEnd() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    // a chain of 400 rows (each the child of the one before) and a wide tree beside it whose rows
+    // point at the chain through a SET NULL key, with no index on the referencing columns
+    db.exec(
+        "CREATE TABLE node (id int PRIMARY KEY, parent_id int REFERENCES node(id) ON DELETE CASCADE,"
+            + " other_parent int REFERENCES node(id) ON DELETE SET NULL)",
+        "INSERT INTO node SELECT g, nullif(g - 1, 0), NULL FROM generate_series(1, 400) g",
+        "INSERT INTO node SELECT 1000 + g, nullif(1000 + g / 10, 1000 + g), 1 + g % 400"
+            + " FROM generate_series(0, 5000) g",
+        "ANALYZE node");
+
+    RowClosure.Result chain = closure(db, "node: id = 1");
+    RowClosure.Result tree = closure(db, "node: id = 1000");
+
+    assertThat(counts(chain)).isEqualTo(cascade(db, "DELETE FROM node WHERE id = 1"));
+    assertThat(counts(chain)).containsEntry("public.node", List.of(400L, 5001L));
+    assertThat(chain.levels()).isEqualTo(400);
+    assertThat(counts(tree)).containsEntry("public.node", List.of(5001L, 0L));
+  }
+
+  @Test
+  void aRoleThatCannotCreateTemporaryTablesIsToldWhy() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        SHAPES,
+        "REVOKE TEMPORARY ON DATABASE "
+            + TestDatabase.quote(db.name())
+            + " FROM PUBLIC, "
+            + TestPostgres.PASSWORD_ROLE,
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public, other TO " + TestPostgres.PASSWORD_ROLE,
+        "GRANT USAGE ON SCHEMA other TO " + TestPostgres.PASSWORD_ROLE);
+    java.util.Properties login = new java.util.Properties();
+    login.setProperty("user", TestPostgres.PASSWORD_ROLE);
+    login.setProperty("password", TestPostgres.PASSWORD);
+    try (Connection c =
+        java.sql.DriverManager.getConnection(
+            "jdbc:postgresql://localhost:" + db.port() + "/" + db.name() + "?sslmode=disable",
+            login)) {
+      Catalog catalog = CatalogReader.read(c, List.of("public"));
+      KeyDetails keys = KeyDetails.read(c);
+      RowSelection selection =
+          RowSelection.resolve(catalog, keys, List.of("country: id = 1"), List.of(), null);
+      assertThatThrownBy(() -> RowClosure.compute(c, catalog, keys, selection))
+          .isInstanceOfSatisfying(
+              ExitException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(ExitStatus.FAILURE);
+                assertThat(e.getMessage())
+                    .contains("permission denied to create temporary tables")
+                    .contains("nothing was changed")
+                    .contains("TEMPORARY privilege");
+              });
+      assertThat(c.getAutoCommit()).isTrue();
+    }
+  }
+
+  @Test
+  void aSelectionOfNoRowsReachesNothing() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(SHAPES);
+
+    RowClosure.Result result = closure(db, "country: id = 99", "city: name = 'none'");
+
+    assertThat(counts(result)).isEmpty();
+    assertThat(result.tables())
+        .extracting(RowClosure.Reached::table)
+        .containsExactly(t("city"), t("country"));
+  }
+
+  static final String TENANTS =
+      """
+      CREATE TABLE tenants (id bigint PRIMARY KEY, name text);
+      CREATE TABLE users (id bigint PRIMARY KEY,
+        tenant_id bigint NOT NULL REFERENCES tenants(id) ON DELETE CASCADE, email text);
+      CREATE TABLE projects (id bigint PRIMARY KEY,
+        tenant_id bigint NOT NULL REFERENCES tenants(id), owner_id bigint REFERENCES users(id));
+      CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, amount int);
+      CREATE TABLE invoice_lines (id bigint PRIMARY KEY,
+        invoice_id bigint NOT NULL REFERENCES invoices(id) ON DELETE CASCADE,
+        tenant_id bigint NOT NULL, text text);
+      CREATE TABLE events (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, project_id bigint,
+        kind text);
+      CREATE TABLE settings (tenant_id bigint PRIMARY KEY, value text);
+      CREATE TABLE countries (code text PRIMARY KEY);
+
+      INSERT INTO tenants SELECT g, 'tenant ' || g FROM generate_series(1, 4) g;
+      INSERT INTO users SELECT g, 1 + g % 4, 'u' || g || '@x' FROM generate_series(1, 40) g;
+      INSERT INTO projects SELECT g, 1 + g % 4, (SELECT min(id) FROM users u
+        WHERE u.tenant_id = 1 + g % 4) FROM generate_series(1, 20) g;
+      INSERT INTO invoices SELECT g, 1 + g % 4, g * 10 FROM generate_series(1, 30) g;
+      INSERT INTO invoice_lines SELECT g, 1 + g % 30, 1 + (1 + g % 30) % 4, 'line'
+        FROM generate_series(1, 90) g;
+      INSERT INTO events SELECT g, p.tenant_id, p.id, 'e' FROM generate_series(1, 60) g
+        JOIN projects p ON p.id = 1 + g % 20;
+      INSERT INTO settings SELECT g, 'v' FROM generate_series(1, 4) g;
+      INSERT INTO countries VALUES ('de'), ('fr');
+      """;
+
+  static final List<String> TENANT_TABLES =
+      List.of("users", "projects", "invoices", "invoice_lines", "events", "settings");
+
+  @Test
+  void withTheTenantKeyEveryRowOfTheTenantIsReachedAndNoOther() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(TENANTS);
+
+    RowClosure.Result result =
+        closure(
+            db,
+            List.of("public"),
+            // the table's own name qualifies its columns; the closure runs in one read-only
+            // REPEATABLE READ transaction
+            List.of(
+                "tenants: tenants.id = 2"
+                    + " AND current_setting('transaction_isolation') = 'repeatable read'"
+                    + " AND current_setting('transaction_read_only') = 'on'"),
+            List.of(),
+            "tenant_id");
+
+    Map<String, List<Long>> expected = new TreeMap<>();
+    expected.put("public.tenants", List.of(1L, 0L));
+    for (String table : TENANT_TABLES) {
+      long rows = db.queryLong("SELECT count(*) FROM " + table + " WHERE tenant_id = 2");
+      assertThat(rows).as(table).isPositive();
+      expected.put("public." + table, List.of(rows, 0L));
+    }
+    assertThat(counts(result)).isEqualTo(expected);
+    assertThat(result.undeclared()).isEmpty();
+    assertThat(result.table(t("invoices")).orElseThrow().path())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.virtual()).isTrue();
+              assertThat(e.display())
+                  .isEqualTo(
+                      "public.invoices(tenant_id) -> public.tenants(id) (virtual, --tenant-key"
+                          + " tenant_id)");
+            });
+  }
+
+  @Test
+  void withoutTheTenantKeyTheUndeclaredColumnsAreNamedWithTheirRows() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(TENANTS);
+
+    RowClosure.Result result = closure(db, "tenants: id = 2");
+
+    assertThat(counts(result).keySet())
+        .containsExactly("public.projects", "public.tenants", "public.users");
+    List<String> found =
+        result.undeclared().stream()
+            .map(
+                u ->
+                    u.child().name()
+                        + "."
+                        + u.column()
+                        + " "
+                        + u.matchingRows()
+                        + "/"
+                        + u.alreadyDeleted()
+                        + " "
+                        + u.referenceOption())
+            .toList();
+    long events = db.queryLong("SELECT count(*) FROM events WHERE tenant_id = 2");
+    long eventsOfProjects =
+        db.queryLong(
+            "SELECT count(*) FROM events WHERE project_id IN"
+                + " (SELECT id FROM projects WHERE tenant_id = 2)");
+    assertThat(found)
+        .containsExactly(
+            "events.project_id "
+                + eventsOfProjects
+                + "/0 --reference 'public.events(project_id) -> public.projects(id)'",
+            "events.tenant_id "
+                + events
+                + "/0 --reference 'public.events(tenant_id) -> public.tenants(id)'",
+            "invoice_lines.tenant_id "
+                + db.queryLong("SELECT count(*) FROM invoice_lines WHERE tenant_id = 2")
+                + "/0 --reference 'public.invoice_lines(tenant_id) -> public.tenants(id)'",
+            "invoices.tenant_id "
+                + db.queryLong("SELECT count(*) FROM invoices WHERE tenant_id = 2")
+                + "/0 --reference 'public.invoices(tenant_id) -> public.tenants(id)'",
+            "settings.tenant_id 1/0 --reference 'public.settings(tenant_id) -> public.tenants(id)'");
+
+    // the suggested references, given, reach the same rows as the tenant key
+    List<String> references =
+        result.undeclared().stream()
+            .map(u -> u.referenceOption().replaceAll("^--reference '(.*)'$", "$1"))
+            .toList();
+    RowClosure.Result followed =
+        closure(db, List.of("public"), List.of("tenants: id = 2"), references, null);
+    assertThat(counts(followed))
+        .isEqualTo(
+            counts(
+                closure(
+                    db, List.of("public"), List.of("tenants: id = 2"), List.of(), "tenant_id")));
+    assertThat(followed.undeclared()).isEmpty();
+  }
+
+  @Test
+  void aConditionThatWritesIsRefusedByTheReadOnlyTransaction() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        SHAPES,
+        "CREATE TABLE log (n int)",
+        "CREATE FUNCTION bump() RETURNS boolean LANGUAGE sql AS"
+            + " 'INSERT INTO log VALUES (1) RETURNING true'");
+
+    assertThatThrownBy(() -> closure(db, "country: bump()"))
+        .isInstanceOfSatisfying(
+            ExitException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(ExitStatus.USAGE);
+              assertThat(e.getMessage())
+                  .contains("read-only transaction")
+                  .contains("nothing was changed");
+            });
+    assertThat(db.count("log")).isZero();
+    assertThat(db.queryLong("SELECT count(*) FROM pg_class WHERE relname = 'pdr_closure_rows'"))
+        .isZero();
+  }
+}
