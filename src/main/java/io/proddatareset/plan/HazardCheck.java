@@ -392,7 +392,10 @@ public final class HazardCheck {
           out.add(
               new PlanWarning(
                   PlanWarning.Code.LOCKED_BY_OTHER_SESSION,
-                  who + " " + what + ": a reset tries its locks in short attempts and gives up within its lock timeout while this lasts, changing nothing.",
+                  who
+                      + " "
+                      + what
+                      + ": a reset tries its locks in short attempts and gives up within its lock timeout while this lasts, changing nothing.",
                   locks.stream().map(TableLock::table).distinct().sorted().toList()));
         });
     return out;

@@ -167,6 +167,7 @@ public final class ResetService {
           run::attach,
           options,
           confirmed.resetTables(),
+          confirmed.keptTables(),
           LockAttempts.Tuning.DEFAULT);
       run.attach(opened);
       // end issue 12 (locks)
@@ -332,7 +333,11 @@ public final class ResetService {
       if (backup != null) {
         run.enter(ChangeStep.BACKING_UP);
         listener.step("Verifying the backup");
-        verified = backup.finish(t, keptEntries(keptBefore));
+        try {
+          verified = backup.finish(t, keptEntries(keptBefore));
+        } catch (ExitException e) {
+          throw rolledBackInstead(e);
+        }
         written = verified;
         backup = null;
       }
@@ -410,8 +415,12 @@ public final class ResetService {
                   copied.changes().stream().mapToLong(SinceSnapshot.Change::written).sum(), "row")
               + " written during the copy to the backup");
     }
-    for (Map.Entry<Table, String> e : toAppend.entrySet()) {
-      backup.append(t, e.getKey(), e.getValue());
+    try {
+      for (Map.Entry<Table, String> e : toAppend.entrySet()) {
+        backup.append(t, e.getKey(), e.getValue());
+      }
+    } catch (ExitException e) {
+      throw rolledBackInstead(e);
     }
     return backup;
   }

@@ -4,6 +4,7 @@ import io.proddatareset.Counts;
 import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SessionSettings;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.postgresql.PGConnection;
 
 /**
  * The reset's strong statements, its table locks and the TRUNCATE, with their timeouts and
@@ -121,28 +121,64 @@ final class ResetStatements {
       List<TableName> reset,
       LockAttempts.Tuning tuning)
       throws SQLException {
+    checkNothingBlocksTruncate(connections, opened, options, reset, List.of(), tuning);
+  }
+
+  /**
+   * As above, and then, in a transaction of its own (so that no lock is held while the other is
+   * tried), that no session holds a kept table against the final phase's SHARE lock (an open
+   * writer's transaction): both would make the reset give up after its backup was written.
+   */
+  static void checkNothingBlocksTruncate(
+      Supplier<Connection> connections,
+      Consumer<Connection> opened,
+      ResetOptions options,
+      List<TableName> reset,
+      List<TableName> kept,
+      LockAttempts.Tuning tuning)
+      throws SQLException {
     if (reset.isEmpty()) {
       return;
     }
+    String end =
+        "Nothing was changed and no backup was written (this is checked before the"
+            + " backup); retry when those sessions have finished their transactions,"
+            + " or raise --lock-timeout.";
     try (Connection c = connections.get()) {
       opened.accept(c);
-      int pid = c.unwrap(PGConnection.class).getBackendPID();
-      Transactions.rolledBack(
-          c,
-          conn ->
-              new LockAttempts(connections, tuning)
-                  .checkingBetween(ResetStatements::refuseWhileAnotherRuns)
-                  .lock(
-                      conn,
-                      pid,
-                      LockAttempts.Mode.ACCESS_EXCLUSIVE,
-                      sqlNames(reset),
-                      "the " + Counts.of(reset.size(), "reset table"),
-                      options.lockTimeout(),
-                      "Nothing was changed and no backup was written (this is checked before the"
-                          + " backup); retry when those sessions have finished their transactions,"
-                          + " or raise --lock-timeout."));
+      tryLock(
+          c, connections, tuning, LockAttempts.Mode.ACCESS_EXCLUSIVE, reset, "reset", options, end);
+      if (!kept.isEmpty()) {
+        tryLock(c, connections, tuning, LockAttempts.Mode.SHARE, kept, "kept", options, end);
+      }
     }
+  }
+
+  /** Takes {@code mode} on {@code tables} in short attempts, in a transaction rolled back. */
+  private static void tryLock(
+      Connection c,
+      Supplier<Connection> connections,
+      LockAttempts.Tuning tuning,
+      LockAttempts.Mode mode,
+      List<TableName> tables,
+      String kind,
+      ResetOptions options,
+      String end)
+      throws SQLException {
+    Transactions.rolledBack(
+        c,
+        conn ->
+            new LockAttempts(connections, tuning)
+                .checkingBetween(ResetStatements::refuseWhileAnotherRuns)
+                .lock(
+                    conn,
+                    // the server's pid, asked inside the transaction (a pooler's key is made up)
+                    Connector.serverPid(conn),
+                    mode,
+                    sqlNames(tables),
+                    "the " + Counts.of(tables.size(), kind + " table"),
+                    options.lockTimeout(),
+                    end));
   }
 
   /**
