@@ -144,6 +144,25 @@ class ResetLiveTest {
         Files.readString(dir.resolve("live.sql.manifest.json"), StandardCharsets.UTF_8);
     assertThat(manifest).containsPattern("\"appendedRows\"\\s*:\\s*[1-9]");
     assertThat(result.err()).contains("written during the copy to the backup");
+    // the final phase is recorded, and the next plan's estimate of the app's wait comes from it
+    assertThat(
+            Files.readString(
+                dir.resolve("state/prod-data-reset/audit.jsonl"), StandardCharsets.UTF_8))
+        .containsPattern("\"finalPhaseMillis\":[1-9]");
+    Cli.Result plan =
+        new Cli()
+            .env("XDG_STATE_HOME", dir.resolve("state").toString())
+            .run(
+                "plan",
+                // the same target as the reset's (the audit log's records are per host and port)
+                "postgres://postgres@localhost:"
+                    + proxy.port()
+                    + "/"
+                    + db.name()
+                    + "?sslmode=disable",
+                "--policy",
+                POLICY);
+    assertThat(plan.out()).as(plan.toString()).contains(", measured by the reset of ");
   }
 
   @Test
