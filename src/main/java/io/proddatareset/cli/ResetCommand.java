@@ -8,7 +8,6 @@ import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.ChangeStep;
-import io.proddatareset.plan.AppCost;
 import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.reset.ResetOptions;
 import io.proddatareset.reset.ResetResult;
@@ -19,15 +18,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * {@code reset}: plan, confirm, then lock, back up, truncate, check and commit in one transaction,
- * then verify on a fresh read-only connection ({@link ResetRun}).
+ * {@code reset}: plan, confirm, then the two-phase reset ({@link ResetService}), then verify on a
+ * fresh read-only connection ({@link ResetRun}).
  */
 @Command(
     name = "reset",
     description = {
-      "Reset the tables the policy names: show the plan, ask for the database name, then in one"
-          + " transaction lock the tables, back them up (verified), TRUNCATE them in one statement,"
-          + " check that kept tables are untouched, and commit; then verify read-only.",
+      "Reset the tables the policy names: show the plan, ask for the database name, back the tables"
+          + " up from a snapshot while the app goes on, then lock writers out for a short final"
+          + " phase: add the rows written meanwhile to the backup (verified), TRUNCATE the tables in"
+          + " one statement, check that kept tables are untouched, and commit; then verify"
+          + " read-only.",
       "Any failure before the commit rolls back: the database is as it was and the partial backup"
           + " is removed."
     })
@@ -109,15 +110,7 @@ public class ResetCommand extends IoCommand {
               step -> io.err().println("  " + step + " ..."),
               committed -> {
                 ProgressPrinter.finish(progress);
-                var b = committed.backup();
-                if (b != null) {
-                  audit.backup(b.file().toString(), b.manifest().fileSha256());
-                }
-                audit.tables(ResetText.rows(committed.plan()));
-                // what the next plan's estimate of the app's wait is measured from
-                audit.finalPhase(
-                    committed.finalPhaseMillis(), AppCost.resetBytes(committed.plan()));
-                audit.succeededAfterCommit(io.err()::println);
+                ResetAudit.committed(audit, committed, io.err()::println);
                 io.out().print(ResetText.committed(committed));
               },
               progress);
@@ -139,13 +132,8 @@ public class ResetCommand extends IoCommand {
     if (outcome.marksNotRecorded() != null) {
       io.err().println(ResetText.marksNotRecorded(result, outcome.marksNotRecorded()));
     }
-    if (report == null && guard.interrupted()) {
-      throw new ExitException(
-          ExitStatus.INTERRUPTED, ResetInterruptions.afterCommitLine(check, options), e);
-    } else if (report == null) {
-      // committed but not proven: 4, never 1 (which would say the reset did not happen)
-      throw new ExitException(
-          ExitStatus.VERIFICATION_FAILED, ResetText.checkDidNotRun(e, check), e);
+    if (report == null) {
+      throw ResetInterruptions.checkDidNotRun(guard.interrupted(), e, check, options);
     }
     guard.stage(() -> {}, () -> ResetInterruptions.AT_THE_END_CHECKED);
     io.out().print(VerifyText.render(report, t.display()));

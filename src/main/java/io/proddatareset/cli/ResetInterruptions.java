@@ -1,5 +1,7 @@
 package io.proddatareset.cli;
 
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
 import io.proddatareset.Program;
 import io.proddatareset.backup.ManifestFile;
 import io.proddatareset.pg.ChangeStep;
@@ -82,5 +84,16 @@ final class ResetInterruptions {
         + ": "
         + Program.commandLine(env, verify)
         + rest;
+  }
+
+  /**
+   * The check after the commit did not run: interrupted (130), or the commit not proven (4, never
+   * 1, which would say the reset did not happen).
+   */
+  static ExitException checkDidNotRun(
+      boolean interrupted, Exception e, String check, ResetOptions options) {
+    return interrupted
+        ? new ExitException(ExitStatus.INTERRUPTED, afterCommitLine(check, options), e)
+        : new ExitException(ExitStatus.VERIFICATION_FAILED, ResetText.checkDidNotRun(e, check), e);
   }
 }

@@ -5,8 +5,6 @@ import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.backup.BackupInProgress;
-import io.proddatareset.backup.BackupManifest;
-import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.BackupResult;
 import io.proddatareset.backup.BackupWriter;
@@ -19,7 +17,6 @@ import io.proddatareset.pg.Interruptible;
 import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SessionSettings;
-import io.proddatareset.pg.SqlState;
 import io.proddatareset.pg.Transactions;
 import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
@@ -77,6 +74,7 @@ public final class ResetService {
   private final BackupProgress backupProgress;
 
   private final ResetStatements statements;
+  private final ResetBackup backups;
   private final Interruptible run = new Interruptible();
   // set once the writer has put a verified backup in place; only then is the file ours to remove
   private volatile BackupResult written;
@@ -88,6 +86,7 @@ public final class ResetService {
     this.listener = listener;
     this.backupProgress = backupProgress;
     this.statements = new ResetStatements(options);
+    this.backups = new ResetBackup(connector, options, listener, backupProgress);
   }
 
   /**
@@ -104,7 +103,8 @@ public final class ResetService {
     try {
       return runTransaction(confirmed);
     } catch (RuntimeException e) {
-      ExitException instead = interruptedInstead(e);
+      ExitException instead =
+          ResetFailures.interruptedInstead(run.interruptedAt(), options.backupFile(), e);
       throw instead != null ? instead : e;
     }
   }
@@ -188,7 +188,7 @@ public final class ResetService {
               + (written != null ? " The backup " + written.file() + " is kept." : ""),
           cause);
     } catch (SQLException e) {
-      throw describe(e);
+      throw ResetFailures.describe(e);
     } finally {
       if (!committed && !run.step().commitSent() && written != null) {
         deleteQuietly();
@@ -236,7 +236,7 @@ public final class ResetService {
     SessionSettings.setLocalLongTransaction(s, options.lockTimeout());
     SinceSnapshot.Bounds bounds = SinceSnapshot.bounds(s); // the first query: S's snapshot
     ResetPlan plan = PlanService.plan(s, confirmed.policy(), PlanOptions.exactCounts());
-    refuseIfChanged(confirmed, plan);
+    ResetFailures.refuseIfChanged(confirmed, plan);
     if (options.restartIdentity()) {
       SharedSequences.refuseRestart(s, plan.resetTables());
     }
@@ -246,7 +246,7 @@ public final class ResetService {
         "Backing up the reset tables to "
             + options.backupFile()
             + " from a snapshot, while the app goes on writing");
-    BackupInProgress backup = begin(s, plan, tables);
+    BackupInProgress backup = backups.begin(s, plan, tables);
     boolean handedOver = false;
     try {
       Map<TableName, Set<String>> seen = SinceSnapshot.seenInBetween(s, bounds, tables);
@@ -280,7 +280,8 @@ public final class ResetService {
             + ")");
     statements.lockAgainstWriters(t, connector::open, pid, resetTables, keptTables);
     long lockedAt = System.nanoTime();
-    refuseIfChanged(confirmed, PlanService.plan(t, confirmed.policy(), PlanOptions.estimates()));
+    ResetFailures.refuseIfChanged(
+        confirmed, PlanService.plan(t, confirmed.policy(), PlanOptions.estimates()));
     return lockedAt;
   }
 
@@ -306,9 +307,10 @@ public final class ResetService {
       } else {
         plan = copied.plan();
         lockedAt = copied.lockedAt();
-        backup = completeCopy(t, plan, copied);
+        backup = backups.complete(t, plan, copied.backup(), copied.changes());
       }
-      long rows = backup == null ? plan.rowsToReset() : rowsIn(backup, copied.changes());
+      long rows =
+          backup == null ? plan.rowsToReset() : ResetBackup.rowsIn(backup, copied.changes());
       if (rows == 0
           && !options.restartIdentity()
           && Verifier.verify(t, plan.database(), resetTables, List.of()).ok()) {
@@ -334,9 +336,9 @@ public final class ResetService {
         run.enter(ChangeStep.BACKING_UP);
         listener.step("Verifying the backup");
         try {
-          verified = backup.finish(t, keptEntries(keptBefore));
+          verified = backup.finish(t, ResetFailures.keptEntries(keptBefore));
         } catch (ExitException e) {
-          throw rolledBackInstead(e);
+          throw ResetFailures.rolledBackInstead(e);
         }
         written = verified;
         backup = null;
@@ -384,47 +386,6 @@ public final class ResetService {
     }
   }
 
-  private static long rowsIn(BackupInProgress backup, List<SinceSnapshot.Change> changes) {
-    return changes.stream().mapToLong(c -> backup.rows(c.table().name())).sum();
-  }
-
-  /**
-   * The rows written since S go into the backup as further blocks, parents first; when a table lost
-   * or changed rows since S, the backup is made again, whole, under the locks (writers wait for
-   * that copy: the step says so).
-   */
-  private BackupInProgress completeCopy(Connection t, ResetPlan plan, Copied copied)
-      throws SQLException {
-    BackupInProgress backup = copied.backup();
-    List<SinceSnapshot.Change> lost =
-        copied.changes().stream().filter(c -> c.lostRows(backup.rows(c.table().name()))).toList();
-    if (!lost.isEmpty()) {
-      backup.close();
-      listener.step(
-          lost.stream().map(c -> c.table().name().display()).collect(Collectors.joining(", "))
-              + " lost or changed rows"
-              + " during the copy: backing up the reset tables again under the lock"
-              + " (writers wait for this copy)");
-      return begin(t, plan, copied.changes().stream().map(SinceSnapshot.Change::table).toList());
-    }
-    Map<Table, String> toAppend = SinceSnapshot.toAppend(copied.changes());
-    if (!toAppend.isEmpty()) {
-      listener.step(
-          "Adding the "
-              + Counts.of(
-                  copied.changes().stream().mapToLong(SinceSnapshot.Change::written).sum(), "row")
-              + " written during the copy to the backup");
-    }
-    try {
-      for (Map.Entry<Table, String> e : toAppend.entrySet()) {
-        backup.append(t, e.getKey(), e.getValue());
-      }
-    } catch (ExitException e) {
-      throw rolledBackInstead(e);
-    }
-    return backup;
-  }
-
   /** Ends the transaction by a rollback, with nothing done: the reset tables are already empty. */
   private static final class AlreadyEmpty extends RuntimeException {
     final transient ResetResult result;
@@ -433,58 +394,6 @@ public final class ResetService {
       super(null, null, false, false);
       this.result = result;
     }
-  }
-
-  /**
-   * Refuses when the plan recomputed inside the transaction differs from the one the user
-   * confirmed: another plan id (the schema changed) or a new hazard.
-   */
-  private static void refuseIfChanged(ResetPlan confirmed, ResetPlan plan) {
-    if (!plan.planId().equals(confirmed.planId())) {
-      throw ExitException.refused(
-          "The schema changed since the plan was shown (plan id "
-              + confirmed.planId()
-              + " is now "
-              + plan.planId()
-              + "). Nothing was changed: review the new plan and run again.");
-    }
-    if (plan.refused()) {
-      throw ExitException.refused(
-          "A hazard appeared since the plan was shown: "
-              + plan.hazards().get(0).message()
-              + " Nothing was changed.");
-    }
-  }
-
-  /** Starts the backup of {@code tables} from the snapshot of {@code conn}'s transaction. */
-  private BackupInProgress begin(Connection conn, ResetPlan plan, List<Table> tables) {
-    try {
-      return BackupWriter.begin(
-          conn,
-          connector::open,
-          tables,
-          options.backupFile(),
-          BackupOptions.defaults()
-              .withJobs(options.jobs())
-              .withPlanId(plan.planId())
-              .withTarget(connector.target().display())
-              .withGzipLevel(options.gzipLevel())
-              .withProgress(backupProgress));
-    } catch (ExitException e) {
-      throw rolledBackInstead(e);
-    }
-  }
-
-  /**
-   * A backup failure, told as the reset's: nothing was changed. A backup that does not read back as
-   * written is a check that rolled back; nothing was committed, so it is never "committed but
-   * unproven" (4).
-   */
-  static ExitException rolledBackInstead(ExitException e) {
-    String message = e.getMessage() + " The reset was rolled back: nothing was changed.";
-    return e.status() == ExitStatus.VERIFICATION_FAILED || e.status() == ExitStatus.REFUSED
-        ? new RolledBack(message, e)
-        : new ExitException(e.status(), message, e);
   }
 
   private static long millisSince(long startNanos) {
@@ -499,73 +408,6 @@ public final class ResetService {
     RolledBack(String message, Throwable cause) {
       super(ExitStatus.REFUSED, message, cause);
     }
-  }
-
-  /**
-   * After an interrupt, whatever failed (the cancelled statement, the closed connection) gives way
-   * to one line that says what state the reset left; the cleanup in {@link #runTransaction} has run
-   * by then.
-   */
-  private ExitException interruptedInstead(RuntimeException e) {
-    ChangeStep at = run.interruptedAt();
-    if (at == null) {
-      return null;
-    }
-    String backupState = "";
-    if (options.backupFile() != null) {
-      boolean left = Files.exists(options.backupFile());
-      if (at == ChangeStep.LOCKING || at == ChangeStep.FINGERPRINTING) {
-        backupState = left ? "; the backup " + options.backupFile() + " was left" : "";
-      } else if (at == ChangeStep.BACKING_UP) {
-        backupState =
-            left
-                ? "; the backup " + options.backupFile() + " could not be removed"
-                : "; the partial backup was removed";
-      } else {
-        backupState =
-            left
-                ? "; the backup " + options.backupFile() + " could not be removed"
-                : "; the backup was removed";
-      }
-    }
-    return new ExitException(
-        ExitStatus.INTERRUPTED,
-        "Interrupted while "
-            + at.description()
-            + ": rolled back, nothing was changed"
-            + backupState
-            + ".",
-        e);
-  }
-
-  private static List<BackupManifest.KeptEntry> keptEntries(List<TableFingerprint> kept) {
-    return kept.stream()
-        .map(
-            f ->
-                new BackupManifest.KeptEntry(
-                    f.table().display(), f.table().schema(), f.table().name(), f.rows(), f.hash()))
-        .toList();
-  }
-
-  private ExitException describe(SQLException e) {
-    if (SqlState.isConnectionLost(e)) {
-      return ExitException.failure(
-          "The connection to the database was lost ("
-              + ExitException.firstLine(e)
-              + "). The transaction never committed,"
-              + " so nothing was changed; the partial backup was removed.",
-          e);
-    }
-    if (SqlState.isSessionEnded(e)) {
-      return ExitException.failure(
-          "The server ended the session ("
-              + ExitException.firstLine(e)
-              + "). Nothing was changed; the partial backup was removed.",
-          e);
-    }
-    return ExitException.failure(
-        "The reset failed: " + ExitException.firstLine(e) + ". Rolled back, nothing was changed.",
-        e);
   }
 
   private void deleteQuietly() {
