@@ -96,12 +96,6 @@ public final class LockHolders {
       Long querySeconds,
       String queryStart) {
 
-    /** A session without its query. */
-    public Session(
-        int pid, String user, String application, String state, Long transactionSeconds) {
-      this(pid, user, application, state, transactionSeconds, null, null);
-    }
-
     /** True when it is idle inside an open transaction (and so holds its locks doing nothing). */
     public boolean idleInTransaction() {
       return state != null && state.startsWith("idle in transaction");
@@ -275,7 +269,7 @@ public final class LockHolders {
     long seconds = rs.getLong(5);
     Long transactionSeconds = rs.wasNull() ? null : seconds;
     if (rs.getMetaData().getColumnCount() < 7) {
-      return new Session(pid, user, app, state, transactionSeconds);
+      return new Session(pid, user, app, state, transactionSeconds, null, null);
     }
     long since = rs.getLong(6);
     Long querySeconds = rs.wasNull() ? null : since;
