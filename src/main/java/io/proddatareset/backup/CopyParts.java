@@ -5,8 +5,6 @@ import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
 import io.proddatareset.pg.Queries;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,14 +63,11 @@ final class CopyParts {
   }
 
   private static Relation relation(Connection main, TableName name) throws SQLException {
-    try (PreparedStatement ps =
-        main.prepareStatement("SELECT pg_relation_size(?::regclass) / 8192")) {
-      ps.setString(1, name.sql());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return new Relation(name, rs.getLong(1));
-      }
-    }
+    return Queries.one(
+        main,
+        "SELECT pg_relation_size(?::regclass) / 8192",
+        ps -> ps.setString(1, name.sql()),
+        rs -> new Relation(name, rs.getLong(1)));
   }
 
   private static List<Relation> leaves(Connection main, TableName root) throws SQLException {

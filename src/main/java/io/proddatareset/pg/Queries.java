@@ -43,6 +43,21 @@ public final class Queries {
   }
 
   /**
+   * The one row of {@code sql}, a query that always returns one (an aggregate, or a {@code SELECT}
+   * of expressions), run with {@code parameters} and read by {@code row}.
+   *
+   * @throws SQLException when it returns no row or several
+   */
+  public static <T> T one(Connection c, String sql, Parameters parameters, Row<T> row)
+      throws SQLException {
+    List<T> rows = list(c, sql, parameters, row);
+    if (rows.size() != 1) {
+      throw new SQLException("expected one row, the query returned " + rows.size());
+    }
+    return rows.get(0);
+  }
+
+  /**
    * {@code sql} prepared once and run once for each of {@code values}, in order, with its
    * parameters set for that value: the rows of every run, in order, each read by {@code row}.
    */
