@@ -269,20 +269,13 @@ final class AfterResetCheck {
             ? ""
             : " (its storage changed since the reset: VACUUM FULL, CLUSTER or another TRUNCATE)";
     if (a.backup() == null) {
-      return new VerifyReport.Check(
-          t,
-          VerifyReport.Kind.RESET,
-          VerifyReport.Status.WRITTEN_SINCE,
-          r.rows(),
-          r.rows(),
+      return writtenSince(
+          r,
           null,
-          null,
-          r.sameStorage(),
           "reset held; "
               + written
               + storage
-              + "; not compared with the rows the reset removed: no backup was written",
-          null);
+              + "; not compared with the rows the reset removed: no backup was written");
     }
     long back = r.now() == null ? 0 : r.now().preResetRows();
     if (back > 0) {
@@ -307,16 +300,21 @@ final class AfterResetCheck {
                   : "equal in every column to one in the backup")
               + "): pre-reset rows are back");
     }
+    return writtenSince(r, 0L, "reset held; " + written + storage);
+  }
+
+  /** A reset table holding only rows written since the commit: the reset held. */
+  private static VerifyReport.Check writtenSince(ResetSeen r, Long preResetRows, String note) {
     return new VerifyReport.Check(
-        t,
+        r.table(),
         VerifyReport.Kind.RESET,
         VerifyReport.Status.WRITTEN_SINCE,
         r.rows(),
         r.rows(),
-        0L,
+        preResetRows,
         null,
         r.sameStorage(),
-        "reset held; " + written + storage,
+        note,
         null);
   }
 
