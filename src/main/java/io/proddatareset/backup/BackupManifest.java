@@ -72,42 +72,6 @@ public record BackupManifest(
     kept = kept == null ? List.of() : List.copyOf(kept);
   }
 
-  /** A manifest without a {@code reset} section, as a backup writes it. */
-  public BackupManifest(
-      int formatVersion,
-      String tool,
-      String target,
-      String database,
-      String serverVersion,
-      String systemIdentifier,
-      String snapshotTime,
-      String planId,
-      String file,
-      String compression,
-      long fileBytes,
-      String fileSha256,
-      List<TableEntry> tables,
-      List<SequenceEntry> sequences,
-      List<KeptEntry> kept) {
-    this(
-        formatVersion,
-        tool,
-        target,
-        database,
-        serverVersion,
-        systemIdentifier,
-        snapshotTime,
-        planId,
-        file,
-        compression,
-        fileBytes,
-        fileSha256,
-        tables,
-        sequences,
-        kept,
-        null);
-  }
-
   /** This manifest with {@code reset} as its reset section. */
   public BackupManifest withReset(ResetEntry reset) {
     return new BackupManifest(
@@ -168,19 +132,6 @@ public record BackupManifest(
       columns = List.copyOf(columns);
       parts = parts == null ? null : List.copyOf(parts);
       blocks = blocks == null ? null : List.copyOf(blocks);
-    }
-
-    /** An entry for a table in one block, with nothing appended. */
-    public TableEntry(
-        String name,
-        String schema,
-        String table,
-        List<String> columns,
-        long rows,
-        long bytes,
-        String sha256,
-        List<PartEntry> parts) {
-      this(name, schema, table, columns, rows, bytes, sha256, parts, null, null);
     }
 
     /** How many COPY blocks the table's data comes in. */

@@ -120,7 +120,8 @@ final class BackupVerifier {
             summary.fileSha256(),
             completed,
             draft.sequences(),
-            draft.kept());
+            draft.kept(),
+            null);
     problems.addAll(ManifestCheck.problems(summary, manifest));
     if (!problems.isEmpty()) {
       throw streamed

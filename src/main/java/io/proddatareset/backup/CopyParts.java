@@ -3,9 +3,8 @@ package io.proddatareset.backup;
 import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.Queries;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,33 +63,23 @@ final class CopyParts {
   }
 
   private static Relation relation(Connection main, TableName name) throws SQLException {
-    try (PreparedStatement ps =
-        main.prepareStatement("SELECT pg_relation_size(?::regclass) / 8192")) {
-      ps.setString(1, name.sql());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return new Relation(name, rs.getLong(1));
-      }
-    }
+    return Queries.one(
+        main,
+        "SELECT pg_relation_size(?::regclass) / 8192",
+        ps -> ps.setString(1, name.sql()),
+        rs -> new Relation(name, rs.getLong(1)));
   }
 
   private static List<Relation> leaves(Connection main, TableName root) throws SQLException {
-    List<Relation> out = new ArrayList<>();
-    try (PreparedStatement ps =
-        main.prepareStatement(
-            "SELECT n.nspname, c.relname, pg_relation_size(c.oid) / 8192"
-                + " FROM pg_partition_tree(?::regclass) p"
-                + " JOIN pg_class c ON c.oid = p.relid"
-                + " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE p.isleaf ORDER BY n.nspname, c.relname")) {
-      ps.setString(1, root.sql());
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(new Relation(new TableName(rs.getString(1), rs.getString(2)), rs.getLong(3)));
-        }
-      }
-    }
-    return out;
+    return Queries.list(
+        main,
+        "SELECT n.nspname, c.relname, pg_relation_size(c.oid) / 8192"
+            + " FROM pg_partition_tree(?::regclass) p"
+            + " JOIN pg_class c ON c.oid = p.relid"
+            + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE p.isleaf ORDER BY n.nspname, c.relname",
+        ps -> ps.setString(1, root.sql()),
+        rs -> new Relation(new TableName(rs.getString(1), rs.getString(2)), rs.getLong(3)));
   }
 
   /** COPY of one relation's rows, in ranges of heap pages when {@code split} and it is big. */

@@ -102,7 +102,8 @@ final class DraftManifest {
         null,
         entries,
         sequences,
-        kept);
+        kept,
+        null);
   }
 
   /** A COPY block appended after a table's first: its rows, data size and SHA-256. */

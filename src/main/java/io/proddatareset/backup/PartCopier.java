@@ -37,31 +37,20 @@ import org.postgresql.copy.CopyManager;
  * jobs - 1} more connections that import the caller's exported snapshot, each part on whichever
  * connection is free. The first part to fail stops the others; every worker connection is closed
  * (rolling back its read-only transaction) before {@link #copyAll} returns.
+ *
+ * @param main the caller's connection, in the backup's snapshot
+ * @param workerConnections opens each further connection
+ * @param tables the tables the parts belong to, in file order
+ * @param workerLockTimeout how long a worker waits for its ACCESS SHARE lock on a part's table
  */
-final class PartCopier {
+record PartCopier(
+    Connection main,
+    Supplier<Connection> workerConnections,
+    List<Table> tables,
+    Compressors compressors,
+    BackupProgress progress,
+    Duration workerLockTimeout) {
   private static final Pattern SNAPSHOT_ID = Pattern.compile("[0-9A-Fa-f-]+");
-
-  private final Connection main;
-  private final Supplier<Connection> workerConnections;
-  private final List<Table> tables;
-  private final Compressors compressors;
-  private final BackupProgress progress;
-  private final Duration workerLockTimeout;
-
-  PartCopier(
-      Connection main,
-      Supplier<Connection> workerConnections,
-      List<Table> tables,
-      Compressors compressors,
-      BackupProgress progress,
-      Duration workerLockTimeout) {
-    this.main = main;
-    this.workerConnections = workerConnections;
-    this.tables = tables;
-    this.compressors = compressors;
-    this.progress = progress;
-    this.workerLockTimeout = workerLockTimeout;
-  }
 
   /** Copies every part into assembler part {@code p + 1}, on up to {@code jobs} connections. */
   void copyAll(

@@ -2,6 +2,7 @@ package io.proddatareset.backup;
 
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.Queries;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -192,28 +193,22 @@ final class RestoreCatalog {
    */
   static List<String> foreignKeyComments(Connection c, List<ForeignKeyDef> keys)
       throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT format('COMMENT ON CONSTRAINT %I ON %I.%I IS %L', k.conname, n.nspname,"
-                + " r.relname, d.description)"
-                + " FROM pg_constraint k JOIN pg_class r ON r.oid = k.conrelid"
-                + " JOIN pg_namespace n ON n.oid = r.relnamespace"
-                + " JOIN pg_description d ON d.objoid = k.oid"
-                + "  AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0"
-                + " WHERE n.nspname = ? AND r.relname = ? AND k.conname = ?")) {
-      for (ForeignKeyDef k : keys) {
-        ps.setString(1, k.table().schema());
-        ps.setString(2, k.table().name());
-        ps.setString(3, k.name());
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(rs.getString(1));
-          }
-        }
-      }
-    }
-    return out;
+    return Queries.listEach(
+        c,
+        "SELECT format('COMMENT ON CONSTRAINT %I ON %I.%I IS %L', k.conname, n.nspname,"
+            + " r.relname, d.description)"
+            + " FROM pg_constraint k JOIN pg_class r ON r.oid = k.conrelid"
+            + " JOIN pg_namespace n ON n.oid = r.relnamespace"
+            + " JOIN pg_description d ON d.objoid = k.oid"
+            + "  AND d.classoid = 'pg_constraint'::regclass AND d.objsubid = 0"
+            + " WHERE n.nspname = ? AND r.relname = ? AND k.conname = ?",
+        keys,
+        (ps, k) -> {
+          ps.setString(1, k.table().schema());
+          ps.setString(2, k.table().name());
+          ps.setString(3, k.name());
+        },
+        rs -> rs.getString(1));
   }
 
   /**
@@ -269,28 +264,19 @@ final class RestoreCatalog {
     }
   }
 
-  /** Reads one value from the current row. */
-  @FunctionalInterface
-  private interface Row<T> {
-    T read(ResultSet rs) throws SQLException;
-  }
-
   /** Every row of {@code sql}, whose parameters are {@code oidLists} in order, each as an oid[]. */
   @SafeVarargs
-  private static <T> List<T> query(Connection c, String sql, Row<T> row, List<Long>... oidLists)
-      throws SQLException {
-    List<T> out = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < oidLists.length; i++) {
-        ps.setArray(i + 1, oidArray(c, oidLists[i]));
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(row.read(rs));
-        }
-      }
-    }
-    return out;
+  private static <T> List<T> query(
+      Connection c, String sql, Queries.Row<T> row, List<Long>... oidLists) throws SQLException {
+    return Queries.list(
+        c,
+        sql,
+        ps -> {
+          for (int i = 0; i < oidLists.length; i++) {
+            ps.setArray(i + 1, oidArray(c, oidLists[i]));
+          }
+        },
+        row);
   }
 
   private static Array oidArray(Connection c, List<Long> oids) throws SQLException {

@@ -51,70 +51,32 @@ public final class Restorer {
 
   /**
    * What a backup file holds, read before anything is changed ({@link #inspect}): its tables, its
-   * manifest when it has one, and its SHA-256.
+   * manifest when it has one, and its SHA-256. Only {@link #file}, {@link #manifest}, {@link
+   * #fileSha256} and {@link #tables} are for use outside this package.
+   *
+   * @param file the backup file
+   * @param manifest the manifest beside the file, or null
+   * @param blocks the COPY blocks, in file order
+   * @param sequences the sequences the file sets
+   * @param fileSha256 the file's SHA-256: as the manifest records it, or as read
+   * @param scanned what reading the whole file found, for a file without a manifest (which is read
+   *     to learn what it holds); null when the manifest said it
    */
-  public static final class Contents {
-    private final Path file;
-    private final BackupManifest manifest;
-    private final List<CopyStatement> blocks;
-    private final List<String> sequences;
-    private final String fileSha256;
-    private final BackupReader.Summary scanned;
-
-    /**
-     * @param manifest the manifest beside the file, or null
-     * @param fileSha256 the file's SHA-256: as the manifest records it, or as read
-     * @param scanned what reading the whole file found, for a file without a manifest (which is
-     *     read to learn what it holds); null when the manifest said it
-     */
-    Contents(
-        Path file,
-        BackupManifest manifest,
-        List<CopyStatement> blocks,
-        List<String> sequences,
-        String fileSha256,
-        BackupReader.Summary scanned) {
-      this.file = file;
-      this.manifest = manifest;
-      this.blocks = List.copyOf(blocks);
-      this.sequences = List.copyOf(sequences);
-      this.fileSha256 = fileSha256;
-      this.scanned = scanned;
-    }
-
-    /** The backup file. */
-    public Path file() {
-      return file;
-    }
-
-    /** The manifest beside the file, or null. */
-    public BackupManifest manifest() {
-      return manifest;
-    }
-
-    /** The file's SHA-256: as the manifest records it, or as read. */
-    public String fileSha256() {
-      return fileSha256;
+  public record Contents(
+      Path file,
+      BackupManifest manifest,
+      List<CopyStatement> blocks,
+      List<String> sequences,
+      String fileSha256,
+      BackupReader.Summary scanned) {
+    public Contents {
+      blocks = List.copyOf(blocks);
+      sequences = List.copyOf(sequences);
     }
 
     /** The tables the file holds data for, in file order. */
     public List<TableName> tables() {
       return blocks.stream().map(CopyStatement::table).distinct().toList();
-    }
-
-    /** The COPY blocks, in file order. */
-    List<CopyStatement> blocks() {
-      return blocks;
-    }
-
-    /** The sequences the file sets. */
-    List<String> sequences() {
-      return sequences;
-    }
-
-    /** What reading the whole file found, or null when the manifest said what it holds. */
-    BackupReader.Summary scanned() {
-      return scanned;
     }
   }
 

@@ -49,23 +49,23 @@ final class VerifyText {
             .filter(c -> c.status() == VerifyReport.Status.CHANGED_SINCE)
             .count();
     if (report.ok() && (written > 0 || changed > 0)) {
-      sb.append("Verified: the reset held (")
-          .append(Counts.of(reset, "reset table", "reset tables"))
-          .append(": ")
-          .append(Counts.number(reset - written))
-          .append(" empty, ")
-          .append(Counts.number(written))
-          .append(" with ")
-          .append(Counts.of(report.rowsWrittenSince(), "row", "rows"))
-          .append(" written since the reset committed)");
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "Verified: the reset held (%s: %s empty, %s with %s written since the reset"
+                  + " committed)",
+              Counts.of(reset, "reset table", "reset tables"),
+              Counts.number(reset - written),
+              Counts.number(written),
+              Counts.of(report.rowsWrittenSince(), "row", "rows")));
       if (kept > 0) {
-        sb.append("; ")
-            .append(Counts.of(kept, "kept table", "kept tables"))
-            .append(" (")
-            .append(Counts.number(kept - changed))
-            .append(" unchanged, ")
-            .append(Counts.number(changed))
-            .append(" changed since the reset)");
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "; %s (%s unchanged, %s changed since the reset)",
+                Counts.of(kept, "kept table", "kept tables"),
+                Counts.number(kept - changed),
+                Counts.number(changed)));
       }
       sb.append(".\n");
     } else if (report.ok()) {

@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Properties;
 import javax.net.ssl.SSLException;
 
@@ -164,69 +165,58 @@ public final class Connector {
     if (root instanceof SocketTimeoutException
         || SqlState.isConnectionLost(e) && waited.compareTo(timeout) >= 0) {
       msg =
-          "No answer from "
-              + where
-              + " within "
-              + format(timeout)
-              + ": the connection was not refused, but the server did not complete the start-up"
-              + " in time. Is the server, or the ssh tunnel or kubectl port-forward to it, up, and"
-              + " the host reachable from here? Through a connection pooler (PgBouncer), does"
-              + " its pool have a free server connection (default_pool_size)? --connect-timeout"
-              + " (or connect_timeout in the URL, or PGCONNECT_TIMEOUT) sets how long to wait.";
+          message(
+              "No answer from %s within %s: the connection was not refused, but the server did not"
+                  + " complete the start-up in time. Is the server, or the ssh tunnel or kubectl"
+                  + " port-forward to it, up, and the host reachable from here? Through a"
+                  + " connection pooler (PgBouncer), does its pool have a free server connection"
+                  + " (default_pool_size)? --connect-timeout (or connect_timeout in the URL, or"
+                  + " PGCONNECT_TIMEOUT) sets how long to wait.",
+              where, format(timeout));
     } else if (SqlState.is(e, SqlState.INVALID_PASSWORD)) {
       msg =
-          "Password authentication failed for user '"
-              + target.user()
-              + "' at "
-              + where
-              + ": check the password in the URL, PGPASSWORD or ~/.pgpass.";
+          message(
+              "Password authentication failed for user '%s' at %s: check the password in the URL,"
+                  + " PGPASSWORD or ~/.pgpass.",
+              target.user(), where);
     } else if (SqlState.is(e, SqlState.INVALID_AUTHORIZATION_SPECIFICATION)) {
       msg =
-          "The server rejected user '"
-              + target.user()
-              + "' at "
-              + where
-              + ": "
-              + ExitException.firstLine(e.getMessage())
-              + ".";
+          message(
+              "The server rejected user '%s' at %s: %s.",
+              target.user(), where, ExitException.firstLine(e.getMessage()));
     } else if (SqlState.is(e, SqlState.INVALID_CATALOG_NAME)) {
       msg =
-          "Database '"
-              + target.database()
-              + "' does not exist at "
-              + where
-              + ": check the database name in the URL.";
+          message(
+              "Database '%s' does not exist at %s: check the database name in the URL.",
+              target.database(), where);
     } else if (root instanceof UnknownHostException) {
-      msg = "Unknown host '" + target.host() + "': check the host name in the URL.";
+      msg = message("Unknown host '%s': check the host name in the URL.", target.host());
     } else if (root instanceof ConnectException || root instanceof NoRouteToHostException) {
       msg =
-          "Connection refused by "
-              + target.host()
-              + ":"
-              + target.port()
-              + ": is the server running and reachable on that port?";
+          message(
+              "Connection refused by %s:%s: is the server running and reachable on that port?",
+              target.host(), target.port());
     } else if (root instanceof SSLException
         || SqlState.is(e, SqlState.SQLSERVER_REJECTED_ESTABLISHMENT_OF_SQLCONNECTION)
             && String.valueOf(e.getMessage()).contains("SSL")) {
       msg =
-          "TLS failed with "
-              + where
-              + " (sslmode="
-              + target.sslMode()
-              + "): "
-              + ExitException.firstLine(root.getMessage())
-              + ".";
+          message(
+              "TLS failed with %s (sslmode=%s): %s.",
+              where, target.sslMode(), ExitException.firstLine(root.getMessage()));
     } else if (String.valueOf(e.getMessage()).contains("does not support SSL")) {
       msg =
-          "The server at "
-              + where
-              + " does not support TLS, but sslmode="
-              + target.sslMode()
-              + " requires it.";
+          message(
+              "The server at %s does not support TLS, but sslmode=%s requires it.",
+              where, target.sslMode());
     } else {
-      msg = "Cannot connect to " + where + ": " + ExitException.firstLine(e.getMessage()) + ".";
+      msg = message("Cannot connect to %s: %s.", where, ExitException.firstLine(e.getMessage()));
     }
     return new ExitException(ExitStatus.FAILURE, Redaction.redact(msg, target.password()), e);
+  }
+
+  /** A failure message: {@code template}'s {@code %s} replaced by {@code values}, in order. */
+  private static String message(String template, Object... values) {
+    return String.format(Locale.ROOT, template, values);
   }
 
   /** 10s, 2m, 500ms: as --connect-timeout takes it. */

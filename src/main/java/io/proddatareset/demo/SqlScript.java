@@ -1,6 +1,7 @@
 package io.proddatareset.demo;
 
 import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.SqlComments;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -97,18 +98,8 @@ public final class SqlScript {
         continue;
       }
       if (c == '/' && i + 1 < n && text.charAt(i + 1) == '*') {
-        int depth = 0;
-        do {
-          if (text.startsWith("/*", i)) {
-            depth++;
-            i += 2;
-          } else if (text.startsWith("*/", i)) {
-            depth--;
-            i += 2;
-          } else {
-            i++;
-          }
-        } while (depth > 0 && i < n);
+        int end = SqlComments.endOfBlockComment(text, i);
+        i = end < 0 ? n : end;
         stmt.append(' ');
         continue;
       }

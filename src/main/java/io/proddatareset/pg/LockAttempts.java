@@ -34,26 +34,24 @@ public final class LockAttempts {
 
   /** A table lock mode, with the modes it conflicts with (PostgreSQL's table-level lock table). */
   public enum Mode {
-    ACCESS_SHARE("ACCESS SHARE", "AccessShareLock"),
-    ROW_SHARE("ROW SHARE", "RowShareLock"),
-    ROW_EXCLUSIVE("ROW EXCLUSIVE", "RowExclusiveLock"),
-    SHARE_UPDATE_EXCLUSIVE("SHARE UPDATE EXCLUSIVE", "ShareUpdateExclusiveLock"),
-    SHARE("SHARE", "ShareLock"),
-    SHARE_ROW_EXCLUSIVE("SHARE ROW EXCLUSIVE", "ShareRowExclusiveLock"),
-    EXCLUSIVE("EXCLUSIVE", "ExclusiveLock"),
-    ACCESS_EXCLUSIVE("ACCESS EXCLUSIVE", "AccessExclusiveLock");
+    ACCESS_SHARE("AccessShareLock"),
+    ROW_SHARE("RowShareLock"),
+    ROW_EXCLUSIVE("RowExclusiveLock"),
+    SHARE_UPDATE_EXCLUSIVE("ShareUpdateExclusiveLock"),
+    SHARE("ShareLock"),
+    SHARE_ROW_EXCLUSIVE("ShareRowExclusiveLock"),
+    EXCLUSIVE("ExclusiveLock"),
+    ACCESS_EXCLUSIVE("AccessExclusiveLock");
 
-    private final String sql;
     private final String lockName;
 
-    Mode(String sql, String lockName) {
-      this.sql = sql;
+    Mode(String lockName) {
       this.lockName = lockName;
     }
 
-    /** As {@code LOCK TABLE} spells it: {@code ACCESS EXCLUSIVE}. */
+    /** As {@code LOCK TABLE} spells it: {@code ACCESS EXCLUSIVE} (the name, words apart). */
     public String sql() {
-      return sql;
+      return name().replace('_', ' ');
     }
 
     /** As {@code pg_locks.mode} spells it: {@code AccessExclusiveLock}. */

@@ -96,12 +96,6 @@ public final class LockHolders {
       Long querySeconds,
       String queryStart) {
 
-    /** A session without its query. */
-    public Session(
-        int pid, String user, String application, String state, Long transactionSeconds) {
-      this(pid, user, application, state, transactionSeconds, null, null);
-    }
-
     /** True when it is idle inside an open transaction (and so holds its locks doing nothing). */
     public boolean idleInTransaction() {
       return state != null && state.startsWith("idle in transaction");
@@ -198,13 +192,7 @@ public final class LockHolders {
    */
   static List<Session> blocking(PreparedStatement prepared, int waitingPid) throws SQLException {
     prepared.setInt(1, waitingPid);
-    List<Session> out = new ArrayList<>();
-    try (ResultSet rs = prepared.executeQuery()) {
-      while (rs.next()) {
-        out.add(session(rs));
-      }
-    }
-    return out;
+    return Queries.list(prepared, LockHolders::session);
   }
 
   static PreparedStatement prepareBlocking(Connection conn) throws SQLException {
@@ -235,20 +223,19 @@ public final class LockHolders {
    */
   public static List<Holder> holding(
       Connection conn, List<String> tables, List<String> modes, int exceptPid) throws SQLException {
-    List<Holder> out = new ArrayList<>();
-    try (PreparedStatement ps = conn.prepareStatement(HOLDING_RELATIONS)) {
-      ps.setArray(1, conn.createArrayOf("text", tables.toArray()));
-      ps.setArray(2, conn.createArrayOf("text", modes.toArray()));
-      ps.setInt(3, exceptPid);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
+    return Queries.list(
+        conn,
+        HOLDING_RELATIONS,
+        ps -> {
+          ps.setArray(1, conn.createArrayOf("text", tables.toArray()));
+          ps.setArray(2, conn.createArrayOf("text", modes.toArray()));
+          ps.setInt(3, exceptPid);
+        },
+        rs -> {
           List<String> names = new ArrayList<>(List.of((String[]) rs.getArray(8).getArray()));
           names.sort(null);
-          out.add(new Holder(session(rs), names));
-        }
-      }
-    }
-    return out;
+          return new Holder(session(rs), names);
+        });
   }
 
   /**
@@ -256,14 +243,8 @@ public final class LockHolders {
    * (what makes a reader wait), by pid and name.
    */
   public static List<RelationLock> holdingAccessExclusive(Connection conn) throws SQLException {
-    List<RelationLock> out = new ArrayList<>();
-    try (PreparedStatement ps = conn.prepareStatement(ACCESS_EXCLUSIVE);
-        ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.add(new RelationLock(rs.getInt(1), rs.getString(2)));
-      }
-    }
-    return out;
+    return Queries.list(
+        conn, ACCESS_EXCLUSIVE, ps -> {}, rs -> new RelationLock(rs.getInt(1), rs.getString(2)));
   }
 
   /** A session from {@link #SESSION_COLUMNS}, with its query when the row has the query columns. */
@@ -275,7 +256,7 @@ public final class LockHolders {
     long seconds = rs.getLong(5);
     Long transactionSeconds = rs.wasNull() ? null : seconds;
     if (rs.getMetaData().getColumnCount() < 7) {
-      return new Session(pid, user, app, state, transactionSeconds);
+      return new Session(pid, user, app, state, transactionSeconds, null, null);
     }
     long since = rs.getLong(6);
     Long querySeconds = rs.wasNull() ? null : since;
@@ -317,7 +298,8 @@ public final class LockHolders {
         int eol = query.indexOf('\n', i);
         i = eol < 0 ? n : eol;
       } else if (c == '/' && query.startsWith("/*", i)) {
-        i = endOfComment(query, i);
+        int end = SqlComments.endOfBlockComment(query, i);
+        i = end < 0 ? n : end;
         space(out);
       } else if (c == '"') {
         int close = query.indexOf('"', i + 1);
@@ -404,28 +386,6 @@ public final class LockHolders {
       }
     }
     return k < n && query.charAt(k) == '$' ? query.substring(i, k + 1) : null;
-  }
-
-  /** The index after a comment starting at {@code i}; comments nest in PostgreSQL. */
-  private static int endOfComment(String query, int i) {
-    int n = query.length();
-    int depth = 0;
-    int k = i;
-    while (k < n) {
-      if (query.startsWith("/*", k)) {
-        depth++;
-        k += 2;
-      } else if (query.startsWith("*/", k)) {
-        depth--;
-        k += 2;
-        if (depth == 0) {
-          return k;
-        }
-      } else {
-        k++;
-      }
-    }
-    return n;
   }
 
   private static boolean afterIdentifierChar(StringBuilder out) {

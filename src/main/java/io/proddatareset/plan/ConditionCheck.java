@@ -2,6 +2,7 @@ package io.proddatareset.plan;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.Table;
+import io.proddatareset.pg.SqlComments;
 import io.proddatareset.pg.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -119,7 +120,7 @@ public final class ConditionCheck {
         int end = s.indexOf('\n', i);
         i = end < 0 ? s.length() : end + 1;
       } else if (c == '/' && s.startsWith("/*", i)) {
-        int end = endOfBlockComment(s, i);
+        int end = SqlComments.endOfBlockComment(s, i);
         if (end < 0) {
           return Problem.open("it has an unterminated /* comment");
         }
@@ -173,27 +174,6 @@ public final class ConditionCheck {
           i += 2;
         } else {
           return i + 1;
-        }
-      } else {
-        i++;
-      }
-    }
-    return -1;
-  }
-
-  /** The index after the end of the (nested) block comment opened at {@code open}, or -1. */
-  private static int endOfBlockComment(String s, int open) {
-    int depth = 0;
-    int i = open;
-    while (i < s.length()) {
-      if (s.startsWith("/*", i)) {
-        depth++;
-        i += 2;
-      } else if (s.startsWith("*/", i)) {
-        depth--;
-        i += 2;
-        if (depth == 0) {
-          return i;
         }
       } else {
         i++;

@@ -41,19 +41,6 @@ public record ResetPlan(
     truncateBlockers = List.copyOf(truncateBlockers);
   }
 
-  /** A plan computed without looking for sessions that would block the TRUNCATE. */
-  public ResetPlan(
-      Catalog catalog,
-      Policy policy,
-      List<PlannedTable> tables,
-      TruncationOrder order,
-      List<Hazard> hazards,
-      List<PlanWarning> warnings,
-      boolean exactRows,
-      String planId) {
-    this(catalog, policy, tables, order, hazards, warnings, exactRows, planId, List.of());
-  }
-
   public String database() {
     return catalog.database();
   }

@@ -6,6 +6,7 @@ import io.proddatareset.backup.BackupBlocks;
 import io.proddatareset.backup.BackupManifest;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.Queries;
 import io.proddatareset.pg.SessionSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
@@ -161,14 +161,7 @@ final class AfterResetCheck {
     if (atCommit.isEmpty()) {
       return out;
     }
-    boolean hashes = atCommit.stream().allMatch(f -> f.hash() != null);
-    Map<TableName, TableFingerprint> now =
-        TableFingerprint.take(
-                c,
-                atCommit.stream().map(TableFingerprint::table).toList(),
-                hashes ? TableFingerprint.Mode.HASH : TableFingerprint.Mode.COUNT)
-            .stream()
-            .collect(Collectors.toMap(TableFingerprint::table, Function.identity()));
+    Map<TableName, TableFingerprint> now = TableFingerprint.takeAgain(c, atCommit);
     for (TableFingerprint before : atCommit) {
       TableFingerprint after = now.get(before.table());
       boolean changed = before.differenceFrom(after) != null;
@@ -276,20 +269,13 @@ final class AfterResetCheck {
             ? ""
             : " (its storage changed since the reset: VACUUM FULL, CLUSTER or another TRUNCATE)";
     if (a.backup() == null) {
-      return new VerifyReport.Check(
-          t,
-          VerifyReport.Kind.RESET,
-          VerifyReport.Status.WRITTEN_SINCE,
-          r.rows(),
-          r.rows(),
+      return writtenSince(
+          r,
           null,
-          null,
-          r.sameStorage(),
           "reset held; "
               + written
               + storage
-              + "; not compared with the rows the reset removed: no backup was written",
-          null);
+              + "; not compared with the rows the reset removed: no backup was written");
     }
     long back = r.now() == null ? 0 : r.now().preResetRows();
     if (back > 0) {
@@ -314,16 +300,21 @@ final class AfterResetCheck {
                   : "equal in every column to one in the backup")
               + "): pre-reset rows are back");
     }
+    return writtenSince(r, 0L, "reset held; " + written + storage);
+  }
+
+  /** A reset table holding only rows written since the commit: the reset held. */
+  private static VerifyReport.Check writtenSince(ResetSeen r, Long preResetRows, String note) {
     return new VerifyReport.Check(
-        t,
+        r.table(),
         VerifyReport.Kind.RESET,
         VerifyReport.Status.WRITTEN_SINCE,
         r.rows(),
         r.rows(),
-        0L,
+        preResetRows,
         null,
         r.sameStorage(),
-        "reset held; " + written + storage,
+        note,
         null);
   }
 
@@ -477,16 +468,7 @@ final class AfterResetCheck {
           + " ORDER BY array_position(i.indkey::int2[], a.attnum)";
 
   private static List<String> strings(Connection c, String sql, TableName t) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, t.sql());
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-    }
-    return out;
+    return Queries.list(c, sql, ps -> ps.setString(1, t.sql()), rs -> rs.getString(1));
   }
 
   private static boolean partitioned(Connection c, TableName t) throws SQLException {

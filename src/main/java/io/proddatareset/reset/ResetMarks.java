@@ -2,8 +2,8 @@ package io.proddatareset.reset;
 
 import io.proddatareset.backup.BackupManifest;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Queries;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -101,25 +101,20 @@ public record ResetMarks(
    * table, in the order of their names. Reads only, in the caller's transaction.
    */
   static List<Long> storage(Connection conn, TableName table) throws SQLException {
-    List<Long> out = new ArrayList<>();
-    try (PreparedStatement ps =
-        conn.prepareStatement(
-            "SELECT pg_relation_filenode(c.oid) FROM pg_catalog.pg_class c"
-                + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-                // pg_partition_tree lists nothing for a table outside any partition tree
-                + " WHERE (c.oid = ?::regclass OR c.oid IN"
-                + " (SELECT p.relid FROM pg_partition_tree(?::regclass) p WHERE p.isleaf))"
-                + " AND pg_relation_filenode(c.oid) IS NOT NULL"
-                + " ORDER BY n.nspname, c.relname")) {
-      ps.setString(1, table.sql());
-      ps.setString(2, table.sql());
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getLong(1));
-        }
-      }
-    }
-    return out;
+    return Queries.list(
+        conn,
+        "SELECT pg_relation_filenode(c.oid) FROM pg_catalog.pg_class c"
+            + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            // pg_partition_tree lists nothing for a table outside any partition tree
+            + " WHERE (c.oid = ?::regclass OR c.oid IN"
+            + " (SELECT p.relid FROM pg_partition_tree(?::regclass) p WHERE p.isleaf))"
+            + " AND pg_relation_filenode(c.oid) IS NOT NULL"
+            + " ORDER BY n.nspname, c.relname",
+        ps -> {
+          ps.setString(1, table.sql());
+          ps.setString(2, table.sql());
+        },
+        rs -> rs.getLong(1));
   }
 
   /** The manifest's section for these marks. */

@@ -36,16 +36,4 @@ public record ResetResult(
     truncated = List.copyOf(truncated);
     kept = List.copyOf(kept);
   }
-
-  /** A result without marks: nothing was committed ({@code alreadyEmpty}). */
-  public ResetResult(
-      ResetPlan plan,
-      BackupResult backup,
-      List<TableName> truncated,
-      List<TableFingerprint> kept,
-      long rowsRemoved,
-      long millis,
-      boolean alreadyEmpty) {
-    this(plan, backup, truncated, kept, rowsRemoved, millis, alreadyEmpty, null, 0);
-  }
 }

@@ -54,11 +54,7 @@ public final class ResetRun {
    *     or null
    */
   public record Outcome(
-      ResetResult reset, VerifyReport check, Exception checkFailure, String marksNotRecorded) {
-    public Outcome(ResetResult reset, VerifyReport check, Exception checkFailure) {
-      this(reset, check, checkFailure, null);
-    }
-  }
+      ResetResult reset, VerifyReport check, Exception checkFailure, String marksNotRecorded) {}
 
   /**
    * The plan the user reviews, outside any transaction, with exact row counts.
@@ -151,7 +147,7 @@ public final class ResetRun {
     }
     ResetResult result = reset.run(plan);
     if (result.alreadyEmpty()) {
-      return new Outcome(result, null, null);
+      return new Outcome(result, null, null, null);
     }
     committed.accept(result);
     return checkAfterCommit(result);

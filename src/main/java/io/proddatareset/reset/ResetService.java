@@ -317,7 +317,8 @@ public final class ResetService {
         // nothing to back up or remove: leave the tables (and their ON TRUNCATE triggers) alone,
         // and roll back
         throw new AlreadyEmpty(
-            new ResetResult(plan, null, resetTables, List.of(), 0, millisSince(start), true));
+            new ResetResult(
+                plan, null, resetTables, List.of(), 0, millisSince(start), true, null, 0));
       }
 
       run.enter(ChangeStep.FINGERPRINTING);

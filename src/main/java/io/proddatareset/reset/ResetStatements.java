@@ -101,33 +101,13 @@ final class ResetStatements {
    * --lock-timeout} and lets go of it at once. A holder that appears after the check is still
    * possible; the reset's own exclusive attempts then give up as this does.
    *
+   * <p>Then, in a transaction of its own (so that no lock is held while the other is tried), it
+   * checks that no session holds a kept table against the final phase's SHARE lock (an open
+   * writer's transaction): both would make the reset give up after its backup was written. {@code
+   * opened} is told the check's connection once it is open (for an interrupt to abandon it).
+   *
    * @throws ExitException FAILURE when the attempts give up, naming the holders; nothing was
    *     written
-   */
-  static void checkNothingBlocksTruncate(
-      Supplier<Connection> connections, ResetOptions options, List<TableName> reset)
-      throws SQLException {
-    checkNothingBlocksTruncate(connections, c -> {}, options, reset, LockAttempts.Tuning.DEFAULT);
-  }
-
-  /**
-   * {@link #checkNothingBlocksTruncate(Supplier, ResetOptions, List)}, telling {@code opened} the
-   * check's connection once it is open (for an interrupt to abandon it).
-   */
-  static void checkNothingBlocksTruncate(
-      Supplier<Connection> connections,
-      Consumer<Connection> opened,
-      ResetOptions options,
-      List<TableName> reset,
-      LockAttempts.Tuning tuning)
-      throws SQLException {
-    checkNothingBlocksTruncate(connections, opened, options, reset, List.of(), tuning);
-  }
-
-  /**
-   * As above, and then, in a transaction of its own (so that no lock is held while the other is
-   * tried), that no session holds a kept table against the final phase's SHARE lock (an open
-   * writer's transaction): both would make the reset give up after its backup was written.
    */
   static void checkNothingBlocksTruncate(
       Supplier<Connection> connections,

@@ -4,11 +4,9 @@ import io.proddatareset.ExitException;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.Queries;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -48,23 +46,18 @@ public final class SharedSequences {
 
   /** One line per sequence and column that draws from it, empty when there is none. */
   static List<String> find(Connection conn, List<TableName> resetTables) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (PreparedStatement ps = conn.prepareStatement(SQL)) {
-      ps.setArray(
-          1, conn.createArrayOf("text", resetTables.stream().map(TableName::sql).toArray()));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          TableName table = new TableName(rs.getString(3), rs.getString(4));
-          out.add(
-              new TableName(rs.getString(1), rs.getString(2)).display()
-                  + " is also the default of "
-                  + table.display()
-                  + "."
-                  + Identifiers.display(rs.getString(5)));
-        }
-      }
-    }
-    return out;
+    return Queries.list(
+        conn,
+        SQL,
+        ps ->
+            ps.setArray(
+                1, conn.createArrayOf("text", resetTables.stream().map(TableName::sql).toArray())),
+        rs ->
+            new TableName(rs.getString(1), rs.getString(2)).display()
+                + " is also the default of "
+                + new TableName(rs.getString(3), rs.getString(4)).display()
+                + "."
+                + Identifiers.display(rs.getString(5)));
   }
 
   /**

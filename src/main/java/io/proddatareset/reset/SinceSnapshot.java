@@ -3,6 +3,7 @@ package io.proddatareset.reset;
 import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.Queries;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -194,17 +195,15 @@ final class SinceSnapshot {
    */
   private record Ages(long xmin, long xmax) {
     static Ages of(Connection c, Bounds b) throws SQLException {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT age((?::bigint % 4294967296)::text::xid),"
-                  + " age((?::bigint % 4294967296)::text::xid)")) {
-        ps.setLong(1, b.xmin());
-        ps.setLong(2, b.xmax());
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          return new Ages(rs.getLong(1), rs.getLong(2));
-        }
-      }
+      return Queries.one(
+          c,
+          "SELECT age((?::bigint % 4294967296)::text::xid),"
+              + " age((?::bigint % 4294967296)::text::xid)",
+          ps -> {
+            ps.setLong(1, b.xmin());
+            ps.setLong(2, b.xmax());
+          },
+          rs -> new Ages(rs.getLong(1), rs.getLong(2)));
     }
 
     /** Committed before S was taken (or frozen): S saw it. */

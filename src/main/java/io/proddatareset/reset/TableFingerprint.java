@@ -11,6 +11,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * A kept table's row count and content hash, taken before and after a reset to prove it was not
@@ -46,6 +49,21 @@ public record TableFingerprint(TableName table, long rows, String hash) {
     "bytea_output", "hex",
     "search_path", ""
   };
+
+  /**
+   * Takes the fingerprints of the tables of {@code earlier} again, as {@link #take} does, by table:
+   * with hashes when every one of {@code earlier} has a hash, otherwise row counts only.
+   */
+  static Map<TableName, TableFingerprint> takeAgain(Connection conn, List<TableFingerprint> earlier)
+      throws SQLException {
+    boolean hashes = earlier.stream().allMatch(f -> f.hash() != null);
+    return take(
+            conn,
+            earlier.stream().map(TableFingerprint::table).toList(),
+            hashes ? Mode.HASH : Mode.COUNT)
+        .stream()
+        .collect(Collectors.toMap(TableFingerprint::table, Function.identity()));
+  }
 
   /**
    * Takes fingerprints of {@code tables} with the connection's current transaction snapshot; the

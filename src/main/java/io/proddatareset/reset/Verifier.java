@@ -2,16 +2,13 @@ package io.proddatareset.reset;
 
 import io.proddatareset.Counts;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Queries;
 import io.proddatareset.pg.Transactions;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * Checks that reset tables are empty and kept tables match their recorded fingerprints. Reads only,
@@ -62,24 +59,20 @@ public final class Verifier {
    */
   public static List<TableName> missing(Connection conn, List<TableName> tables)
       throws SQLException {
-    List<TableName> out = new ArrayList<>();
-    try (PreparedStatement ps =
-        conn.prepareStatement(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
-                + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?"
-                + " AND c.relkind IN ('r', 'p'))")) {
-      for (TableName t : tables) {
-        ps.setString(1, t.schema());
-        ps.setString(2, t.name());
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          if (!rs.getBoolean(1)) {
-            out.add(t);
-          }
-        }
-      }
-    }
-    return out;
+    return Queries.list(
+        conn,
+        "SELECT t.s, t.n FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(s, n, i)"
+            + " WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c"
+            + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE n.nspname = t.s AND c.relname = t.n AND c.relkind IN ('r', 'p'))"
+            + " ORDER BY t.i",
+        ps -> {
+          ps.setArray(
+              1, conn.createArrayOf("text", tables.stream().map(TableName::schema).toArray()));
+          ps.setArray(
+              2, conn.createArrayOf("text", tables.stream().map(TableName::name).toArray()));
+        },
+        rs -> new TableName(rs.getString(1), rs.getString(2)));
   }
 
   /** Runs the checks in the caller's current transaction. */
@@ -105,14 +98,7 @@ public final class Verifier {
                       + "; it should be empty"));
     }
     if (!keptExpected.isEmpty()) {
-      boolean hashes = keptExpected.stream().allMatch(f -> f.hash() != null);
-      Map<TableName, TableFingerprint> now =
-          TableFingerprint.take(
-                  conn,
-                  keptExpected.stream().map(TableFingerprint::table).toList(),
-                  hashes ? TableFingerprint.Mode.HASH : TableFingerprint.Mode.COUNT)
-              .stream()
-              .collect(Collectors.toMap(TableFingerprint::table, Function.identity()));
+      Map<TableName, TableFingerprint> now = TableFingerprint.takeAgain(conn, keptExpected);
       for (TableFingerprint before : keptExpected) {
         TableFingerprint after = now.get(before.table());
         checks.add(

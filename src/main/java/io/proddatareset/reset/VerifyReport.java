@@ -48,25 +48,19 @@ public record VerifyReport(String database, List<Check> checks, Since since) {
   /** What a check found. */
   public enum Status {
     /** as the reset left it: a reset table empty, a kept table unchanged */
-    OK(true),
+    OK,
     /** a reset table holding rows written since the reset committed, none of them a removed row */
-    WRITTEN_SINCE(true),
+    WRITTEN_SINCE,
     /** a kept table that changed since the reset committed (the app writes it) */
-    CHANGED_SINCE(true),
+    CHANGED_SINCE,
     /** a reset table holding a row equal to one the reset removed: a pre-reset row is back */
-    PRE_RESET_ROW(false),
+    PRE_RESET_ROW,
     /** anything else that does not hold, or that could not be proved */
-    FAILED(false);
+    FAILED;
 
-    private final boolean holds;
-
-    Status(boolean holds) {
-      this.holds = holds;
-    }
-
-    /** True when the check holds. */
+    /** True when the check holds: every status but {@code PRE_RESET_ROW} and {@code FAILED}. */
     public boolean holds() {
-      return holds;
+      return this != PRE_RESET_ROW && this != FAILED;
     }
 
     /** The lower-case word shown in JSON: ok, written_since, changed_since, ... */

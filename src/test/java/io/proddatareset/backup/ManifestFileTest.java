@@ -36,6 +36,8 @@ class ManifestFileTest {
                 3,
                 42,
                 "b".repeat(64),
+                null,
+                null,
                 null),
             new BackupManifest.TableEntry(
                 "\"My Schema\".\"t\"",
@@ -47,12 +49,15 @@ class ManifestFileTest {
                 "c".repeat(64),
                 List.of(
                     new BackupManifest.PartEntry(0, Sha256.EMPTY),
-                    new BackupManifest.PartEntry(7, "d".repeat(64))))),
+                    new BackupManifest.PartEntry(7, "d".repeat(64))),
+                null,
+                null)),
         List.of(
             new BackupManifest.SequenceEntry(
                 "public.users_id_seq", "public", "users_id_seq", "public.users", -5, true),
             new BackupManifest.SequenceEntry("s.q", "s", "q", "s.t", 1, false)),
-        List.of(new BackupManifest.KeptEntry("public.keep", "public", "keep", 9, "e".repeat(32))));
+        List.of(new BackupManifest.KeptEntry("public.keep", "public", "keep", 9, "e".repeat(32))),
+        null);
   }
 
   @Test
@@ -62,7 +67,8 @@ class ManifestFileTest {
     assertThat(ManifestFile.read(file)).isEqualTo(sample());
     BackupManifest bare =
         new BackupManifest(
-            1, null, null, null, null, null, null, null, null, null, 0, null, null, null, null);
+            1, null, null, null, null, null, null, null, null, null, 0, null, null, null, null,
+            null);
     ManifestFile.write(dir.resolve("bare.json"), bare);
     assertThat(ManifestFile.read(dir.resolve("bare.json"))).isEqualTo(bare);
   }
