@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -85,32 +84,6 @@ public final class RowClosure {
         out.append(" -> ").append(e.child().display()).append(" by ").append(e.display());
       }
       return out.toString();
-    }
-  }
-
-  /**
-   * A column that looks like a reference to a table with deleted rows but has no foreign key (nor a
-   * virtual reference): named {@code <singular>_id} or {@code <table>_id} of that table, of the
-   * type of its one-column primary key. Listed only when some of its matching rows are not in the
-   * closure: those would be left pointing at deleted rows.
-   *
-   * @param matchingRows rows of {@code child} whose {@code column} holds the key of a deleted row
-   * @param alreadyDeleted how many of those the closure deletes anyway (through other keys)
-   */
-  public record UndeclaredReference(
-      TableName child,
-      String column,
-      TableName parent,
-      String parentColumn,
-      long matchingRows,
-      long alreadyDeleted) {
-
-    /** The option that would make the closure follow it. */
-    public String referenceOption() {
-      return "--reference '"
-          + RowSelection.VirtualReference.display(
-              child, List.of(column), parent, List.of(parentColumn))
-          + "'";
     }
   }
 
@@ -403,7 +376,7 @@ public final class RowClosure {
         }
         String pk = key.primaryKey().get(0);
         String pkType = key.primaryKeyTypes().get(0);
-        Set<String> names = referenceNames(r.table().name());
+        Set<String> names = UndeclaredReference.referenceNames(r.table().name());
         for (Table t : catalog.tables()) {
           for (Column column : t.columns()) {
             if (names.contains(column.name())
@@ -456,31 +429,5 @@ public final class RowClosure {
         }
       }
     }
-  }
-
-  /** {@code organization_id} and {@code organizations_id} for {@code organizations}. */
-  static Set<String> referenceNames(String table) {
-    Set<String> out = new LinkedHashSet<>();
-    out.add(singular(table) + "_id");
-    out.add(table + "_id");
-    return out;
-  }
-
-  /** An English plural made singular by the common rules: companies, addresses, boxes, users. */
-  static String singular(String plural) {
-    String s = plural;
-    String lower = s.toLowerCase(Locale.ROOT);
-    if (lower.endsWith("ies") && s.length() > 3) {
-      return s.substring(0, s.length() - 3) + "y";
-    }
-    for (String end : List.of("sses", "shes", "ches", "xes", "zes")) {
-      if (lower.endsWith(end)) {
-        return s.substring(0, s.length() - 2);
-      }
-    }
-    if (lower.endsWith("s") && !lower.endsWith("ss") && s.length() > 1) {
-      return s.substring(0, s.length() - 1);
-    }
-    return s;
   }
 }
