@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
       VerifyCommand.class,
       RestoreCommand.class,
       SchemaCommand.class,
+      PolicyCommand.class,
       DemoCommand.class
     })
 public class TopCommand extends IoCommand {
