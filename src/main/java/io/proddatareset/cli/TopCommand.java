@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       RestoreCommand.class,
       SchemaCommand.class,
       PolicyCommand.class,
+      SkillCommand.class,
       DemoCommand.class
     })
 public class TopCommand extends IoCommand {
