@@ -83,25 +83,25 @@ public class SkillCommand extends IoCommand {
         schemaTables =
             referenceHeader(command, policyPath)
                 + SchemaRenderer.markdown(SchemaView.of(classified));
-      } else if (in.policy.policyFile != null) {
+      } else {
         if (!in.policy.keep.isEmpty()
             || !in.policy.reset.isEmpty()
-            || !in.policy.schemas.isEmpty()) {
+            || !in.policy.schemas.isEmpty()
+            || in.policy.estimate) {
           throw ExitException.usage(
-              "--keep, --reset and --schema need a target to write the policy from: give --url or"
-                  + " --render-postgres, or put them in the policy file; nothing was written.");
+              "--keep, --reset, --schema and --estimate need a target to write the policy from:"
+                  + " give a URL, --url or --render-postgres (or put the lists in the --policy"
+                  + " file); nothing was written.");
         }
-        PolicyFile.read(in.policy.policyFile); // refuses a file plan --policy would refuse
-        try {
-          policyYaml = Files.readString(in.policy.policyFile);
-        } catch (IOException e) {
-          throw ExitException.usage(
-              "Cannot read the policy file " + in.policy.policyFile + ": " + e.getMessage());
+        if (in.policy.policyFile != null) {
+          PolicyFile.read(in.policy.policyFile); // refuses a file plan --policy would refuse
+          try {
+            policyYaml = Files.readString(in.policy.policyFile);
+          } catch (IOException e) {
+            throw ExitException.usage(
+                "Cannot read the policy file " + in.policy.policyFile + ": " + e.getMessage());
+          }
         }
-      } else if (!in.policy.keep.isEmpty() || !in.policy.reset.isEmpty()) {
-        throw ExitException.usage(
-            "--keep and --reset need a target to write the policy from: give --url or"
-                + " --render-postgres; nothing was written.");
       }
       SkillInstall.Result r =
           SkillInstall.install(

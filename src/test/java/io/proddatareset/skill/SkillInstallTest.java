@@ -176,6 +176,10 @@ class SkillInstallTest {
     assertThat(Files.readString(dir.resolve("SKILL.md")))
         .doesNotContain("was not installed with this skill");
 
+    Cli.Result noTarget = cli.run("skill", "install", "--dir", dir.toString(), "--keep", "users");
+    assertThat(noTarget.exitCode()).as(noTarget.toString()).isEqualTo(2);
+    assertThat(noTarget.err()).contains("need a target");
+
     Path broken = Files.writeString(tmp.resolve("broken.yaml"), "keep: [users\n");
     Cli.Result refused =
         cli.run("skill", "install", "--dir", dir.toString(), "--policy", broken.toString());
