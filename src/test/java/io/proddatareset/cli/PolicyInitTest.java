@@ -145,4 +145,18 @@ class PolicyInitTest {
     assertThat(r.err()).contains("named in neither --keep nor --reset").contains("public.tags");
     assertThat(r.out()).isEmpty();
   }
+
+  @Test
+  void aPolicyThePlanWouldRefuseIsWrittenWithANote() throws IOException {
+    TestDatabase db = TestPostgres.freshDatabase("init_hazard").loadPmAgent(1);
+    Cli.Result init = cli(db).run("policy", "init", "--reset", "users");
+    assertThat(init.exitCode()).as(init.toString()).isZero();
+    assertThat(init.err())
+        .contains("note: plan --policy will refuse this policy:")
+        .contains("public.api_keys");
+    Path policy = Files.writeString(tmp.resolve("p.yaml"), init.out());
+    Cli.Result plan = cli(db).run("plan", "--policy", policy.toString());
+    assertThat(plan.exitCode()).as(plan.toString()).isEqualTo(3);
+    assertThat(plan.out()).contains("KEPT_REFERENCES_RESET").doesNotContain("unclassified");
+  }
 }
