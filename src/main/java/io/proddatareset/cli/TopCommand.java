@@ -32,6 +32,8 @@ import picocli.CommandLine.Spec;
       VerifyCommand.class,
       RestoreCommand.class,
       SchemaCommand.class,
+      PolicyCommand.class,
+      SkillCommand.class,
       DemoCommand.class
     })
 public class TopCommand extends IoCommand {
