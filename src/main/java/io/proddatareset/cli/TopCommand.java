@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
       VerifyCommand.class,
       RestoreCommand.class,
       SchemaCommand.class,
+      McpCommand.class,
       DemoCommand.class
     })
 public class TopCommand extends IoCommand {
