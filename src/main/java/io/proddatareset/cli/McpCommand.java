@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -260,7 +261,7 @@ public class McpCommand extends IoCommand {
         }
 
         @Override
-        public ToolResult run(String consent) {
+        public ToolResult run(String consent, Consumer<String> progress) {
           ByteArrayOutputStream captured = new ByteArrayOutputStream();
           Map<String, String> env = new HashMap<>(io.env());
           // the words typed at the client's prompt are the consent the audit log records
@@ -268,7 +269,7 @@ public class McpCommand extends IoCommand {
           Io callIo =
               new Io(
                   new PrintStream(captured, true, StandardCharsets.UTF_8),
-                  io.err(),
+                  new PrintStream(new StepLines(io.err(), progress), true, StandardCharsets.UTF_8),
                   new BufferedReader(new StringReader("")),
                   env,
                   false);
@@ -280,6 +281,40 @@ public class McpCommand extends IoCommand {
           return new ToolResult(text, structured);
         }
       };
+    }
+  }
+
+  /**
+   * Passes what a command writes to stderr on, and hands each line on as a progress step: the
+   * command's own step lines ({@code backing up ...}) become the client's progress.
+   */
+  private static final class StepLines extends OutputStream {
+    private final PrintStream err;
+    private final Consumer<String> steps;
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+    StepLines(PrintStream err, Consumer<String> steps) {
+      this.err = err;
+      this.steps = steps;
+    }
+
+    @Override
+    public synchronized void write(int b) {
+      err.write(b);
+      if (b == '\n') {
+        String text = line.toString(StandardCharsets.UTF_8).strip();
+        line.reset();
+        if (!text.isEmpty()) {
+          steps.accept(text);
+        }
+      } else {
+        line.write(b);
+      }
+    }
+
+    @Override
+    public void flush() {
+      err.flush();
     }
   }
 

@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The MCP server over stdio: five tools over the same work as the CLI. The target and the policy
@@ -51,8 +53,10 @@ public final class ToolServer {
      * Makes the change.
      *
      * @param consent the consent as the audit log records it: what was typed, through which client
+     * @param progress gets each step as it starts (sent as progress notifications when the request
+     *     asked for them)
      */
-    ToolResult run(String consent);
+    ToolResult run(String consent, Consumer<String> progress);
   }
 
   /** The work behind the tools, on the target and policy the server was started with. */
@@ -142,7 +146,7 @@ public final class ToolServer {
                 + " order, hazards and the planId that reset needs. Reads only.",
             schema(Map.of(), List.of()),
             readOnly(),
-            (ex, args) -> tools.plan()),
+            (ex, args, progress) -> tools.plan()),
         tool(
             "schema",
             "The tables, their foreign keys and the truncation order, as text, markdown, mermaid"
@@ -159,7 +163,7 @@ public final class ToolServer {
                         "Output format (default text).")),
                 List.of()),
             readOnly(),
-            (ex, args) -> tools.schema(string(args, "format"))),
+            (ex, args, progress) -> tools.schema(string(args, "format"))),
         tool(
             "verify",
             "Read-only check that the reset tables are empty; with manifest (the"
@@ -171,7 +175,7 @@ public final class ToolServer {
                     Map.of("type", "string", "description", "Path of a reset's manifest.")),
                 List.of()),
             readOnly(),
-            (ex, args) -> tools.verify(path(args, "manifest"))),
+            (ex, args, progress) -> tools.verify(path(args, "manifest"))),
         tool(
             "reset",
             "Reset the tables of the plan the user saw: back them up (verified), TRUNCATE, check"
@@ -191,7 +195,7 @@ public final class ToolServer {
                                 : "; optional: this server was started without backups."))),
                 backupRequired ? List.of("planId", "backup") : List.of("planId")),
             destructive(),
-            (ex, args) -> reset(ex, args)),
+            this::reset),
         tool(
             "restore",
             "Load a backup written by reset back into its (empty) tables, all or nothing. Asks the"
@@ -200,10 +204,11 @@ public final class ToolServer {
                 Map.of("file", Map.of("type", "string", "description", "The backup file.")),
                 List.of("file")),
             destructive(),
-            (ex, args) -> restore(ex, args)));
+            this::restore));
   }
 
-  private ToolResult reset(McpSyncServerExchange ex, Map<String, Object> args) {
+  private ToolResult reset(
+      McpSyncServerExchange ex, Map<String, Object> args, Consumer<String> progress) {
     String planId = string(args, "planId");
     Path backup = path(args, "backup");
     if (planId == null) {
@@ -217,17 +222,18 @@ public final class ToolServer {
     }
     TypedConsent.requireElicitation(ex, terminalCommand + " reset --plan-id " + planId);
     Confirmable change = tools.reset(planId, backup);
-    return change.run(TypedConsent.ask(ex, change, "reset these tables"));
+    return change.run(TypedConsent.ask(ex, change, "reset these tables"), progress);
   }
 
-  private ToolResult restore(McpSyncServerExchange ex, Map<String, Object> args) {
+  private ToolResult restore(
+      McpSyncServerExchange ex, Map<String, Object> args, Consumer<String> progress) {
     Path file = path(args, "file");
     if (file == null) {
       throw ExitException.usage("restore needs file, the backup to load.");
     }
     TypedConsent.requireElicitation(ex, terminalCommand + " restore " + file);
     Confirmable change = tools.restore(file);
-    return change.run(TypedConsent.ask(ex, change, "restore into it"));
+    return change.run(TypedConsent.ask(ex, change, "restore into it"), progress);
   }
 
   private static SyncToolSpecification tool(
@@ -235,7 +241,7 @@ public final class ToolServer {
       String description,
       McpSchema.JsonSchema input,
       ToolAnnotations annotations,
-      java.util.function.BiFunction<McpSyncServerExchange, Map<String, Object>, ToolResult> work) {
+      Work work) {
     McpSchema.Tool tool =
         McpSchema.Tool.builder()
             .name(name)
@@ -249,13 +255,10 @@ public final class ToolServer {
         .build();
   }
 
-  private static CallToolResult call(
-      java.util.function.BiFunction<McpSyncServerExchange, Map<String, Object>, ToolResult> work,
-      McpSyncServerExchange ex,
-      CallToolRequest request) {
+  private static CallToolResult call(Work work, McpSyncServerExchange ex, CallToolRequest request) {
     try {
       Map<String, Object> args = request.arguments() == null ? Map.of() : request.arguments();
-      ToolResult r = work.apply(ex, args);
+      ToolResult r = work.apply(ex, args, progress(ex, request));
       return CallToolResult.builder()
           .addTextContent(Redaction.redact(r.text()))
           .structuredContent(r.structured())
@@ -273,9 +276,36 @@ public final class ToolServer {
     }
   }
 
+  /** A tool's work: the exchange, the arguments, and where its steps are reported. */
+  private interface Work {
+    ToolResult apply(McpSyncServerExchange ex, Map<String, Object> args, Consumer<String> progress);
+  }
+
+  /**
+   * Progress notifications for a request that carries a progress token: one per step, numbered;
+   * nothing otherwise. A notification that cannot be sent never fails the work.
+   */
+  private static Consumer<String> progress(McpSyncServerExchange ex, CallToolRequest request) {
+    Object token = request.meta() == null ? null : request.meta().get("progressToken");
+    if (token == null) {
+      return step -> {};
+    }
+    AtomicInteger steps = new AtomicInteger();
+    return step -> {
+      try {
+        ex.progressNotification(
+            new McpSchema.ProgressNotification(
+                token, steps.incrementAndGet(), null, Redaction.redact(step)));
+      } catch (RuntimeException e) {
+        // the client went away or refused it: the work goes on, its result says how it ended
+      }
+    };
+  }
+
   private static CallToolResult error(
       ExitStatus status, String message, Map<String, Object> extra) {
-    String line = Redaction.redact(ExitException.firstLine(String.valueOf(message)));
+    // the message the CLI prints after "error: " (one line by design), redacted the same way
+    String line = Redaction.redact(String.valueOf(message).strip());
     Map<String, Object> structured = new LinkedHashMap<>();
     structured.put("error", line);
     structured.put("exitCode", status.code());

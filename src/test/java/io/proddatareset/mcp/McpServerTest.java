@@ -54,13 +54,17 @@ class McpServerTest {
   }
 
   private List<String> serverCommand(TestDatabase db) {
+    return serverCommand(db.url());
+  }
+
+  private List<String> serverCommand(String url) {
     return List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp",
         System.getProperty("java.class.path"),
         "io.proddatareset.cli.Main",
         "mcp",
-        db.url(),
+        url,
         "--policy",
         POLICY,
         "--audit-log",
@@ -68,6 +72,9 @@ class McpServerTest {
   }
 
   /** A client; {@code answer} null for one without elicitation. */
+  private final List<McpSchema.ProgressNotification> progress =
+      java.util.Collections.synchronizedList(new ArrayList<>());
+
   private McpSyncClient client(
       TestDatabase db, String name, Function<ElicitFormRequest, ElicitResult> answer) {
     List<String> cmd = serverCommand(db);
@@ -80,7 +87,8 @@ class McpServerTest {
         McpClient.sync(transport)
             .requestTimeout(Duration.ofSeconds(60))
             .initializationTimeout(Duration.ofSeconds(60))
-            .clientInfo(new McpSchema.Implementation(name, "9.8.7"));
+            .clientInfo(new McpSchema.Implementation(name, "9.8.7"))
+            .progressConsumer(progress::add);
     if (answer != null) {
       spec.capabilities(McpSchema.ClientCapabilities.builder().elicitation().build())
           .elicitation(answer);
@@ -183,9 +191,15 @@ class McpServerTest {
 
     CallToolResult r =
         client.callTool(
-            new CallToolRequest("reset", Map.of("planId", planId, "backup", backup.toString())));
+            new CallToolRequest(
+                "reset",
+                Map.of("planId", planId, "backup", backup.toString()),
+                Map.of("progressToken", "reset-1")));
 
     assertThat(r.isError()).as(String.valueOf(r.content())).isFalse();
+    // the reset's steps arrived as progress notifications for the request's token
+    assertThat(progress).isNotEmpty().allMatch(n -> "reset-1".equals(n.progressToken()));
+    assertThat(progress).anyMatch(n -> n.message().contains("backup"));
     assertThat(shown.get()).contains(db.name()).contains(planId).contains("projects");
     assertThat(db.count("public.projects")).isZero();
     assertThat(db.count("public.raw_notes")).isZero();
@@ -203,6 +217,15 @@ class McpServerTest {
                 "verify", Map.of("manifest", Path.of(backup + ".manifest.json").toString())));
     assertThat(verify.isError()).as(String.valueOf(verify.content())).isFalse();
     assertThat(structured(verify).path("ok").asBoolean()).isTrue();
+
+    // and restore puts the rows back, after the same typed confirmation
+    shown.set(null);
+    CallToolResult restore =
+        client.callTool(new CallToolRequest("restore", Map.of("file", backup.toString())));
+    assertThat(restore.isError()).as(String.valueOf(restore.content())).isFalse();
+    assertThat(shown.get()).contains(db.name()).contains(backup.toString());
+    assertThat(db.count("public.projects")).isPositive();
+    assertThat(structured(restore).toString()).contains("projects");
   }
 
   @Test
@@ -260,7 +283,7 @@ class McpServerTest {
   @Test
   void stdoutCarriesOnlyTheProtocol() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase("mcp_stdout").loadPmAgent(1);
-    ProcessBuilder pb = new ProcessBuilder(serverCommand(db));
+    ProcessBuilder pb = new ProcessBuilder(serverCommand(db.passwordUrl()));
     pb.redirectError(dir.resolve("err.txt").toFile());
     Process p = pb.start();
     try (OutputStream in = p.getOutputStream()) {
@@ -275,18 +298,32 @@ class McpServerTest {
       in.write(init.getBytes(StandardCharsets.UTF_8));
       in.flush();
       List<String> lines = new ArrayList<>();
+      JsonNode resetReply = null;
+      JsonNode planReply = null;
       try (BufferedReader out =
           new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        while (lines.size() < 3) {
+        while (resetReply == null || planReply == null) {
           String line = out.readLine();
-          assertThat(line).as("stdout so far: " + lines).isNotNull();
+          assertThat(line).as("stdout ended after %d lines", lines.size()).isNotNull();
           lines.add(line);
+          JsonNode message = JSON.readTree(line);
+          assertThat(message.path("jsonrpc").asText()).as(line).isEqualTo("2.0");
+          if (message.path("id").asInt() == 3) {
+            resetReply = message;
+          } else if (message.path("id").asInt() == 2) {
+            planReply = message;
+          }
         }
       }
-      for (String line : lines) {
-        assertThat(JSON.readTree(line).path("jsonrpc").asText()).as(line).isEqualTo("2.0");
-      }
-      assertThat(lines.get(2)).contains("\"isError\":true").contains("\"exitCode\":3");
+      // the client has no elicitation: refused with the CLI's exit code, as a tool error
+      assertThat(resetReply.path("result").path("isError").asBoolean()).isTrue();
+      assertThat(resetReply.path("result").path("structuredContent").path("exitCode").asInt())
+          .isEqualTo(3);
+      // the server was given the password in its URL: no response carries it
+      assertThat(String.join("\n", lines))
+          .contains(TestPostgres.PASSWORD_ROLE)
+          .doesNotContain(TestPostgres.PASSWORD)
+          .doesNotContain(db.passwordUrl());
     } finally {
       p.destroy();
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -299,7 +336,8 @@ class McpServerTest {
         onPath("npx"), "npx is not on the PATH: the MCP Inspector CLI test needs node");
     TestDatabase db = TestPostgres.freshDatabase("mcp_inspector").loadPmAgent(1);
     List<String> cmd =
-        new ArrayList<>(List.of("npx", "-y", "@modelcontextprotocol/inspector-cli", "--cli"));
+        // the Inspector's CLI mode: the separate inspector-cli package of v1 no longer starts
+        new ArrayList<>(List.of("npx", "-y", "@modelcontextprotocol/inspector", "--cli"));
     cmd.addAll(serverCommand(db));
     cmd.addAll(List.of("--method", "tools/list"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
