@@ -57,18 +57,22 @@ class McpServerTest {
     return serverCommand(db.url());
   }
 
-  private List<String> serverCommand(String url) {
-    return List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp",
-        System.getProperty("java.class.path"),
-        "io.proddatareset.cli.Main",
-        "mcp",
-        url,
-        "--policy",
-        POLICY,
-        "--audit-log",
-        dir.resolve("audit.jsonl").toString());
+  private List<String> serverCommand(String url, String... more) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.proddatareset.cli.Main",
+                "mcp",
+                url,
+                "--policy",
+                POLICY,
+                "--audit-log",
+                dir.resolve("audit.jsonl").toString()));
+    cmd.addAll(List.of(more));
+    return cmd;
   }
 
   /** A client; {@code answer} null for one without elicitation. */
@@ -77,7 +81,11 @@ class McpServerTest {
 
   private McpSyncClient client(
       TestDatabase db, String name, Function<ElicitFormRequest, ElicitResult> answer) {
-    List<String> cmd = serverCommand(db);
+    return client(serverCommand(db), name, answer);
+  }
+
+  private McpSyncClient client(
+      List<String> cmd, String name, Function<ElicitFormRequest, ElicitResult> answer) {
     ServerParameters params =
         ServerParameters.builder(cmd.get(0)).args(cmd.subList(1, cmd.size())).build();
     StdioClientTransport transport =
@@ -253,6 +261,28 @@ class McpServerTest {
     }
     assertThat(db.snapshot()).isEqualTo(before);
     assertThat(backup).doesNotExist();
+  }
+
+  @Test
+  void aServerStartedWithoutBackupsResetsWithoutABackupFileAndRecordsTheReason() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase("mcp_nobackup").loadPmAgent(1);
+    McpSyncClient client =
+        client(
+            serverCommand(db.url(), "--no-backup", "--i-have-a-backup", "nightly snapshot S-42"),
+            "no-backup",
+            req -> new ElicitResult(ElicitResult.Action.ACCEPT, Map.of("database", db.name())));
+    McpSchema.Tool reset =
+        client.listTools().tools().stream().filter(t -> t.name().equals("reset")).findFirst().get();
+    assertThat(JSON.valueToTree(reset.inputSchema()).path("required").toString())
+        .contains("planId")
+        .doesNotContain("backup");
+
+    CallToolResult r =
+        client.callTool(new CallToolRequest("reset", Map.of("planId", planId(client))));
+
+    assertThat(r.isError()).as(String.valueOf(r.content())).isFalse();
+    assertThat(db.count("public.projects")).isZero();
+    assertThat(Files.readString(dir.resolve("audit.jsonl"))).contains("nightly snapshot S-42");
   }
 
   @Test
