@@ -50,8 +50,12 @@ public class RestoreCommand extends IoCommand {
 
   @Override
   public Integer call() {
+    return run(target.resolve(null, io));
+  }
+
+  /** The restore into {@code t}; shared with the MCP server, which resolves the target once. */
+  int run(ConnectionTarget t) {
     Duration lockWait = switches.lockWait();
-    ConnectionTarget t = target.resolve(null, io);
     Restorer.Contents contents = Restorer.inspect(file);
     Set<TableName> selected =
         switches.only.isEmpty() ? null : TableSelection.resolve(switches.only, contents.tables());

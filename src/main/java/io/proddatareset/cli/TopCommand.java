@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
       SchemaCommand.class,
       PolicyCommand.class,
       SkillCommand.class,
+      McpCommand.class,
       DemoCommand.class
     })
 public class TopCommand extends IoCommand {
