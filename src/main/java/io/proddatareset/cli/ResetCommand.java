@@ -72,7 +72,8 @@ public class ResetCommand extends IoCommand {
     AuditTrail audit =
         AuditTrail.open(s.auditLog.file, io.env(), "reset", t)
             .rolledBackBy(ResetService.RolledBack.class::isInstance)
-            .noBackupReason(options.noBackupReason());
+            .noBackupReason(options.noBackupReason())
+            .renderRecovery(render == null ? null : render.recovery());
     return InterruptGuard.run(
         io,
         audit,
