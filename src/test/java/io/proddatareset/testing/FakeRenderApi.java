@@ -129,6 +129,9 @@ public final class FakeRenderApi implements AutoCloseable {
   /** A recovery status that makes {@code /recovery} answer 500. */
   public static final String RECOVERY_FAILS = "(500)";
 
+  /** A recovery status that makes {@code /recovery} answer 429 with {@code Ratelimit-Reset: 2}. */
+  public static final String RECOVERY_LIMITED = "(429)";
+
   private final String key;
   private volatile boolean ignoreIncludeReplicas;
   private final List<Instance> instances = new CopyOnWriteArrayList<>();
@@ -272,7 +275,10 @@ public final class FakeRenderApi implements AutoCloseable {
           info.put("psqlCommand", "PGPASSWORD=" + i.password() + " psql " + i.externalUrl());
           send(ex, 200, json.writeValueAsString(info));
         } else if (parts.length == 2 && parts[1].equals("recovery")) {
-          if (RECOVERY_FAILS.equals(i.recoveryStatus())) {
+          if (RECOVERY_LIMITED.equals(i.recoveryStatus())) {
+            ex.getResponseHeaders().set("Ratelimit-Reset", "2");
+            send(ex, 429, "{\"id\":\"rate_limited\",\"message\":\"Too Many Requests\"}");
+          } else if (RECOVERY_FAILS.equals(i.recoveryStatus())) {
             send(ex, 500, "{\"id\":\"internal\",\"message\":\"Internal Server Error\"}");
           } else if (i.recoveryStatus() == null) {
             send(ex, 404, "{\"id\":\"not_found\",\"message\":\"Not Found\"}");

@@ -100,11 +100,13 @@ final class RenderApi {
    * {@code GET /postgres/{id}/recovery}: Render's point-in-time-recovery status ({@code AVAILABLE},
    * {@code BACKUP_NOT_READY}, {@code NOT_AVAILABLE}, with {@code startsAt} when known); null when
    * the API does not report it: a 404, any failure, or an answer without a status. A failure here
-   * never fails the lookup: the status is a second safety net, not a condition.
+   * never fails the lookup: the status is a second safety net, not a condition, so it is asked
+   * once, never retried.
    */
   RenderJson.Recovery recovery(Instance instance) {
     try {
-      JsonNode r = getJson("/postgres/" + encode(instance.id()) + "/recovery", "recovery status");
+      JsonNode r =
+          getJson("/postgres/" + encode(instance.id()) + "/recovery", "recovery status", false);
       return r == null ? null : RenderJson.recovery(r);
     } catch (ExitException e) {
       if (e.status() == ExitStatus.CANCELLED) {
@@ -166,6 +168,10 @@ final class RenderApi {
    * within its budget.
    */
   private JsonNode getJson(String path, String what) {
+    return getJson(path, what, true);
+  }
+
+  private JsonNode getJson(String path, String what, boolean retried) {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(apiUrl + path))
             .timeout(requestTimeout)
@@ -177,7 +183,7 @@ final class RenderApi {
     HttpResponse<String> response;
     for (int attempt = 0; ; attempt++) {
       response = send(request, what);
-      if (!RenderRetry.retried(response.statusCode())) {
+      if (!retried || !RenderRetry.retried(response.statusCode())) {
         break;
       }
       Duration asked = retry.asked(response);

@@ -463,12 +463,18 @@ class RenderLookupTest {
     assertThat(available.recovery()).isEqualTo("AVAILABLE (from 2026-11-24T13:00:00Z)");
     assertThat(lookup(api, 100).resolve("not-ready", false).recovery())
         .isEqualTo("BACKUP_NOT_READY");
-    // a 500 there is "not reported", never a failed lookup (and is not retried for 30s)
+    // a 500 there is "not reported", never a failed lookup, and is not waited for
     Waits waits = new Waits();
     RenderDatabase erring = lookup(api, waits, null).resolve("erring", false);
     assertThat(erring.recoveryStatus()).isNull();
     assertThat(erring.recovery()).isEqualTo("not reported");
     assertThat(erring.target().password()).isEqualTo("pw-c");
+    assertThat(waits.slept).isEmpty();
+    // so is a 429 there
+    api.add("dpg-lim-a", "limited", "pw-d", i -> i.withRecovery(FakeRenderApi.RECOVERY_LIMITED));
+    assertThat(lookup(api, waits, null).resolve("limited", false).recovery())
+        .isEqualTo("not reported");
+    assertThat(waits.slept).isEmpty();
   }
 
   @Test
