@@ -157,6 +157,17 @@ class RenderPlanTest {
   }
 
   @Test
+  void aRateLimitIsWaitedOutAsRatelimitResetAsks() {
+    api.limitNext(1, "1");
+    long start = System.nanoTime();
+    Cli.Result r = cli().run("plan", "--render-postgres", "pm-db", "--keep", "users,api_keys");
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    // a wait of a second (plus jitter), never the whole budget
+    assertThat(ms).isBetween(1000L, 15000L);
+  }
+
+  @Test
   void aSuspendedInstanceIsRefusedWithItsStatus() {
     Cli.Result r = cli().run("plan", "--render-postgres", "sleepy-db");
     assertThat(r.exitCode()).isEqualTo(3);

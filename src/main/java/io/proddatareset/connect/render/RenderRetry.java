@@ -68,14 +68,20 @@ final class RenderRetry {
         : seconds(response.headers().firstValue("Retry-After").orElse(null), false);
   }
 
-  /** The wait before retry number {@code retry} (0 for the first), with jitter. */
+  /**
+   * The wait before retry number {@code retry} (0 for the first), with jitter: the time asked for,
+   * but never less than the exponential backoff, so that a reset time already past does not turn
+   * the retries into a burst.
+   */
   Duration wait(Duration asked, int retry) {
-    if (asked != null) {
-      return asked.plusMillis((long) (jitter.getAsDouble() * RESET_JITTER.toMillis()));
-    }
     long backoff =
         Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(retry, 10));
-    return Duration.ofMillis((long) (backoff * (0.5 + 0.5 * jitter.getAsDouble())));
+    Duration backedOff = Duration.ofMillis((long) (backoff * (0.5 + 0.5 * jitter.getAsDouble())));
+    if (asked == null) {
+      return backedOff;
+    }
+    Duration fromHeader = asked.plusMillis((long) (jitter.getAsDouble() * RESET_JITTER.toMillis()));
+    return fromHeader.compareTo(backedOff) >= 0 ? fromHeader : backedOff;
   }
 
   private Duration seconds(String value, boolean epochAllowed) {

@@ -366,10 +366,23 @@ class RenderLookupTest {
     assertThat(e.getMessage())
         .startsWith(
             "The Render API is limiting the rate of requests (HTTP 429, Ratelimit-Limit 100) when"
-                + " asked for the list of Postgres instances (6 attempts over 25.6s); the limit"
+                + " asked for the list of Postgres instances (6 attempts over 26.5s); the limit"
                 + " resets in 5.0s");
     assertThat(waits.total()).isLessThanOrEqualTo(Duration.ofSeconds(30));
-    assertThat(waits.slept).hasSize(5);
+    // the time asked for, until the backoff grows past it
+    assertThat(waits.slept)
+        .extracting(Duration::toMillis)
+        .containsExactly(5125L, 5125L, 5125L, 5125L, 6000L);
+  }
+
+  @Test
+  void aResetTimeAlreadyPastStillBacksOff() {
+    FakeRenderApi api = api();
+    long past = Waits.NOW.getEpochSecond() - 60;
+    api.add("dpg-r8-a", "pm-db", PASSWORD).limitNext(3, Long.toString(past));
+    Waits waits = new Waits();
+    lookup(api, waits, null).resolve("pm-db", false);
+    assertThat(waits.slept).extracting(Duration::toMillis).containsExactly(375L, 750L, 1500L);
   }
 
   @Test
