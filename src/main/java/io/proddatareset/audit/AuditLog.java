@@ -276,6 +276,7 @@ public final class AuditLog {
       if (r.finalPhaseBytes() != null) {
         o.writeNumberField("finalPhaseBytes", r.finalPhaseBytes());
       }
+      putIfPresent(o, "renderRecovery", r.renderRecovery());
       o.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -43,6 +43,9 @@ import java.util.UUID;
  *     their total relation sizes before the reset), which that final phase worked through; may be
  *     null. With {@code finalPhaseMillis} it gives the rate a later plan estimates the writers'
  *     wait from ({@link AuditLog#newestFinalPhase})
+ * @param renderRecovery issue 14: for a database found through the Render API, Render's
+ *     point-in-time-recovery status of it ({@code AVAILABLE (from ...)}, {@code BACKUP_NOT_READY},
+ *     {@code not reported}); null for any other target
  */
 public record AuditRecord(
     Instant time,
@@ -62,7 +65,8 @@ public record AuditRecord(
     String error,
     Duration duration,
     Long finalPhaseMillis,
-    Long finalPhaseBytes) {
+    Long finalPhaseBytes,
+    String renderRecovery) {
 
   /**
    * The outcome of the event, written in lower case. A run writes {@code started} when it begins to
@@ -115,6 +119,7 @@ public record AuditRecord(
     consent = redact(consent);
     noBackupReason = redact(noBackupReason);
     error = redact(error);
+    renderRecovery = redact(renderRecovery);
     if (finalPhaseMillis != null && finalPhaseMillis < 0
         || finalPhaseBytes != null && finalPhaseBytes < 0) {
       throw new IllegalArgumentException("the final phase's time and size are never negative");
@@ -147,6 +152,7 @@ public record AuditRecord(
     private Duration duration;
     private Long finalPhaseMillis;
     private Long finalPhaseBytes;
+    private String renderRecovery;
 
     private Builder(String command) {
       this.command = Objects.requireNonNull(command, "command");
@@ -236,6 +242,12 @@ public record AuditRecord(
       return this;
     }
 
+    /** Render's point-in-time-recovery status of the target (see the record's parameters). */
+    public Builder renderRecovery(String status) {
+      this.renderRecovery = status;
+      return this;
+    }
+
     /**
      * @throws IllegalStateException when no outcome was set
      */
@@ -261,7 +273,8 @@ public record AuditRecord(
           error,
           duration,
           finalPhaseMillis,
-          finalPhaseBytes);
+          finalPhaseBytes,
+          renderRecovery);
     }
   }
 }

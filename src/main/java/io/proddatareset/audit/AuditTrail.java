@@ -98,6 +98,15 @@ public final class AuditTrail {
     return this;
   }
 
+  /**
+   * Issue 14: Render's point-in-time-recovery status of the target, when it was found through the
+   * Render API: a second safety net beside the backup.
+   */
+  public synchronized AuditTrail renderRecovery(String status) {
+    facts.renderRecovery(status);
+    return this;
+  }
+
   /** The reason given with {@code --i-have-a-backup} for running without a backup. */
   public synchronized AuditTrail noBackupReason(String reason) {
     facts.noBackupReason(reason);

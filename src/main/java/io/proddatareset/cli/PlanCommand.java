@@ -3,6 +3,7 @@ package io.proddatareset.cli;
 import io.proddatareset.ExitException;
 import io.proddatareset.audit.AuditLog;
 import io.proddatareset.connect.ConnectionTarget;
+import io.proddatareset.connect.render.RenderDatabase;
 import io.proddatareset.plan.AppCost;
 import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
@@ -31,20 +32,40 @@ public class PlanCommand extends IoCommand {
 
   @Override
   public Integer call() {
+    ConnectionTarget target = in.resolve(io);
     return show(
-        io, in.resolve(io), in.policy.policy(), in.policy.estimate(), json.json, auditLog.file);
+        io,
+        target,
+        in.target.render(),
+        in.policy.policy(),
+        in.policy.estimate(),
+        json.json,
+        auditLog.file);
+  }
+
+  /** {@link #show(Io, ConnectionTarget, RenderDatabase, Policy, boolean, boolean, Path)}. */
+  static int show(
+      Io io,
+      ConnectionTarget target,
+      Policy policy,
+      boolean estimate,
+      boolean json,
+      Path auditLog) {
+    return show(io, target, null, policy, estimate, json, auditLog);
   }
 
   /**
    * Computes the plan, prints it on stdout (text or JSON) and returns 0, or throws REFUSED after
    * printing when it has hazards. Shared with the top-level command's dry-run.
    *
+   * @param render the Render instance the target was found as, shown first; null when not
    * @param auditLog {@code --audit-log}, or null for the default: where a rate measured by an
    *     earlier reset is read from
    */
   static int show(
       Io io,
       ConnectionTarget target,
+      RenderDatabase render,
       Policy policy,
       boolean estimate,
       boolean json,
@@ -56,7 +77,10 @@ public class PlanCommand extends IoCommand {
     String shown = target.display();
     io.out()
         .print(
-            json ? PlanJson.render(plan, shown, cost) + "\n" : PlanText.render(plan, shown, cost));
+            json
+                ? JsonOutput.write(RenderText.addTo(PlanJson.toJson(plan, shown, cost), render))
+                    + "\n"
+                : RenderText.block(render) + PlanText.render(plan, shown, cost));
     io.out().flush();
     if (plan.refused()) {
       throw ExitException.refused(PlanText.refusal(plan));

@@ -7,6 +7,7 @@ import io.proddatareset.audit.AuditTrail;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
+import io.proddatareset.connect.render.RenderDatabase;
 import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.reset.ResetOptions;
@@ -39,13 +40,28 @@ public class ResetCommand extends IoCommand {
   @Override
   public Integer call() {
     ConnectionTarget t = in.resolve(io);
-    return run(io, t, in.target.sameTarget(), in.policy, switches);
+    return run(io, t, in.target.render(), in.target.sameTarget(), in.policy, switches);
   }
 
-  /** Shared with the top-level seed form; {@code sameTarget} names {@code t} in commands shown. */
+  /** The same, for a target that did not come from Render. */
   static int run(
       Io io,
       ConnectionTarget t,
+      TargetOptions.SameTarget sameTarget,
+      PolicyOptions policy,
+      ResetSwitches s) {
+    return run(io, t, null, sameTarget, policy, s);
+  }
+
+  /**
+   * Shared with the top-level seed form; {@code sameTarget} names {@code t} in commands shown;
+   * {@code render} is the Render instance {@code t} was found as (or null), shown with the plan and
+   * again just before the confirmation.
+   */
+  static int run(
+      Io io,
+      ConnectionTarget t,
+      RenderDatabase render,
       TargetOptions.SameTarget sameTarget,
       PolicyOptions policy,
       ResetSwitches s) {
@@ -57,7 +73,8 @@ public class ResetCommand extends IoCommand {
     AuditTrail audit =
         AuditTrail.open(s.auditLog.file, io.env(), "reset", t)
             .rolledBackBy(ResetService.RolledBack.class::isInstance)
-            .noBackupReason(options.noBackupReason());
+            .noBackupReason(options.noBackupReason())
+            .renderRecovery(render == null ? null : render.recovery());
     return InterruptGuard.run(
         io,
         audit,
@@ -71,8 +88,9 @@ public class ResetCommand extends IoCommand {
           // issue 12 (locks): the plan shown before the confirmation tells the app's cost too
           io.out()
               .print(
-                  PlanText.renderForReset(
-                      plan, t.display(), PlanCommand.appCost(io, t, plan, s.auditLog.file)));
+                  RenderText.block(render)
+                      + PlanText.renderForReset(
+                          plan, t.display(), PlanCommand.appCost(io, t, plan, s.auditLog.file)));
           io.out().flush();
           if (plan.refused()) {
             throw ExitException.refused(PlanText.refusal(plan));
@@ -85,6 +103,8 @@ public class ResetCommand extends IoCommand {
           io.err().print(ResetText.announce(plan, t.display(), options, reset.truncateTriggers()));
           // before the confirmation: a killed run's leftovers may hold production rows
           reset.checkBackupLocation().forEach(f -> io.err().println("warning: " + f.warning()));
+          // what is confirmed, right above the prompt: the Render instance, by name, id and URL
+          io.err().print(RenderText.block(render));
           Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
           return reset(io, t, reset, options, check, sameTarget, audit, guard);
         });

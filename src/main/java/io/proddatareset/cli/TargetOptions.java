@@ -61,13 +61,24 @@ public class TargetOptions {
               + " Render's private network.")
   boolean renderInternal;
 
+  @Option(
+      names = "--render-owner",
+      paramLabel = "ID",
+      description =
+          "With --render-postgres: look only in this workspace (its id, tea-... or usr-...). A"
+              + " Render API key belongs to a user and reaches all of the user's workspaces, so"
+              + " the same name may be found in several.")
+  String renderOwner;
+
   private SameTarget sameTarget;
+  private RenderDatabase render;
 
   /**
    * The options that name the target {@link #resolve} returned once more, for a command the tool
    * prints to be run later in the same environment: {@code --url} with the URL without its
    * password, nothing when it came from {@code DATABASE_URL}, {@code --render-postgres NAME} (and
-   * {@code --render-internal}) for a Render lookup, and {@code --sslmode} as given.
+   * {@code --render-owner}, {@code --render-internal}) for a Render lookup, and {@code --sslmode}
+   * as given.
    *
    * @param options the options, unquoted
    * @param passwordLeftOut true when the URL held a password that {@code options} leave out: it has
@@ -82,6 +93,11 @@ public class TargetOptions {
   /** How to name the last resolved target again; null before {@link #resolve}. */
   public SameTarget sameTarget() {
     return sameTarget;
+  }
+
+  /** The Render instance {@link #resolve} found; null when the target did not come from Render. */
+  public RenderDatabase render() {
+    return render;
   }
 
   /**
@@ -99,6 +115,9 @@ public class TargetOptions {
     if (renderInternal && renderPostgres == null) {
       throw ExitException.usage("--render-internal goes with --render-postgres NAME.");
     }
+    if (renderOwner != null && renderPostgres == null) {
+      throw ExitException.usage("--render-owner goes with --render-postgres NAME.");
+    }
     ConnectionTarget target;
     List<String> again = new ArrayList<>();
     boolean fromUrl = false;
@@ -108,11 +127,17 @@ public class TargetOptions {
             "Give the database once: either --render-postgres or a URL (--url or positional),"
                 + " not both.");
       }
-      RenderDatabase found = RenderLookup.fromEnv(io.env()).resolve(renderPostgres, renderInternal);
+      RenderDatabase found =
+          RenderLookup.fromEnv(io.env(), renderOwner).resolve(renderPostgres, renderInternal);
       io.err().println("Using " + found.describe());
+      render = found;
       target = found.target();
       again.add("--render-postgres");
       again.add(renderPostgres);
+      if (renderOwner != null) {
+        again.add("--render-owner");
+        again.add(renderOwner);
+      }
       if (renderInternal) {
         again.add("--render-internal");
       }

@@ -47,6 +47,9 @@ final class RenderApi {
   private final int pageSize;
   private final HttpClient http;
   private final ObjectMapper json = new ObjectMapper();
+  private final RenderRetry retry;
+  // every wait of this lookup so far, against the retry budget
+  private Duration waited = Duration.ZERO;
 
   /**
    * @param apiKey the bearer token, registered with {@link Redaction} already
@@ -57,8 +60,10 @@ final class RenderApi {
       String apiKey,
       Duration connectTimeout,
       Duration requestTimeout,
-      int pageSize) {
+      int pageSize,
+      RenderRetry retry) {
     this.apiKey = apiKey;
+    this.retry = Objects.requireNonNull(retry);
     this.apiUrl = checkedBase(apiUrl);
     this.connectTimeout = Objects.requireNonNull(connectTimeout);
     this.requestTimeout = Objects.requireNonNull(requestTimeout);
@@ -91,15 +96,44 @@ final class RenderApi {
     return info;
   }
 
-  /** Every instance the key sees (with that name, when a name is given), following the cursor. */
-  List<Instance> list(String name) {
+  /**
+   * {@code GET /postgres/{id}/recovery}: Render's point-in-time-recovery status ({@code AVAILABLE},
+   * {@code BACKUP_NOT_READY}, {@code NOT_AVAILABLE}, with {@code startsAt} when known); null when
+   * the API does not report it: a 404, any failure, or an answer without a status. A failure here
+   * never fails the lookup: the status is a second safety net, not a condition, so it is asked
+   * once, never retried.
+   */
+  RenderJson.Recovery recovery(Instance instance) {
+    try {
+      JsonNode r =
+          getJson("/postgres/" + encode(instance.id()) + "/recovery", "recovery status", false);
+      return r == null ? null : RenderJson.recovery(r);
+    } catch (ExitException e) {
+      if (e.status() == ExitStatus.CANCELLED) {
+        throw e;
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Every primary instance the key sees (with that name, when a name is given; in that workspace,
+   * when an owner is given), following the cursor. Replicas are asked to be left out ({@code
+   * includeReplicas=false}; Render lists them by default, under the primary's name) and skipped if
+   * listed anyway.
+   */
+  List<Instance> list(String name, String ownerId) {
     List<Instance> all = new ArrayList<>();
     Set<String> cursors = new HashSet<>();
     String cursor = null;
     for (int page = 0; page < MAX_PAGES; page++) {
-      StringBuilder path = new StringBuilder("/postgres?limit=").append(pageSize);
+      StringBuilder path =
+          new StringBuilder("/postgres?includeReplicas=false&limit=").append(pageSize);
       if (name != null) {
         path.append("&name=").append(encode(name));
+      }
+      if (ownerId != null) {
+        path.append("&ownerId=").append(encode(ownerId));
       }
       if (cursor != null) {
         path.append("&cursor=").append(encode(cursor));
@@ -114,7 +148,9 @@ final class RenderApi {
         if (i == null) {
           throw unexpected("the list of Postgres instances");
         }
-        all.add(i);
+        if (i.primary()) {
+          all.add(i);
+        }
         last = text(item, "cursor");
       }
       // a short page is the last one; a repeated or missing cursor would loop forever
@@ -126,8 +162,16 @@ final class RenderApi {
     return all;
   }
 
-  /** GETs {@code path} below the base; null on 404; every other failure is an ExitException. */
+  /**
+   * GETs {@code path} below the base; null on 404; every other failure is an ExitException. A 429
+   * or 5xx is asked again after the wait {@link RenderRetry} gives, while the lookup's waits stay
+   * within its budget.
+   */
   private JsonNode getJson(String path, String what) {
+    return getJson(path, what, true);
+  }
+
+  private JsonNode getJson(String path, String what, boolean retried) {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(apiUrl + path))
             .timeout(requestTimeout)
@@ -137,8 +181,57 @@ final class RenderApi {
             .GET()
             .build();
     HttpResponse<String> response;
+    for (int attempt = 0; ; attempt++) {
+      response = send(request, what);
+      if (!retried || !RenderRetry.retried(response.statusCode())) {
+        break;
+      }
+      Duration asked = retry.asked(response);
+      Duration wait = retry.wait(asked, attempt);
+      if (waited.plus(wait).compareTo(retry.budget) > 0) {
+        throw gaveUp(response, what, asked, attempt + 1);
+      }
+      try {
+        retry.sleeper.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ExitException(ExitStatus.CANCELLED, "Interrupted while asking the Render API.");
+      }
+      waited = waited.plus(wait);
+    }
+    return answer(response, what);
+  }
+
+  private ExitException gaveUp(
+      HttpResponse<String> response, String what, Duration asked, int attempts) {
+    String tried =
+        attempts == 1
+            ? ""
+            : " (" + attempts + " attempts over " + Durations.elapsed(waited.toMillis()) + ")";
+    if (response.statusCode() != 429) {
+      return failure(
+          "The Render API answered HTTP %d when asked for %s%s%s: try again later; Render's status"
+              + " is at https://status.render.com.",
+          response.statusCode(), what, errorDetail(response.body()), tried);
+    }
+    String limit = response.headers().firstValue("Ratelimit-Limit").map(String::strip).orElse("");
+    String named = limit.matches("[0-9]{1,9}") ? ", Ratelimit-Limit " + limit : "";
+    if (asked == null) {
+      return failure(
+          "The Render API is limiting the rate of requests (HTTP 429%s) when asked for %s%s, and"
+              + " this tool waits at most %s in all: wait a minute and try again.",
+          named, what, tried, Durations.limit(retry.budget));
+    }
+    return failure(
+        "The Render API is limiting the rate of requests (HTTP 429%s) when asked for %s%s; the"
+            + " limit resets in %s, more than is left of the %s this tool waits in all: try again"
+            + " then.",
+        named, what, tried, Durations.elapsed(asked.toMillis()), Durations.limit(retry.budget));
+  }
+
+  private HttpResponse<String> send(HttpRequest request, String what) {
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (HttpConnectTimeoutException e) {
       throw failure(
           "Timed out after %s connecting to the Render API at %s: check the network, a proxy, or"
@@ -161,6 +254,9 @@ final class RenderApi {
       Thread.currentThread().interrupt();
       throw new ExitException(ExitStatus.CANCELLED, "Interrupted while asking the Render API.");
     }
+  }
+
+  private JsonNode answer(HttpResponse<String> response, String what) {
     int status = response.statusCode();
     if (status == 404) {
       return null;
@@ -170,10 +266,6 @@ final class RenderApi {
           "The Render API rejected RENDER_API_KEY (HTTP %d, %s): check the key, or create one in"
               + " the Render dashboard (Account Settings, API Keys).",
           status, status == 401 ? "unauthorized" : "forbidden");
-    }
-    if (status == 429) {
-      throw failure(
-          "The Render API is limiting the rate of requests (HTTP 429): wait a minute and try again.");
     }
     if (status != 200) {
       throw failure(

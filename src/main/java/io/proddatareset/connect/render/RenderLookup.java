@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -33,21 +34,31 @@ public final class RenderLookup {
   private static final int NAMES_SHOWN = 20;
 
   private final RenderApi api;
+  private final String ownerId;
 
   /**
    * Reads {@code RENDER_API_KEY} (required) and {@code RENDER_API_URL} (default {@value
    * #DEFAULT_API_URL}) from {@code env}, with the default timeouts and page size.
    *
+   * @param ownerId the workspace to look in ({@code --render-owner}); null for every workspace the
+   *     key reaches
    * @throws ExitException USAGE when there is no API key or the URL is not usable
    */
-  public static RenderLookup fromEnv(Map<String, String> env) {
+  public static RenderLookup fromEnv(Map<String, String> env, String ownerId) {
     String url = env.get("RENDER_API_URL");
     return new RenderLookup(
         url == null || url.isBlank() ? DEFAULT_API_URL : url.strip(),
         env.get("RENDER_API_KEY"),
         DEFAULT_CONNECT_TIMEOUT,
         DEFAULT_REQUEST_TIMEOUT,
-        DEFAULT_PAGE_SIZE);
+        DEFAULT_PAGE_SIZE,
+        ownerId,
+        RenderRetry.standard());
+  }
+
+  /** {@link #fromEnv(Map, String)} in every workspace the key reaches. */
+  public static RenderLookup fromEnv(Map<String, String> env) {
+    return fromEnv(env, null);
   }
 
   /**
@@ -63,6 +74,26 @@ public final class RenderLookup {
       Duration connectTimeout,
       Duration requestTimeout,
       int pageSize) {
+    this(apiUrl, apiKey, connectTimeout, requestTimeout, pageSize, null, RenderRetry.standard());
+  }
+
+  /** With a workspace to look in (or null) and the waits between retries (a test's own). */
+  RenderLookup(
+      String apiUrl,
+      String apiKey,
+      Duration connectTimeout,
+      Duration requestTimeout,
+      int pageSize,
+      String ownerId,
+      RenderRetry retry) {
+    if (ownerId != null && !ownerId.strip().matches("[A-Za-z0-9_-]{1,100}")) {
+      throw ExitException.usage(
+          "--render-owner takes a workspace id such as tea-... or usr-... (Render dashboard:"
+              + " Workspace Settings), not '"
+              + Redaction.redact(ownerId.strip())
+              + "'.");
+    }
+    this.ownerId = ownerId == null ? null : ownerId.strip();
     if (apiKey == null || apiKey.isBlank()) {
       throw ExitException.usage(
           "Finding a Render database needs a Render API key: set RENDER_API_KEY (Render dashboard:"
@@ -70,7 +101,7 @@ public final class RenderLookup {
     }
     String key = apiKey.strip();
     Redaction.addKnownSecret(key);
-    this.api = new RenderApi(apiUrl, key, connectTimeout, requestTimeout, pageSize);
+    this.api = new RenderApi(apiUrl, key, connectTimeout, requestTimeout, pageSize, retry);
   }
 
   /**
@@ -88,6 +119,7 @@ public final class RenderLookup {
       throw ExitException.usage("Give the Render Postgres instance's name or id.");
     }
     Instance instance = find(nameOrId.strip());
+    refuseUnavailable(instance);
     JsonNode info = api.connectionInfo(instance);
     String password = RenderJson.text(info, "password");
     Redaction.addKnownSecret(password);
@@ -118,18 +150,63 @@ public final class RenderLookup {
           null);
     }
     Redaction.addKnownSecret(target.password());
-    return new RenderDatabase(instance.id(), instance.name(), internal, target);
+    RenderJson.Recovery recovery = api.recovery(instance);
+    return new RenderDatabase(
+        instance.id(),
+        instance.name(),
+        internal,
+        target,
+        word(instance.region()),
+        word(instance.plan()),
+        dashboardUrl(instance.dashboardUrl()),
+        recovery == null ? null : recovery.status(),
+        recovery == null ? null : recovery.startsAt());
+  }
+
+  // statuses in which the database serves as usual: maintenance is only planned
+  private static final Set<String> SERVING = Set.of("available", "maintenance_scheduled");
+
+  /** A suspended instance, or one that is not available, is refused with its status. */
+  private static void refuseUnavailable(Instance i) {
+    String what = "Render Postgres '" + i.name() + "' (" + i.id() + ")";
+    String where = i.dashboardUrl() == null ? "" : " (" + dashboardUrl(i.dashboardUrl()) + ")";
+    if ("suspended".equals(i.suspended()) || "suspended".equals(i.status())) {
+      throw ExitException.refused(
+          what
+              + " is suspended: resume it in the Render dashboard"
+              + where
+              + " and try again. Nothing was changed.");
+    }
+    if (i.status() != null && !SERVING.contains(i.status())) {
+      throw ExitException.refused(
+          what
+              + " is not available (status "
+              + word(i.status())
+              + "): wait until the Render dashboard"
+              + where
+              + " shows it available and try again. Nothing was changed.");
+    }
   }
 
   private Instance find(String nameOrId) {
     if (looksLikeId(nameOrId)) {
       Instance byId = api.byId(nameOrId);
-      if (byId != null) {
+      if (byId != null && (ownerId == null || ownerId.equals(byId.ownerId()))) {
+        if (!byId.primary()) {
+          throw ExitException.usage(
+              "Render Postgres "
+                  + nameOrId
+                  + " ('"
+                  + byId.name()
+                  + "') is a read replica (role "
+                  + word(byId.role())
+                  + "), which cannot be reset: pass the primary's name or id.");
+        }
         return byId;
       }
     }
     List<Instance> named = new ArrayList<>();
-    for (Instance i : api.list(nameOrId)) {
+    for (Instance i : api.list(nameOrId, ownerId)) {
       // the API's filter is the API's business; the match here is exact
       if (i.name().equals(nameOrId)) {
         named.add(i);
@@ -140,29 +217,42 @@ public final class RenderLookup {
     }
     if (named.size() > 1) {
       List<String> ids = named.stream().map(Instance::id).sorted().toList();
+      TreeSet<String> owners = new TreeSet<>();
+      named.forEach(i -> owners.add(i.ownerId() == null ? "?" : i.ownerId()));
+      boolean severalOwners = ownerId == null && owners.size() > 1 && !owners.contains("?");
       throw ExitException.usage(
           named.size()
               + " Render Postgres instances are named '"
               + nameOrId
               + "' (ids "
               + String.join(", ", ids)
+              + (severalOwners ? ", in workspaces " + String.join(", ", owners) : "")
               + "): pass the id of the one you mean, e.g. --render-postgres "
               + ids.get(0)
+              + (severalOwners ? ", or the workspace with --render-owner " + owners.first() : "")
               + ".");
     }
     TreeSet<String> names = new TreeSet<>();
-    for (Instance i : api.list(null)) {
+    for (Instance i : api.list(null, ownerId)) {
       names.add(i.name());
     }
     String what = looksLikeId(nameOrId) ? "named or with id" : "named";
+    String scope =
+        ownerId == null
+            ? "in the workspaces this API key reaches (a key belongs to a user and reaches all of"
+                + " the user's workspaces)"
+            : "in workspace " + ownerId;
     if (names.isEmpty()) {
       throw ExitException.failure(
           "No Render Postgres instance "
               + what
               + " '"
               + nameOrId
-              + "': this API key sees no Postgres instances at all; is it a key of the right"
-              + " workspace?",
+              + "': there is no Postgres instance at all "
+              + scope
+              + (ownerId == null
+                  ? "; is it the key of a user who belongs to the right workspace?"
+                  : "; is the --render-owner id right?"),
           null);
     }
     List<String> shown = names.stream().limit(NAMES_SHOWN).map(n -> "'" + n + "'").toList();
@@ -171,11 +261,22 @@ public final class RenderLookup {
             + what
             + " '"
             + nameOrId
-            + "'; the instances there are: "
+            + "'"
+            + (ownerId == null ? "" : " in workspace " + ownerId)
+            + "; the instances there are: "
             + String.join(", ", shown)
             + (names.size() > NAMES_SHOWN ? " and " + (names.size() - NAMES_SHOWN) + " more" : "")
             + ".",
         null);
+  }
+
+  /** A value of the API's documented kinds (a region, a plan, a status); null otherwise. */
+  private static String word(String s) {
+    return s != null && s.matches("[A-Za-z0-9_.-]{1,60}") ? s : null;
+  }
+
+  private static String dashboardUrl(String s) {
+    return s != null && s.matches("https://[!-~]{1,300}") ? s : null;
   }
 
   static boolean looksLikeId(String s) {

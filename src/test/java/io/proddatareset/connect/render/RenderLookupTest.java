@@ -10,7 +10,11 @@ import io.proddatareset.testing.FakeRenderApi;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +49,61 @@ class RenderLookupTest {
   }
 
   private static RenderLookup lookup(String base, String key, int pageSize, Duration timeout) {
-    return new RenderLookup(base, key, Duration.ofSeconds(2), timeout, pageSize);
+    return new RenderLookup(
+        base, key, Duration.ofSeconds(2), timeout, pageSize, null, new Waits().retry());
+  }
+
+  /**
+   * A clock at {@link #NOW} and a sleeper that only records and moves that clock: retries are
+   * tested without sleeping. Jitter is a fixed 0.5.
+   */
+  static final class Waits {
+    static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
+    final List<Duration> slept = new ArrayList<>();
+    Instant now = NOW;
+
+    RenderRetry retry() {
+      Clock clock =
+          new Clock() {
+            @Override
+            public ZoneId getZone() {
+              return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+              return this;
+            }
+
+            @Override
+            public Instant instant() {
+              return now;
+            }
+          };
+      return new RenderRetry(
+          clock,
+          d -> {
+            slept.add(d);
+            now = now.plus(d);
+          },
+          () -> 0.5,
+          RenderRetry.DEFAULT_BUDGET);
+    }
+
+    Duration total() {
+      return slept.stream().reduce(Duration.ZERO, Duration::plus);
+    }
+  }
+
+  private static RenderLookup lookup(FakeRenderApi api, Waits waits, String owner) {
+    return new RenderLookup(
+        api.baseUrl(),
+        KEY,
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(5),
+        100,
+        owner,
+        waits.retry());
   }
 
   /** The failure's status, after checking that its message holds no secret. */
@@ -83,14 +141,25 @@ class RenderLookupTest {
             "Render Postgres 'pm-db' (dpg-aaa5-a):"
                 + " postgresql://app_user@dpg-aaa5-a.oregon-postgres.render.com:5432/app_db")
         .doesNotContain(PASSWORD);
-    // three pages (2, 2, 1), each after the previous page's last cursor, then connection-info
+    // three pages (2, 2, 1) without replicas, each after the previous page's last cursor, then
+    // connection-info and the recovery status
     List<String> req = api.requests();
-    assertThat(req).hasSize(4);
-    assertThat(req.get(0)).isEqualTo("/v1/postgres?limit=2&name=pm-db");
-    assertThat(req.get(1)).startsWith("/v1/postgres?limit=2&name=pm-db&cursor=c-");
-    assertThat(req.get(2)).startsWith("/v1/postgres?limit=2&name=pm-db&cursor=c-");
+    assertThat(req).hasSize(5);
+    assertThat(req.get(0)).isEqualTo("/v1/postgres?includeReplicas=false&limit=2&name=pm-db");
+    assertThat(req.get(1))
+        .startsWith("/v1/postgres?includeReplicas=false&limit=2&name=pm-db&cursor=c-");
+    assertThat(req.get(2))
+        .startsWith("/v1/postgres?includeReplicas=false&limit=2&name=pm-db&cursor=c-");
     assertThat(req.get(1)).isNotEqualTo(req.get(2));
     assertThat(req.get(3)).isEqualTo("/v1/postgres/dpg-aaa5-a/connection-info");
+    assertThat(req.get(4)).isEqualTo("/v1/postgres/dpg-aaa5-a/recovery");
+    // what the plan and the confirmation show of it; the fake reports no recovery status (404)
+    assertThat(db.details())
+        .containsExactly(
+            "Render Postgres 'pm-db' (dpg-aaa5-a)",
+            "  region oregon, plan basic_256mb",
+            "  dashboard https://dashboard.render.com/d/dpg-aaa5-a",
+            "  point-in-time recovery: not reported");
     assertThat(api.authorizations()).allMatch(a -> a.equals("Bearer " + KEY));
   }
 
@@ -105,6 +174,7 @@ class RenderLookupTest {
     assertThat(e.status()).isEqualTo(ExitStatus.FAILURE);
     // by name: pages of 2, 2, 0; then the whole list for the message: 2, 2, 0
     assertThat(api.requests()).hasSize(6);
+    assertThat(api.requests().get(3)).isEqualTo("/v1/postgres?includeReplicas=false&limit=2");
     assertThat(e.getMessage()).contains("'db-1', 'db-2', 'db-3', 'db-4'");
   }
 
@@ -144,7 +214,12 @@ class RenderLookupTest {
   void aKeyThatSeesNothingSaysSo() {
     FakeRenderApi api = api();
     ExitException e = failure(() -> lookup(api, 100).resolve("pm-db", false));
-    assertThat(e.getMessage()).contains("sees no Postgres instances at all");
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "No Render Postgres instance named 'pm-db': there is no Postgres instance at all in the"
+                + " workspaces this API key reaches (a key belongs to a user and reaches all of the"
+                + " user's workspaces); is it the key of a user who belongs to the right"
+                + " workspace?");
   }
 
   @Test
@@ -208,14 +283,245 @@ class RenderLookupTest {
   }
 
   @Test
-  void aServerErrorQuotesRendersMessage() {
+  void aServerErrorThatLastsIsRetriedForAboutThirtySecondsThenQuotesRendersMessage() {
     FakeRenderApi api = api();
     api.answerAll(503, "{\"id\":\"unavailable\",\"message\":\"Server currently unavailable\"}");
-    ExitException e = failure(() -> lookup(api, 100).resolve("pm-db", false));
+    Waits waits = new Waits();
+    ExitException e = failure(() -> lookup(api, waits, null).resolve("pm-db", false));
     assertThat(e.getMessage())
         .isEqualTo(
             "The Render API answered HTTP 503 when asked for the list of Postgres instances:"
-                + " Server currently unavailable.");
+                + " Server currently unavailable (9 attempts over 29.6s): try again later; Render's"
+                + " status is at https://status.render.com.");
+    // exponential backoff (jitter 0.5 takes 3/4 of each step), capped at 8s, within 30s in all
+    assertThat(waits.slept)
+        .extracting(Duration::toMillis)
+        .containsExactly(375L, 750L, 1500L, 3000L, 6000L, 6000L, 6000L, 6000L);
+    assertThat(api.requests()).hasSize(9);
+  }
+
+  @Test
+  void aPassingServerErrorIsRetriedWithBackoff() {
+    FakeRenderApi api = api();
+    api.add("dpg-r5-a", "pm-db", PASSWORD).failNext(2, 502);
+    Waits waits = new Waits();
+    RenderDatabase db = lookup(api, waits, null).resolve("pm-db", false);
+    assertThat(db.id()).isEqualTo("dpg-r5-a");
+    assertThat(waits.slept).extracting(Duration::toMillis).containsExactly(375L, 750L);
+  }
+
+  @Test
+  void a429IsRetriedAfterRatelimitResetReadAsSecondsToWait() {
+    FakeRenderApi api = api();
+    api.add("dpg-r1-a", "pm-db", PASSWORD).limitNext(2, "3");
+    Waits waits = new Waits();
+    RenderDatabase db = lookup(api, waits, null).resolve("pm-db", false);
+    assertThat(db.target().password()).isEqualTo(PASSWORD);
+    // the wait asked for, plus jitter (here 125ms of at most 250ms)
+    assertThat(waits.slept).extracting(Duration::toMillis).containsExactly(3125L, 3125L);
+    assertThat(api.requests().subList(0, 3)).allMatch(r -> r.startsWith("/v1/postgres?"));
+  }
+
+  @Test
+  void a429IsRetriedAfterRatelimitResetReadAsEpochSeconds() {
+    FakeRenderApi api = api();
+    long resetAt = Waits.NOW.getEpochSecond() + 7;
+    api.add("dpg-r2-a", "pm-db", PASSWORD).limitNext(1, Long.toString(resetAt));
+    Waits waits = new Waits();
+    lookup(api, waits, null).resolve("pm-db", false);
+    assertThat(waits.slept).extracting(Duration::toMillis).containsExactly(7125L);
+  }
+
+  @Test
+  void a429WithoutRatelimitResetBacksOff() {
+    FakeRenderApi api = api();
+    api.add("dpg-r3-a", "pm-db", PASSWORD).limitNext(3, null);
+    Waits waits = new Waits();
+    lookup(api, waits, null).resolve("pm-db", false);
+    assertThat(waits.slept).extracting(Duration::toMillis).containsExactly(375L, 750L, 1500L);
+  }
+
+  @Test
+  void a429ThatResetsLaterThanTheBudgetFailsAtOnceNamingTheLimit() {
+    FakeRenderApi api = api();
+    api.add("dpg-r4-a", "pm-db", PASSWORD).limitNext(1, "45");
+    Waits waits = new Waits();
+    ExitException e = failure(() -> lookup(api, waits, null).resolve("pm-db", false));
+    assertThat(e.status()).isEqualTo(ExitStatus.FAILURE);
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "The Render API is limiting the rate of requests (HTTP 429, Ratelimit-Limit 100) when"
+                + " asked for the list of Postgres instances; the limit resets in 45.0s, more than"
+                + " is left of the 30s this tool waits in all: try again then.");
+    assertThat(waits.slept).isEmpty();
+    assertThat(api.requests()).hasSize(1);
+  }
+
+  @Test
+  void a429ThatKeepsComingStopsWithinTheBudget() {
+    FakeRenderApi api = api();
+    api.add("dpg-r6-a", "pm-db", PASSWORD).limitNext(1000, "5");
+    Waits waits = new Waits();
+    ExitException e = failure(() -> lookup(api, waits, null).resolve("pm-db", false));
+    assertThat(e.getMessage())
+        .startsWith(
+            "The Render API is limiting the rate of requests (HTTP 429, Ratelimit-Limit 100) when"
+                + " asked for the list of Postgres instances (6 attempts over 26.5s); the limit"
+                + " resets in 5.0s");
+    assertThat(waits.total()).isLessThanOrEqualTo(Duration.ofSeconds(30));
+    // the time asked for, until the backoff grows past it
+    assertThat(waits.slept)
+        .extracting(Duration::toMillis)
+        .containsExactly(5125L, 5125L, 5125L, 5125L, 6000L);
+  }
+
+  @Test
+  void aResetTimeAlreadyPastStillBacksOff() {
+    FakeRenderApi api = api();
+    long past = Waits.NOW.getEpochSecond() - 60;
+    api.add("dpg-r8-a", "pm-db", PASSWORD).limitNext(3, Long.toString(past));
+    Waits waits = new Waits();
+    lookup(api, waits, null).resolve("pm-db", false);
+    assertThat(waits.slept).extracting(Duration::toMillis).containsExactly(375L, 750L, 1500L);
+  }
+
+  @Test
+  void theWaitsOfOneLookupShareTheBudget() {
+    FakeRenderApi api = api();
+    api.add("dpg-r7-a", "pm-db", PASSWORD);
+    Waits waits = new Waits();
+    RenderLookup lookup = lookup(api, waits, null);
+    api.limitNext(1, "20");
+    lookup.resolve("pm-db", false);
+    api.limitNext(1, "20");
+    ExitException e = failure(() -> lookup.resolve("pm-db", false));
+    assertThat(e.getMessage()).contains("more than is left of the 30s this tool waits in all");
+    assertThat(waits.slept).extracting(Duration::toMillis).containsExactly(20125L);
+  }
+
+  @Test
+  void aReplicaUnderThePrimarysNameIsNoSecondInstance() {
+    FakeRenderApi api = api();
+    api.add("dpg-prim-a", "pm-db", PASSWORD)
+        .add("dpg-repl-a", "pm-db", "pw-replica", i -> i.withRole("replica"));
+
+    RenderDatabase db = lookup(api, 100).resolve("pm-db", false);
+
+    assertThat(db.id()).isEqualTo("dpg-prim-a");
+    assertThat(api.requests().get(0)).contains("includeReplicas=false");
+  }
+
+  @Test
+  void aReplicaListedAnywayIsSkipped() {
+    FakeRenderApi api = api();
+    api.add("dpg-prim-a", "pm-db", PASSWORD)
+        .add("dpg-repl-a", "pm-db", "pw-replica", i -> i.withRole("replica"))
+        .ignoreIncludeReplicas();
+
+    RenderDatabase db = lookup(api, 100).resolve("pm-db", false);
+
+    assertThat(db.id()).isEqualTo("dpg-prim-a");
+    assertThat(db.target().password()).isEqualTo(PASSWORD);
+  }
+
+  @Test
+  void aReplicasIdIsRefusedAsATargetNamingTheRole() {
+    FakeRenderApi api = api();
+    api.add("dpg-prim-a", "pm-db", PASSWORD)
+        .add("dpg-repl-a", "pm-db", "pw-replica", i -> i.withRole("replica"));
+    ExitException e = failure(() -> lookup(api, 100).resolve("dpg-repl-a", false));
+    assertThat(e.status()).isEqualTo(ExitStatus.USAGE);
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "Render Postgres dpg-repl-a ('pm-db') is a read replica (role replica), which cannot"
+                + " be reset: pass the primary's name or id.");
+  }
+
+  @Test
+  void aSuspendedInstanceIsRefusedWithItsStatusBeforeItsPasswordIsAskedFor() {
+    FakeRenderApi api = api();
+    api.add("dpg-susp-a", "pm-db", PASSWORD, i -> i.withStatus("suspended", "suspended"));
+    ExitException e = failure(() -> lookup(api, 100).resolve("pm-db", false));
+    assertThat(e.status()).isEqualTo(ExitStatus.REFUSED);
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "Render Postgres 'pm-db' (dpg-susp-a) is suspended: resume it in the Render dashboard"
+                + " (https://dashboard.render.com/d/dpg-susp-a) and try again. Nothing was"
+                + " changed.");
+    assertThat(api.requests()).noneMatch(r -> r.contains("connection-info"));
+  }
+
+  @Test
+  void anInstanceThatIsNotAvailableIsRefusedWithItsStatus() {
+    FakeRenderApi api = api();
+    api.add(
+        "dpg-rec-a", "pm-db", PASSWORD, i -> i.withStatus("recovery_in_progress", "not_suspended"));
+    ExitException e = failure(() -> lookup(api, 100).resolve("dpg-rec-a", false));
+    assertThat(e.status()).isEqualTo(ExitStatus.REFUSED);
+    assertThat(e.getMessage())
+        .startsWith(
+            "Render Postgres 'pm-db' (dpg-rec-a) is not available (status recovery_in_progress):"
+                + " wait until the Render dashboard");
+  }
+
+  @Test
+  void theRecoveryStatusIsRecordedWhenReportedAndNotReportedOnAnError() {
+    FakeRenderApi api = api();
+    api.add("dpg-pitr-a", "with-pitr", PASSWORD, i -> i.withRecovery("AVAILABLE"))
+        .add("dpg-nopitr-a", "not-ready", "pw-b", i -> i.withRecovery("BACKUP_NOT_READY"))
+        .add("dpg-err-a", "erring", "pw-c", i -> i.withRecovery(FakeRenderApi.RECOVERY_FAILS));
+
+    RenderDatabase available = lookup(api, 100).resolve("with-pitr", false);
+    assertThat(available.recoveryStatus()).isEqualTo("AVAILABLE");
+    assertThat(available.recovery()).isEqualTo("AVAILABLE (from 2026-11-24T13:00:00Z)");
+    assertThat(lookup(api, 100).resolve("not-ready", false).recovery())
+        .isEqualTo("BACKUP_NOT_READY");
+    // a 500 there is "not reported", never a failed lookup, and is not waited for
+    Waits waits = new Waits();
+    RenderDatabase erring = lookup(api, waits, null).resolve("erring", false);
+    assertThat(erring.recoveryStatus()).isNull();
+    assertThat(erring.recovery()).isEqualTo("not reported");
+    assertThat(erring.target().password()).isEqualTo("pw-c");
+    assertThat(waits.slept).isEmpty();
+    // so is a 429 there
+    api.add("dpg-lim-a", "limited", "pw-d", i -> i.withRecovery(FakeRenderApi.RECOVERY_LIMITED));
+    assertThat(lookup(api, waits, null).resolve("limited", false).recovery())
+        .isEqualTo("not reported");
+    assertThat(waits.slept).isEmpty();
+  }
+
+  @Test
+  void theSameNameInTwoWorkspacesOffersRenderOwnerWhichThenFindsIt() {
+    FakeRenderApi api = api();
+    api.add("dpg-w1-a", "pm-db", PASSWORD, i -> i.withOwner("tea-one"))
+        .add("dpg-w2-a", "pm-db", "pw-two", i -> i.withOwner("tea-two"));
+
+    ExitException e = failure(() -> lookup(api, 100).resolve("pm-db", false));
+    assertThat(e.status()).isEqualTo(ExitStatus.USAGE);
+    assertThat(e.getMessage())
+        .isEqualTo(
+            "2 Render Postgres instances are named 'pm-db' (ids dpg-w1-a, dpg-w2-a, in workspaces"
+                + " tea-one, tea-two): pass the id of the one you mean, e.g. --render-postgres"
+                + " dpg-w1-a, or the workspace with --render-owner tea-one.");
+
+    RenderDatabase two = lookup(api, new Waits(), "tea-two").resolve("pm-db", false);
+    assertThat(two.id()).isEqualTo("dpg-w2-a");
+    assertThat(api.requests()).anyMatch(r -> r.contains("&ownerId=tea-two"));
+    // an id from another workspace than --render-owner names is not found there
+    ExitException other =
+        failure(() -> lookup(api, new Waits(), "tea-two").resolve("dpg-w1-a", false));
+    assertThat(other.getMessage())
+        .isEqualTo(
+            "No Render Postgres instance named or with id 'dpg-w1-a' in workspace tea-two; the"
+                + " instances there are: 'pm-db'.");
+  }
+
+  @Test
+  void renderOwnerTakesOnlyAnId() {
+    FakeRenderApi api = api();
+    ExitException e = failure(() -> lookup(api, new Waits(), "tea one?").resolve("pm-db", false));
+    assertThat(e.status()).isEqualTo(ExitStatus.USAGE);
+    assertThat(e.getMessage()).startsWith("--render-owner takes a workspace id");
   }
 
   @Test
