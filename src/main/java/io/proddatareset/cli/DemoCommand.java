@@ -55,7 +55,7 @@ public class DemoCommand extends IoCommand {
     }
     DemoWalkthrough demo = DemoWalkthrough.create(dir);
     try {
-      Path binaries = binaries();
+      Path binaries = PostgresBinariesCache.forDemo(io.env(), io.err()::println);
       heading(
           "Starting an embedded PostgreSQL with the PM Agent sample data (scale " + scale + ")");
       try (DemoDatabase db = DemoDatabase.start(binaries, demo.server(), scale)) {
@@ -74,30 +74,6 @@ public class DemoCommand extends IoCommand {
                       + demo.work()
                       + "); the embedded server is stopped.");
     }
-  }
-
-  /**
-   * The server binaries: those the user names with PDR_DEMO_BINARIES, or the cached ones, fetched
-   * into the user's cache on first use (never into the tool's own directory).
-   */
-  private Path binaries() {
-    String dir = io.env("PDR_DEMO_BINARIES");
-    if (dir != null && !dir.isEmpty()) {
-      return DemoDatabase.findBinaries(Path.of(dir));
-    }
-    PostgresBinariesCache cache = PostgresBinariesCache.forEnvironment(io.env());
-    if (!cache.cached()) {
-      io.err()
-          .println(
-              "Fetching the PostgreSQL server binaries for the demo (first run only, about 15 MB)"
-                  + " from "
-                  + cache.source()
-                  + " into "
-                  + cache.jar().getParent()
-                  + "...");
-      io.err().flush();
-    }
-    return cache.fetchIfMissing();
   }
 
   private int walkThrough(DemoDatabase db, DemoWalkthrough demo) {

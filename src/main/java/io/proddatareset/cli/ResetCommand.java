@@ -1,20 +1,15 @@
 package io.proddatareset.cli;
 
 import io.proddatareset.ExitException;
-import io.proddatareset.ExitStatus;
 import io.proddatareset.audit.AgentConsent;
 import io.proddatareset.audit.AuditTrail;
-import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.connect.render.RenderDatabase;
-import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.reset.ResetOptions;
-import io.proddatareset.reset.ResetResult;
 import io.proddatareset.reset.ResetRun;
 import io.proddatareset.reset.ResetService;
-import io.proddatareset.reset.VerifyReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -85,7 +80,6 @@ public class ResetCommand extends IoCommand {
           Connector connector = new Connector(t);
           ResetPlan plan = ResetRun.plan(connector, policy.policy());
           audit.plan(plan.planId(), ResetText.rows(plan));
-          // issue 12 (locks): the plan shown before the confirmation tells the app's cost too
           io.out()
               .print(
                   RenderText.block(render)
@@ -106,64 +100,7 @@ public class ResetCommand extends IoCommand {
           // what is confirmed, right above the prompt: the Render instance, by name, id and URL
           io.err().print(RenderText.block(render));
           Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
-          return reset(io, t, reset, options, check, sameTarget, audit, guard);
+          return ResetSteps.run(io, t, reset, options, check, sameTarget, audit, guard);
         });
-  }
-
-  private static int reset(
-      Io io,
-      ConnectionTarget t,
-      ResetRun reset,
-      ResetOptions options,
-      String check,
-      TargetOptions.SameTarget sameTarget,
-      AuditTrail audit,
-      InterruptGuard guard) {
-    BackupProgress progress = ProgressPrinter.forIo(io);
-    guard.stage(
-        reset::interrupt, () -> ResetInterruptions.stoppedLine(reset.step(), check, options));
-    audit.started();
-    ResetRun.Outcome outcome;
-    try {
-      outcome =
-          reset.run(
-              step -> io.err().println("  " + step + " ..."),
-              committed -> {
-                ProgressPrinter.finish(progress);
-                ResetAudit.committed(audit, committed, io.err()::println);
-                io.out().print(ResetText.committed(committed));
-              },
-              progress);
-    } catch (ExitException e) {
-      throw reset.step() == ChangeStep.COMMITTING ? guard.commitUnknown(e, check) : e;
-    } finally {
-      ProgressPrinter.finish(progress);
-    }
-    ResetResult result = outcome.reset();
-    if (result.alreadyEmpty()) {
-      audit.tables(ResetText.rows(result.plan())).succeeded();
-      guard.stage(() -> {}, () -> ResetInterruptions.AT_THE_END_ALREADY_EMPTY);
-      io.out().print(ResetText.alreadyEmpty(result, options));
-      return 0;
-    }
-    // committed and audited: the check afterwards is a second look, not part of the reset
-    VerifyReport report = outcome.check();
-    Exception e = outcome.checkFailure();
-    if (outcome.marksNotRecorded() != null) {
-      io.err().println(ResetText.marksNotRecorded(result, outcome.marksNotRecorded()));
-    }
-    if (report == null) {
-      throw ResetInterruptions.checkDidNotRun(guard.interrupted(), e, check, options);
-    }
-    guard.stage(() -> {}, () -> ResetInterruptions.AT_THE_END_CHECKED);
-    io.out().print(VerifyText.render(report, t.display()));
-    if (result.backup() != null) {
-      io.out()
-          .print(RestoreHint.render(io.env(), result.backup().file(), t.database(), sameTarget));
-    }
-    if (!report.ok()) {
-      throw new ExitException(ExitStatus.VERIFICATION_FAILED, ResetText.checkFailed(report));
-    }
-    return 0;
   }
 }

@@ -17,6 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The demo's PostgreSQL server binaries in the user's cache: {@code
@@ -51,6 +52,29 @@ public final class PostgresBinariesCache {
     this.directory = directory;
     this.repository = repository.endsWith("/") ? repository : repository + "/";
     this.platform = platform;
+  }
+
+  /**
+   * The demo's server binaries: those the user names with PDR_DEMO_BINARIES, or the cached ones,
+   * fetched into the user's cache on first use (never into the tool's own directory); {@code note}
+   * hears one line before a download.
+   */
+  public static Path forDemo(Map<String, String> env, Consumer<String> note) {
+    String dir = env.get("PDR_DEMO_BINARIES");
+    if (dir != null && !dir.isEmpty()) {
+      return DemoDatabase.findBinaries(Path.of(dir));
+    }
+    PostgresBinariesCache cache = forEnvironment(env);
+    if (!cache.cached()) {
+      note.accept(
+          "Fetching the PostgreSQL server binaries for the demo (first run only, about 15 MB)"
+              + " from "
+              + cache.source()
+              + " into "
+              + cache.jar().getParent()
+              + "...");
+    }
+    return cache.fetchIfMissing();
   }
 
   /** The cache for this user and machine, as the environment sets it. */
