@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.PGConnection;
@@ -27,7 +26,6 @@ import org.postgresql.PGConnection;
  * up within {@code --lock-timeout}, naming that session, before anything is written, while the
  * app's readers never queue behind it for long; a lock let go in time is taken on a later attempt.
  */
-@Tag("single-version")
 class ResetLockAttemptsTest {
   static final String POLICY = ResetCommandTest.POLICY.toString();
   @TempDir Path dir;
