@@ -22,11 +22,7 @@ import picocli.CommandLine.Option;
     name = "policy",
     description = "Policy files: the tables to keep and to reset, reviewed and kept with the app.",
     subcommands = {PolicyCommand.Init.class})
-public class PolicyCommand extends IoCommand {
-  @Override
-  public Integer call() {
-    throw ExitException.usage("Give a policy command: policy init (see policy --help).");
-  }
+public class PolicyCommand extends GroupCommand {
 
   /** {@code policy init}: a policy that classifies every table, written from the live schema. */
   @Command(

@@ -23,11 +23,7 @@ import picocli.CommandLine.Option;
     name = "skill",
     description = "The agent skill that drives this tool (Claude Code's .claude/skills format).",
     subcommands = {SkillCommand.Install.class})
-public class SkillCommand extends IoCommand {
-  @Override
-  public Integer call() {
-    throw ExitException.usage("Give a skill command: skill install (see skill --help).");
-  }
+public class SkillCommand extends GroupCommand {
 
   /** {@code skill install}: writes the skill into an app's repository. */
   @Command(
