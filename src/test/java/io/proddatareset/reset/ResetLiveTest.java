@@ -51,11 +51,30 @@ class ResetLiveTest {
     proxy.close();
   }
 
+  /** The CLI as the user runs it, with this test's own audit log. */
+  private Cli cli() {
+    return new Cli().env("XDG_STATE_HOME", dir.resolve("state").toString());
+  }
+
+  /** Restores {@code backup} into the reset tables: the database is then as it was at the lock. */
+  private void assertRestoresTo(String backup, Map<String, List<String>> atTheLock) {
+    Cli.Result restore =
+        cli()
+            .run(
+                "restore",
+                dir.resolve(backup).toString(),
+                "--url",
+                db.url(),
+                "--confirm",
+                db.name());
+    assertThat(restore.exitCode()).as(restore.toString()).isZero();
+    assertThat(db.snapshot()).isEqualTo(atTheLock);
+  }
+
   private CompletableFuture<Cli.Result> resetThroughProxy(String backup) {
     return CompletableFuture.supplyAsync(
         () ->
-            new Cli()
-                .env("XDG_STATE_HOME", dir.resolve("state").toString())
+            cli()
                 .run(
                     "reset",
                     "postgres://postgres@localhost:"
@@ -150,8 +169,7 @@ class ResetLiveTest {
                 dir.resolve("state/prod-data-reset/audit.jsonl"), StandardCharsets.UTF_8))
         .containsPattern("\"finalPhaseMillis\":[1-9]");
     Cli.Result plan =
-        new Cli()
-            .env("XDG_STATE_HOME", dir.resolve("state").toString())
+        cli()
             .run(
                 "plan",
                 // the same target as the reset's (the audit log's records are per host and port)
@@ -182,18 +200,7 @@ class ResetLiveTest {
     assertThat(result.exitCode()).as(result.toString()).isZero();
     assertThat(result.err()).contains("lost or changed rows during the copy");
     // the backup holds exactly what the TRUNCATE removed: restored, the database is as it was
-    Cli.Result restore =
-        new Cli()
-            .env("XDG_STATE_HOME", dir.resolve("state").toString())
-            .run(
-                "restore",
-                dir.resolve("changed.sql").toString(),
-                "--url",
-                db.url(),
-                "--confirm",
-                db.name());
-    assertThat(restore.exitCode()).as(restore.toString()).isZero();
-    assertThat(db.snapshot()).isEqualTo(atTheLock);
+    assertRestoresTo("changed.sql", atTheLock);
   }
 
   @Test
@@ -215,17 +222,6 @@ class ResetLiveTest {
     assertThat(result.exitCode()).as(result.toString()).isZero();
     assertThat(result.err()).doesNotContain("lost or changed rows");
 
-    Cli.Result restore =
-        new Cli()
-            .env("XDG_STATE_HOME", dir.resolve("state").toString())
-            .run(
-                "restore",
-                dir.resolve("appended.sql").toString(),
-                "--url",
-                db.url(),
-                "--confirm",
-                db.name());
-    assertThat(restore.exitCode()).as(restore.toString()).isZero();
-    assertThat(db.snapshot()).isEqualTo(atTheLock);
+    assertRestoresTo("appended.sql", atTheLock);
   }
 }
