@@ -250,7 +250,7 @@ public final class ResetService {
     boolean handedOver = false;
     try {
       Map<TableName, Set<String>> seen = SinceSnapshot.seenInBetween(s, bounds, tables);
-      long lockedAt = lockAgainstWriters(t, pid, confirmed);
+      long lockedAt = lockAgainstWriters(t, pid, confirmed, PlanOptions.estimates()).at();
       List<SinceSnapshot.Change> changes = SinceSnapshot.classify(t, bounds, seen, tables);
       handedOver = true;
       return new Copied(plan, backup, changes, lockedAt);
@@ -261,12 +261,16 @@ public final class ResetService {
     }
   }
 
+  /** The locks against writers taken (when, in nanos) and the plan read under them. */
+  private record Locked(long at, ResetPlan plan) {}
+
   /**
-   * Locks the reset and kept tables against writers on T, and checks the plan's id and hazards
-   * again under the locks (from the catalog and the planner's estimates: no scan while writers
-   * wait). Returns when the locks were taken (nanos).
+   * Locks the reset and kept tables against writers on T, and computes the plan again under the
+   * locks with {@code counting} (after a copy: the planner's estimates, no scan while writers
+   * wait), refusing when its id or hazards differ from the confirmed plan's.
    */
-  private long lockAgainstWriters(Connection t, int pid, ResetPlan confirmed) throws SQLException {
+  private Locked lockAgainstWriters(
+      Connection t, int pid, ResetPlan confirmed, PlanOptions counting) throws SQLException {
     List<TableName> resetTables = confirmed.resetTables();
     List<TableName> keptTables = confirmed.keptTables();
     run.enter(ChangeStep.LOCKING);
@@ -280,9 +284,9 @@ public final class ResetService {
             + ")");
     statements.lockAgainstWriters(t, connector::open, pid, resetTables, keptTables);
     long lockedAt = System.nanoTime();
-    ResetFailures.refuseIfChanged(
-        confirmed, PlanService.plan(t, confirmed.policy(), PlanOptions.estimates()));
-    return lockedAt;
+    ResetPlan plan = PlanService.plan(t, confirmed.policy(), counting);
+    ResetFailures.refuseIfChanged(confirmed, plan);
+    return new Locked(lockedAt, plan);
   }
 
   /**
@@ -299,8 +303,9 @@ public final class ResetService {
     BackupInProgress backup = null;
     try {
       if (copied == null) {
-        lockedAt = lockAgainstWriters(t, pid, confirmed);
-        plan = PlanService.plan(t, confirmed.policy(), PlanOptions.exactCounts());
+        Locked locked = lockAgainstWriters(t, pid, confirmed, PlanOptions.exactCounts());
+        lockedAt = locked.at();
+        plan = locked.plan();
         if (options.restartIdentity()) {
           SharedSequences.refuseRestart(t, resetTables);
         }
