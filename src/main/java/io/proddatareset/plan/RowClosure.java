@@ -92,10 +92,37 @@ public final class RowClosure {
    * @param undeclared the undeclared references found, by child and column
    * @param levels how many levels the closure took to reach its fixpoint
    */
-  public record Result(List<Reached> tables, List<UndeclaredReference> undeclared, int levels) {
+  public record Result(
+      List<Reached> tables,
+      List<UndeclaredReference> undeclared,
+      int levels,
+      Map<TableName, Integer> numbers) {
     public Result {
       tables = List.copyOf(tables);
       undeclared = List.copyOf(undeclared);
+      numbers = Map.copyOf(numbers);
+    }
+
+    /**
+     * After {@link #fill}, in its transaction: SQL text of a condition on {@code table}'s rows (in
+     * a statement where {@code tableoid} and {@code ctid} are the table's own, unqualified) that
+     * holds for the rows the closure deletes ({@code deleted}) or updates and does not delete (not
+     * {@code deleted}). Holds for no row of a table the closure did not reach. It holds no user
+     * input.
+     */
+    public String rowsCondition(TableName table, boolean deleted) {
+      Integer n = numbers.get(table);
+      if (n == null) {
+        return "false";
+      }
+      String in = "(SELECT x.toid, x.tid FROM " + ROWS + " x WHERE x.rel = " + n;
+      return deleted
+          ? "(tableoid, ctid) IN " + in + " AND x.kind = 'd')"
+          : "(tableoid, ctid) IN "
+              + in
+              + " AND x.kind = 'u') AND (tableoid, ctid) NOT IN "
+              + in
+              + " AND x.kind = 'd')";
     }
 
     public Optional<Reached> table(TableName name) {
@@ -144,7 +171,38 @@ public final class RowClosure {
     if (selection.isEmpty()) {
       throw new IllegalArgumentException("no --where selection: nothing to close over");
     }
-    return Transactions.rolledBack(connection, c -> new Run(c, catalog, keys, selection).run());
+    return Transactions.rolledBack(
+        connection,
+        c -> {
+          try (Statement st = c.createStatement()) {
+            // first statement of the transaction: one snapshot for every level
+            st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+          }
+          return new Run(c, catalog, keys, selection, true).run();
+        });
+  }
+
+  /**
+   * Computes the closure in the caller's open transaction and leaves its key set there, in the
+   * temporary table {@value #ROWS} (dropped at the transaction's end), for the caller's own
+   * statements: {@link Result#rowsCondition} selects a table's rows in it. A second call in the
+   * same transaction empties the key set and computes it again (what a reset does under its row
+   * locks until the closure is stable). The caller chooses the isolation level; the transaction is
+   * neither made read-only nor ended here.
+   *
+   * @throws ExitException as {@link #compute}
+   * @throws SQLException when a statement fails (the transaction is then aborted: roll it back)
+   */
+  public static Result fill(
+      Connection connection, Catalog catalog, KeyDetails keys, RowSelection selection)
+      throws SQLException {
+    if (selection.isEmpty()) {
+      throw new IllegalArgumentException("no --where selection: nothing to close over");
+    }
+    if (connection.getAutoCommit()) {
+      throw new IllegalStateException("fill runs in the caller's open transaction");
+    }
+    return new Run(connection, catalog, keys, selection, false).run();
   }
 
   /** One computation: the tables it met are numbered in the order met. */
@@ -159,8 +217,11 @@ public final class RowClosure {
     private long rows;
     private long analyzedRows;
 
-    Run(Connection c, Catalog catalog, KeyDetails keys, RowSelection selection) {
+    private final boolean readOnly;
+
+    Run(Connection c, Catalog catalog, KeyDetails keys, RowSelection selection, boolean readOnly) {
       this.c = c;
+      this.readOnly = readOnly;
       this.catalog = catalog;
       this.keys = keys;
       this.selection = selection;
@@ -169,11 +230,9 @@ public final class RowClosure {
 
     Result run() throws SQLException {
       try (Statement st = c.createStatement()) {
-        // first statement of the transaction: one snapshot for every level
-        st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
         try {
           st.execute(
-              "CREATE TEMPORARY TABLE pdr_closure_rows (rel int NOT NULL, kind \"char\" NOT NULL,"
+              "CREATE TEMPORARY TABLE IF NOT EXISTS pdr_closure_rows (rel int NOT NULL, kind \"char\" NOT NULL,"
                   + " toid oid NOT NULL, tid tid NOT NULL, level int NOT NULL,"
                   + " PRIMARY KEY (rel, kind, toid, tid)) ON COMMIT DROP");
         } catch (SQLException e) {
@@ -190,9 +249,13 @@ public final class RowClosure {
           }
           throw e;
         }
-        st.execute("CREATE INDEX ON " + ROWS + " (rel, kind, level)");
-        // from here on the user's conditions run: they can write nothing
-        st.execute("SET TRANSACTION READ ONLY");
+        st.execute("TRUNCATE " + ROWS);
+        st.execute(
+            "CREATE INDEX IF NOT EXISTS pdr_closure_rows_level ON " + ROWS + " (rel, kind, level)");
+        if (readOnly) {
+          // from here on the user's conditions run: they can write nothing
+          st.execute("SET TRANSACTION READ ONLY");
+        }
       }
       Set<TableName> frontier = new LinkedHashSet<>();
       for (RowSelection.Condition condition : selection.conditions()) {
@@ -229,7 +292,7 @@ public final class RowClosure {
         analyzeWhenGrown();
       }
       List<Reached> reached = counts();
-      return new Result(reached, undeclared(reached), level);
+      return new Result(reached, undeclared(reached), level, numbers);
     }
 
     /**

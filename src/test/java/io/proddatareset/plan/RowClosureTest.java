@@ -194,6 +194,39 @@ class RowClosureTest {
   }
 
   @Test
+  void fillLeavesTheKeySetInTheCallersTransactionAndRecomputesOnASecondCall() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    try (Connection c = db.connect()) {
+      Catalog catalog = CatalogReader.read(c, List.of("public"));
+      KeyDetails keys = KeyDetails.read(c);
+      RowSelection selection =
+          RowSelection.resolve(catalog, keys, List.of("projects: id = 1"), List.of(), null);
+      c.setAutoCommit(false);
+      RowClosure.Result first = RowClosure.fill(c, catalog, keys, selection);
+      long tags = first.table(t("tags")).orElseThrow().deleteRows();
+      assertThat(tags).isPositive();
+      assertThat(countWhere(c, "tags", first.rowsCondition(t("tags"), true))).isEqualTo(tags);
+      assertThat(countWhere(c, "tags", first.rowsCondition(t("tags"), false))).isZero();
+      assertThat(countWhere(c, "tags", first.rowsCondition(t("no_such_table"), true))).isZero();
+      // a tag added in the same transaction is found by the second computation
+      try (Statement st = c.createStatement()) {
+        st.execute("INSERT INTO tags (project_id, name) VALUES (1, 'added-between')");
+      }
+      RowClosure.Result second = RowClosure.fill(c, catalog, keys, selection);
+      assertThat(countWhere(c, "tags", second.rowsCondition(t("tags"), true))).isEqualTo(tags + 1);
+      c.rollback();
+    }
+  }
+
+  private static long countWhere(Connection c, String table, String condition) throws SQLException {
+    try (Statement st = c.createStatement();
+        var rs = st.executeQuery("SELECT count(*) FROM " + table + " WHERE " + condition)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
   void pmAgentOneUsersProjectsMatchesTheDatabasesCascade() throws SQLException {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(5);
     String owner = db.queryStrings("SELECT owner_id FROM projects ORDER BY id LIMIT 1").get(0);
