@@ -37,6 +37,7 @@ public final class Main {
     cmd.setExecutionExceptionHandler(new ExceptionHandler(io));
     cmd.setParameterExceptionHandler(new ParameterHandler(io));
     addExitCodeSection(cmd);
+    McpCommand.dropPerCallOptions(cmd.getSubcommands().get("mcp").getCommandSpec());
     return cmd;
   }
 

@@ -10,8 +10,10 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code mcp}: the workflow as a Model Context Protocol server over stdio ({@link ToolServer}). The
@@ -35,13 +37,19 @@ public class McpCommand extends IoCommand {
   /** The reset's switches for every reset the server runs; --backup is per call. */
   @Mixin ResetSwitches reset;
 
+  /**
+   * Takes the options that belong to one reset out of {@code mcp}'s: the reset tool gets the backup
+   * file and the plan id, and the user confirms through the client. {@code mcp} shares the reset's
+   * switches otherwise, so its help lists only what it takes, and picocli refuses the others.
+   */
+  static void dropPerCallOptions(CommandSpec spec) {
+    for (String name : List.of("--backup", "--confirm", "--plan-id")) {
+      spec.remove(spec.findOption(name));
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
-    if (reset.backup != null || reset.confirm != null || reset.planId != null) {
-      throw ExitException.usage(
-          "mcp takes no --backup, --confirm or --plan-id: the reset tool gets the backup file and"
-              + " the plan id, and the user confirms through the client.");
-    }
     if (reset.noBackup != (reset.noBackupReason != null)) {
       throw ExitException.usage(
           "--no-backup and --i-have-a-backup REASON go together (REASON: where the data is backed"

@@ -3,6 +3,7 @@ package io.proddatareset.cli;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.audit.AgentConsent;
+import io.proddatareset.backup.ManifestFile;
 import io.proddatareset.backup.Restorer;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
@@ -119,11 +120,9 @@ final class McpTools implements ToolServer.Tools {
     String summary =
         "Reset "
             + plan.resetTables().size()
-            + " table(s) of database '"
-            + plan.database()
-            + "' ("
-            + target.display()
-            + "), plan "
+            + " table(s) of "
+            + database()
+            + ", plan "
             + planId
             + ": "
             + ResetText.rows(plan).entrySet().stream()
@@ -140,28 +139,22 @@ final class McpTools implements ToolServer.Tools {
         plan.database(),
         summary,
         (consent, callIo) -> {
-          synchronized (reset) {
-            var saved = new Object[] {reset.backup, reset.noBackup, reset.noBackupReason};
-            reset.backup = backup;
-            reset.noBackup = backup == null;
-            reset.noBackupReason = backup == null ? reset.noBackupReason : null;
-            reset.planId = planId;
-            reset.confirm = plan.database();
-            try {
-              ResetCommand.run(callIo, target, in.target.sameTarget(), in.policy, reset);
-            } finally {
-              reset.backup = (Path) saved[0];
-              reset.noBackup = (Boolean) saved[1];
-              reset.noBackupReason = (String) saved[2];
-              reset.planId = null;
-              reset.confirm = null;
-            }
-          }
+          ResetCommand.run(
+              callIo,
+              target,
+              in.target.sameTarget(),
+              in.policy,
+              reset.forCall(backup, planId, plan.database()));
           Map<String, Object> result = new LinkedHashMap<>();
           result.put("database", plan.database());
           result.put("planId", planId);
           result.put("backup", backup == null ? null : backup.toAbsolutePath().toString());
           result.put("tables", ResetText.rows(plan));
+          // a second, read-only look, as the verify tool returns it (the reset's own check passed)
+          Path manifest =
+              backup == null ? null : ManifestFile.pathFor(backup.toAbsolutePath().normalize());
+          VerifyReport report = VerifyService.verify(new Connector(target), policy, manifest);
+          result.put("verify", ToolServer.structured(VerifyJson.render(report, target.display())));
           return result;
         });
   }
@@ -172,11 +165,9 @@ final class McpTools implements ToolServer.Tools {
     String summary =
         "Restore "
             + file.toAbsolutePath().normalize()
-            + " into database '"
-            + target.database()
-            + "' ("
-            + target.display()
-            + "): "
+            + " into "
+            + database()
+            + ": "
             + contents.tables().stream().map(n -> n.display()).collect(Collectors.joining(", "))
             + " (each must exist and be empty).";
     return confirmable(
@@ -193,11 +184,14 @@ final class McpTools implements ToolServer.Tools {
           restore.switches.json = new JsonOption();
           restore.switches.json.json = true;
           restore.switches.auditLog = reset.auditLog;
-          synchronized (reset) {
-            restore.run(target);
-          }
+          restore.run(target);
           return null;
         });
+  }
+
+  /** {@code database 'pm' (postgresql://app@db.internal:5432/pm)}: what a summary names. */
+  private String database() {
+    return "database '" + target.database() + "' (" + target.display() + ")";
   }
 
   /** Runs {@code work} with stdout captured and the consent where the commands read it. */

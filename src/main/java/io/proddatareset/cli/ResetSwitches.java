@@ -125,6 +125,27 @@ class ResetSwitches {
         compressionLevel.gzipLevel(noBackup ? null : backup));
   }
 
+  /**
+   * A copy of these switches for one reset of the MCP server: the server's own switches with the
+   * backup, plan id and confirmation of that call; the server's are never changed.
+   */
+  ResetSwitches forCall(Path backup, String planId, String confirm) {
+    ResetSwitches call = new ResetSwitches();
+    call.backup = backup;
+    call.noBackup = backup == null && noBackup;
+    call.noBackupReason = backup == null ? noBackupReason : null;
+    call.confirm = confirm;
+    call.planId = planId;
+    call.lockTimeout = lockTimeout;
+    call.statementTimeout = statementTimeout;
+    call.restartIdentity = restartIdentity;
+    call.keptCheck = keptCheck;
+    call.jobs = jobs;
+    call.compressionLevel = compressionLevel;
+    call.auditLog = auditLog;
+    return call;
+  }
+
   boolean requested() {
     return backup != null || noBackup;
   }

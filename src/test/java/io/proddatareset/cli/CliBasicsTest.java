@@ -39,4 +39,20 @@ class CliBasicsTest {
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("Unknown option").contains("--help");
   }
+
+  @Test
+  void mcpTakesNoneOfOneResetsOptions() {
+    Cli.Result help = new Cli().run("mcp", "--help");
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.out()).contains("--no-backup").contains("--lock-timeout");
+    assertThat(help.out())
+        .doesNotContain("--backup=")
+        .doesNotContain("--confirm")
+        .doesNotContain("--plan-id");
+    for (String option : new String[] {"--backup=x.sql", "--confirm=db", "--plan-id=abc"}) {
+      Cli.Result r = new Cli().run("mcp", "postgresql://u@localhost:1/db", option);
+      assertThat(r.exitCode()).as(option).isEqualTo(2);
+      assertThat(r.err()).as(option).contains("Unknown option");
+    }
+  }
 }

@@ -214,6 +214,9 @@ class McpServerTest {
     assertThat(db.count("public.users")).isEqualTo(users);
     assertThat(backup).exists();
     assertThat(structured(r).path("planId").asText()).isEqualTo(planId);
+    // the same object as verify --json, read after the reset
+    assertThat(structured(r).path("verify").path("ok").asBoolean()).isTrue();
+    assertThat(structured(r).path("verify").path("database").asText()).isEqualTo(db.name());
 
     // the reset is recorded with the consent given through this client
     String audit = Files.readString(dir.resolve("audit.jsonl"));
