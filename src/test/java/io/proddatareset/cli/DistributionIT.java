@@ -3,8 +3,20 @@ package io.proddatareset.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.ElicitFormRequest;
+import io.modelcontextprotocol.spec.McpSchema.ElicitResult;
 import io.proddatareset.demo.PostgresBinariesCache;
 import io.proddatareset.testing.MavenRepositoryServer;
+import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +29,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.BeforeEach;
@@ -223,5 +236,120 @@ class DistributionIT {
     // nothing written into the installation or the directory it ran from
     assertThat(tree(install)).isEqualTo(before);
     assertThat(tree(elsewhere)).containsExactly("");
+  }
+
+  /**
+   * What a new user does with the archive, in one go: from the unpacked install, a policy written
+   * by {@code policy init} that {@code plan --policy} accepts, the skill installed into a new git
+   * repository (calling this install's launcher), and an MCP session from the SDK's client running
+   * the installed launcher: the five tools, a plan id, a reset refused to a client that cannot ask
+   * its user, and a reset done when the user types the database name.
+   */
+  @Test
+  void aNewUsersWalkthroughFromTheInstall() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase("dist_walk").loadPmAgent(1);
+    String bin = install.resolve("bin/prod-data-reset").toString();
+    Map<String, String> pg = Map.of("PGPASSWORD", "postgres");
+    Path policy = elsewhere.resolve("policy.yaml");
+
+    Run init =
+        run(
+            elsewhere,
+            pg,
+            List.of(
+                bin,
+                "policy",
+                "init",
+                db.url(),
+                "--keep",
+                "users,api_keys",
+                "--output",
+                policy.toString()));
+    assertThat(init.exitCode()).as(init.toString()).isZero();
+    Run plan = run(elsewhere, pg, List.of(bin, "plan", db.url(), "--policy", policy.toString()));
+    assertThat(plan.exitCode()).as(plan.toString()).isZero();
+    assertThat(plan.out()).contains("reset").doesNotContain("nclassified");
+
+    Path app = Files.createDirectories(dir.resolve("app"));
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/git")), "needs git for the app's repository");
+    assertThat(run(app, Map.of(), List.of("git", "init", "-q")).exitCode()).isZero();
+    Run skill =
+        run(app, pg, List.of(bin, "skill", "install", db.url(), "--policy", policy.toString()));
+    assertThat(skill.exitCode()).as(skill.toString()).isZero();
+    Path skillDir = app.resolve(".claude/skills/prod-data-reset");
+    String skillText = Files.readString(skillDir.resolve("SKILL.md"));
+    assertThat(skillText).contains(bin).doesNotContain(Path.of("").toAbsolutePath().toString());
+    assertThat(skillDir.resolve("references/schema-tables.md")).isRegularFile();
+    assertThat(skillDir.resolve("policy.yaml")).isRegularFile();
+
+    Map<String, List<String>> before = db.snapshot();
+    Path audit = dir.resolve("audit.jsonl");
+    List<String> server =
+        List.of("mcp", db.url(), "--policy", policy.toString(), "--audit-log", audit.toString());
+    McpSyncClient noElicitation = mcpClient(bin, server, null);
+    try {
+      assertThat(noElicitation.listTools().tools())
+          .extracting(McpSchema.Tool::name)
+          .containsExactlyInAnyOrder("plan", "schema", "verify", "reset", "restore");
+      CallToolResult planned = noElicitation.callTool(new CallToolRequest("plan", Map.of()));
+      assertThat(planned.isError()).isFalse();
+      String planId = JSON.valueToTree(planned.structuredContent()).path("planId").asText();
+      assertThat(planId).matches("[0-9a-f]{8,}");
+      Path backup = dir.resolve("backup.sql.gz");
+      CallToolResult refused =
+          noElicitation.callTool(
+              new CallToolRequest("reset", Map.of("planId", planId, "backup", backup.toString())));
+      assertThat(refused.isError()).isTrue();
+      assertThat(db.snapshot()).isEqualTo(before);
+      assertThat(backup).doesNotExist();
+
+      McpSyncClient asking =
+          mcpClient(
+              bin,
+              server,
+              req -> new ElicitResult(ElicitResult.Action.ACCEPT, Map.of("database", db.name())));
+      try {
+        CallToolResult reset =
+            asking.callTool(
+                new CallToolRequest(
+                    "reset", Map.of("planId", planId, "backup", backup.toString())));
+        assertThat(reset.isError()).as(String.valueOf(reset.content())).isFalse();
+        assertThat(db.count("public.projects")).isZero();
+        assertThat(db.count("public.users")).isPositive();
+        assertThat(backup).isRegularFile();
+        assertThat(Files.readString(audit)).contains("walkthrough-client 1.0");
+      } finally {
+        asking.closeGracefully();
+      }
+    } finally {
+      noElicitation.closeGracefully();
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The SDK's client over stdio, running the installed launcher with only a JDK. */
+  private McpSyncClient mcpClient(
+      String bin, List<String> args, Function<ElicitFormRequest, ElicitResult> answer) {
+    ServerParameters params =
+        ServerParameters.builder(bin)
+            .args(args)
+            .env(Map.of("JAVA_HOME", System.getProperty("java.home"), "PGPASSWORD", "postgres"))
+            .build();
+    StdioClientTransport transport =
+        new StdioClientTransport(params, new JacksonMcpJsonMapper(new ObjectMapper()));
+    transport.setStdErrorHandler(line -> System.err.println("[installed mcp] " + line));
+    McpClient.SyncSpec spec =
+        McpClient.sync(transport)
+            .requestTimeout(java.time.Duration.ofSeconds(120))
+            .initializationTimeout(java.time.Duration.ofSeconds(120))
+            .clientInfo(new McpSchema.Implementation("walkthrough-client", "1.0"));
+    if (answer != null) {
+      spec.capabilities(McpSchema.ClientCapabilities.builder().elicitation().build())
+          .elicitation(answer);
+    }
+    McpSyncClient client = spec.build();
+    client.initialize();
+    return client;
   }
 }
