@@ -35,27 +35,16 @@ import java.util.stream.Collectors;
  * The MCP server's tools ({@link McpCommand}): each on the services the commands use, on the target
  * and policy fixed when the server started, printing nothing on stdout.
  */
-final class McpTools implements ToolServer.Tools {
-  private final Io io;
-  private final TargetAndPolicy in;
-  private final ResetSwitches reset;
-  private final ConnectionTarget target;
-  private final Policy policy;
-
-  McpTools(Io io, TargetAndPolicy in, ResetSwitches reset, ConnectionTarget target, Policy policy) {
-    this.io = io;
-    this.in = in;
-    this.reset = reset;
-    this.target = target;
-    this.policy = policy;
-  }
+record McpTools(
+    Io io, TargetAndPolicy in, ResetSwitches switches, ConnectionTarget target, Policy policy)
+    implements ToolServer.Tools {
 
   @Override
   public ToolResult plan() {
     ResetPlan plan = PlanService.plan(target, policy, PlanOptions.exactCounts());
     String json =
         PlanJson.render(
-            plan, target.display(), PlanCommand.appCost(io, target, plan, reset.auditLog.file));
+            plan, target.display(), PlanCommand.appCost(io, target, plan, switches.auditLog.file));
     if (plan.refused()) {
       throw new ToolServer.ToolError(
           ExitStatus.REFUSED, PlanText.refusal(plan), Map.of("plan", ToolServer.structured(json)));
@@ -132,7 +121,7 @@ final class McpTools implements ToolServer.Tools {
             + plan.keptTables().size()
             + " table(s) kept. Backup: "
             + (backup == null
-                ? "none (" + reset.noBackupReason + ")"
+                ? "none (" + switches.noBackupReason + ")"
                 : backup.toAbsolutePath().normalize())
             + ".";
     return confirmable(
@@ -144,7 +133,7 @@ final class McpTools implements ToolServer.Tools {
               target,
               in.target.sameTarget(),
               in.policy,
-              reset.forCall(backup, planId, plan.database()));
+              switches.forCall(backup, planId, plan.database()));
           Map<String, Object> result = new LinkedHashMap<>();
           result.put("database", plan.database());
           result.put("planId", planId);
@@ -183,7 +172,7 @@ final class McpTools implements ToolServer.Tools {
           restore.switches.lockTimeout = "10s";
           restore.switches.json = new JsonOption();
           restore.switches.json.json = true;
-          restore.switches.auditLog = reset.auditLog;
+          restore.switches.auditLog = switches.auditLog;
           restore.run(target);
           return null;
         });

@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The switches of reset, shared with the top-level seed form ({@code URL --backup FILE}). */
-class ResetSwitches {
+class ResetSwitches implements Cloneable {
   @Option(
       names = "--backup",
       paramLabel = "FILE",
@@ -130,19 +130,17 @@ class ResetSwitches {
    * backup, plan id and confirmation of that call; the server's are never changed.
    */
   ResetSwitches forCall(Path backup, String planId, String confirm) {
-    ResetSwitches call = new ResetSwitches();
+    ResetSwitches call;
+    try {
+      call = (ResetSwitches) clone();
+    } catch (CloneNotSupportedException e) {
+      throw new AssertionError(e);
+    }
     call.backup = backup;
     call.noBackup = backup == null && noBackup;
     call.noBackupReason = backup == null ? noBackupReason : null;
     call.confirm = confirm;
     call.planId = planId;
-    call.lockTimeout = lockTimeout;
-    call.statementTimeout = statementTimeout;
-    call.restartIdentity = restartIdentity;
-    call.keptCheck = keptCheck;
-    call.jobs = jobs;
-    call.compressionLevel = compressionLevel;
-    call.auditLog = auditLog;
     return call;
   }
 
