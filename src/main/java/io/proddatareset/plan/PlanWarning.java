@@ -32,6 +32,11 @@ public record PlanWarning(Code code, String message, List<TableName> tables) {
     /** The policy resets no table. */
     NOTHING_TO_RESET,
     /** Another reset or restore holds the database now: a reset started now would be refused. */
-    ANOTHER_RESET_RUNNING
+    ANOTHER_RESET_RUNNING,
+    /**
+     * A subset reset deletes parent rows of a foreign key whose child columns no index starts with:
+     * PostgreSQL scans the child table once per deleted row.
+     */
+    UNINDEXED_FOREIGN_KEY
   }
 }
