@@ -175,12 +175,14 @@ final class SubsetPlanText {
         .append("Delete ")
         .append(Counts.of(subset.rowsToDelete(), "row"))
         .append(" in ")
-        .append(Counts.of(subset.deletedTables().size(), "table"))
-        .append(" and update ")
-        .append(Counts.of(subset.rowsToUpdate(), "row"))
-        .append(" in ")
-        .append(Counts.of(subset.updatedTables().size(), "table"))
-        .append(" (exact counts)");
+        .append(Counts.of(subset.deletedTables().size(), "table"));
+    if (subset.rowsToUpdate() > 0) {
+      out.append(" and update ")
+          .append(Counts.of(subset.rowsToUpdate(), "row"))
+          .append(" in ")
+          .append(Counts.of(subset.updatedTables().size(), "table"));
+    }
+    out.append(" (exact counts)");
     if (!plan.resetTables().isEmpty()) {
       out.append("; reset ")
           .append(Counts.of(plan.resetTables().size(), "whole table"))

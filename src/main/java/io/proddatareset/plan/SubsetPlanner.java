@@ -203,7 +203,7 @@ final class SubsetPlanner {
               List.of()));
     }
     for (UndeclaredReference u : closure.undeclared()) {
-      warnings.add(undeclared(u));
+      warnings.add(undeclared(u, tenantKeyHint(p.selection(), closure, u)));
     }
     return new ResetPlan(
         base.catalog(),
@@ -247,7 +247,27 @@ final class SubsetPlanner {
         r.path().isEmpty() ? List.of(t) : List.of(r.path().get(0).parent(), t));
   }
 
-  private static PlanWarning undeclared(UndeclaredReference u) {
+  /**
+   * " (or --tenant-key COLUMN, for every table with that column)" when {@code u} points at the one
+   * table of the selection and another undeclared column of the same name does too; else "".
+   */
+  private static String tenantKeyHint(
+      RowSelection selection, RowClosure.Result closure, UndeclaredReference u) {
+    boolean oneSelectedTable =
+        selection.conditions().stream().map(RowSelection.Condition::table).distinct().count() == 1
+            && selection.conditions().get(0).table().equals(u.parent());
+    long sameColumn =
+        closure.undeclared().stream()
+            .filter(o -> o.parent().equals(u.parent()) && o.column().equals(u.column()))
+            .count();
+    return oneSelectedTable && sameColumn > 1 && selection.tenantKey() == null
+        ? " (or --tenant-key "
+            + Identifiers.display(u.column())
+            + " for every table with that column)"
+        : "";
+  }
+
+  private static PlanWarning undeclared(UndeclaredReference u, String hint) {
     long left = u.matchingRows() - u.alreadyDeleted();
     return new PlanWarning(
         PlanWarning.Code.UNDECLARED_REFERENCE,
@@ -262,10 +282,12 @@ final class SubsetPlanner {
             + Counts.of(left, "row")
             + " of "
             + u.child().display()
-            + " hold the key of a deleted row and would stay; to delete "
+            + (left == 1 ? " holds" : " hold")
+            + " the key of a deleted row and would stay; to delete "
             + (left == 1 ? "it" : "them")
             + " too, add "
             + u.referenceOption()
+            + hint
             + ".",
         List.of(u.child(), u.parent()));
   }
