@@ -213,6 +213,9 @@ final class SubsetPlanner {
       hazards.add(reachesKept(r, p.protectedTables().get(r.table())));
     }
     for (RowClosure.Reached r : closure.tables()) {
+      if (p.classification().action(r.table()) == Action.RESET) {
+        continue; // truncated whole: its own hazards say what TRUNCATE needs
+      }
       String lacks = p.missingPrivileges().getOrDefault(r.table(), "");
       boolean delete = r.deleteRows() > 0 && lacks.contains("DELETE");
       boolean update = r.updateRows() > 0 && lacks.contains("UPDATE");
