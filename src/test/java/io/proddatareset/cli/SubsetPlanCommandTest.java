@@ -632,4 +632,30 @@ class SubsetPlanCommandTest {
     Cli.Result granted = new Cli().run("plan", db.passwordUrl(), "--where", "tenants: id = 2");
     assertThat(granted.exitCode()).as(granted.toString()).isZero();
   }
+
+  @Test
+  void aTableOutsideTheSchemasInScopeThatTheClosureReachesIsListedAndSaysSo() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        SHAPES,
+        "CREATE SCHEMA other",
+        "CREATE TABLE other.note (id int, person_id int REFERENCES public.person(id), body text)",
+        "INSERT INTO other.note VALUES (1, 2, 'about 2'), (2, 5, 'about 5')");
+
+    Cli.Result r = new Cli().run("plan", db.url(), "--where", "person: id = 1", "--json");
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    JsonNode note = entry(json(r), "delete", "other.note");
+    assertThat(note.get("rows").asLong()).isEqualTo(1);
+    assertThat(note.get("sizeBytes").isNull()).isTrue();
+    assertThat(note.get("reason").asText()).endsWith("(outside the schemas in scope)");
+    assertThat(texts(json(r).get("selection").get("deleteOrder")))
+        .containsSubsequence("other.note", "public.person");
+  }
+
+  static List<String> texts(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
+  }
 }
