@@ -40,7 +40,9 @@ public class PolicyOptions {
       paramLabel = "FILE",
       description =
           "YAML file with the keys schema, keep and reset (lists or comma-separated strings);"
-              + " names given as options are added to it.")
+              + " names given as options are added to it. For a reset of rows also where (a"
+              + " mapping TABLE: CONDITION), references (a list) and tenant-key, read where a"
+              + " command takes --where.")
   Path policyFile;
 
   @Option(
