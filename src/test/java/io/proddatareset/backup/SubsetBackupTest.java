@@ -117,10 +117,15 @@ class SubsetBackupTest {
               () ->
                   io.proddatareset.pg.Transactions.rolledBack(
                       c,
-                      tx ->
-                          new RestoreRun(
+                      tx -> {
+                        try {
+                          return new RestoreRun(
                                   new Restorer(c, contents, options), tx, contents, options, 0)
-                              .execute()))
+                              .execute();
+                        } catch (java.io.IOException e) {
+                          throw new IllegalStateException(e);
+                        }
+                      }))
           .isInstanceOf(ExitException.class)
           .hasMessageContaining("is a subset backup")
           .hasMessageContaining("live tables")
