@@ -156,6 +156,28 @@ class LiveRestoreTest {
   }
 
   @Test
+  void aDeferrableCycleOfNotNullKeysIsDeferredToTheEndOfTheLoad() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        "CREATE TABLE a (id int PRIMARY KEY, b_id int NOT NULL)",
+        "CREATE TABLE b (id int PRIMARY KEY, a_id int NOT NULL REFERENCES a DEFERRABLE)",
+        "ALTER TABLE a ADD CONSTRAINT a_b_fkey FOREIGN KEY (b_id) REFERENCES b DEFERRABLE",
+        "BEGIN; SET CONSTRAINTS ALL DEFERRED;"
+            + " INSERT INTO a VALUES (1, 1), (2, 2); INSERT INTO b VALUES (1, 1), (2, 2); COMMIT");
+    Map<String, List<String>> before = db.snapshot();
+    Path file = dir.resolve("ab.sql");
+    assertThat(backup(db, file, "a: id = 1").exitCode()).isZero();
+    db.exec(
+        "BEGIN; SET CONSTRAINTS ALL DEFERRED; DELETE FROM a WHERE id = 1;"
+            + " DELETE FROM b WHERE id = 1; COMMIT");
+    Cli.Result dry = new Cli().run("restore", "--dry-run", file.toString(), "--url", db.url());
+    assertThat(dry.out()).contains("is deferred to the end of the load");
+    Cli.Result r = RoundTrips.restore(db, file);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
+
+  @Test
   void withoutDisableTriggersTheyFireAsForTheAppsRows() throws Exception {
     TestDatabase db = shapes();
     Path file = dir.resolve("t.sql");
