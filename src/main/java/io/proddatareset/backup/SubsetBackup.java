@@ -85,6 +85,7 @@ public final class SubsetBackup implements AutoCloseable {
       List<SubsetEntry> entries,
       SubsetInfo subset) {
     requireTransaction(conn);
+    java.util.Objects.requireNonNull(subset, "a subset backup's manifest records its selection");
     SubsetBackup b = new SubsetBackup(file, options, entries, subset);
     b.start(conn);
     return b;

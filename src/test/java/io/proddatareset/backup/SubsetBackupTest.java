@@ -105,6 +105,59 @@ class SubsetBackupTest {
   }
 
   @Test
+  void aCopyThatFailsRemovesThePartialFileAndSaysSo() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    Path file = dir.resolve("subset.sql");
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      Catalog catalog = CatalogReader.read(c, List.of("public"));
+      KeyDetails keys = KeyDetails.read(c);
+      RowSelection selection =
+          RowSelection.resolve(catalog, keys, List.of("projects: id = 1"), List.of(), null);
+      RowClosure.Result closure = RowClosure.fill(c, catalog, keys, selection);
+      List<SubsetEntry> entries = SubsetEntries.of(c, catalog, keys, selection, closure);
+      SubsetBackup b =
+          SubsetBackup.begin(c, file, BackupOptions.defaults(), entries, SubsetInfo.of(selection));
+      b.copy(c, entries.get(0), closure.rowsCondition(entries.get(0).table().name(), true));
+      assertThat(PartialFiles.ofThisProcess(file)).hasSize(1);
+      // the server fails the second block's query
+      assertThatThrownBy(() -> b.copy(c, entries.get(1), "1 / 0 = 1"))
+          .isInstanceOfSatisfying(
+              ExitException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(ExitStatus.FAILURE);
+                assertThat(e.getMessage())
+                    .startsWith("Backup to " + file + " failed while copying the deleted rows of")
+                    .contains("division by zero")
+                    .endsWith("The partial file was removed.");
+              });
+      assertThat(PartialFiles.ofThisProcess(file)).isEmpty();
+      assertThat(file).doesNotExist();
+      assertThatThrownBy(() -> b.finish(c)).isInstanceOf(IllegalStateException.class);
+      c.rollback();
+    }
+  }
+
+  @Test
+  void backupWhereRefusesABadConditionAndAnEmptySelectionWritingNothing() {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    Path file = dir.resolve("subset.sql");
+    io.proddatareset.testing.Cli.Result bad =
+        RoundTrips.backup(db, file, "--where", "projects: no_such_column = 1");
+    assertThat(bad.exitCode()).as(bad.toString()).isEqualTo(2);
+    assertThat(bad.err()).contains("no_such_column").contains("nothing was changed");
+    io.proddatareset.testing.Cli.Result none =
+        RoundTrips.backup(db, file, "--where", "projects: id < 0");
+    assertThat(none.exitCode()).as(none.toString()).isEqualTo(2);
+    assertThat(none.err()).contains("matches no row");
+    io.proddatareset.testing.Cli.Result withAll =
+        RoundTrips.backup(db, file, "--where", "projects: id = 1", "--all");
+    assertThat(withAll.exitCode()).isEqualTo(2);
+    assertThat(file).doesNotExist();
+    assertThat(PartialFiles.ofThisProcess(file)).isEmpty();
+  }
+
+  @Test
   void theWholeTableRestoreRefusesASubsetBackup() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
     Path file = dir.resolve("subset.sql");
