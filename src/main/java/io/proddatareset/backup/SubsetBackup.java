@@ -98,7 +98,9 @@ public final class SubsetBackup implements AutoCloseable {
       compressors = new Compressors(compression, options.gzipLevel());
       out = output.open();
       writeMember(
-          BackupFormat.header(server.version(), ToolVersion.get())
+          (BackupFormat.header(server.version(), ToolVersion.get())
+                  + BackupFormat.SUBSET_MARK
+                  + "\n\n")
               .getBytes(StandardCharsets.UTF_8));
     } catch (Exception | Error e) {
       throw fail("writing the header", e);

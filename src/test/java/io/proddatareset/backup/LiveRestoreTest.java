@@ -227,6 +227,43 @@ class LiveRestoreTest {
   }
 
   @Test
+  void withoutItsManifestASubsetBackupIsRefused() throws Exception {
+    TestDatabase db = shapes();
+    Path file = dir.resolve("t.sql");
+    assertThat(backup(db, file, "tenants: id = 1").exitCode()).isZero();
+    db.exec(DELETE_TENANT_1);
+    Map<String, List<String>> now = db.snapshot();
+    Files.delete(ManifestFile.pathFor(file));
+    Cli.Result r = RoundTrips.restore(db, file);
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains("is a subset backup and its manifest");
+    assertThat(db.snapshot()).isEqualTo(now);
+  }
+
+  @Test
+  void aTableLockedByAnotherSessionBeyondTheLockTimeoutFailsChangingNothing() throws Exception {
+    TestDatabase db = shapes();
+    Path file = dir.resolve("t.sql");
+    assertThat(backup(db, file, "tenants: id = 1").exitCode()).isZero();
+    db.exec(DELETE_TENANT_1);
+    Map<String, List<String>> now = db.snapshot();
+    try (Connection holder = db.connect()) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        // SHARE: the app's readers go on, inserts wait
+        st.execute("LOCK TABLE cities IN SHARE MODE");
+      }
+      Cli.Result r = RoundTrips.restore(db, file, "--lock-timeout", "300ms");
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+      assertThat(r.err())
+          .contains("Could not lock the tables within")
+          .contains("Nothing was changed");
+      holder.rollback();
+    }
+    assertThat(db.snapshot()).isEqualTo(now);
+  }
+
+  @Test
   void backupToAFullDiskFailsClearlyAndLeavesNothing() {
     TestDatabase db = shapes();
     Cli.Result r = backup(db, Path.of("/dev/full"), "tenants: id = 1");
