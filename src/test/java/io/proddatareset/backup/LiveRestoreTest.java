@@ -203,6 +203,13 @@ class LiveRestoreTest {
     Cli.Result dry = new Cli().run("restore", "--dry-run", file.toString(), "--url", db.url());
     assertThat(dry.exitCode()).as(dry.toString()).isEqualTo(3);
     assertThat(dry.out()).contains("public.tenants already holds a row with id = 1");
+    Cli.Result json =
+        new Cli().run("restore", "--dry-run", file.toString(), "--url", db.url(), "--json");
+    assertThat(json.exitCode()).as(json.toString()).isEqualTo(3);
+    assertThat(json.out())
+        .contains("\"wouldRestore\" : false")
+        .contains("\"live\"")
+        .contains("\"triggers\" : [ \"public.tenants: tenants_counted (bump, on INSERT)\" ]");
 
     Cli.Result r = RoundTrips.restore(db, file);
     assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
@@ -224,6 +231,32 @@ class LiveRestoreTest {
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(r.out()).contains("\"gone\" : 1").contains("id = " + gone);
     assertThat(db.queryLong("SELECT count(*) FROM notes WHERE city_id = 1")).isEqualTo(1);
+  }
+
+  @Test
+  void partitionedTablesGoBackIntoTheirPartitions() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        "CREATE TABLE orgs (id int PRIMARY KEY)",
+        "CREATE TABLE events (org_id int NOT NULL REFERENCES orgs, n int NOT NULL,"
+            + " PRIMARY KEY (org_id, n)) PARTITION BY LIST (org_id)",
+        "CREATE TABLE events_1 PARTITION OF events FOR VALUES IN (1)",
+        "CREATE TABLE events_rest PARTITION OF events DEFAULT",
+        "CREATE TABLE marks (id int PRIMARY KEY, org_id int, n int,"
+            + " FOREIGN KEY (org_id, n) REFERENCES events ON DELETE SET NULL)",
+        "INSERT INTO orgs VALUES (1), (2)",
+        "INSERT INTO events SELECT o, n FROM generate_series(1, 2) o, generate_series(1, 5) n",
+        "INSERT INTO marks VALUES (1, 1, 3), (2, 2, 3)");
+    Map<String, List<String>> before = db.snapshot();
+    Path file = dir.resolve("orgs.sql");
+    Cli.Result b = backup(db, file, "orgs: id = 1");
+    assertThat(b.exitCode()).as(b.toString()).isZero();
+    db.exec("DELETE FROM events WHERE org_id = 1", "DELETE FROM orgs WHERE id = 1");
+    assertThat(db.queryLong("SELECT count(*) FROM marks WHERE org_id IS NULL")).isEqualTo(1);
+    Cli.Result r = RoundTrips.restore(db, file);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(db.snapshot()).isEqualTo(before);
+    assertThat(db.queryLong("SELECT count(*) FROM events_1")).isEqualTo(5);
   }
 
   @Test
