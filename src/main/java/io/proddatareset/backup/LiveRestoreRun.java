@@ -147,6 +147,12 @@ final class LiveRestoreRun implements BackupReader.Handler {
               + String.join("; ", problems)
               + "). Nothing was restored (rolled back).");
     }
+    try (Statement st = conn.createStatement()) {
+      // statistics for the joins by key below (a temporary table has none, autovacuum skips it)
+      for (int i = 0; i < m.tables().size(); i++) {
+        st.execute("ANALYZE " + temp(i));
+      }
+    }
     refuseTakenKeys(m);
   }
 

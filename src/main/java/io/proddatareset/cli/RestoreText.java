@@ -92,7 +92,9 @@ final class RestoreText {
         String.format(
             Locale.ROOT,
             "It would load %s%s:%n",
-            BackupText.tablesAndRows(p.tables().size(), p.totalRows()),
+            BackupText.tablesAndRows(
+                p.tables().stream().map(t -> t.name().replace(" (updated)", "")).distinct().count(),
+                p.totalRows()),
             p.fileChecked()
                 ? (p.origin().manifest() != null
                     ? " (the file was read and matches its manifest)"
