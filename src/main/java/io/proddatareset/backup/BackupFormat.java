@@ -18,6 +18,15 @@ import java.util.Collection;
 final class BackupFormat {
   static final String PRODUCER = "prod-data-reset";
   static final String COMPLETE = "-- PostgreSQL database dump complete";
+
+  /**
+   * The comment line after a subset backup's header: its rows go back into live tables, which only
+   * its manifest says how to do; a restore without the manifest refuses it.
+   */
+  static final String SUBSET_MARK =
+      "-- Subset backup (rows selected with --where): restore it with prod-data-reset restore,"
+          + " its manifest beside it";
+
   static final byte[] END_OF_DATA = "\\.\n\n\n".getBytes(StandardCharsets.UTF_8);
 
   private BackupFormat() {}

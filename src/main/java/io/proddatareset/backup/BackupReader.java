@@ -58,6 +58,8 @@ final class BackupReader {
    * @param tables every table the blocks hold data for, in the order of their first blocks: a
    *     table's data may come in several blocks (rows appended later)
    * @param fileSha256 SHA-256 of the file's bytes as stored (compressed, if it is)
+   * @param subset the file says it is a subset backup ({@link BackupFormat#SUBSET_MARK}), whose
+   *     rows only its manifest can put back
    */
   record Summary(
       String producer,
@@ -67,7 +69,8 @@ final class BackupReader {
       List<TableData> tables,
       List<SetvalStatement> setvals,
       String fileSha256,
-      long fileBytes) {
+      long fileBytes,
+      boolean subset) {
     public Summary {
       blocks = List.copyOf(blocks);
       tables = List.copyOf(tables);
@@ -201,13 +204,15 @@ final class BackupReader {
         partial.tables(),
         partial.setvals(),
         hashed.hex(),
-        hashed.count());
+        hashed.count(),
+        partial.subset());
   }
 
   private Summary readAll(Handler handler) throws IOException, SQLException {
     String producer = null;
     String serverVersion = null;
     boolean complete = false;
+    boolean subset = false;
     String defaultSchema = "public";
     List<Block> blocks = new ArrayList<>();
     java.util.Map<TableName, TableBlocks> tables = new java.util.LinkedHashMap<>();
@@ -225,6 +230,8 @@ final class BackupReader {
           serverVersion = s.substring("-- Dumped from database version ".length()).strip();
         } else if (s.equals(BackupFormat.COMPLETE)) {
           complete = true;
+        } else if (s.equals(BackupFormat.SUBSET_MARK)) {
+          subset = true;
         }
         continue;
       }
@@ -291,7 +298,8 @@ final class BackupReader {
         tables.values().stream().map(TableBlocks::data).toList(),
         setvals,
         null,
-        0);
+        0,
+        subset);
   }
 
   /** Why a statement is refused, with what to do for the files people most often try. */

@@ -73,6 +73,14 @@ final class ContentsReader {
     }
     try (InputStream in = Files.newInputStream(file)) {
       BackupReader.Summary s = BackupReader.read(in, BackupReader.SCAN);
+      if (s.subset()) {
+        throw ExitException.usage(
+            file
+                + " is a subset backup and its manifest "
+                + manifestPath
+                + " is missing: only the manifest says how its rows go back into the live tables."
+                + " Put it back beside the file. Nothing was changed.");
+      }
       return new Restorer.Contents(
           file,
           null,
