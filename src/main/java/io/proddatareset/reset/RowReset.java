@@ -13,6 +13,7 @@ import io.proddatareset.pg.Interruptible;
 import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SessionSettings;
+import io.proddatareset.pg.SqlState;
 import io.proddatareset.pg.Transactions;
 import io.proddatareset.plan.RowClosure;
 import io.proddatareset.plan.RowSelection;
@@ -133,7 +134,7 @@ public final class RowReset {
               + "): the row reset may or may not have been applied.",
           cause);
     } catch (SQLException e) {
-      throw ResetFailures.describe(e);
+      throw describe(e);
     } finally {
       try {
         opened.close();
@@ -210,6 +211,27 @@ public final class RowReset {
         stable.waited(),
         added,
         (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /** A failure before the commit, in one line that says nothing was changed. */
+  private static ExitException describe(SQLException e) {
+    String what = " (" + ExitException.firstLine(e) + ")";
+    if (SqlState.isConnectionLost(e)) {
+      return ExitException.failure(
+          "The connection to the database was lost"
+              + what
+              + ". The transaction never committed, so nothing was changed.",
+          e);
+    }
+    if (SqlState.isSessionEnded(e)) {
+      return ExitException.failure(
+          "The server ended the session" + what + ". Nothing was changed.", e);
+    }
+    return ExitException.failure(
+        "The row reset failed: "
+            + ExitException.firstLine(e)
+            + ". Rolled back, nothing was changed.",
+        e);
   }
 
   /** Refuses when the closure deletes or updates rows of a kept table, naming how it is reached. */

@@ -279,4 +279,25 @@ class RowResetTest {
         .hasMessageContaining("Nothing was changed");
     assertThat(db.snapshot()).isEqualTo(before);
   }
+
+  @Test
+  void aStatementThatDeletesOtherRowsThanTheKeySetRollsBackAndChangesNothing() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(SHAPES);
+    // a trigger of the app's that silently keeps a row (of a table without a key: rows are told
+    // apart by their content's hash): the DELETE removes fewer than were locked
+    db.exec(
+        "CREATE FUNCTION keep_three() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN IF OLD.id = 3 THEN RETURN NULL; END IF; RETURN OLD; END $$",
+        "CREATE TRIGGER keep_three BEFORE DELETE ON other.note FOR EACH ROW"
+            + " EXECUTE FUNCTION keep_three()");
+    Map<String, List<String>> before = db.snapshot();
+
+    assertThatThrownBy(() -> reset(db, subset(db, "other.note: id IN (1, 3)")))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.REFUSED))
+        .hasMessageContaining("other.note: 1 deleted, 2 expected, 1 of them not")
+        .hasMessageContaining("rolled back, nothing was changed");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
 }
