@@ -51,13 +51,21 @@ public record BackupManifest(
     List<TableEntry> tables,
     List<SequenceEntry> sequences,
     List<KeptEntry> kept,
-    ResetEntry reset) {
+    ResetEntry reset,
+    SubsetInfo subset) {
 
   /** The version of a manifest whose every table has one COPY block. */
   public static final int FORMAT_VERSION = 1;
 
   /** The version of a manifest with a table whose data comes in several COPY blocks. */
   public static final int APPENDED_FORMAT_VERSION = 2;
+
+  /**
+   * The version of a subset backup's manifest ({@link #subset} set): one entry per COPY block, in
+   * file order, each with its {@link TableEntry#action}; a table may have two entries. A reader of
+   * versions 1 and 2 refuses it; the whole-table restore refuses it too (it goes into live tables).
+   */
+  public static final int SUBSET_FORMAT_VERSION = 3;
 
   /** The version a manifest of these tables has. */
   static int formatVersionFor(List<TableEntry> tables) {
@@ -70,6 +78,49 @@ public record BackupManifest(
     tables = tables == null ? List.of() : List.copyOf(tables);
     sequences = sequences == null ? List.of() : List.copyOf(sequences);
     kept = kept == null ? List.of() : List.copyOf(kept);
+  }
+
+  /** A whole-table backup's manifest (no subset section). */
+  public BackupManifest(
+      int formatVersion,
+      String tool,
+      String target,
+      String database,
+      String serverVersion,
+      String systemIdentifier,
+      String snapshotTime,
+      String planId,
+      String file,
+      String compression,
+      long fileBytes,
+      String fileSha256,
+      List<TableEntry> tables,
+      List<SequenceEntry> sequences,
+      List<KeptEntry> kept,
+      ResetEntry reset) {
+    this(
+        formatVersion,
+        tool,
+        target,
+        database,
+        serverVersion,
+        systemIdentifier,
+        snapshotTime,
+        planId,
+        file,
+        compression,
+        fileBytes,
+        fileSha256,
+        tables,
+        sequences,
+        kept,
+        reset,
+        null);
+  }
+
+  /** True for a subset backup: its rows go back into live tables. */
+  public boolean holdsSubset() {
+    return subset != null;
   }
 
   /** This manifest with {@code reset} as its reset section. */
@@ -90,7 +141,8 @@ public record BackupManifest(
         tables,
         sequences,
         kept,
-        reset);
+        reset,
+        subset);
   }
 
   public long totalRows() {
@@ -114,6 +166,13 @@ public record BackupManifest(
    *     SHA-256, in file order; null for a table in one block
    * @param appendedRows the rows appended after the first copy (in the blocks after the first),
    *     when rows were appended to this table, even none; null when nothing was appended
+   * @param action in a subset backup, {@code delete} (the block holds rows the reset deleted,
+   *     whole) or {@code update} (rows it updated, as they were before); null in a whole-table
+   *     backup
+   * @param key in a subset backup, the columns that identify a row (the primary key, else a unique
+   *     index of NOT NULL columns); null when the table has none
+   * @param updatedColumns for an {@code update} entry, the columns the reset set (the child columns
+   *     of its SET NULL / SET DEFAULT keys), which a restore puts back; null otherwise
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
@@ -127,11 +186,50 @@ public record BackupManifest(
       String sha256,
       List<PartEntry> parts,
       List<BlockEntry> blocks,
-      Long appendedRows) {
+      Long appendedRows,
+      String action,
+      List<String> key,
+      List<String> updatedColumns) {
+    /** The action of an entry whose block holds rows the reset deleted. */
+    public static final String DELETE = "delete";
+
+    /** The action of an entry whose block holds the pre-images of rows the reset updated. */
+    public static final String UPDATE = "update";
+
     public TableEntry {
       columns = List.copyOf(columns);
       parts = parts == null ? null : List.copyOf(parts);
       blocks = blocks == null ? null : List.copyOf(blocks);
+      key = key == null ? null : List.copyOf(key);
+      updatedColumns = updatedColumns == null ? null : List.copyOf(updatedColumns);
+    }
+
+    /** A whole-table backup's entry. */
+    public TableEntry(
+        String name,
+        String schema,
+        String table,
+        List<String> columns,
+        long rows,
+        long bytes,
+        String sha256,
+        List<PartEntry> parts,
+        List<BlockEntry> blocks,
+        Long appendedRows) {
+      this(
+          name,
+          schema,
+          table,
+          columns,
+          rows,
+          bytes,
+          sha256,
+          parts,
+          blocks,
+          appendedRows,
+          null,
+          null,
+          null);
     }
 
     /** How many COPY blocks the table's data comes in. */

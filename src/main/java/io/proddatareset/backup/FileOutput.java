@@ -206,6 +206,11 @@ final class FileOutput implements WriteOutput {
             + " another name.");
   }
 
+  /** The hidden file the backup is written to until it is put in place; null before or after. */
+  Path partial() {
+    return tmp;
+  }
+
   @Override
   public Path manifestPath() {
     return manifestPath;

@@ -26,6 +26,17 @@ final class ManifestCheck {
     if (!file.complete()) {
       problems.add("the file lacks its final line: it is cut off");
     }
+    if (manifest.holdsSubset()) {
+      problems.addAll(SubsetCheck.blockProblems(file.blocks(), manifest.tables()));
+    } else {
+      tableProblems(file, manifest, problems);
+    }
+    sequenceProblems(file, manifest, problems);
+    return problems;
+  }
+
+  private static void tableProblems(
+      BackupReader.Summary file, BackupManifest manifest, List<String> problems) {
     // a table's data may come in several blocks (rows appended later): tables are compared in
     // the order of their first blocks, each with all of its blocks
     List<BackupReader.TableData> inFile = file.tables();
@@ -75,6 +86,10 @@ final class ManifestCheck {
         }
       }
     }
+  }
+
+  private static void sequenceProblems(
+      BackupReader.Summary file, BackupManifest manifest, List<String> problems) {
     List<SetvalStatement> setvals = file.setvals();
     List<BackupManifest.SequenceEntry> sequences = manifest.sequences();
     if (setvals.size() != sequences.size()) {
@@ -90,11 +105,10 @@ final class ManifestCheck {
         }
       }
     }
-    return problems;
   }
 
   /** e.g. "the file holds 3 tables, the manifest 4". */
-  private static String countsDiffer(String verb, long inFile, String noun, long inManifest) {
+  static String countsDiffer(String verb, long inFile, String noun, long inManifest) {
     return "the file "
         + verb
         + " "

@@ -58,14 +58,14 @@ public final class ManifestFile {
     try {
       Fields m = Fields.of(root, "the manifest");
       int version = Math.toIntExact(m.number("formatVersion"));
-      if (version > BackupManifest.APPENDED_FORMAT_VERSION) {
+      if (version > BackupManifest.SUBSET_FORMAT_VERSION) {
         throw new UnsupportedFormat(
             "its formatVersion is "
                 + version
                 + ", this prod-data-reset reads "
                 + BackupManifest.FORMAT_VERSION
-                + " and "
-                + BackupManifest.APPENDED_FORMAT_VERSION
+                + " to "
+                + BackupManifest.SUBSET_FORMAT_VERSION
                 + ": it was written by a newer prod-data-reset; upgrade to use it");
       }
       if (version < BackupManifest.FORMAT_VERSION) {
@@ -109,7 +109,8 @@ public final class ManifestFile {
                       f.text("table"),
                       f.number("rows"),
                       f.text("hash"))),
-          m.object("reset", ManifestFile::resetEntry));
+          m.object("reset", ManifestFile::resetEntry),
+          subset(version, m));
     } catch (ArithmeticException e) {
       throw new UnsupportedFormat(
           "its formatVersion is out of range: it was written by a newer prod-data-reset, or it is"
@@ -132,7 +133,45 @@ public final class ManifestFile {
         f.text("sha256"),
         f.objects("parts", p -> new BackupManifest.PartEntry(p.number("rows"), p.text("sha256"))),
         f.objects("blocks", b -> new BackupManifest.BlockEntry(b.number("rows"), b.text("sha256"))),
-        f.map.get("appendedRows") == null ? null : f.number("appendedRows"));
+        f.map.get("appendedRows") == null ? null : f.number("appendedRows"),
+        f.text("action"),
+        f.texts("key"),
+        f.texts("updatedColumns"));
+  }
+
+  /**
+   * The subset section, which a manifest of {@link BackupManifest#SUBSET_FORMAT_VERSION} must have
+   * and no other may: a subset backup read as a whole-table one would be loaded wrong.
+   */
+  private static SubsetInfo subset(int version, Fields m) throws IOException {
+    SubsetInfo subset =
+        m.object(
+            "subset",
+            f ->
+                new SubsetInfo(
+                    f.objects(
+                        "conditions",
+                        c -> new SubsetInfo.Condition(c.text("table"), c.text("condition"))),
+                    f.texts("references"),
+                    f.text("tenantKey")));
+    boolean subsetVersion = version == BackupManifest.SUBSET_FORMAT_VERSION;
+    if (subsetVersion != (subset != null)) {
+      throw new IOException(
+          subsetVersion
+              ? "its formatVersion is 3 (a subset backup) but it has no subset section"
+              : "it has a subset section but its formatVersion is " + version + ", not 3");
+    }
+    if (subsetVersion) {
+      for (Object t : m.list("tables") == null ? List.of() : m.list("tables")) {
+        Object action = ((Map<?, ?>) t).get("action");
+        if (!BackupManifest.TableEntry.DELETE.equals(action)
+            && !BackupManifest.TableEntry.UPDATE.equals(action)) {
+          throw new IOException(
+              "a table entry of a subset backup has no action \"delete\" or \"update\"");
+        }
+      }
+    }
+    return subset;
   }
 
   /** The optional section a reset adds after its commit ({@link BackupManifest.ResetEntry}). */
@@ -319,7 +358,7 @@ public final class ManifestFile {
       return out;
     }
 
-    private List<?> list(String key) throws IOException {
+    List<?> list(String key) throws IOException {
       Object v = map.get(key);
       if (v == null || v instanceof List<?>) {
         return (List<?>) v;

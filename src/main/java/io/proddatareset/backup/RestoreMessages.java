@@ -42,4 +42,16 @@ final class RestoreMessages {
         + ". restore loads data into existing tables: create the schema first, or leave them out"
         + " with --only. Nothing was changed.";
   }
+
+  /**
+   * The refusal of the whole-table restore (into empty tables, keys dropped) for a subset backup,
+   * whose rows go back into live tables.
+   */
+  static String subsetBackup(Path file) {
+    return file
+        + " is a subset backup (rows selected with --where, manifest formatVersion "
+        + BackupManifest.SUBSET_FORMAT_VERSION
+        + "): its rows go back into the live tables, keys kept, by the live-table restore"
+        + " (restore FILE runs it for such a backup), not into empty tables. Nothing was changed.";
+  }
 }

@@ -67,6 +67,9 @@ final class RestoreRun implements BackupReader.Handler {
   }
 
   RestoreResult execute() throws SQLException, IOException {
+    if (contents.manifest() != null && contents.manifest().holdsSubset()) {
+      throw ExitException.refused(RestoreMessages.subsetBackup(contents.file()));
+    }
     if (contents.scanned() != null && !contents.scanned().complete()) {
       // read whole before anything was locked: a cut-off file need not be loaded to be refused
       throw ExitException.refused(

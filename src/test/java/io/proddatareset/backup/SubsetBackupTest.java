@@ -1,0 +1,123 @@
+package io.proddatareset.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.catalog.Catalog;
+import io.proddatareset.catalog.CatalogReader;
+import io.proddatareset.catalog.KeyDetails;
+import io.proddatareset.plan.RowClosure;
+import io.proddatareset.plan.RowSelection;
+import io.proddatareset.testing.TestDatabase;
+import io.proddatareset.testing.TestPostgres;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The subset backup's writer API, as a subset reset calls it, on a real PostgreSQL. */
+class SubsetBackupTest {
+  @TempDir Path dir;
+
+  /** Writes the subset backup of {@code where} in one open transaction on {@code db}. */
+  static BackupResult write(TestDatabase db, Path file, String... where) throws Exception {
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      try {
+        Catalog catalog = CatalogReader.read(c, List.of("public"));
+        KeyDetails keys = KeyDetails.read(c);
+        RowSelection selection =
+            RowSelection.resolve(catalog, keys, List.of(where), List.of(), null);
+        RowClosure.Result closure = RowClosure.fill(c, catalog, keys, selection);
+        List<SubsetEntry> entries = SubsetEntries.of(c, catalog, keys, selection, closure);
+        try (SubsetBackup b =
+            SubsetBackup.begin(
+                c,
+                file,
+                BackupOptions.defaults().withTarget("postgresql://test@localhost/db"),
+                entries,
+                SubsetInfo.of(selection))) {
+          for (SubsetEntry e : entries) {
+            b.copy(c, e, closure.rowsCondition(e.table().name(), e.deletes()));
+          }
+          return b.finish(c);
+        }
+      } finally {
+        c.rollback();
+      }
+    }
+  }
+
+  @Test
+  void writesOneBlockPerEntryAndAVersion3ManifestThatReadsBack() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    // another project's entities point at project 1's epics (SET NULL): updated, not deleted
+    db.exec(
+        "UPDATE entities SET epic_id = (SELECT min(id) FROM epics WHERE project_id = 1)"
+            + " WHERE id IN (SELECT id FROM entities WHERE project_id = 2 ORDER BY id LIMIT 5)");
+    Path file = dir.resolve("subset.sql.gz");
+
+    BackupResult result = write(db, file, "projects: id = 1");
+
+    BackupManifest m = ManifestFile.read(ManifestFile.pathFor(file));
+    assertThat(m.formatVersion()).isEqualTo(BackupManifest.SUBSET_FORMAT_VERSION);
+    assertThat(m.subset().conditions())
+        .containsExactly(new SubsetInfo.Condition("public.projects", "id = 1"));
+    assertThat(m.target()).isEqualTo("postgresql://test@localhost/db");
+    assertThat(m.tables().get(0).name()).isEqualTo("public.projects");
+    assertThat(m.tables().get(0).action()).isEqualTo("delete");
+    assertThat(m.tables().get(0).key()).containsExactly("id");
+    assertThat(m.tables().get(0).rows()).isEqualTo(1);
+    // entities: its deleted rows, and (later, after every delete entry) its updated rows
+    List<BackupManifest.TableEntry> entities =
+        m.tables().stream().filter(t -> t.table().equals("entities")).toList();
+    assertThat(entities)
+        .extracting(BackupManifest.TableEntry::action)
+        .containsExactly("delete", "update");
+    assertThat(entities.get(0).rows())
+        .isEqualTo(db.queryLong("SELECT count(*) FROM entities WHERE project_id = 1"));
+    assertThat(entities.get(1).rows()).isGreaterThanOrEqualTo(5);
+    assertThat(entities.get(1).updatedColumns()).contains("epic_id");
+    int lastDelete = -1;
+    int firstUpdate = Integer.MAX_VALUE;
+    for (int i = 0; i < m.tables().size(); i++) {
+      if (m.tables().get(i).action().equals("delete")) {
+        lastDelete = i;
+      } else {
+        firstUpdate = Math.min(firstUpdate, i);
+      }
+    }
+    assertThat(lastDelete).isLessThan(firstUpdate);
+    assertThat(m).isEqualTo(result.manifest());
+
+    // the file holds one block per entry, and matches its manifest
+    try (InputStream in = Files.newInputStream(file)) {
+      BackupReader.Summary s = BackupReader.read(in, BackupReader.SCAN);
+      assertThat(s.blocks()).hasSize(m.tables().size());
+      assertThat(ManifestCheck.problems(s, m)).isEmpty();
+    }
+    assertThat(PartialFiles.ofThisProcess(file)).isEmpty();
+  }
+
+  @Test
+  void theWholeTableRestoreRefusesASubsetBackup() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    Path file = dir.resolve("subset.sql");
+    write(db, file, "projects: id = 1");
+    TestDatabase empty = TestPostgres.freshDatabase();
+    try (Connection c = empty.connect()) {
+      assertThatThrownBy(
+              () -> Restorer.restore(c, Restorer.inspect(file), RestoreOptions.defaults()))
+          .isInstanceOf(ExitException.class)
+          .hasMessageContaining("subset backup")
+          .hasMessageContaining("live tables")
+          .extracting(e -> ((ExitException) e).status())
+          .isEqualTo(ExitStatus.REFUSED);
+    }
+  }
+}
