@@ -20,11 +20,16 @@ import picocli.CommandLine.Mixin;
       "Dry-run: show what a reset would do without changing anything: each table with its action"
           + " (reset/keep), exact row count and size, the truncation order (children before"
           + " parents), the hazards that would refuse it, warnings, and a plan id.",
+      "With --where, the rows to delete and to update per table instead (exact counts), the path"
+          + " of keys by which each table is reached, the order of the deletes, and the columns"
+          + " that look like references but have no foreign key.",
       "Exit 0 when a reset could go ahead, 3 when a hazard refuses it, 2 for a name that matches"
-          + " no table (with a suggestion)."
+          + " no table (with a suggestion) or a condition the server refuses."
     })
 public class PlanCommand extends IoCommand {
   @Mixin TargetAndPolicy in;
+
+  @Mixin RowSelectionOptions rows;
 
   @Mixin JsonOption json;
 
@@ -37,7 +42,7 @@ public class PlanCommand extends IoCommand {
         io,
         target,
         in.target.render(),
-        in.policy.policy(),
+        rows.addTo(in.policy.policy()),
         in.policy.estimate(),
         json.json,
         auditLog.file);

@@ -41,7 +41,10 @@ final class PlanJson {
     policy.put("source", plan.policy().source());
 
     ArrayNode tables = root.putArray("tables");
-    for (PlannedTable t : plan.tables()) {
+    if (plan.isSubset()) {
+      SubsetPlanJson.addTo(root, tables, plan);
+    }
+    for (PlannedTable t : plan.isSubset() ? List.<PlannedTable>of() : plan.tables()) {
       ObjectNode o = tables.addObject();
       o.put("name", t.name().display());
       o.put("schema", t.name().schema());

@@ -56,11 +56,15 @@ final class PlanText {
     out.append("Schemas: ")
         .append(Columns.visible(String.join(", ", plan.catalog().schemas())))
         .append('\n');
-    out.append("Policy:  ").append(Columns.visible(policyLine(plan.policy()))).append("\n\n");
-
-    out.append(tableSection(plan));
+    out.append("Policy:  ").append(Columns.visible(policyLine(plan.policy()))).append('\n');
+    if (plan.isSubset()) {
+      out.append(SubsetPlanText.selectionLines(plan.subset().selection()));
+    }
     out.append('\n');
-    out.append(orderSection(plan.order()));
+
+    out.append(plan.isSubset() ? SubsetPlanText.tableSection(plan) : tableSection(plan));
+    out.append('\n');
+    out.append(plan.isSubset() ? SubsetPlanText.orderSection(plan) : orderSection(plan.order()));
     out.append(hazardSection(plan.hazards()));
     out.append(warningSection(plan.warnings()));
     if (!plan.resetTables().isEmpty()) {
@@ -77,6 +81,9 @@ final class PlanText {
     }
     if (p.resetGiven()) {
       parts.add("reset " + (p.reset().isEmpty() ? "no table" : String.join(", ", p.reset())));
+    }
+    if (p.selects()) {
+      parts.add("rows by --where");
     }
     return (parts.isEmpty() ? "no tables named" : String.join("; ", parts))
         + " ("

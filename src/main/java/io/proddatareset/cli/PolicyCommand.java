@@ -33,10 +33,15 @@ public class PolicyCommand extends GroupCommand {
         "With --keep, every other table goes under reset:; with --reset, every other table under"
             + " keep:; with both, every table must be in one of them; with neither, every table is"
             + " kept. Migration-history tables are kept. Both lists are written, so a table added"
-            + " to the schema later makes plan --policy refuse the policy as stale (unclassified)."
+            + " to the schema later makes plan --policy refuse the policy as stale (unclassified).",
+        "With --where (and --reference, --tenant-key), the file gets the where: (and references:,"
+            + " tenant-key:) keys; keep: then lists the tables the selection does not reach now"
+            + " (it must never reach them), and the tables it reaches are in neither list."
       })
   public static class Init extends IoCommand {
     @Mixin TargetAndPolicy in;
+
+    @Mixin RowSelectionOptions rows;
 
     @Option(
         names = "--output",
@@ -54,7 +59,7 @@ public class PolicyCommand extends GroupCommand {
       ResetPlan plan =
           PlanService.plan(
               in.resolve(io),
-              in.policy.policy(),
+              rows.addTo(in.policy.policy()),
               in.policy.estimate() ? PlanOptions.estimates() : PlanOptions.exactCounts());
       PolicyDraft.Draft draft = PolicyDraft.of(plan);
       if (output == null) {

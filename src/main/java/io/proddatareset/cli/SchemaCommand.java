@@ -15,7 +15,10 @@ import picocli.CommandLine.Option;
       "Print the tables, their foreign keys and the truncation order (children before parents;"
           + " foreign-key cycles grouped) as text, Markdown, Mermaid or Graphviz DOT. Reads only.",
       "With --keep/--reset/--policy it also shows each table's action and orders only the tables"
-          + " to reset; row counts are never shown, so the output is stable for docs."
+          + " to reset; row counts are never shown, so the output is stable for docs.",
+      "With --where it colours the tables the selection reaches: rows deleted, rows only updated"
+          + " (Mermaid classes delete and update, distinct DOT fill colours), and orders the"
+          + " tables with rows to delete."
     })
 public class SchemaCommand extends IoCommand {
   /** Output formats. */
@@ -28,6 +31,8 @@ public class SchemaCommand extends IoCommand {
 
   @Mixin TargetAndPolicy in;
 
+  @Mixin RowSelectionOptions rows;
+
   @Option(
       names = "--format",
       paramLabel = "FORMAT",
@@ -36,7 +41,7 @@ public class SchemaCommand extends IoCommand {
 
   @Override
   public Integer call() {
-    Policy p = in.policy.policy();
+    Policy p = rows.addTo(in.policy.policy());
     // estimates only: the schema view never counts rows
     ResetPlan plan = PlanService.plan(in.resolve(io), p, PlanOptions.estimates());
     SchemaView view = SchemaView.of(plan);

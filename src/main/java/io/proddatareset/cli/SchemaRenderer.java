@@ -37,12 +37,17 @@ final class SchemaRenderer {
       String refs = references(v, t.name());
       rows.add(
           v.withPolicy()
-              ? new String[] {t.name().display(), v.actions().get(t.name()).word(), refs}
+              ? new String[] {t.name().display(), v.word(t.name()), refs}
               : new String[] {t.name().display(), refs});
     }
     out.append(Columns.format(rows, new boolean[rows.get(0).length]));
     out.append('\n');
-    out.append(PlanText.orderSection(v.order()));
+    out.append(
+        v.subset()
+            ? PlanText.orderSection(v.order())
+                .replace("Truncation order (children", "Delete order (rows by --where, children")
+                .replace("truncated together", "deleted together")
+            : PlanText.orderSection(v.order()));
     if (v.withPolicy()) {
       out.append("Never truncated: ").append(joinNames(kept(v), false)).append('\n');
     }
@@ -74,7 +79,7 @@ final class SchemaRenderer {
     for (Table t : v.catalog().tables()) {
       out.append("| ").append(code(t.name().display())).append(" | ");
       if (v.withPolicy()) {
-        out.append(v.actions().get(t.name()).word()).append(" | ");
+        out.append(v.word(t.name())).append(" | ");
       }
       out.append(cell(t.columns().stream().map(c -> c.name()).collect(Collectors.joining(", "))))
           .append(" | ")
@@ -164,17 +169,22 @@ final class SchemaRenderer {
     if (v.withPolicy()) {
       out.append("  classDef reset fill:#fde2e2,stroke:#c0392b\n");
       out.append("  classDef keep fill:#e2f5e4,stroke:#27ae60\n");
-      for (Action a : List.of(Action.RESET, Action.KEEP)) {
+      if (v.subset()) {
+        // the closure of --where: rows deleted (some updated too) / only updated
+        out.append("  classDef delete fill:#f5b7b1,stroke:#922b21,stroke-width:2px\n");
+        out.append("  classDef update fill:#fdebd0,stroke:#ca6f1e,stroke-width:2px\n");
+      }
+      for (String word : List.of("reset", "keep", "delete", "update")) {
         List<String> members =
-            v.actions().entrySet().stream()
-                .filter(e -> e.getValue() == a)
-                .map(e -> ids.get(e.getKey()))
+            v.actions().keySet().stream()
+                .filter(t -> mermaidClass(v, t).equals(word))
+                .map(ids::get)
                 .toList();
         if (!members.isEmpty()) {
           out.append("  class ")
               .append(String.join(",", members))
               .append(' ')
-              .append(a.word())
+              .append(word)
               .append('\n');
         }
       }
@@ -190,8 +200,16 @@ final class SchemaRenderer {
       out.append("  ").append(dotString(t.name().display()));
       if (v.withPolicy()) {
         Action a = v.actions().get(t.name());
+        String rows = v.rows().get(t.name());
         out.append(" [style=filled, fillcolor=")
-            .append(a == Action.RESET ? "\"#fde2e2\"" : a == Action.KEEP ? "\"#e2f5e4\"" : "white")
+            .append(
+                rows != null
+                    ? (rows.startsWith("delete") ? "\"#f5b7b1\"" : "\"#fdebd0\"")
+                        + ", penwidth=2, xlabel="
+                        + dotString(rows)
+                    : a == Action.RESET
+                        ? "\"#fde2e2\""
+                        : a == Action.KEEP ? "\"#e2f5e4\"" : "white")
             .append(']');
       }
       out.append(";\n");
@@ -207,6 +225,16 @@ final class SchemaRenderer {
     }
     out.append("}\n");
     return out.toString();
+  }
+
+  /** The Mermaid class of {@code t}: its action, or delete / update for the closure's tables. */
+  private static String mermaidClass(SchemaView v, TableName t) {
+    String rows = v.rows().get(t);
+    if (rows != null) {
+      return rows.startsWith("delete") ? "delete" : "update";
+    }
+    Action a = v.actions().get(t);
+    return a == Action.RESET || a == Action.KEEP ? a.word() : "";
   }
 
   private static Map<TableName, String> ids(SchemaView v) {

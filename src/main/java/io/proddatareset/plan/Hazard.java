@@ -40,6 +40,8 @@ public record Hazard(Code code, String message, String remedy, List<TableName> t
     /** A firing ON TRUNCATE trigger on a reset table runs code that names a kept table. */
     TRUNCATE_TRIGGER_WRITES_KEPT,
     /** A firing AFTER TRUNCATE trigger runs code that names a reset table: it would refill it. */
-    TRUNCATE_TRIGGER_REFILLS_RESET
+    TRUNCATE_TRIGGER_REFILLS_RESET,
+    /** The --where selection's closure deletes or updates rows of a table named in --keep. */
+    CLOSURE_REACHES_KEPT
   }
 }

@@ -55,6 +55,9 @@ public final class PlanService {
       return compute(connection, policy, options);
     }
     try {
+      if (policy.selects()) {
+        return SubsetPlanner.plan(connection, policy, options);
+      }
       return Transactions.readOnlySnapshot(
           connection,
           c -> {
@@ -87,12 +90,30 @@ public final class PlanService {
   /**
    * The plan from a catalog already read, counting rows on {@code connection} (in its current
    * transaction) unless {@link PlanOptions#estimateRows()}.
+   *
+   * <p>With {@link Policy#selects()} (a {@code --where}), the closure is computed in the caller's
+   * open transaction with {@link RowClosure#fill}, which leaves its key set there; see {@link
+   * SubsetPlanner#inTransaction} for what the caller must have done first.
    */
   public static ResetPlan planFromCatalog(
       Connection connection, Catalog catalog, Policy policy, PlanOptions options)
       throws SQLException {
+    if (policy.selects()) {
+      return SubsetPlanner.inTransaction(connection, catalog, policy, options);
+    }
+    return planFromCatalog(
+        connection, catalog, policy, Classifier.classify(catalog, policy), options);
+  }
+
+  /** The whole-table plan for {@code classification}. */
+  static ResetPlan planFromCatalog(
+      Connection connection,
+      Catalog catalog,
+      Policy policy,
+      Classification classification,
+      PlanOptions options)
+      throws SQLException {
     boolean estimateRows = options.estimateRows();
-    Classification classification = Classifier.classify(catalog, policy);
     Map<TableName, Long> counts =
         estimateRows ? Map.of() : RowCounter.count(connection, catalog.tables());
     List<PlannedTable> tables = new ArrayList<>();
@@ -134,7 +155,8 @@ public final class PlanService {
         warnings,
         !estimateRows,
         PlanId.of(catalog, classification),
-        truncateBlockers(connection, order.tables()));
+        truncateBlockers(connection, order.tables()),
+        null);
   }
 
   /**
@@ -167,7 +189,7 @@ public final class PlanService {
     return planFromCatalog(connection, catalog, policy, options);
   }
 
-  private static ExitException lockTimeout(
+  static ExitException lockTimeout(
       Connection connection, SQLException cause, Duration lockTimeout) {
     List<String> holders = new ArrayList<>();
     try {

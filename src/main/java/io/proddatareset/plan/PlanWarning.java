@@ -32,6 +32,10 @@ public record PlanWarning(Code code, String message, List<TableName> tables) {
     /** The policy resets no table. */
     NOTHING_TO_RESET,
     /** Another reset or restore holds the database now: a reset started now would be refused. */
-    ANOTHER_RESET_RUNNING
+    ANOTHER_RESET_RUNNING,
+    /** A column looks like a reference to deleted rows but has no foreign key: its rows stay. */
+    UNDECLARED_REFERENCE,
+    /** The --where selection matches no row: the reset would delete nothing. */
+    NOTHING_SELECTED
   }
 }

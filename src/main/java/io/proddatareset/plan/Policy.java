@@ -25,10 +25,57 @@ import java.util.List;
  * @param reset table names to reset
  * @param source where the policy came from, for messages (options, a file, or both)
  * @param file what came from a policy file, or null when none was given
+ * @param rows the rows to reset ({@code --where}, {@code --reference}, {@code --tenant-key} and the
+ *     file's {@code where:}, {@code references:}, {@code tenant-key:}), as written; {@link
+ *     Rows#NONE} for a whole-table reset
  */
 public record Policy(
-    List<String> schemas, List<String> keep, List<String> reset, String source, FromFile file) {
+    List<String> schemas,
+    List<String> keep,
+    List<String> reset,
+    String source,
+    FromFile file,
+    Rows rows) {
   public static final List<String> DEFAULT_SCHEMAS = List.of("public");
+
+  /**
+   * A row selection as the user wrote it, not yet resolved against a catalog ({@link
+   * RowSelection#resolve} does that).
+   *
+   * @param where {@code TABLE: CONDITION} texts, in the order given
+   * @param references {@code CHILD(col, ...) -> PARENT(col, ...)} texts
+   * @param tenantKey the tenant key column, or null
+   */
+  public record Rows(List<String> where, List<String> references, String tenantKey) {
+    public static final Rows NONE = new Rows(List.of(), List.of(), null);
+
+    public Rows {
+      where = List.copyOf(where);
+      references = List.copyOf(references);
+    }
+
+    /** True when a {@code --where} selection is given: the reset is of rows, not whole tables. */
+    public boolean selects() {
+      return !where.isEmpty();
+    }
+
+    /**
+     * These values with {@code other}'s added (each text once); {@code other}'s tenant key wins.
+     */
+    public Rows plus(Rows other) {
+      List<String> w = new ArrayList<>(where);
+      other.where.stream().filter(x -> !w.contains(x)).forEach(w::add);
+      List<String> r = new ArrayList<>(references);
+      other.references.stream().filter(x -> !r.contains(x)).forEach(r::add);
+      return new Rows(w, r, other.tenantKey != null ? other.tenantKey : tenantKey);
+    }
+
+    /** Resolves them against {@code catalog}; see {@link RowSelection#resolve}. */
+    public RowSelection resolve(
+        io.proddatareset.catalog.Catalog catalog, io.proddatareset.catalog.KeyDetails keys) {
+      return RowSelection.resolve(catalog, keys, where, references, tenantKey);
+    }
+  }
 
   /**
    * The lists of a policy file, so that messages can say where a name came from.
@@ -51,11 +98,28 @@ public record Policy(
     schemas = List.copyOf(schemas.isEmpty() ? DEFAULT_SCHEMAS : schemas);
     keep = List.copyOf(keep);
     reset = List.copyOf(reset);
+    rows = rows == null ? Rows.NONE : rows;
+  }
+
+  /** A policy of whole tables. */
+  public Policy(
+      List<String> schemas, List<String> keep, List<String> reset, String source, FromFile file) {
+    this(schemas, keep, reset, source, file, Rows.NONE);
   }
 
   /** A policy from options (no file). */
   public Policy(List<String> schemas, List<String> keep, List<String> reset, String source) {
     this(schemas, keep, reset, source, null);
+  }
+
+  /** This policy with {@code more} added to its row selection. */
+  public Policy withRows(Rows more) {
+    return new Policy(schemas, keep, reset, source, file, rows.plus(more));
+  }
+
+  /** True when the policy selects rows ({@code --where}): a subset reset. */
+  public boolean selects() {
+    return rows.selects();
   }
 
   /**
@@ -90,7 +154,8 @@ public record Policy(
         k,
         r,
         adds ? source + " and " + other.source : source,
-        file != null ? file : other.file);
+        file != null ? file : other.file,
+        rows.plus(other.rows));
   }
 
   /** True when the keep list is given: it names a table, or a policy file has the key. */
@@ -103,9 +168,11 @@ public record Policy(
     return !reset.isEmpty() || (file != null && file.resetListed());
   }
 
-  /** True when neither list is given (a file's empty list counts as given). */
+  /**
+   * True when neither list is given (a file's empty list counts as given) and no rows are selected.
+   */
   public boolean empty() {
-    return !keepGiven() && !resetGiven();
+    return !keepGiven() && !resetGiven() && !selects();
   }
 
   /** True when {@code name} (as written) came from the policy file's keep or reset list. */

@@ -85,8 +85,13 @@ public final class PolicyDraft {
     }
     List<PlannedTable> keep = new ArrayList<>();
     List<PlannedTable> reset = new ArrayList<>();
+    List<PlannedTable> reached = new ArrayList<>();
     for (PlannedTable t : plan.tables()) {
-      (t.action() == Action.RESET ? reset : keep).add(t);
+      if (plan.isSubset() && t.action() != Action.RESET && plan.subset().touches(t.name())) {
+        reached.add(t); // listed under keep:, it would refuse the selection
+      } else {
+        (t.action() == Action.RESET ? reset : keep).add(t);
+      }
     }
     boolean qualify = catalog.schemas().size() > 1;
     StringBuilder out = new StringBuilder();
@@ -103,19 +108,33 @@ public final class PolicyDraft {
     }
     list(out, "keep", keep, plan, qualify);
     list(out, "reset", reset, plan, qualify);
+    if (plan.isSubset()) {
+      SubsetDraft.append(out, plan, reached, qualify);
+    }
     String yaml = out.toString();
 
     // read it back as plan --policy will, so that what is written is what was meant
     Policy readBack = PolicyFile.parse(yaml, "the generated policy");
     Classification again = Classifier.classify(catalog, readBack);
     for (PlannedTable t : plan.tables()) {
-      Action expected = t.action() == Action.RESET ? Action.RESET : Action.KEEP;
+      Action expected =
+          reached.contains(t)
+              ? Action.UNCLASSIFIED
+              : t.action() == Action.RESET ? Action.RESET : Action.KEEP;
       if (again.action(t.name()) != expected) {
         throw new IllegalStateException(
             "the generated policy reads back with " + t.name() + " as " + again.action(t.name()));
       }
     }
-    List<Hazard> hazards = HazardCheck.check(catalog, readBack, again).hazards();
+    List<Hazard> hazards;
+    if (plan.isSubset()) {
+      SubsetDraft.checkReadBack(catalog, plan.subset().selection(), readBack);
+      // with where:, a table in neither list is only one the selection may reach: the live
+      // plan's hazards are what plan --policy will say
+      hazards = plan.hazards();
+    } else {
+      hazards = HazardCheck.check(catalog, readBack, again).hazards();
+    }
     return new Draft(
         yaml,
         plan.tables().size(),
@@ -131,8 +150,13 @@ public final class PolicyDraft {
         .append(", written by prod-data-reset policy init ")
         .append(ToolVersion.get())
         .append(".\n");
-    out.append("# Every table of the schema is listed under keep: or reset:, so a table added\n")
-        .append("# later is refused as unclassified (the policy is stale) until it is listed.\n");
+    if (plan.isSubset()) {
+      out.append("# Every table of the schema the where: selection does not reach now is listed\n")
+          .append("# under keep: (the selection must never reach it) or reset: (emptied whole).\n");
+    } else {
+      out.append("# Every table of the schema is listed under keep: or reset:, so a table added\n")
+          .append("# later is refused as unclassified (the policy is stale) until it is listed.\n");
+    }
     if (nothingGiven) {
       out.append("# No --keep or --reset was given: every table is kept. Move the tables to\n")
           .append("# reset under reset:.\n");
@@ -144,7 +168,7 @@ public final class PolicyDraft {
         .append(", size on disk, the foreign keys to and from other tables.\n");
   }
 
-  private static void list(
+  static void list(
       StringBuilder out, String key, List<PlannedTable> tables, ResetPlan plan, boolean qualify) {
     if (tables.isEmpty()) {
       out.append(key).append(": []\n");
@@ -157,7 +181,7 @@ public final class PolicyDraft {
     }
   }
 
-  private static String comment(PlannedTable t, ResetPlan plan) {
+  static String comment(PlannedTable t, ResetPlan plan) {
     List<String> parts = new ArrayList<>();
     String rows =
         t.rows() < 0
@@ -199,7 +223,7 @@ public final class PolicyDraft {
   }
 
   /** The name as {@code --keep} reads it: bare, or schema-qualified when several are in scope. */
-  private static String nameText(TableName t, boolean qualify) {
+  static String nameText(TableName t, boolean qualify) {
     String name = Identifiers.display(t.name());
     return qualify ? Identifiers.display(t.schema()) + "." + name : name;
   }
@@ -236,7 +260,7 @@ public final class PolicyDraft {
   }
 
   /** Comment text on one line: control characters written as escapes. */
-  private static String printable(String text) {
+  static String printable(String text) {
     StringBuilder sb = new StringBuilder();
     text.codePoints()
         .forEach(

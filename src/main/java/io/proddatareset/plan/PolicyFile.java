@@ -45,6 +45,17 @@ import org.yaml.snakeyaml.resolver.Resolver;
  *   - '"Audit Log"'
  * </pre>
  *
+ * <p>A subset reset adds the keys of {@code --where}, {@code --reference} and {@code --tenant-key}:
+ * {@code where} is a mapping from table name to SQL condition, {@code references} a list (or one
+ * string) of {@code CHILD(col, ...) -> PARENT(col, ...)}, {@code tenant-key} one column name.
+ *
+ * <pre>
+ * where:
+ *   projects: owner_id IN (SELECT id FROM users WHERE email LIKE '%@test.example')
+ * references:
+ *   - invoices(project_id) -> projects(id)
+ * </pre>
+ *
  * <p>The reader is strict, because a policy decides what is deleted: one YAML document holding one
  * mapping; each key at most once, and only those keys; no anchors, aliases or tags (a name must
  * read as what it is); every name a string (an unquoted {@code yes}, {@code 2024} or {@code ~} is
@@ -52,8 +63,9 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * usage error (exit 2) naming the file and the line.
  */
 public final class PolicyFile {
-  private static final Set<String> KEYS = Set.of("schema", "schemas", "keep", "reset");
-  private static final String KEY_LIST = "schema, keep, reset";
+  private static final Set<String> KEYS =
+      Set.of("schema", "schemas", "keep", "reset", "where", "references", "tenant-key");
+  private static final String KEY_LIST = "schema, keep, reset, where, references, tenant-key";
 
   private PolicyFile() {}
 
@@ -129,6 +141,9 @@ public final class PolicyFile {
       Map<String, Integer> seen = new HashMap<>();
       List<String> schemas = new ArrayList<>();
       Map<String, List<String>> lists = new HashMap<>();
+      List<String> where = new ArrayList<>();
+      List<String> references = new ArrayList<>();
+      String tenantKey = null;
       while (true) {
         Event k = next();
         if (k instanceof MappingEndEvent) {
@@ -153,6 +168,18 @@ public final class PolicyFile {
                   + first
                   + (canonical.equals(keyName) ? "" : ", as 'schema'")
                   + "): give each key once");
+        }
+        if (keyName.equals("where")) {
+          where.addAll(conditions());
+          continue;
+        }
+        if (keyName.equals("references")) {
+          references.addAll(references());
+          continue;
+        }
+        if (keyName.equals("tenant-key")) {
+          tenantKey = single(keyName);
+          continue;
         }
         List<String> values = values(keyName);
         if (canonical.equals("schema")) {
@@ -181,7 +208,87 @@ public final class PolicyFile {
           p.reset(),
           "policy file " + name,
           new Policy.FromFile(
-              name, p.keep(), p.reset(), lists.containsKey("keep"), lists.containsKey("reset")));
+              name, p.keep(), p.reset(), lists.containsKey("keep"), lists.containsKey("reset")),
+          new Policy.Rows(where, references, tenantKey));
+    }
+
+    /**
+     * The {@code where:} mapping as {@code TABLE: CONDITION} texts, the form of {@code --where}
+     * (its table name is split off again at the first colon outside double quotes).
+     */
+    private List<String> conditions() {
+      Event v = next();
+      refuseAnchors(v);
+      if (!(v instanceof MappingStartEvent)) {
+        throw bad(
+            line(v),
+            "'where' must be a mapping from table to condition (where: {projects: 'id = 5'})");
+      }
+      List<String> out = new ArrayList<>();
+      while (true) {
+        Event k = next();
+        if (k instanceof MappingEndEvent) {
+          if (out.isEmpty()) {
+            throw bad(line(v), "'where' names no table: give TABLE: CONDITION, or leave it out");
+          }
+          return out;
+        }
+        refuseAnchors(k);
+        if (!(k instanceof ScalarEvent table) || isNull(table)) {
+          throw bad(line(k), "a key of 'where' must be a table name");
+        }
+        String tableName = name(table, "where");
+        Event c = next();
+        refuseAnchors(c);
+        if (!(c instanceof ScalarEvent condition) || isNull(condition)) {
+          throw bad(
+              line(c), "the condition of " + tableName + " in 'where' must be one string of SQL");
+        }
+        String text = name(condition, "where");
+        if (text.isBlank()) {
+          throw bad(line(c), "the condition of " + tableName + " in 'where' is blank");
+        }
+        out.add(tableName + ": " + text);
+      }
+    }
+
+    /** The {@code references:} value: a list of strings or one string (never split at commas). */
+    private List<String> references() {
+      Event v = next();
+      refuseAnchors(v);
+      if (v instanceof ScalarEvent s && !isNull(s)) {
+        return List.of(name(s, "references"));
+      }
+      if (!(v instanceof SequenceStartEvent)) {
+        throw bad(
+            line(v),
+            "'references' must be a list of 'CHILD(column, ...) -> PARENT(column, ...)' strings");
+      }
+      List<String> out = new ArrayList<>();
+      while (true) {
+        Event e = next();
+        if (e instanceof SequenceEndEvent) {
+          return out;
+        }
+        refuseAnchors(e);
+        if (!(e instanceof ScalarEvent s) || isNull(s) || s.getValue().isBlank()) {
+          throw bad(
+              line(e),
+              "an item of 'references' is not a 'CHILD(column, ...) -> PARENT(column, ...)'"
+                  + " string");
+        }
+        out.add(name(s, "references"));
+      }
+    }
+
+    /** A key whose value is one string. */
+    private String single(String key) {
+      Event v = next();
+      refuseAnchors(v);
+      if (!(v instanceof ScalarEvent s) || isNull(s) || s.getValue().isBlank()) {
+        throw bad(line(v), "'" + key + "' must be one column name");
+      }
+      return name(s, key);
     }
 
     /** The names of one key's value: a list of strings or one comma-separated string. */

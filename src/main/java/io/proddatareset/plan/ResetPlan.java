@@ -22,6 +22,10 @@ import java.util.Optional;
  *     that would keep the TRUNCATE's exclusive lock from being granted, in a transaction older than
  *     about a second or idle in one: a reset started now would give up on them (see {@link
  *     AppCost})
+ * @param subset with {@code --where}: the selected rows and their closure; null for a whole-table
+ *     plan. The plan then resets only the closure's rows and the tables named in {@code --reset}
+ *     (its {@link #resetTables()}, truncated whole); every other table is kept, and {@link
+ *     #keptTables()} leaves out the tables whose rows the closure deletes or updates.
  */
 public record ResetPlan(
     Catalog catalog,
@@ -32,7 +36,8 @@ public record ResetPlan(
     List<PlanWarning> warnings,
     boolean exactRows,
     String planId,
-    List<LockHolders.Holder> truncateBlockers) {
+    List<LockHolders.Holder> truncateBlockers,
+    SubsetPlan subset) {
 
   public ResetPlan {
     tables = List.copyOf(tables);
@@ -59,9 +64,18 @@ public record ResetPlan(
     return order.tables();
   }
 
-  /** The tables kept, sorted by name (unclassified tables are in neither list). */
+  /**
+   * The tables kept, sorted by name (unclassified tables are in neither list); with a subset,
+   * without the tables whose rows it deletes or updates: the tables that stay exactly as they are.
+   */
   public List<TableName> keptTables() {
-    return tables(Action.KEEP);
+    List<TableName> kept = tables(Action.KEEP);
+    return subset == null ? kept : kept.stream().filter(t -> !subset.touches(t)).toList();
+  }
+
+  /** True for a plan with {@code --where}: a reset of rows. */
+  public boolean isSubset() {
+    return subset != null;
   }
 
   public List<TableName> tables(Action action) {
