@@ -12,7 +12,6 @@ import io.proddatareset.pg.LockHolders;
 import io.proddatareset.pg.LockWaitWatcher;
 import io.proddatareset.pg.SqlState;
 import io.proddatareset.plan.RowClosure;
-import io.proddatareset.plan.RowSelection;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -65,6 +64,12 @@ final class RowLocks {
    */
   record Stable(RowClosure.Result closure, int rounds, int attempts, Duration waited) {}
 
+  /** Computes the closure in T with {@link RowClosure#fill} (the key set left in T). */
+  @FunctionalInterface
+  interface Fill {
+    RowClosure.Result fill() throws SQLException;
+  }
+
   /**
    * Computes the closure and locks its rows until it is stable (see the class comment), in the
    * transaction open on {@code t}.
@@ -81,7 +86,7 @@ final class RowLocks {
       Supplier<Connection> lookups,
       Catalog catalog,
       KeyDetails keys,
-      RowSelection selection,
+      Fill fill,
       Duration budget,
       LockAttempts.Tuning tuning)
       throws SQLException {
@@ -97,7 +102,7 @@ final class RowLocks {
     Map<Integer, LockHolders.Holder> holders = new LinkedHashMap<>();
     try (LockWaitWatcher watcher = new LockWaitWatcher(lookups, pid)) {
       for (int round = 1; round <= MOST_ROUNDS; round++) {
-        RowClosure.Result closure = RowClosure.fill(t, catalog, keys, selection);
+        RowClosure.Result closure = fill.fill();
         if (unlocked(t) == 0) {
           return new Stable(closure, round, attempts, Duration.ofNanos(System.nanoTime() - start));
         }

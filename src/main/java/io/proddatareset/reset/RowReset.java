@@ -4,9 +4,17 @@ import io.proddatareset.Counts;
 import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
+import io.proddatareset.backup.BackupOptions;
+import io.proddatareset.backup.BackupProgress;
+import io.proddatareset.backup.BackupResult;
+import io.proddatareset.backup.BackupWriter;
+import io.proddatareset.backup.SubsetBackup;
+import io.proddatareset.backup.SubsetEntries;
+import io.proddatareset.backup.SubsetEntry;
+import io.proddatareset.backup.SubsetInfo;
 import io.proddatareset.catalog.Catalog;
+import io.proddatareset.catalog.CatalogReader;
 import io.proddatareset.catalog.KeyDetails;
-import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.pg.Interruptible;
@@ -15,14 +23,18 @@ import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
 import io.proddatareset.pg.Transactions;
+import io.proddatareset.plan.PlanOptions;
+import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.plan.RowClosure;
 import io.proddatareset.plan.RowSelection;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * The row reset ({@code reset --where}): the selected rows and everything that depends on them
@@ -48,7 +60,12 @@ import java.util.stream.Collectors;
  *       short attempts within {@code --lock-timeout} (giving up names the sessions holding them,
  *       nothing changed), computed again until stable. No table lock stronger than {@code ROW
  *       SHARE} (from {@code FOR UPDATE}) and then {@code ROW EXCLUSIVE} (from the statements).
- *   <li>A closure that reaches a kept table refuses (exit 3), naming the path of keys.
+ *   <li>The plan, computed in T under the locks (each round's closure is the plan's), must have the
+ *       confirmed plan's id (which covers the conditions and the closure's counts) and no hazard: a
+ *       closure that reaches a kept table refuses (exit 3), naming the path of keys.
+ *   <li>The backup of exactly the deleted rows and the updated rows' pre-images, from T (after the
+ *       locks, so it holds what is deleted), finished and read back before any change ({@link
+ *       SubsetBackup}).
  *   <li>The key set recorded; the updates, then the deletes children first, a cycle's tables in one
  *       statement ({@link RowResetStatements}).
  *   <li>The check, in T: what the statements returned is exactly the key set, else a rollback (exit
@@ -57,49 +74,61 @@ import java.util.stream.Collectors;
  *   <li>COMMIT.
  * </ol>
  *
- * <p>Any failure before the commit (a lost connection, a lock timeout, a failed check, {@link
- * #interrupt}) rolls back: nothing was changed.
+ * <p>Any failure before the commit (a lost connection, a lock timeout, a failed check, a backup
+ * that cannot be written, {@link #interrupt}) rolls back: nothing was changed, and the backup is
+ * removed. It is kept whenever the commit may have happened.
  */
 public final class RowReset {
   private final Connector connector;
   private final ResetOptions options;
   private final ResetService.Listener listener;
+  private final BackupProgress progress;
   private final LockAttempts.Tuning tuning;
   private final Interruptible run = new Interruptible();
+  // set once the backup is in place; only then is the file ours to remove
+  private volatile BackupResult written;
 
   public RowReset(
       Connector connector,
       ResetOptions options,
       ResetService.Listener listener,
+      BackupProgress progress,
       LockAttempts.Tuning tuning) {
     this.connector = connector;
     this.options = options;
     this.listener = listener;
+    this.progress = progress;
     this.tuning = tuning;
   }
 
-  /** What to reset: the selection over the catalog the user's plan was made from. */
-  public record Subset(
-      Catalog catalog, KeyDetails keys, RowSelection selection, Collection<TableName> kept) {
-    public Subset {
-      kept = List.copyOf(kept);
-    }
-  }
-
   /**
-   * Runs the row reset of {@code subset}.
+   * Runs the row reset of {@code confirmed}, the subset plan ({@link ResetPlan#subset}) the user
+   * reviewed and confirmed.
    *
-   * @throws ExitException REFUSED when another reset or restore runs, the closure reaches a kept
-   *     table, or the check before the commit rolled it back; FAILURE when the rows could not be
-   *     locked within {@code --lock-timeout} (naming who holds them) or anything else fails before
-   *     the commit (nothing changed), or the commit itself fails (outcome unknown; {@link #step} is
-   *     COMMITTING); INTERRUPTED after {@link #interrupt}
+   * @throws ExitException REFUSED when another reset or restore runs, the plan changed (another id:
+   *     the schema, the conditions or the closure's counts) or has a hazard (the closure reaches a
+   *     kept table), or the check before the commit rolled it back; USAGE when the backup cannot go
+   *     where asked, or whole tables are named with {@code --reset} as well; FAILURE when the rows
+   *     could not be locked within {@code --lock-timeout} (naming who holds them) or anything else
+   *     fails before the commit (nothing changed), or the commit itself fails (outcome unknown;
+   *     {@link #step} is COMMITTING); INTERRUPTED after {@link #interrupt}
    */
-  public RowResetResult run(Subset subset) {
+  public RowResetResult run(ResetPlan confirmed) {
+    if (confirmed.subset() == null) {
+      throw new IllegalArgumentException("not a subset plan");
+    }
+    if (!confirmed.resetTables().isEmpty()) {
+      throw ExitException.usage(
+          "--where together with whole tables in --reset ("
+              + confirmed.resetTables().get(0).display()
+              + ") is not supported yet. Nothing was changed: run the row reset and the whole-table"
+              + " reset one after the other.");
+    }
     try {
-      return runTransaction(subset);
+      return runTransaction(confirmed);
     } catch (RuntimeException e) {
-      ExitException instead = ResetFailures.interruptedInstead(run.interruptedAt(), null, e);
+      ExitException instead =
+          ResetFailures.interruptedInstead(run.interruptedAt(), options.backupFile(), e);
       throw instead != null ? instead : e;
     }
   }
@@ -113,16 +142,21 @@ public final class RowReset {
     return run.step();
   }
 
-  private RowResetResult runTransaction(Subset subset) {
+  private RowResetResult runTransaction(ResetPlan confirmed) {
     long start = System.nanoTime();
+    if (options.backupFile() != null) {
+      BackupLocation.prepare(options.backupFile());
+    }
     Connection opened = connector.open();
+    boolean committed = false;
     try {
       run.attach(opened);
       run.enter(ChangeStep.LOCKING);
       // before the transaction: a reset running already is refused at once
       ResetService.refuseIfAnotherIsRunning(connector);
       RowResetResult result =
-          Transactions.readWriteCommitted(opened, t -> inTransaction(t, subset, start));
+          Transactions.readWriteCommitted(opened, t -> inTransaction(t, confirmed, start));
+      committed = true;
       run.enter(ChangeStep.COMMITTED);
       return result;
     } catch (Transactions.CommitFailed e) {
@@ -131,11 +165,15 @@ public final class RowReset {
           ExitStatus.FAILURE,
           "The commit failed ("
               + ExitException.firstLine(cause)
-              + "): the row reset may or may not have been applied.",
+              + "): the row reset may or may not have been applied."
+              + (written != null ? " The backup " + written.file() + " is kept." : ""),
           cause);
     } catch (SQLException e) {
-      throw describe(e);
+      throw describe(e, written != null);
     } finally {
+      if (!committed && !run.step().commitSent() && written != null) {
+        deleteQuietly(written.file());
+      }
       try {
         opened.close();
       } catch (SQLException e) {
@@ -144,40 +182,60 @@ public final class RowReset {
     }
   }
 
-  private RowResetResult inTransaction(Connection t, Subset subset, long start)
+  private RowResetResult inTransaction(Connection t, ResetPlan confirmed, long start)
       throws SQLException {
     SessionSettings.setLocalLongTransaction(t, options.lockTimeout());
     OneAtATime.claim(t, "reset");
     int pid = Connector.serverPid(t);
+    Catalog catalog = CatalogReader.read(t, confirmed.policy().schemas());
+    KeyDetails keys = KeyDetails.read(t);
     listener.step(
         "Locking the selected rows and the rows that depend on them (FOR UPDATE, short attempts"
             + " within "
             + Durations.limit(options.lockTimeout())
             + "), while the app goes on writing other rows");
+    // each round's closure is the plan's, computed in T: the last one is the plan under the locks
+    ResetPlan[] plan = new ResetPlan[1];
     RowLocks.Stable stable =
         RowLocks.lockUntilStable(
             t,
             pid,
             connector::open,
-            subset.catalog(),
-            subset.keys(),
-            subset.selection(),
+            catalog,
+            keys,
+            () -> {
+              plan[0] =
+                  PlanService.planFromCatalog(
+                      t, catalog, confirmed.policy(), PlanOptions.estimates());
+              return plan[0].subset().closure();
+            },
             options.lockTimeout(),
             tuning);
+    ResetFailures.refuseIfChanged(confirmed, plan[0]);
     RowClosure.Result closure = stable.closure();
-    refuseKept(closure, subset.kept());
+    RowSelection selection = plan[0].subset().selection();
     RowResetStatements statements =
-        new RowResetStatements(
-            subset.catalog(),
-            subset.keys(),
-            closure,
-            RowClosure.edges(subset.catalog(), subset.keys(), subset.selection()));
+        new RowResetStatements(catalog, keys, closure, RowClosure.edges(catalog, keys, selection));
     statements.recordExpected(t);
     statements.recordVirtualParents(t);
-
-    run.enter(ChangeStep.DELETING);
     long deleted = closure.tables().stream().mapToLong(RowClosure.Reached::deleteRows).sum();
     long updated = closure.tables().stream().mapToLong(RowClosure.Reached::updateRows).sum();
+
+    BackupResult backup = null;
+    if (options.backupFile() != null) {
+      run.enter(ChangeStep.BACKING_UP);
+      listener.step(
+          "Backing up the "
+              + Counts.of(deleted, "row")
+              + " to delete and the "
+              + Counts.of(updated, "row")
+              + " to update, as they are, to "
+              + options.backupFile());
+      backup = backUp(t, plan[0], catalog, keys, selection, closure);
+      written = backup;
+    }
+
+    run.enter(ChangeStep.DELETING);
     listener.step(
         "Deleting "
             + Counts.of(deleted, "row")
@@ -200,12 +258,16 @@ public final class RowReset {
           null);
     }
     Map<String, Long> added = statements.addedThroughVirtual(t);
+    // the transaction's id and time, for telling rows written since (no storage is replaced)
+    ResetMarks marks = ResetMarks.read(t, List.of());
 
     run.enter(ChangeStep.COMMITTING);
     listener.step("Committing");
     return new RowResetResult(
+        plan[0],
         closure,
-        null,
+        backup,
+        marks,
         stable.rounds(),
         stable.attempts(),
         stable.waited(),
@@ -213,38 +275,74 @@ public final class RowReset {
         (System.nanoTime() - start) / 1_000_000);
   }
 
+  /**
+   * The subset backup from T: every entry's rows (deleted rows parents first, then the updated
+   * rows' pre-images), read back and verified before anything changes.
+   */
+  private BackupResult backUp(
+      Connection t,
+      ResetPlan plan,
+      Catalog catalog,
+      KeyDetails keys,
+      RowSelection selection,
+      RowClosure.Result closure)
+      throws SQLException {
+    try {
+      List<SubsetEntry> entries = SubsetEntries.of(t, catalog, keys, selection, closure);
+      try (SubsetBackup b =
+          SubsetBackup.begin(
+              t,
+              options.backupFile(),
+              BackupOptions.defaults()
+                  .withPlanId(plan.planId())
+                  .withTarget(connector.target().display())
+                  .withGzipLevel(options.gzipLevel())
+                  .withProgress(progress),
+              entries,
+              SubsetInfo.of(selection))) {
+        for (SubsetEntry e : entries) {
+          b.copy(t, e, closure.rowsCondition(e.table().name(), e.deletes()));
+        }
+        return b.finish(t);
+      }
+    } catch (ExitException e) {
+      throw ResetFailures.rolledBackInstead(e);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      if (Files.isRegularFile(file)) {
+        BackupWriter.delete(file);
+      }
+    } catch (IOException e) {
+      // reported by the caller's error; nothing more to do
+    }
+  }
+
   /** A failure before the commit, in one line that says nothing was changed. */
-  private static ExitException describe(SQLException e) {
+  private static ExitException describe(SQLException e, boolean backupWritten) {
     String what = " (" + ExitException.firstLine(e) + ")";
+    String backup = backupWritten ? "; the backup was removed" : "";
     if (SqlState.isConnectionLost(e)) {
       return ExitException.failure(
           "The connection to the database was lost"
               + what
-              + ". The transaction never committed, so nothing was changed.",
+              + ". The transaction never committed, so nothing was changed"
+              + backup
+              + ".",
           e);
     }
     if (SqlState.isSessionEnded(e)) {
       return ExitException.failure(
-          "The server ended the session" + what + ". Nothing was changed.", e);
+          "The server ended the session" + what + ". Nothing was changed" + backup + ".", e);
     }
     return ExitException.failure(
         "The row reset failed: "
             + ExitException.firstLine(e)
-            + ". Rolled back, nothing was changed.",
+            + ". Rolled back, nothing was changed"
+            + backup
+            + ".",
         e);
-  }
-
-  /** Refuses when the closure deletes or updates rows of a kept table, naming how it is reached. */
-  private static void refuseKept(RowClosure.Result closure, Collection<TableName> kept) {
-    List<RowClosure.Reached> touched = closure.touched(kept);
-    if (!touched.isEmpty()) {
-      throw ExitException.refused(
-          "The selected rows reach kept tables: "
-              + touched.stream()
-                  .map(RowClosure.Reached::pathDisplay)
-                  .collect(Collectors.joining("; "))
-              + ". Nothing was changed: narrow the --where condition, or take the table out of"
-              + " --keep if its rows may go.");
-    }
   }
 }

@@ -1,6 +1,7 @@
 package io.proddatareset.reset;
 
 import io.proddatareset.backup.BackupResult;
+import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.plan.RowClosure;
 import java.time.Duration;
 import java.util.Map;
@@ -8,9 +9,11 @@ import java.util.Map;
 /**
  * What a row reset did ({@link RowReset}).
  *
+ * @param plan the plan computed under the row locks (the confirmed plan's id)
  * @param closure the closure as it was, stable under the row locks: per table the rows deleted and
  *     the rows updated (each statement checked to have changed exactly those)
  * @param backup the verified subset backup, or null without one
+ * @param marks the reset transaction's id and time (no table storage: nothing is truncated)
  * @param rounds how many times the closure was computed until it was stable under the locks
  * @param lockAttempts the {@code FOR UPDATE} attempts made in all
  * @param lockWaited from the first lock attempt until every row was locked
@@ -20,8 +23,10 @@ import java.util.Map;
  * @param millis the whole reset, from the first connection to the commit
  */
 public record RowResetResult(
+    ResetPlan plan,
     RowClosure.Result closure,
     BackupResult backup,
+    ResetMarks marks,
     int rounds,
     int lockAttempts,
     Duration lockWaited,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
+import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
@@ -32,6 +33,7 @@ class RowResetLiveTest {
         RowResetTest.connector(db),
         RowResetTest.noBackup(lockTimeout),
         listener,
+        BackupProgress.NONE,
         LockAttempts.Tuning.DEFAULT);
   }
 

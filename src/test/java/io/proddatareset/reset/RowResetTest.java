@@ -5,15 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
-import io.proddatareset.catalog.Catalog;
-import io.proddatareset.catalog.CatalogReader;
-import io.proddatareset.catalog.KeyDetails;
+import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.connect.TargetParser;
 import io.proddatareset.pg.LockAttempts;
+import io.proddatareset.plan.PlanOptions;
+import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.Policy;
+import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.plan.RowClosure;
-import io.proddatareset.plan.RowSelection;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
 import java.sql.Connection;
@@ -46,23 +47,25 @@ class RowResetTest {
         6);
   }
 
-  static RowReset.Subset subset(
+  /** The plan the user would confirm: read-only, with exact counts, as {@code reset} makes it. */
+  static ResetPlan subset(
       TestDatabase db,
       List<String> where,
       List<String> references,
       String tenantKey,
-      List<String> kept)
-      throws SQLException {
-    try (Connection c = db.connect()) {
-      Catalog catalog = CatalogReader.read(c, List.of("public", "other"));
-      KeyDetails keys = KeyDetails.read(c);
-      RowSelection selection = RowSelection.resolve(catalog, keys, where, references, tenantKey);
-      return new RowReset.Subset(
-          catalog, keys, selection, kept.stream().map(k -> new TableName("public", k)).toList());
-    }
+      List<String> kept) {
+    Policy policy =
+        Policy.of(
+                db.queryStrings(
+                    "SELECT nspname FROM pg_namespace WHERE nspname IN ('public', 'other')"
+                        + " ORDER BY 1 DESC"),
+                kept,
+                List.of())
+            .withRows(new Policy.Rows(where, references, tenantKey));
+    return PlanService.plan(connector(db).target(), policy, PlanOptions.exactCounts());
   }
 
-  static RowReset.Subset subset(TestDatabase db, String... where) throws SQLException {
+  static ResetPlan subset(TestDatabase db, String... where) {
     return subset(db, List.of(where), List.of(), null, List.of());
   }
 
@@ -70,11 +73,12 @@ class RowResetTest {
     return new Connector(TargetParser.parse(db.url()));
   }
 
-  static RowResetResult reset(TestDatabase db, RowReset.Subset subset) {
+  static RowResetResult reset(TestDatabase db, ResetPlan subset) {
     return new RowReset(
             connector(db),
             noBackup(Duration.ofSeconds(5)),
             ResetService.Listener.NONE,
+            BackupProgress.NONE,
             LockAttempts.Tuning.DEFAULT)
         .run(subset);
   }
