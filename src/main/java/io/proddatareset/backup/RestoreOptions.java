@@ -12,12 +12,25 @@ import java.util.Set;
  * @param progress where progress goes
  * @param allowOtherDatabase load a backup whose manifest records another database (another name, or
  *     the same name on another server); without it such a restore is refused
+ * @param disableTriggers for a subset backup restored into live tables: disable the user triggers
+ *     of the tables it inserts into or updates until the commit ({@code ALTER TABLE ... DISABLE
+ *     TRIGGER USER}, which blocks the app's writes to those tables until then); otherwise they fire
  */
 public record RestoreOptions(
     Set<TableName> only,
     Duration lockTimeout,
     BackupProgress progress,
-    boolean allowOtherDatabase) {
+    boolean allowOtherDatabase,
+    boolean disableTriggers) {
+  /** Options that let the triggers of live tables fire. */
+  public RestoreOptions(
+      Set<TableName> only,
+      Duration lockTimeout,
+      BackupProgress progress,
+      boolean allowOtherDatabase) {
+    this(only, lockTimeout, progress, allowOtherDatabase, false);
+  }
+
   public RestoreOptions {
     only = only == null ? null : Set.copyOf(only);
     lockTimeout = lockTimeout == null ? Duration.ofSeconds(10) : lockTimeout;
@@ -30,6 +43,6 @@ public record RestoreOptions(
   }
 
   public static RestoreOptions defaults() {
-    return new RestoreOptions(null, null, null, false);
+    return new RestoreOptions(null, null, null, false, false);
   }
 }

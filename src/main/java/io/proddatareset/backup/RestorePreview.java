@@ -17,6 +17,8 @@ import java.util.List;
  *     ahead
  * @param warnings what it would go ahead despite, e.g. another database with {@code
  *     --allow-other-database}
+ * @param live for a subset backup, the plan of the restore into live tables (rows per block as the
+ *     file holds them, nothing restored yet); null otherwise
  */
 public record RestorePreview(
     BackupOrigin origin,
@@ -25,7 +27,20 @@ public record RestorePreview(
     List<Sequence> sequences,
     boolean fileChecked,
     List<String> refusals,
-    List<String> warnings) {
+    List<String> warnings,
+    LiveRestoreReport live) {
+  /** A whole-table restore's preview. */
+  public RestorePreview(
+      BackupOrigin origin,
+      List<Table> tables,
+      List<String> skipped,
+      List<Sequence> sequences,
+      boolean fileChecked,
+      List<String> refusals,
+      List<String> warnings) {
+    this(origin, tables, skipped, sequences, fileChecked, refusals, warnings, null);
+  }
+
   public RestorePreview {
     tables = List.copyOf(tables);
     skipped = List.copyOf(skipped);

@@ -13,6 +13,7 @@ import java.util.List;
  * @param manifestChecked true when rows and checksums were checked against the manifest
  * @param foreignKeysRecreated foreign keys dropped for the load and added back (and validated)
  * @param triggersDisabled user triggers disabled during the load and enabled again
+ * @param live for a subset backup restored into live tables, what that did; null otherwise
  */
 public record RestoreResult(
     List<TableRows> tables,
@@ -22,7 +23,30 @@ public record RestoreResult(
     boolean manifestChecked,
     int foreignKeysRecreated,
     int triggersDisabled,
-    long millis) {
+    long millis,
+    LiveRestoreReport live) {
+  /** A whole-table restore's result. */
+  public RestoreResult(
+      List<TableRows> tables,
+      List<String> skipped,
+      List<String> sequences,
+      List<SequenceAhead> sequencesAhead,
+      boolean manifestChecked,
+      int foreignKeysRecreated,
+      int triggersDisabled,
+      long millis) {
+    this(
+        tables,
+        skipped,
+        sequences,
+        sequencesAhead,
+        manifestChecked,
+        foreignKeysRecreated,
+        triggersDisabled,
+        millis,
+        null);
+  }
+
   public RestoreResult {
     tables = List.copyOf(tables);
     skipped = List.copyOf(skipped);

@@ -70,6 +70,11 @@ final class RestoreRun implements BackupReader.Handler {
     if (contents.manifest() != null && contents.manifest().holdsSubset()) {
       throw ExitException.refused(RestoreMessages.subsetBackup(contents.file()));
     }
+    if (options.disableTriggers()) {
+      throw ExitException.usage(
+          "--disable-triggers is for a subset backup: this restore disables the tables' user"
+              + " triggers for the load anyway. Nothing was changed.");
+    }
     if (contents.scanned() != null && !contents.scanned().complete()) {
       // read whole before anything was locked: a cut-off file need not be loaded to be refused
       throw ExitException.refused(
@@ -192,7 +197,7 @@ final class RestoreRun implements BackupReader.Handler {
         st.execute(comment);
       }
     }
-    restoreTriggers(triggersBefore, relations);
+    restoreTriggers(conn, triggersBefore, relations);
 
     List<RestoreResult.TableRows> rows = new ArrayList<>();
     loadedRows.forEach((t, n) -> rows.add(new RestoreResult.TableRows(t.display(), n)));
@@ -403,7 +408,8 @@ final class RestoreRun implements BackupReader.Handler {
    * table's trigger also enables its partitions' clones, so a second pass sets any trigger that
    * still differs on its own table.
    */
-  private void restoreTriggers(List<RestoreCatalog.TriggerState> before, List<Long> relations)
+  static void restoreTriggers(
+      Connection conn, List<RestoreCatalog.TriggerState> before, List<Long> relations)
       throws SQLException {
     List<RestoreCatalog.TriggerState> wrong = before;
     for (int pass = 0; pass < 2 && !wrong.isEmpty(); pass++) {

@@ -186,7 +186,11 @@ public final class Restorer {
                 OneAtATime.claim(c, "restore");
                 RestoreResult loaded;
                 try {
-                  loaded = new RestoreRun(this, c, contents, options, started).execute();
+                  // a subset backup goes back into the live tables, keys kept
+                  loaded =
+                      contents.manifest() != null && contents.manifest().holdsSubset()
+                          ? new LiveRestoreRun(this, c, contents, options, started).execute()
+                          : new RestoreRun(this, c, contents, options, started).execute();
                 } catch (IOException e) {
                   throw new ReadFailed(e);
                 }
@@ -264,6 +268,14 @@ public final class Restorer {
    * @throws ExitException FAILURE when the target or the file cannot be read
    */
   public static RestorePreview preview(Connection conn, Contents contents, RestoreOptions options) {
+    if (contents.manifest() != null && contents.manifest().holdsSubset()) {
+      try {
+        return LiveRestorePreviewer.preview(conn, contents, options);
+      } catch (SQLException e) {
+        throw ExitException.failure(
+            "Cannot read the target: " + ExitException.firstLine(e) + ".", e);
+      }
+    }
     return RestorePreviewer.preview(conn, contents, options);
   }
 }

@@ -36,6 +36,7 @@ public class BackupCommand extends IoCommand {
   @Mixin UrlArgument url;
   @Mixin BackupOutput output;
   @Mixin PolicyOptions policy;
+  @Mixin SubsetBackupOptions subset;
 
   @Option(
       names = "--all",
@@ -59,7 +60,7 @@ public class BackupCommand extends IoCommand {
               + " the manifest from --manifest FILE instead.");
     }
     Policy p = policy.policy();
-    if (!all && p.empty()) {
+    if (!subset.given(all, output.toStdout(), p) && !all && p.empty()) {
       throw ExitException.usage(
           "Say which tables to back up: the policy options of plan (--keep, --reset, --policy)"
               + " for the tables a reset would empty, or --all for every table.");
@@ -92,12 +93,17 @@ public class BackupCommand extends IoCommand {
     BackupProgress progress = ProgressPrinter.forIo(io);
     BackupOptions options =
         new BackupOptions(jobs.count(t), null, t.display(), progress).withGzipLevel(gzipLevel);
-    SnapshotBackup backup =
-        new SnapshotBackup(
+    SubsetBackupOptions.Run backup =
+        subset.orWhole(
+            new SnapshotBackup(
+                new Connector(t),
+                p.schemas(),
+                all ? SnapshotBackup.allTables() : SnapshotBackup.resetTablesOf(p),
+                output.destination(io.out(), compression),
+                options),
             new Connector(t),
             p.schemas(),
-            all ? SnapshotBackup.allTables() : SnapshotBackup.resetTablesOf(p),
-            output.destination(io.out(), compression),
+            output.output,
             options);
     guard.stage(
         backup::interrupt,

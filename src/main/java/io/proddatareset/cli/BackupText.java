@@ -23,14 +23,22 @@ final class BackupText {
         String.format(
             Locale.ROOT,
             "Backed up %s, from %s to %s (%s, %s) in %s.%n",
-            tablesAndRows(m.tables().size(), m.totalRows()),
+            tablesAndRows(m.tables().stream().map(e -> e.name()).distinct().count(), m.totalRows()),
             m.target() == null ? m.database() : m.target(),
             r.file() == null ? "stdout" : r.file(),
             m.compression(),
             Sizes.bytes(m.fileBytes()),
             Durations.elapsed(r.millis())));
+    if (m.holdsSubset()) {
+      out.append("A subset backup (--where): the rows a reset of that selection deletes, and the")
+          .append(
+              " rows it updates as they are now; restore puts them back into the live tables.\n");
+    }
     for (var table : m.tables()) {
-      out.append(Columns.tableRows(table.name(), table.rows()));
+      // a subset backup may hold a table twice: its deleted rows and its updated ones
+      String name =
+          table.action() == null ? table.name() : table.name() + " (" + table.action() + ")";
+      out.append(Columns.tableRows(name, table.rows()));
     }
     if (!m.sequences().isEmpty()) {
       out.append(String.format(Locale.ROOT, "Sequences: %d.%n", m.sequences().size()));

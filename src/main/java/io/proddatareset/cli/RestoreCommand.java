@@ -32,7 +32,8 @@ import picocli.CommandLine.Parameters;
           + " .zst) into existing, empty tables, in one transaction: all of it or nothing. Foreign"
           + " keys on the tables are dropped for the load and added back (which validates them),"
           + " user triggers are disabled for the load and enabled again, and with a manifest"
-          + " beside the file every table's rows and SHA-256 are checked before commit.",
+          + " beside the file every table's rows and SHA-256 are checked before commit. A subset"
+          + " backup (backup --where) goes into the live tables instead, keys kept: see --dry-run.",
       "A backup whose manifest records another database (another name, or the same name on"
           + " another server) is refused unless --allow-other-database is given. --dry-run shows"
           + " what would be loaded where, and what would refuse it, without changing anything.",

@@ -24,6 +24,9 @@ final class RestoreJson {
     m.put("foreignKeysRecreated", r.foreignKeysRecreated());
     m.put("triggersDisabled", r.triggersDisabled());
     m.put("millis", r.millis());
+    if (r.live() != null) {
+      m.put("live", r.live());
+    }
     return JsonOutput.write(m);
   }
 
@@ -57,6 +60,9 @@ final class RestoreJson {
     m.put("skipped", p.skipped());
     m.put("refusals", p.refusals());
     m.put("warnings", p.warnings());
+    if (p.live() != null) {
+      m.put("live", p.live());
+    }
     return JsonOutput.write(m);
   }
 }

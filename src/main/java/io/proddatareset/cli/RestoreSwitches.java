@@ -57,6 +57,15 @@ class RestoreSwitches {
               + " or the same name on another server). Without it, such a restore is refused.")
   boolean allowOtherDatabase;
 
+  @Option(
+      names = "--disable-triggers",
+      description =
+          "For a subset backup (restored into live tables): disable the user triggers of the"
+              + " tables it inserts into or updates until the commit, instead of letting them fire"
+              + " as for the app's own rows (--dry-run lists them). This locks the app's writes to"
+              + " those tables until the commit.")
+  boolean disableTriggers;
+
   @Mixin JsonOption json;
 
   @Mixin AuditLogOption auditLog;
@@ -72,7 +81,7 @@ class RestoreSwitches {
 
   /** How to restore the tables {@code only} (null for all) of the backup. */
   RestoreOptions options(Set<TableName> only, Duration lockWait, BackupProgress progress) {
-    return new RestoreOptions(only, lockWait, progress, allowOtherDatabase);
+    return new RestoreOptions(only, lockWait, progress, allowOtherDatabase, disableTriggers);
   }
 
   /** The options of a dry run that the restore itself needs too, unquoted, to print them. */
@@ -84,6 +93,9 @@ class RestoreSwitches {
     }
     if (allowOtherDatabase) {
       options.add("--allow-other-database");
+    }
+    if (disableTriggers) {
+      options.add("--disable-triggers");
     }
     if (auditLog.file != null) {
       options.addAll(List.of("--audit-log", auditLog.file.toString()));

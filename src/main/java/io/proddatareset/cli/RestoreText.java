@@ -36,9 +36,11 @@ final class RestoreText {
         + Counts.of(tables, "table")
         + " from "
         + file
-        + (contents.manifest() != null
-            ? " (checked against its manifest)"
-            : " (no manifest: rows and checksums cannot be checked)")
+        + (contents.manifest() != null && contents.manifest().holdsSubset()
+            ? " (a subset backup: into the live tables, keys kept; checked against its manifest)"
+            : contents.manifest() != null
+                ? " (checked against its manifest)"
+                : " (no manifest: rows and checksums cannot be checked)")
         + " into "
         + target
         + ".\n";
@@ -107,12 +109,16 @@ final class RestoreText {
               Counts.noun(table.rows(), "row"),
               switch (table.state()) {
                 case "empty" -> "target empty";
+                case "insert" -> "into the live table";
+                case "update" -> "columns put back";
                 case "missing" -> "MISSING in the target";
                 default -> "target HAS ROWS";
               }));
     }
     out.append(leftOut(p.skipped()));
-    if (p.sequences().isEmpty()) {
+    if (p.live() != null) {
+      out.append(LiveRestoreText.plan(p.live(), false));
+    } else if (p.sequences().isEmpty()) {
       out.append("Sequences: none.\n");
     } else {
       out.append("Sequences it would set (unless already beyond):\n");
@@ -149,6 +155,9 @@ final class RestoreText {
 
   /** The restored tables, rows and sequences, and what was checked. */
   static String result(RestoreResult r, Path file) {
+    if (r.live() != null) {
+      return LiveRestoreText.result(r, file);
+    }
     StringBuilder out = new StringBuilder();
     out.append(
         String.format(

@@ -124,7 +124,7 @@ class BackupOriginTest {
     Path manifest = ManifestFile.pathFor(file);
     Files.writeString(
         manifest,
-        Files.readString(manifest).replace("\"formatVersion\" : 1", "\"formatVersion\" : 3"));
+        Files.readString(manifest).replace("\"formatVersion\" : 1", "\"formatVersion\" : 4"));
     RoundTrips.emptyEverything(db);
     Map<String, List<String>> empty = db.snapshot();
 

@@ -109,15 +109,45 @@ class SubsetBackupTest {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
     Path file = dir.resolve("subset.sql");
     write(db, file, "projects: id = 1");
-    TestDatabase empty = TestPostgres.freshDatabase();
-    try (Connection c = empty.connect()) {
+    Restorer.Contents contents = Restorer.inspect(file);
+    RestoreOptions options = RestoreOptions.defaults();
+    try (Connection c = db.connect()) {
+      // restore FILE runs the live-table restore for it; the load into empty tables refuses it
       assertThatThrownBy(
-              () -> Restorer.restore(c, Restorer.inspect(file), RestoreOptions.defaults()))
+              () ->
+                  io.proddatareset.pg.Transactions.rolledBack(
+                      c,
+                      tx -> {
+                        try {
+                          return new RestoreRun(
+                                  new Restorer(c, contents, options), tx, contents, options, 0)
+                              .execute();
+                        } catch (java.io.IOException e) {
+                          throw new IllegalStateException(e);
+                        }
+                      }))
           .isInstanceOf(ExitException.class)
-          .hasMessageContaining("subset backup")
+          .hasMessageContaining("is a subset backup")
           .hasMessageContaining("live tables")
           .extracting(e -> ((ExitException) e).status())
           .isEqualTo(ExitStatus.REFUSED);
     }
+  }
+
+  @Test
+  void aReaderOfVersions1And2RefusesVersion3AndVersion3NeedsItsSubsetSection() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    Path file = dir.resolve("subset.sql");
+    write(db, file, "projects: id = 1");
+    Path manifest = ManifestFile.pathFor(file);
+    String json = Files.readString(manifest);
+    Files.writeString(manifest, json.replaceFirst("\"subset\" : \\{", "\"subsetX\" : {"));
+    assertThatThrownBy(() -> ManifestFile.read(manifest))
+        .hasMessageContaining("formatVersion is 3 (a subset backup) but it has no subset section");
+    Files.writeString(
+        manifest, json.replaceFirst("\"formatVersion\" : 3", "\"formatVersion\" : 4"));
+    assertThatThrownBy(() -> ManifestFile.read(manifest))
+        .isInstanceOf(ManifestFile.UnsupportedFormat.class)
+        .hasMessageContaining("reads 1 to 3");
   }
 }

@@ -1,0 +1,442 @@
+package io.proddatareset.backup;
+
+import io.proddatareset.Durations;
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.SessionSettings;
+import io.proddatareset.pg.SqlState;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * The restore of a subset backup into live tables, inside the transaction {@link Restorer} begins
+ * and ends (READ COMMITTED, after its {@code OneAtATime} claim): the app goes on using these
+ * tables, so their foreign keys are never dropped, no table is locked beyond what INSERT and UPDATE
+ * take (ROW EXCLUSIVE, waited for at most the lock timeout), and sequences are never set back.
+ *
+ * <p>Steps: every block is loaded into a temporary table of its own and checked against the
+ * manifest; a deleted row whose key is now taken by another row refuses the restore (exit 3, naming
+ * the table and the key; nothing changed); the deleted rows are inserted, parents first ({@code
+ * INSERT ... OVERRIDING SYSTEM VALUE SELECT}, generated columns left to the server), with a cycle
+ * handled as {@link LiveRestorePlan} says; then the updated rows get their {@code updatedColumns}
+ * back, found by key. A row updated by the reset that is gone since cannot get its columns back:
+ * the restore goes ahead and reports it (with up to five keys), since the rows it deleted matter
+ * most and that row is not coming back through this backup.
+ *
+ * <p>Triggers fire as they would for the app's own inserts and updates (the dry run lists them);
+ * with {@link RestoreOptions#disableTriggers} the tables' user triggers are disabled until the
+ * commit, which takes a lock that blocks the app's writes to those tables until then.
+ */
+final class LiveRestoreRun implements BackupReader.Handler {
+  private final Restorer restorer;
+  private final Connection conn;
+  private final Restorer.Contents contents;
+  private final RestoreOptions options;
+  private final long started;
+  private final byte[] buffer = new byte[1 << 16];
+  private final List<Long> loaded = new ArrayList<>();
+  private LiveRestorePlan plan;
+  private CopyManager copyApi;
+
+  LiveRestoreRun(
+      Restorer restorer,
+      Connection conn,
+      Restorer.Contents contents,
+      RestoreOptions options,
+      long started) {
+    this.restorer = restorer;
+    this.conn = conn;
+    this.contents = contents;
+    this.options = options;
+    this.started = started;
+  }
+
+  private static String temp(int i) {
+    return "pg_temp.pdr_live_restore_" + i;
+  }
+
+  RestoreResult execute() throws SQLException, IOException {
+    prepare();
+    return apply();
+  }
+
+  /**
+   * Everything before the first change to a live table: the checks, the blocks loaded into
+   * temporary tables and checked against the manifest, the refusal of a key that is taken. The dry
+   * run stops here (and rolls back).
+   *
+   * @throws ExitException REFUSED (or USAGE) when the restore cannot go ahead
+   */
+  void prepare() throws SQLException, IOException {
+    BackupManifest m = contents.manifest();
+    if (options.only() != null) {
+      throw ExitException.usage(
+          "--only does not apply to a subset backup: its rows go back together (children need"
+              + " their parents). Nothing was changed.");
+    }
+    copyApi = conn.unwrap(PGConnection.class).getCopyAPI();
+    SessionSettings.pinLongTransaction(
+        conn, options.lockTimeout(), "row_security", "off", "xmloption", "content");
+    new BackupOrigin(m, DatabaseIdentity.of(conn))
+        .requireSameForRestore(options.allowOtherDatabase());
+    List<TableName> names = m.tables().stream().map(LiveRestorePlan::name).distinct().toList();
+    List<TableName> missing = new ArrayList<>();
+    Map<TableName, RestoreCatalog.Target> targets = RestoreCatalog.resolve(conn, names, missing);
+    if (!missing.isEmpty()) {
+      throw ExitException.refused(RestoreMessages.missingTables(missing));
+    }
+    plan = LiveRestorePlan.of(conn, m, targets);
+    plan.requireLoadable();
+
+    if (restorer != null) {
+      restorer.enter(ChangeStep.LOADING);
+    }
+    options.progress().phase("loading");
+    try (Statement st = conn.createStatement()) {
+      for (int i = 0; i < m.tables().size(); i++) {
+        BackupManifest.TableEntry e = m.tables().get(i);
+        TableName t = LiveRestorePlan.name(e);
+        // the block's rows, typed as the table's columns, apart from the live rows
+        st.execute(
+            "CREATE TEMPORARY TABLE "
+                + Identifiers.quote("pdr_live_restore_" + i)
+                + " ON COMMIT DROP AS SELECT "
+                + columns(e.columns(), null)
+                + " FROM "
+                + plan.ownRows(t)
+                + " WITH NO DATA");
+      }
+    }
+    BackupReader.Summary summary;
+    try (InputStream in = Files.newInputStream(contents.file())) {
+      summary = BackupReader.read(in, this);
+    } catch (NoSuchFileException e) {
+      throw ExitException.usage(
+          contents.file() + " disappeared while it was restored. Nothing was changed.");
+    } catch (BackupFormatException e) {
+      throw RestoreMessages.unreadable(
+          contents.file(), e, true, ". Nothing was changed (rolled back).");
+    }
+    List<String> problems = ManifestCheck.problems(summary, m);
+    for (int i = 0; i < Math.min(loaded.size(), m.tables().size()); i++) {
+      if (loaded.get(i) != m.tables().get(i).rows()) {
+        problems.add(m.tables().get(i).name() + ": the server loaded " + loaded.get(i) + " rows");
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw ExitException.refused(
+          "The backup does not match its manifest ("
+              + String.join("; ", problems)
+              + "). Nothing was restored (rolled back).");
+    }
+    refuseTakenKeys(m);
+  }
+
+  /** The plan {@link #prepare} found. */
+  LiveRestorePlan plan() {
+    return plan;
+  }
+
+  /** The inserts and updates, after {@link #prepare}. */
+  private RestoreResult apply() throws SQLException {
+    BackupManifest m = contents.manifest();
+    restorer.enter(ChangeStep.VALIDATING);
+    options.progress().phase("inserting and updating rows in the live tables");
+    List<RestoreCatalog.TriggerState> triggersBefore = disableTriggers();
+    try (Statement st = conn.createStatement()) {
+      for (LiveRestoreCatalog.Key k : plan.deferred()) {
+        st.execute("SET CONSTRAINTS " + k.sql() + " DEFERRED");
+      }
+      List<long[]> counts = new ArrayList<>();
+      List<List<String>> goneKeys = new ArrayList<>();
+      for (int i = 0; i < m.tables().size(); i++) {
+        BackupManifest.TableEntry e = m.tables().get(i);
+        if (e.action().equals(BackupManifest.TableEntry.DELETE)) {
+          counts.add(new long[] {insert(st, i, e), 0});
+          goneKeys.add(List.of());
+        } else {
+          counts.add(null);
+          goneKeys.add(null);
+        }
+      }
+      for (Map.Entry<Integer, Set<String>> n : plan.nulled().entrySet()) {
+        BackupManifest.TableEntry e = m.tables().get(n.getKey());
+        st.executeUpdate(update(n.getKey(), e, List.copyOf(n.getValue())));
+      }
+      for (LiveRestoreCatalog.Key k : plan.deferred()) {
+        // checked now, so that a failure is this restore's, before its commit
+        st.execute("SET CONSTRAINTS " + k.sql() + " IMMEDIATE");
+      }
+      options.progress().phase("putting back the updated columns");
+      for (int i = 0; i < m.tables().size(); i++) {
+        BackupManifest.TableEntry e = m.tables().get(i);
+        if (e.action().equals(BackupManifest.TableEntry.UPDATE)) {
+          long put = e.key() == null ? 0 : st.executeUpdate(update(i, e, e.updatedColumns()));
+          counts.set(i, new long[] {put, e.rows() - put});
+          goneKeys.set(i, e.key() == null || put == e.rows() ? List.of() : gone(i, e));
+        }
+      }
+      if (!triggersBefore.isEmpty()) {
+        List<Long> relations =
+            RestoreCatalog.withPartitions(conn, List.copyOf(plan.targets().values()));
+        RestoreRun.restoreTriggers(conn, triggersBefore, relations);
+      }
+      LiveRestoreReport report =
+          plan.report(counts, goneKeys, options.disableTriggers(), m.sequences());
+      List<RestoreResult.TableRows> rows = new ArrayList<>();
+      for (LiveRestoreReport.Entry e : report.entries()) {
+        rows.add(
+            new RestoreResult.TableRows(
+                e.action().equals(BackupManifest.TableEntry.DELETE)
+                    ? e.name()
+                    : e.name() + " (updated)",
+                e.restored()));
+      }
+      return new RestoreResult(
+          rows,
+          List.of(),
+          List.of(),
+          List.of(),
+          true,
+          0,
+          options.disableTriggers() ? triggersBefore.size() : 0,
+          (System.nanoTime() - started) / 1_000_000,
+          report);
+    } catch (SQLException e) {
+      throw explain(e);
+    }
+  }
+
+  /** The deleted rows of entry {@code i} back into their table; returns how many. */
+  private long insert(Statement st, int i, BackupManifest.TableEntry e) throws SQLException {
+    TableName t = LiveRestorePlan.name(e);
+    Set<String> nulled = plan.nulled().getOrDefault(i, Set.of());
+    // OVERRIDING SYSTEM VALUE: an identity column GENERATED ALWAYS takes the row's own value
+    return st.executeUpdate(
+        "INSERT INTO "
+            + t.sql()
+            + " ("
+            + columns(e.columns(), null)
+            + ") OVERRIDING SYSTEM VALUE SELECT "
+            + columns(e.columns(), nulled)
+            + " FROM "
+            + temp(i));
+  }
+
+  /** Sets {@code columns} of the rows of entry {@code i}'s table from the block, by key. */
+  private String update(int i, BackupManifest.TableEntry e, List<String> columns) {
+    TableName t = LiveRestorePlan.name(e);
+    return "UPDATE "
+        + plan.ownRows(t)
+        + " AS t SET "
+        + columns.stream()
+            .map(c -> Identifiers.quote(c) + " = s." + Identifiers.quote(c))
+            .collect(Collectors.joining(", "))
+        + " FROM "
+        + temp(i)
+        + " AS s WHERE "
+        + keyMatch(e.key());
+  }
+
+  private static String keyMatch(List<String> key) {
+    return key.stream()
+        .map(c -> "t." + Identifiers.quote(c) + " = s." + Identifiers.quote(c))
+        .collect(Collectors.joining(" AND "));
+  }
+
+  /**
+   * Refuses when a row the backup holds as deleted has a key that a row in the table has now: it
+   * would be a second row with that key (or the same row twice).
+   */
+  private void refuseTakenKeys(BackupManifest m) throws SQLException {
+    for (int i = 0; i < m.tables().size(); i++) {
+      BackupManifest.TableEntry e = m.tables().get(i);
+      if (!e.action().equals(BackupManifest.TableEntry.DELETE) || e.key() == null) {
+        continue;
+      }
+      List<String> taken = keys(i, e, true, 1);
+      if (!taken.isEmpty()) {
+        throw ExitException.refused(
+            "Refusing to restore: "
+                + e.name()
+                + " already holds a row with "
+                + taken.get(0)
+                + ", the key of a row the backup puts back (another row has taken it since)."
+                + " Nothing was changed (rolled back); remove or renumber that row, then restore"
+                + " again.");
+      }
+    }
+  }
+
+  /** Up to five keys of entry {@code i}'s rows that are no longer in the table. */
+  private List<String> gone(int i, BackupManifest.TableEntry e) throws SQLException {
+    return keys(i, e, false, 5);
+  }
+
+  /**
+   * Keys ({@code id = 7}) of the block's rows that are ({@code inTable}) or are not in the table.
+   */
+  private List<String> keys(int i, BackupManifest.TableEntry e, boolean inTable, int limit)
+      throws SQLException {
+    TableName t = LiveRestorePlan.name(e);
+    String sql =
+        "SELECT "
+            + e.key().stream()
+                .map(c -> "s." + Identifiers.quote(c) + "::text")
+                .collect(Collectors.joining(", "))
+            + " FROM "
+            + temp(i)
+            + " AS s WHERE "
+            + (inTable ? "" : "NOT ")
+            + "EXISTS (SELECT 1 FROM "
+            + plan.ownRows(t)
+            + " AS t WHERE "
+            + keyMatch(e.key())
+            + ") LIMIT "
+            + limit;
+    List<String> out = new ArrayList<>();
+    try (Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        List<String> parts = new ArrayList<>();
+        for (int k = 0; k < e.key().size(); k++) {
+          parts.add(Identifiers.display(e.key().get(k)) + " = " + rs.getString(k + 1));
+        }
+        out.add(String.join(", ", parts));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * With {@link RestoreOptions#disableTriggers}: disables the user triggers of the tables that
+   * would fire, and returns their states before (to put back); otherwise none.
+   */
+  private List<RestoreCatalog.TriggerState> disableTriggers() throws SQLException {
+    if (!options.disableTriggers() || plan.triggers().isEmpty()) {
+      return List.of();
+    }
+    List<Long> relations =
+        RestoreCatalog.withPartitions(conn, List.copyOf(plan.targets().values()));
+    List<RestoreCatalog.TriggerState> before = RestoreCatalog.triggers(conn, relations);
+    Set<TableName> tables = new LinkedHashSet<>();
+    plan.triggers().forEach(t -> tables.add(t.table()));
+    try (Statement st = conn.createStatement()) {
+      for (TableName t : tables) {
+        st.execute("ALTER TABLE " + t.sql() + " DISABLE TRIGGER USER");
+      }
+    } catch (SQLException e) {
+      throw explain(e);
+    }
+    return before;
+  }
+
+  /** The columns, quoted, for a select list; those in {@code nulled} as NULL. */
+  private static String columns(List<String> columns, Set<String> nulled) {
+    return columns.stream()
+        .map(
+            c ->
+                nulled != null && nulled.contains(c)
+                    ? "NULL AS " + Identifiers.quote(c)
+                    : Identifiers.quote(c))
+        .collect(Collectors.joining(", "));
+  }
+
+  /** A failed statement in words: a lock not granted in time, or a key the rows conflict with. */
+  private ExitException explain(SQLException e) {
+    if (SqlState.isLockTimeout(e)) {
+      return new ExitException(
+          ExitStatus.FAILURE,
+          "Could not lock the tables within "
+              + Durations.limit(options.lockTimeout())
+              + ": other sessions are using them. Nothing was changed (rolled back); try again, or"
+              + " give it longer with --lock-timeout.",
+          e);
+    }
+    if ("23505".equals(e.getSQLState()) || "23P01".equals(e.getSQLState())) {
+      return new ExitException(
+          ExitStatus.REFUSED,
+          "Refusing to restore: a row the backup puts back conflicts with a row in the table now ("
+              + ExitException.firstLine(e)
+              + "). Nothing was changed (rolled back); remove or change that row, then restore"
+              + " again.",
+          e);
+    }
+    if ("23503".equals(e.getSQLState())) {
+      return new ExitException(
+          ExitStatus.REFUSED,
+          "Refusing to restore: a row the backup puts back references a row that is no longer"
+              + " there ("
+              + ExitException.firstLine(e)
+              + "). Nothing was changed (rolled back).",
+          e);
+    }
+    return new ExitException(
+        ExitStatus.FAILURE,
+        "Restore failed: " + ExitException.firstLine(e) + ". Nothing was changed (rolled back).",
+        e);
+  }
+
+  /** Block {@code i} of the file into temporary table {@code i}. */
+  @Override
+  public void copy(CopyStatement statement, InputStream data) throws IOException, SQLException {
+    int i = loaded.size();
+    if (i >= contents.manifest().tables().size()) {
+      loaded.add(0L);
+      return;
+    }
+    CopyIn in =
+        copyApi.copyIn(
+            "COPY " + temp(i) + " (" + columns(statement.columns(), null) + ") FROM STDIN");
+    long rows;
+    try {
+      int n;
+      while ((n = data.read(buffer)) > 0) {
+        in.writeToCopy(buffer, 0, n);
+        options.progress().copied(statement.table(), 0, n);
+      }
+      rows = in.endCopy();
+    } catch (IOException | RuntimeException e) {
+      if (in.isActive()) {
+        in.cancelCopy();
+      }
+      throw e;
+    } catch (SQLException e) {
+      if (in.isActive()) {
+        try {
+          in.cancelCopy();
+        } catch (SQLException ignored) {
+          // the server already ended it
+        }
+      }
+      throw new SQLException(
+          "loading " + statement.table().display() + ": " + ExitException.firstLine(e),
+          e.getSQLState(),
+          e);
+    }
+    options.progress().copied(statement.table(), rows, 0);
+    loaded.add(rows);
+  }
+
+  /** Sequences are never set back on live tables: the app goes on drawing from them. */
+  @Override
+  public void setval(SetvalStatement statement) {}
+}
