@@ -55,7 +55,8 @@ public class RowSelectionOptions {
 
   /**
    * The selection of {@code policy} (a policy file's keys) and of these options, resolved against
-   * {@code catalog}; {@link RowSelection#none()} when neither selects rows.
+   * {@code catalog}; {@link RowSelection#none()} when neither selects rows. A policy that already
+   * has these options added ({@link #addTo}) gives the same selection: each text counts once.
    *
    * @throws io.proddatareset.ExitException USAGE naming every value that cannot be read or
    *     resolved, with a suggestion for a table name that matches none
@@ -65,7 +66,10 @@ public class RowSelectionOptions {
     return all.selects() ? all.resolve(catalog, keys) : RowSelection.none();
   }
 
-  /** The options as given, to repeat them in a command the tool prints. */
+  /**
+   * The options as given, to repeat them in a command the tool prints; null when one of them cannot
+   * be shown on one line (a condition with a line break), as {@link PolicyOptions#asGiven()}.
+   */
   List<String> asGiven() {
     List<String> args = new ArrayList<>();
     where.forEach(v -> args.addAll(List.of("--where", v)));
@@ -73,6 +77,6 @@ public class RowSelectionOptions {
     if (tenantKey != null) {
       args.addAll(List.of("--tenant-key", tenantKey));
     }
-    return args;
+    return args.stream().anyMatch(a -> a.chars().anyMatch(Character::isISOControl)) ? null : args;
   }
 }

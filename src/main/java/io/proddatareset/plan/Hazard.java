@@ -42,6 +42,8 @@ public record Hazard(Code code, String message, String remedy, List<TableName> t
     /** A firing AFTER TRUNCATE trigger runs code that names a reset table: it would refill it. */
     TRUNCATE_TRIGGER_REFILLS_RESET,
     /** The --where selection's closure deletes or updates rows of a table named in --keep. */
-    CLOSURE_REACHES_KEPT
+    CLOSURE_REACHES_KEPT,
+    /** The current user may not DELETE (or UPDATE) rows the --where selection deletes (updates). */
+    NO_DELETE_PRIVILEGE
   }
 }

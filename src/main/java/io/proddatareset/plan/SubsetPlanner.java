@@ -38,6 +38,7 @@ final class SubsetPlanner {
       RowSelection selection,
       Classification classification,
       Map<TableName, String> protectedTables,
+      Map<TableName, String> missingPrivileges,
       ResetPlan base) {}
 
   /**
@@ -138,7 +139,39 @@ final class SubsetPlanner {
     }
     Classification classification = new Classification(decisions);
     ResetPlan base = PlanService.planFromCatalog(c, catalog, policy, classification, options);
-    return new Prepared(catalog, keys, selection, classification, protectedTables, base);
+    return new Prepared(
+        catalog, keys, selection, classification, protectedTables, missingPrivileges(c), base);
+  }
+
+  /**
+   * Per table the current user may not delete from or update, which of {@code DELETE, UPDATE} it
+   * lacks (as "DELETE", "UPDATE" or "DELETE, UPDATE"); over every schema, since the closure may
+   * reach tables outside those in scope.
+   */
+  private static Map<TableName, String> missingPrivileges(Connection c) throws SQLException {
+    Map<TableName, String> out = new HashMap<>();
+    String sql =
+        "SELECT n.nspname, c.relname, pg_catalog.has_table_privilege(c.oid, 'DELETE'),"
+            + " pg_catalog.has_table_privilege(c.oid, 'UPDATE')"
+            + " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog',"
+            + " 'information_schema')"
+            + " AND NOT (pg_catalog.has_table_privilege(c.oid, 'DELETE')"
+            + " AND pg_catalog.has_table_privilege(c.oid, 'UPDATE'))";
+    try (PreparedStatement ps = c.prepareStatement(sql);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        List<String> lacks = new ArrayList<>();
+        if (!rs.getBoolean(3)) {
+          lacks.add("DELETE");
+        }
+        if (!rs.getBoolean(4)) {
+          lacks.add("UPDATE");
+        }
+        out.put(new TableName(rs.getString(1), rs.getString(2)), String.join(", ", lacks));
+      }
+    }
+    return out;
   }
 
   /** The tables named in {@code names}, which {@link Classifier#classify} has already checked. */
@@ -179,6 +212,17 @@ final class SubsetPlanner {
     for (RowClosure.Reached r : closure.touched(p.protectedTables().keySet())) {
       hazards.add(reachesKept(r, p.protectedTables().get(r.table())));
     }
+    for (RowClosure.Reached r : closure.tables()) {
+      if (p.classification().action(r.table()) == Action.RESET) {
+        continue; // truncated whole: its own hazards say what TRUNCATE needs
+      }
+      String lacks = p.missingPrivileges().getOrDefault(r.table(), "");
+      boolean delete = r.deleteRows() > 0 && lacks.contains("DELETE");
+      boolean update = r.updateRows() > 0 && lacks.contains("UPDATE");
+      if (delete || update) {
+        hazards.add(noPrivilege(p.catalog(), r, delete, update));
+      }
+    }
     List<PlanWarning> warnings = new ArrayList<>();
     for (PlanWarning w : base.warnings()) {
       if (w.code() == PlanWarning.Code.NOTHING_TO_RESET) {
@@ -216,6 +260,36 @@ final class SubsetPlanner {
         PlanId.of(p.catalog(), p.classification(), subset),
         base.truncateBlockers(),
         subset);
+  }
+
+  private static Hazard noPrivilege(
+      Catalog catalog, RowClosure.Reached r, boolean delete, boolean update) {
+    String privileges = delete && update ? "DELETE and UPDATE" : delete ? "DELETE" : "UPDATE";
+    String grant = delete && update ? "DELETE, UPDATE" : privileges;
+    String owner = catalog.table(r.table()).map(t -> t.owner()).orElse("the table's owner");
+    return new Hazard(
+        Hazard.Code.NO_DELETE_PRIVILEGE,
+        "User "
+            + catalog.currentUser()
+            + " lacks the "
+            + privileges
+            + " privilege on "
+            + r.table().display()
+            + ", whose rows the --where selection "
+            + (delete && update ? "deletes and updates" : delete ? "deletes" : "updates")
+            + " (reached by "
+            + r.pathDisplay()
+            + ").",
+        "Connect as "
+            + owner
+            + ", or have it run: GRANT "
+            + grant
+            + " ON "
+            + r.table().display()
+            + " TO "
+            + catalog.currentUser()
+            + ".",
+        List.of(r.table()));
   }
 
   private static Hazard reachesKept(RowClosure.Reached r, String why) {

@@ -608,4 +608,28 @@ class SubsetPlanCommandTest {
     assertThat(entries(json(fromFile))).isEqualTo(entries(fromOptions));
     assertThat(json(fromFile).get("planId").asText()).isEqualTo(fromOptions.get("planId").asText());
   }
+
+  @Test
+  void rowsTheUserMayNotDeleteAreAHazard() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        TENANTS,
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + TestPostgres.PASSWORD_ROLE,
+        "GRANT DELETE ON tenants TO " + TestPostgres.PASSWORD_ROLE);
+
+    Cli.Result r = new Cli().run("plan", db.passwordUrl(), "--where", "tenants: id = 2");
+
+    assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
+    assertThat(r.out())
+        .contains(
+            "[NO_DELETE_PRIVILEGE] User "
+                + TestPostgres.PASSWORD_ROLE
+                + " lacks the DELETE privilege on public.users, whose rows the --where selection"
+                + " deletes")
+        .contains("GRANT DELETE ON public.users TO " + TestPostgres.PASSWORD_ROLE)
+        .doesNotContain("privilege on public.tenants");
+    db.exec("GRANT DELETE ON users TO " + TestPostgres.PASSWORD_ROLE);
+    Cli.Result granted = new Cli().run("plan", db.passwordUrl(), "--where", "tenants: id = 2");
+    assertThat(granted.exitCode()).as(granted.toString()).isZero();
+  }
 }
