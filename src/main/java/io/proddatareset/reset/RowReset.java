@@ -211,6 +211,15 @@ public final class RowReset {
             },
             options.lockTimeout(),
             tuning);
+    if (!plan[0].planId().equals(confirmed.planId())) {
+      throw ExitException.refused(
+          "The plan changed since it was shown (plan id "
+              + confirmed.planId()
+              + " is now "
+              + plan[0].planId()
+              + ": the schema changed, or the rows the selection reaches did). Nothing was changed:"
+              + " review the new plan and run again.");
+    }
     ResetFailures.refuseIfChanged(confirmed, plan[0]);
     RowClosure.Result closure = stable.closure();
     RowSelection selection = plan[0].subset().selection();

@@ -304,4 +304,19 @@ class RowResetTest {
         .hasMessageContaining("rolled back, nothing was changed");
     assertThat(db.snapshot()).isEqualTo(before);
   }
+
+  @Test
+  void aRowAddedToTheClosureSinceThePlanWasConfirmedRefusesAndChangesNothing() {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    ResetPlan confirmed = subset(db, "projects: id = 1");
+    db.exec("INSERT INTO tags (project_id, name) VALUES (1, 'added after the plan')");
+    Map<String, List<String>> before = db.snapshot();
+
+    assertThatThrownBy(() -> reset(db, confirmed))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.REFUSED))
+        .hasMessageContaining("The plan changed since it was shown (plan id " + confirmed.planId())
+        .hasMessageContaining("Nothing was changed");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
 }
