@@ -12,16 +12,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The statements of a row reset, on the stable, locked closure, in the reset's transaction: what
@@ -350,23 +345,9 @@ final class RowResetStatements {
     }
   }
 
-  /**
-   * The tables with deleted rows in groups, children first: the strongly connected components of
-   * the keys between them (Tarjan's algorithm, which finishes a component only after every
-   * component it reaches, parent to child: the children).
-   */
+  /** The tables with deleted rows in groups, children first ({@link DeletionOrder}). */
   List<List<TableName>> deletionOrder() {
-    List<TableName> tables = deleting().stream().map(RowClosure.Reached::table).toList();
-    Map<TableName, Set<TableName>> children = new HashMap<>();
-    for (TableName table : tables) {
-      children.put(table, new LinkedHashSet<>());
-    }
-    for (ClosureEdge e : edges) {
-      if (children.containsKey(e.parent()) && children.containsKey(e.child())) {
-        children.get(e.parent()).add(e.child());
-      }
-    }
-    return new Tarjan(children).components(tables);
+    return DeletionOrder.of(deleting().stream().map(RowClosure.Reached::table).toList(), edges);
   }
 
   /**
@@ -414,53 +395,5 @@ final class RowResetStatements {
       }
     }
     return out;
-  }
-
-  /** Tarjan's strongly connected components, iterative over a small graph of tables. */
-  private static final class Tarjan {
-    private final Map<TableName, Set<TableName>> children;
-    private final Map<TableName, Integer> index = new HashMap<>();
-    private final Map<TableName, Integer> low = new HashMap<>();
-    private final Deque<TableName> stack = new ArrayDeque<>();
-    private final Set<TableName> onStack = new LinkedHashSet<>();
-    private final List<List<TableName>> out = new ArrayList<>();
-
-    Tarjan(Map<TableName, Set<TableName>> children) {
-      this.children = children;
-    }
-
-    List<List<TableName>> components(List<TableName> tables) {
-      for (TableName t : tables) {
-        if (!index.containsKey(t)) {
-          visit(t);
-        }
-      }
-      return out;
-    }
-
-    private void visit(TableName v) {
-      index.put(v, index.size());
-      low.put(v, index.get(v));
-      stack.push(v);
-      onStack.add(v);
-      for (TableName w : children.get(v)) {
-        if (!index.containsKey(w)) {
-          visit(w);
-          low.put(v, Math.min(low.get(v), low.get(w)));
-        } else if (onStack.contains(w)) {
-          low.put(v, Math.min(low.get(v), index.get(w)));
-        }
-      }
-      if (low.get(v).equals(index.get(v))) {
-        List<TableName> component = new ArrayList<>();
-        TableName w;
-        do {
-          w = stack.pop();
-          onStack.remove(w);
-          component.add(0, w);
-        } while (!w.equals(v));
-        out.add(List.copyOf(component));
-      }
-    }
   }
 }

@@ -238,4 +238,27 @@ class RowResetLiveTest {
     assertThat(db.queryLong("SELECT count(*) FROM users WHERE tenant_id = 2")).isZero();
     assertThat(db.queryLong("SELECT count(*) FROM invoices")).isEqualTo(23);
   }
+
+  @Test
+  void anInterruptWhileDeletingRollsBackAndSaysSo() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    RowReset[] reset = new RowReset[1];
+    reset[0] =
+        reset(
+            db,
+            Duration.ofSeconds(5),
+            step -> {
+              if (step.startsWith("Deleting")) {
+                reset[0].interrupt(); // Ctrl-C, from the signal handler's thread in real life
+              }
+            });
+
+    assertThatThrownBy(() -> reset[0].run(RowResetTest.subset(db, "projects: id = 1")))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.INTERRUPTED))
+        .hasMessage(
+            "Interrupted while deleting the selected rows: rolled back, nothing was changed.");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
 }
