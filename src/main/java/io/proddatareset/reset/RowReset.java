@@ -267,6 +267,15 @@ public final class RowReset {
           null);
     }
     Map<String, Long> added = statements.addedThroughVirtual(t);
+    added.forEach(
+        (reference, rows) ->
+            listener.step(
+                "Note: "
+                    + Counts.of(rows, "row")
+                    + " written during the reset through "
+                    + reference
+                    + " point at deleted rows (row locks cannot hold such rows off); they are left"
+                    + " as they are"));
     // the transaction's id and time, for telling rows written since (no storage is replaced)
     ResetMarks marks = ResetMarks.read(t, List.of());
 
