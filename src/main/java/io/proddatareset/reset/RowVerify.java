@@ -174,7 +174,7 @@ public final class RowVerify {
     if (rowsBack > 0) {
       return new VerifyReport.Check(
           table,
-          VerifyReport.Kind.RESET,
+          VerifyReport.Kind.DELETED,
           VerifyReport.Status.PRE_RESET_ROW,
           rows,
           since,
@@ -194,7 +194,7 @@ public final class RowVerify {
     }
     return new VerifyReport.Check(
         table,
-        VerifyReport.Kind.RESET,
+        VerifyReport.Kind.DELETED,
         since != null && since > 0 ? VerifyReport.Status.WRITTEN_SINCE : VerifyReport.Status.OK,
         rows,
         since,
@@ -237,7 +237,7 @@ public final class RowVerify {
               checks.add(
                   new VerifyReport.Check(
                       r.table(),
-                      VerifyReport.Kind.RESET,
+                      VerifyReport.Kind.DELETED,
                       older > 0
                           ? VerifyReport.Status.PRE_RESET_ROW
                           : since > 0 ? VerifyReport.Status.WRITTEN_SINCE : VerifyReport.Status.OK,

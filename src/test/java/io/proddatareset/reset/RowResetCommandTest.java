@@ -52,6 +52,11 @@ class RowResetCommandTest {
     db.exec("INSERT INTO tags (project_id, name) VALUES (2, 'after the reset')");
     Cli.Result verified = cli().run("verify", db.url(), "--manifest", backup + ".manifest.json");
     assertThat(verified.exitCode()).as(verified.toString()).isZero();
+    assertThat(verified.out())
+        .contains("none of the deleted rows is back; 1 written since")
+        .contains(
+            "Verified: none of the rows the reset deleted is back (10 tables; 1 row written since"
+                + " the reset committed).");
 
     // a deleted row back is
     db.exec(
