@@ -319,4 +319,65 @@ class RowResetTest {
         .hasMessageContaining("Nothing was changed");
     assertThat(db.snapshot()).isEqualTo(before);
   }
+
+  /** Tenants, some of whose tables have a tenant column without a foreign key. */
+  static final String TENANTS =
+      """
+      CREATE TABLE tenants (id bigint PRIMARY KEY, name text);
+      CREATE TABLE users (id bigint PRIMARY KEY,
+        tenant_id bigint NOT NULL REFERENCES tenants(id) ON DELETE CASCADE, email text);
+      CREATE TABLE projects (id bigint PRIMARY KEY,
+        tenant_id bigint NOT NULL REFERENCES tenants(id), owner_id bigint REFERENCES users(id));
+      CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, amount int);
+      CREATE TABLE invoice_lines (id bigint PRIMARY KEY,
+        invoice_id bigint NOT NULL REFERENCES invoices(id) ON DELETE CASCADE,
+        tenant_id bigint NOT NULL, text text);
+      CREATE TABLE events (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, project_id bigint,
+        kind text);
+      CREATE TABLE settings (tenant_id bigint PRIMARY KEY, value text);
+
+      INSERT INTO tenants SELECT g, 'tenant ' || g FROM generate_series(1, 4) g;
+      INSERT INTO users SELECT g, 1 + g % 4, 'u' || g || '@x' FROM generate_series(1, 40) g;
+      INSERT INTO projects SELECT g, 1 + g % 4, (SELECT min(id) FROM users u
+        WHERE u.tenant_id = 1 + g % 4) FROM generate_series(1, 20) g;
+      INSERT INTO invoices SELECT g, 1 + g % 4, g * 10 FROM generate_series(1, 30) g;
+      INSERT INTO invoice_lines SELECT g, 1 + g % 30, 1 + (1 + g % 30) % 4, 'line'
+        FROM generate_series(1, 90) g;
+      INSERT INTO events SELECT g, p.tenant_id, p.id, 'e' FROM generate_series(1, 60) g
+        JOIN projects p ON p.id = 1 + g % 20;
+      INSERT INTO settings SELECT g, 'v' FROM generate_series(1, 4) g;
+      """;
+
+  @Test
+  void oneTenantWithTheTenantKeyGoesWholeAndEveryOtherTenantsRowsStayByteIdentical() {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(TENANTS);
+    // what must stay: every row of the other tenants, as it is
+    Map<String, List<String>> expected = new TreeMap<>();
+    for (String table :
+        List.of("users", "projects", "invoices", "invoice_lines", "events", "settings")) {
+      db.exec(
+          "CREATE TABLE kept_" + table + " AS SELECT * FROM " + table + " WHERE tenant_id <> 2");
+    }
+    db.exec("CREATE TABLE kept_tenants AS SELECT * FROM tenants WHERE id <> 2");
+    Map<String, List<String>> before = db.snapshot();
+    before.forEach(
+        (table, rows) -> {
+          if (table.startsWith("public.kept_")) {
+            expected.put("public." + table.substring("public.kept_".length()), rows);
+          }
+        });
+
+    RowResetResult result =
+        reset(db, subset(db, List.of("tenants: id = 2"), List.of(), "tenant_id", List.of()));
+
+    Map<String, List<String>> after = db.snapshot();
+    expected.forEach((table, rows) -> assertThat(after.get(table)).as(table).isEqualTo(rows));
+    assertThat(result.rowsDeleted())
+        .isEqualTo(
+            before.entrySet().stream()
+                .filter(e -> expected.containsKey(e.getKey()))
+                .mapToLong(e -> e.getValue().size() - expected.get(e.getKey()).size())
+                .sum());
+  }
 }
