@@ -31,11 +31,12 @@ import picocli.CommandLine.Mixin;
 public class ResetCommand extends IoCommand {
   @Mixin TargetAndPolicy in;
   @Mixin ResetSwitches switches;
+  @Mixin RowSelectionOptions rows;
 
   @Override
   public Integer call() {
     ConnectionTarget t = in.resolve(io);
-    return run(io, t, in.target.render(), in.target.sameTarget(), in.policy, switches);
+    return run(io, t, in.target.render(), in.target.sameTarget(), in.policy, rows, switches);
   }
 
   /** The same, for a target that did not come from Render. */
@@ -45,7 +46,18 @@ public class ResetCommand extends IoCommand {
       TargetOptions.SameTarget sameTarget,
       PolicyOptions policy,
       ResetSwitches s) {
-    return run(io, t, null, sameTarget, policy, s);
+    return run(io, t, null, sameTarget, policy, null, s);
+  }
+
+  /** The same, without {@code --where}: the whole-table reset (the top-level seed form). */
+  static int run(
+      Io io,
+      ConnectionTarget t,
+      RenderDatabase render,
+      TargetOptions.SameTarget sameTarget,
+      PolicyOptions policy,
+      ResetSwitches s) {
+    return run(io, t, render, sameTarget, policy, null, s);
   }
 
   /**
@@ -59,6 +71,7 @@ public class ResetCommand extends IoCommand {
       RenderDatabase render,
       TargetOptions.SameTarget sameTarget,
       PolicyOptions policy,
+      RowSelectionOptions rows,
       ResetSwitches s) {
     if (policy.estimate()) {
       throw ExitException.usage("--estimate is for plan only: a reset always counts rows exactly.");
@@ -78,7 +91,10 @@ public class ResetCommand extends IoCommand {
         guard -> {
           audit.consent(AgentConsent.require(io.env(), "reset").consent());
           Connector connector = new Connector(t);
-          ResetPlan plan = ResetRun.plan(connector, policy.policy());
+          // issue 13: with --where, the plan of the selected rows (dispatched to RowReset)
+          ResetPlan plan =
+              ResetRun.plan(
+                  connector, rows == null ? policy.policy() : rows.addTo(policy.policy()));
           audit.plan(plan.planId(), ResetText.rows(plan));
           io.out()
               .print(

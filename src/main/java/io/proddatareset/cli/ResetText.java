@@ -26,6 +26,9 @@ final class ResetText {
    * backup goes (or that none is written), and the ON TRUNCATE triggers that will fire.
    */
   static String announce(ResetPlan plan, String target, ResetOptions o, List<String> triggers) {
+    if (plan.subset() != null) {
+      return RowResetText.announce(plan, target, o);
+    }
     StringBuilder sb = new StringBuilder("\nAbout to reset ");
     sb.append(Counts.of(plan.resetTables().size(), "table", "tables"));
     sb.append(" (").append(Counts.of(plan.rowsToReset(), "row", "rows")).append(") in ");
@@ -55,6 +58,9 @@ final class ResetText {
 
   /** The committed reset and its backup (stdout). */
   static String committed(ResetResult r) {
+    if (r.plan().subset() != null) {
+      return RowResetText.committed(r);
+    }
     StringBuilder sb =
         new StringBuilder("\nReset committed: ")
             .append(Counts.of(r.truncated().size(), "table", "tables"))

@@ -48,7 +48,20 @@ final class VerifyText {
         report.checks().stream()
             .filter(c -> c.status() == VerifyReport.Status.CHANGED_SINCE)
             .count();
-    if (report.ok() && (written > 0 || changed > 0)) {
+    long deleted =
+        report.checks().stream().filter(c -> c.kind() == VerifyReport.Kind.DELETED).count();
+    if (report.ok() && deleted > 0) {
+      // issue 13: a row reset's check
+      sb.append("Verified: none of the rows the reset deleted is back (")
+          .append(Counts.of(deleted, "table", "tables"))
+          .append(
+              written > 0
+                  ? "; "
+                      + Counts.of(report.rowsWrittenSince(), "row", "rows")
+                      + " written since the reset committed"
+                  : "")
+          .append(").\n");
+    } else if (report.ok() && (written > 0 || changed > 0)) {
       sb.append(
           String.format(
               Locale.ROOT,

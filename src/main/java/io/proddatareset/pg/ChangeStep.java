@@ -12,6 +12,8 @@ public enum ChangeStep {
   BACKING_UP("backing up"),
   /** reset */
   TRUNCATING("truncating"),
+  /** row reset: the closure's rows updated and deleted, children first */
+  DELETING("deleting the selected rows"),
   /** reset: reset tables empty, kept tables unchanged, before the commit */
   CHECKING("checking inside the transaction"),
   /** restore: the rows copied in */

@@ -8,6 +8,7 @@ import io.proddatareset.backup.PartialFiles;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.Abandon;
 import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
@@ -34,6 +35,7 @@ public final class ResetRun {
   // guarded by lock
   private boolean interrupted;
   private ResetService service;
+  private RowReset rowReset; // issue 13: the row reset of a subset plan
   private Connection checking;
 
   private ResetRun(Connector connector, ResetPlan plan, ResetOptions options) {
@@ -94,9 +96,14 @@ public final class ResetRun {
     return run;
   }
 
-  /** True when the policy resets no table: there is nothing to lock, back up or truncate. */
+  /**
+   * True when the policy resets no table (and, with {@code --where}, the closure has no row): there
+   * is nothing to lock, back up, truncate or delete.
+   */
   public boolean nothingToReset() {
-    return plan.resetTables().isEmpty();
+    return plan.resetTables().isEmpty()
+        && (plan.subset() == null
+            || plan.subset().rowsToDelete() + plan.subset().rowsToUpdate() == 0);
   }
 
   /**
@@ -138,6 +145,9 @@ public final class ResetRun {
    */
   public Outcome run(
       ResetService.Listener steps, Consumer<ResetResult> committed, BackupProgress progress) {
+    if (plan.subset() != null) {
+      return runRows(steps, committed, progress);
+    }
     ResetService reset = new ResetService(connector, options, steps, progress);
     synchronized (lock) {
       service = reset;
@@ -151,6 +161,39 @@ public final class ResetRun {
     }
     committed.accept(result);
     return checkAfterCommit(result);
+  }
+
+  /** issue 13: the row reset ({@link RowReset}), then the check of its backup's manifest. */
+  private Outcome runRows(
+      ResetService.Listener steps, Consumer<ResetResult> committed, BackupProgress progress) {
+    RowReset reset = new RowReset(connector, options, steps, progress, LockAttempts.Tuning.DEFAULT);
+    synchronized (lock) {
+      rowReset = reset;
+      if (interrupted) {
+        reset.interrupt();
+      }
+    }
+    ResetResult result = RowResetRun.asResetResult(reset.run(plan));
+    committed.accept(result);
+    String notRecorded = recordMarks(result);
+    synchronized (lock) {
+      if (interrupted) {
+        return new Outcome(
+            result, null, new ExitException(ExitStatus.INTERRUPTED, "interrupted"), notRecorded);
+      }
+    }
+    try {
+      VerifyReport report =
+          result.backup() == null
+              ? RowVerify.verifySelection(connector, result.plan(), result.marks())
+              : RowVerify.verify(
+                  connector,
+                  result.backup().manifestFile(),
+                  ManifestFile.read(result.backup().manifestFile()));
+      return new Outcome(result, report, null, notRecorded);
+    } catch (IOException | ExitException e) {
+      return new Outcome(result, null, e, notRecorded);
+    }
   }
 
   /**
@@ -235,6 +278,13 @@ public final class ResetRun {
     if (reset != null) {
       reset.interrupt();
     }
+    RowReset rows;
+    synchronized (lock) {
+      rows = rowReset;
+    }
+    if (rows != null) {
+      rows.interrupt();
+    }
     if (c != null) {
       Abandon.cancelAndClose(c);
     }
@@ -243,6 +293,9 @@ public final class ResetRun {
   /** The step the reset's transaction is in (LOCKING until it starts). */
   public ChangeStep step() {
     synchronized (lock) {
+      if (rowReset != null) {
+        return rowReset.step();
+      }
       return service == null ? ChangeStep.LOCKING : service.step();
     }
   }

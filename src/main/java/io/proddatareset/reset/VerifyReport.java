@@ -37,7 +37,9 @@ public record VerifyReport(String database, List<Check> checks, Since since) {
     /** a reset table: empty, or holding only rows written since the reset committed */
     RESET,
     /** a kept table: its fingerprint unchanged, or changed since the reset committed */
-    KEPT;
+    KEPT,
+    /** a table a row reset deleted rows of: none of them back (other rows are the app's) */
+    DELETED;
 
     /** The lower-case word shown in text and JSON: reset, kept. */
     public String word() {

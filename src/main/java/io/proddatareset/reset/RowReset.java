@@ -1,0 +1,366 @@
+package io.proddatareset.reset;
+
+import io.proddatareset.Counts;
+import io.proddatareset.Durations;
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.backup.BackupOptions;
+import io.proddatareset.backup.BackupProgress;
+import io.proddatareset.backup.BackupResult;
+import io.proddatareset.backup.BackupWriter;
+import io.proddatareset.backup.SubsetBackup;
+import io.proddatareset.backup.SubsetEntries;
+import io.proddatareset.backup.SubsetEntry;
+import io.proddatareset.backup.SubsetInfo;
+import io.proddatareset.catalog.Catalog;
+import io.proddatareset.catalog.CatalogReader;
+import io.proddatareset.catalog.KeyDetails;
+import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.pg.Interruptible;
+import io.proddatareset.pg.LockAttempts;
+import io.proddatareset.pg.OneAtATime;
+import io.proddatareset.pg.SessionSettings;
+import io.proddatareset.pg.SqlState;
+import io.proddatareset.pg.Transactions;
+import io.proddatareset.plan.PlanOptions;
+import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.ResetPlan;
+import io.proddatareset.plan.RowClosure;
+import io.proddatareset.plan.RowSelection;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The row reset ({@code reset --where}): the selected rows and everything that depends on them
+ * through foreign keys and virtual references (the closure, {@link RowClosure}), deleted children
+ * first, and the rows that {@code SET NULL} / {@code SET DEFAULT} keys change, updated, in one
+ * transaction on the reset's connection T, while the app goes on reading and writing every other
+ * row.
+ *
+ * <p><b>Isolation: {@code READ COMMITTED}.</b> The closure is locked row by row with {@code FOR
+ * UPDATE}, while the app writes. Under {@code REPEATABLE READ} a {@code FOR UPDATE} of a row the
+ * app changed after the transaction's snapshot fails with a serialization error, and the closure,
+ * read from that snapshot, would miss rows committed since; under {@code READ COMMITTED} each
+ * statement sees every row committed before it began, and {@code FOR UPDATE} of a row changed
+ * meanwhile re-checks it on its newest version (here: skips it, since its {@code ctid} changed, to
+ * lock it in the next round). The closure is computed again under the locks until it is stable
+ * ({@link RowLocks}); from then on the locked rows cannot change, so every later statement of T
+ * sees them as locked.
+ *
+ * <ol>
+ *   <li>{@code SET LOCAL} long-transaction settings with {@code --lock-timeout}; the claim of the
+ *       database ({@link OneAtATime}: another reset or restore refuses).
+ *   <li>The closure, filled in T ({@link RowClosure#fill}), its rows locked {@code FOR UPDATE} in
+ *       short attempts within {@code --lock-timeout} (giving up names the sessions holding them,
+ *       nothing changed), computed again until stable. No table lock stronger than {@code ROW
+ *       SHARE} (from {@code FOR UPDATE}) and then {@code ROW EXCLUSIVE} (from the statements).
+ *   <li>The plan, computed in T under the locks (each round's closure is the plan's), must have the
+ *       confirmed plan's id (which covers the conditions and the closure's counts) and no hazard: a
+ *       closure that reaches a kept table refuses (exit 3), naming the path of keys.
+ *   <li>The backup of exactly the deleted rows and the updated rows' pre-images, from T (after the
+ *       locks, so it holds what is deleted), finished and read back before any change ({@link
+ *       SubsetBackup}).
+ *   <li>The key set recorded; the updates, then the deletes children first, a cycle's tables in one
+ *       statement ({@link RowResetStatements}).
+ *   <li>The check, in T: what the statements returned is exactly the key set, else a rollback (exit
+ *       3, nothing changed); the rows written meanwhile through virtual references (not held off by
+ *       row locks) counted for the result.
+ *   <li>COMMIT.
+ * </ol>
+ *
+ * <p>Any failure before the commit (a lost connection, a lock timeout, a failed check, a backup
+ * that cannot be written, {@link #interrupt}) rolls back: nothing was changed, and the backup is
+ * removed. It is kept whenever the commit may have happened.
+ */
+public final class RowReset {
+  private final Connector connector;
+  private final ResetOptions options;
+  private final ResetService.Listener listener;
+  private final BackupProgress progress;
+  private final LockAttempts.Tuning tuning;
+  private final Interruptible run = new Interruptible();
+  // set once the backup is in place; only then is the file ours to remove
+  private volatile BackupResult written;
+
+  public RowReset(
+      Connector connector,
+      ResetOptions options,
+      ResetService.Listener listener,
+      BackupProgress progress,
+      LockAttempts.Tuning tuning) {
+    this.connector = connector;
+    this.options = options;
+    this.listener = listener;
+    this.progress = progress;
+    this.tuning = tuning;
+  }
+
+  /**
+   * Runs the row reset of {@code confirmed}, the subset plan ({@link ResetPlan#subset}) the user
+   * reviewed and confirmed.
+   *
+   * @throws ExitException REFUSED when another reset or restore runs, the plan changed (another id:
+   *     the schema, the conditions or the closure's counts) or has a hazard (the closure reaches a
+   *     kept table), or the check before the commit rolled it back; USAGE when the backup cannot go
+   *     where asked, or whole tables are named with {@code --reset} as well; FAILURE when the rows
+   *     could not be locked within {@code --lock-timeout} (naming who holds them) or anything else
+   *     fails before the commit (nothing changed), or the commit itself fails (outcome unknown;
+   *     {@link #step} is COMMITTING); INTERRUPTED after {@link #interrupt}
+   */
+  public RowResetResult run(ResetPlan confirmed) {
+    if (confirmed.subset() == null) {
+      throw new IllegalArgumentException("not a subset plan");
+    }
+    if (!confirmed.resetTables().isEmpty()) {
+      throw ExitException.usage(
+          "--where together with whole tables in --reset ("
+              + confirmed.resetTables().get(0).display()
+              + ") is not supported yet. Nothing was changed: run the row reset and the whole-table"
+              + " reset one after the other.");
+    }
+    try {
+      return runTransaction(confirmed);
+    } catch (RuntimeException e) {
+      ExitException instead =
+          ResetFailures.interruptedInstead(run.interruptedAt(), options.backupFile(), e);
+      throw instead != null ? instead : e;
+    }
+  }
+
+  /** As {@link ResetService#interrupt}: before the commit, the transaction is abandoned. */
+  public void interrupt() {
+    run.interrupt();
+  }
+
+  public ChangeStep step() {
+    return run.step();
+  }
+
+  private RowResetResult runTransaction(ResetPlan confirmed) {
+    long start = System.nanoTime();
+    if (options.backupFile() != null) {
+      BackupLocation.prepare(options.backupFile());
+    }
+    Connection opened = connector.open();
+    boolean committed = false;
+    try {
+      run.attach(opened);
+      run.enter(ChangeStep.LOCKING);
+      // before the transaction: a reset running already is refused at once
+      ResetService.refuseIfAnotherIsRunning(connector);
+      RowResetResult result =
+          Transactions.readWriteCommitted(opened, t -> inTransaction(t, confirmed, start));
+      committed = true;
+      run.enter(ChangeStep.COMMITTED);
+      return result;
+    } catch (Transactions.CommitFailed e) {
+      SQLException cause = (SQLException) e.getCause();
+      throw new ExitException(
+          ExitStatus.FAILURE,
+          "The commit failed ("
+              + ExitException.firstLine(cause)
+              + "): the row reset may or may not have been applied."
+              + (written != null ? " The backup " + written.file() + " is kept." : ""),
+          cause);
+    } catch (SQLException e) {
+      throw describe(e, written != null);
+    } finally {
+      if (!committed && !run.step().commitSent() && written != null) {
+        deleteQuietly(written.file());
+      }
+      try {
+        opened.close();
+      } catch (SQLException e) {
+        // nothing to do
+      }
+    }
+  }
+
+  private RowResetResult inTransaction(Connection t, ResetPlan confirmed, long start)
+      throws SQLException {
+    SessionSettings.setLocalLongTransaction(t, options.lockTimeout());
+    OneAtATime.claim(t, "reset");
+    int pid = Connector.serverPid(t);
+    Catalog catalog = CatalogReader.read(t, confirmed.policy().schemas());
+    KeyDetails keys = KeyDetails.read(t);
+    listener.step(
+        "Locking the selected rows and the rows that depend on them (FOR UPDATE, short attempts"
+            + " within "
+            + Durations.limit(options.lockTimeout())
+            + "), while the app goes on writing other rows");
+    // each round's closure is the plan's, computed in T: the last one is the plan under the locks
+    ResetPlan[] plan = new ResetPlan[1];
+    RowLocks.Stable stable =
+        RowLocks.lockUntilStable(
+            t,
+            pid,
+            connector::open,
+            catalog,
+            keys,
+            () -> {
+              plan[0] =
+                  PlanService.planFromCatalog(
+                      t, catalog, confirmed.policy(), PlanOptions.estimates());
+              return plan[0].subset().closure();
+            },
+            options.lockTimeout(),
+            tuning);
+    if (!plan[0].planId().equals(confirmed.planId())) {
+      throw ExitException.refused(
+          "The plan changed since it was shown (plan id "
+              + confirmed.planId()
+              + " is now "
+              + plan[0].planId()
+              + ": the schema changed, or the rows the selection reaches did). Nothing was changed:"
+              + " review the new plan and run again.");
+    }
+    ResetFailures.refuseIfChanged(confirmed, plan[0]);
+    RowClosure.Result closure = stable.closure();
+    RowSelection selection = plan[0].subset().selection();
+    RowResetStatements statements =
+        new RowResetStatements(catalog, keys, closure, RowClosure.edges(catalog, keys, selection));
+    statements.recordExpected(t);
+    statements.recordVirtualParents(t);
+    long deleted = closure.tables().stream().mapToLong(RowClosure.Reached::deleteRows).sum();
+    long updated = closure.tables().stream().mapToLong(RowClosure.Reached::updateRows).sum();
+
+    BackupResult backup = null;
+    if (options.backupFile() != null) {
+      run.enter(ChangeStep.BACKING_UP);
+      listener.step(
+          "Backing up the "
+              + Counts.of(deleted, "row")
+              + " to delete and the "
+              + Counts.of(updated, "row")
+              + " to update, as they are, to "
+              + options.backupFile());
+      backup = backUp(t, plan[0], catalog, keys, selection, closure);
+      written = backup;
+    }
+
+    run.enter(ChangeStep.DELETING);
+    listener.step(
+        "Deleting "
+            + Counts.of(deleted, "row")
+            + " children first and updating "
+            + Counts.of(updated, "row")
+            + " (SET NULL / SET DEFAULT keys)");
+    statements.update(t);
+    statements.delete(t);
+
+    run.enter(ChangeStep.CHECKING);
+    listener.step(
+        "Checking inside the transaction: each statement changed exactly the locked rows");
+    List<String> differences = statements.differences(t);
+    if (!differences.isEmpty()) {
+      throw new ResetService.RolledBack(
+          "The check before commit failed (the statements did not change exactly the selected"
+              + " rows: "
+              + String.join("; ", differences)
+              + "); rolled back, nothing was changed.",
+          null);
+    }
+    Map<String, Long> added = statements.addedThroughVirtual(t);
+    added.forEach(
+        (reference, rows) ->
+            listener.step(
+                "Note: "
+                    + Counts.of(rows, "row")
+                    + " written during the reset through "
+                    + reference
+                    + " point at deleted rows (row locks cannot hold such rows off); they are left"
+                    + " as they are"));
+    // the transaction's id and time, for telling rows written since (no storage is replaced)
+    ResetMarks marks = ResetMarks.read(t, List.of());
+
+    run.enter(ChangeStep.COMMITTING);
+    listener.step("Committing");
+    return new RowResetResult(
+        plan[0],
+        closure,
+        backup,
+        marks,
+        stable.rounds(),
+        stable.attempts(),
+        stable.waited(),
+        added,
+        (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /**
+   * The subset backup from T: every entry's rows (deleted rows parents first, then the updated
+   * rows' pre-images), read back and verified before anything changes.
+   */
+  private BackupResult backUp(
+      Connection t,
+      ResetPlan plan,
+      Catalog catalog,
+      KeyDetails keys,
+      RowSelection selection,
+      RowClosure.Result closure)
+      throws SQLException {
+    try {
+      List<SubsetEntry> entries = SubsetEntries.of(t, catalog, keys, selection, closure);
+      try (SubsetBackup b =
+          SubsetBackup.begin(
+              t,
+              options.backupFile(),
+              BackupOptions.defaults()
+                  .withPlanId(plan.planId())
+                  .withTarget(connector.target().display())
+                  .withGzipLevel(options.gzipLevel())
+                  .withProgress(progress),
+              entries,
+              SubsetInfo.of(selection))) {
+        for (SubsetEntry e : entries) {
+          b.copy(t, e, closure.rowsCondition(e.table().name(), e.deletes()));
+        }
+        return b.finish(t);
+      }
+    } catch (ExitException e) {
+      throw ResetFailures.rolledBackInstead(e);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      if (Files.isRegularFile(file)) {
+        BackupWriter.delete(file);
+      }
+    } catch (IOException e) {
+      // reported by the caller's error; nothing more to do
+    }
+  }
+
+  /** A failure before the commit, in one line that says nothing was changed. */
+  private static ExitException describe(SQLException e, boolean backupWritten) {
+    String what = " (" + ExitException.firstLine(e) + ")";
+    String backup = backupWritten ? "; the backup was removed" : "";
+    if (SqlState.isConnectionLost(e)) {
+      return ExitException.failure(
+          "The connection to the database was lost"
+              + what
+              + ". The transaction never committed, so nothing was changed"
+              + backup
+              + ".",
+          e);
+    }
+    if (SqlState.isSessionEnded(e)) {
+      return ExitException.failure(
+          "The server ended the session" + what + ". Nothing was changed" + backup + ".", e);
+    }
+    return ExitException.failure(
+        "The row reset failed: "
+            + ExitException.firstLine(e)
+            + ". Rolled back, nothing was changed"
+            + backup
+            + ".",
+        e);
+  }
+}

@@ -1,0 +1,287 @@
+package io.proddatareset.reset;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.backup.BackupBlocks;
+import io.proddatareset.backup.BackupManifest;
+import io.proddatareset.backup.BackupOrigin;
+import io.proddatareset.backup.DatabaseIdentity;
+import io.proddatareset.catalog.KeyDetails;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.connect.Connector;
+import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.Transactions;
+import io.proddatareset.plan.ResetPlan;
+import io.proddatareset.plan.RowClosure;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.postgresql.PGConnection;
+
+/**
+ * The check of a row reset ({@code verify --manifest} of a subset backup's manifest, and the check
+ * right after the reset's commit): the rows it deleted are not back. Each delete block of the
+ * backup is loaded, on the server, into a temporary table with the table's own column types, and
+ * joined with the table by the entry's key (by whole rows where the table has none): a deleted key
+ * present again fails (a deleted row is back, exit 4); the table's other rows are the app's
+ * business, and those written since the reset committed (their {@code xmin} is younger than the
+ * reset's transaction) are counted as new. Updated rows are not checked: the app may change them
+ * since. Memory stays flat: the rows stream from the file to the server.
+ *
+ * <p>Transaction: one {@code READ COMMITTED} transaction of its own, which writes only its
+ * temporary tables and is always rolled back.
+ */
+public final class RowVerify {
+  private RowVerify() {}
+
+  /**
+   * @param manifestFile the subset backup's manifest; the backup is the file it names, beside it
+   * @throws ExitException USAGE when the backup is not beside the manifest or cannot be read;
+   *     REFUSED for another database's manifest; FAILURE when the database cannot be read
+   */
+  public static VerifyReport verify(Connector connector, Path manifestFile, BackupManifest m) {
+    Path backup = manifestFile.toAbsolutePath().resolveSibling(m.file() == null ? "" : m.file());
+    if (m.file() == null || !Files.isRegularFile(backup)) {
+      throw ExitException.usage(
+          "The manifest names its backup "
+              + m.file()
+              + ", beside it, and it is not there: put the backup back as "
+              + backup
+              + ", then verify again. Nothing was checked.");
+    }
+    try {
+      return Transactions.rolledBack(connector::open, c -> verify(c, backup, m));
+    } catch (SQLException e) {
+      throw ExitException.failure(
+          "Verification could not read "
+              + connector.target().display()
+              + ": "
+              + ExitException.firstLine(e),
+          e);
+    }
+  }
+
+  private static VerifyReport verify(Connection c, Path backup, BackupManifest m)
+      throws SQLException {
+    BackupOrigin origin = new BackupOrigin(m, DatabaseIdentity.of(c));
+    String difference = origin.difference("manifest");
+    if (difference != null) {
+      throw ExitException.refused(
+          "Refusing to verify: "
+              + difference
+              + ". Nothing was checked: verify the database the reset ran on, with its own"
+              + " manifest.");
+    }
+    String xid = m.reset() == null ? null : m.reset().xid();
+    List<VerifyReport.Check> checks = new ArrayList<>();
+    int[] block = {0};
+    List<SQLException> failed = new ArrayList<>();
+    try {
+      BackupBlocks.read(
+          backup,
+          m,
+          (table, columns, data) -> {
+            BackupManifest.TableEntry entry = m.tables().get(block[0]);
+            String temp = "pdr_verify_" + block[0]++;
+            if (!BackupManifest.TableEntry.DELETE.equals(entry.action())) {
+              return;
+            }
+            try {
+              checks.add(check(c, table, columns, entry.key(), temp, data, xid));
+            } catch (SQLException e) {
+              failed.add(e);
+              throw new IOException(e.getMessage(), e);
+            }
+          });
+    } catch (IOException e) {
+      if (!failed.isEmpty()) {
+        throw failed.get(0);
+      }
+      throw ExitException.usage(
+          "Cannot read the backup " + backup + ": " + ExitException.firstLine(e) + ".");
+    }
+    return new VerifyReport(
+        origin.target().database(),
+        checks,
+        xid == null ? null : new VerifyReport.Since(m.reset().committedAt(), xid, backup));
+  }
+
+  private static VerifyReport.Check check(
+      Connection c,
+      TableName table,
+      List<String> columns,
+      List<String> key,
+      String temp,
+      java.io.InputStream data,
+      String xid)
+      throws SQLException, IOException {
+    String cols = String.join(", ", columns.stream().map(Identifiers::quote).toList());
+    try (Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TEMPORARY TABLE "
+              + temp
+              + " ON COMMIT DROP AS SELECT "
+              + cols
+              + " FROM "
+              + table.sql()
+              + " LIMIT 0");
+    }
+    c.unwrap(PGConnection.class)
+        .getCopyAPI()
+        .copyIn("COPY pg_temp." + temp + " (" + cols + ") FROM STDIN", data);
+    String back;
+    if (key == null || key.isEmpty()) {
+      back =
+          "SELECT count(*) FROM (SELECT "
+              + cols
+              + " FROM "
+              + table.sql()
+              + " INTERSECT ALL SELECT "
+              + cols
+              + " FROM pg_temp."
+              + temp
+              + ") b";
+    } else {
+      StringBuilder on = new StringBuilder();
+      for (String k : key) {
+        on.append(on.length() > 0 ? " AND " : "")
+            .append("t.")
+            .append(Identifiers.quote(k))
+            .append(" = x.")
+            .append(Identifiers.quote(k));
+      }
+      back =
+          "SELECT count(*) FROM "
+              + table.sql()
+              + " t WHERE EXISTS (SELECT 1 FROM pg_temp."
+              + temp
+              + " x WHERE "
+              + on
+              + ")";
+    }
+    long rowsBack = count(c, back, null);
+    long rows = count(c, "SELECT count(*) FROM " + table.sql(), null);
+    Long since =
+        xid == null
+            ? null
+            : count(c, "SELECT count(*) FROM " + table.sql() + " WHERE " + YOUNGER, xid);
+    if (rowsBack > 0) {
+      return new VerifyReport.Check(
+          table,
+          VerifyReport.Kind.DELETED,
+          VerifyReport.Status.PRE_RESET_ROW,
+          rows,
+          since,
+          rowsBack,
+          null,
+          null,
+          null,
+          table.display()
+              + ": "
+              + rowsBack
+              + (rowsBack == 1 ? " row" : " rows")
+              + " with the "
+              + (key == null || key.isEmpty() ? "content" : "key")
+              + " of a row the reset deleted "
+              + (rowsBack == 1 ? "is" : "are")
+              + " back");
+    }
+    return new VerifyReport.Check(
+        table,
+        VerifyReport.Kind.DELETED,
+        since != null && since > 0 ? VerifyReport.Status.WRITTEN_SINCE : VerifyReport.Status.OK,
+        rows,
+        since,
+        0L,
+        null,
+        null,
+        "none of the deleted rows is back"
+            + (since != null && since > 0 ? "; " + since + " written since" : ""),
+        null);
+  }
+
+  /**
+   * The check right after a row reset without a backup: the closure of the same selection, computed
+   * again (in a transaction of its own, rolled back), holds no row older than the reset's commit;
+   * its rows written since ({@code xmin} younger than the reset's transaction) are new.
+   */
+  public static VerifyReport verifySelection(
+      Connector connector, ResetPlan plan, ResetMarks marks) {
+    try {
+      return Transactions.rolledBack(
+          connector::open,
+          c -> {
+            KeyDetails keys = KeyDetails.read(c);
+            RowClosure.Result closure =
+                RowClosure.fill(c, plan.catalog(), keys, plan.subset().selection());
+            List<VerifyReport.Check> checks = new ArrayList<>();
+            for (RowClosure.Reached r : plan.subset().closure().tables()) {
+              if (r.deleteRows() == 0) {
+                continue;
+              }
+              String own = RowResetStatements.ownRows(plan.catalog(), keys, r.table());
+              String where = closure.rowsCondition(r.table(), true);
+              long now = count(c, "SELECT count(*) FROM " + own + " WHERE " + where, null);
+              long since =
+                  count(
+                      c,
+                      "SELECT count(*) FROM " + own + " WHERE " + where + " AND " + YOUNGER,
+                      marks.xid());
+              long older = now - since;
+              checks.add(
+                  new VerifyReport.Check(
+                      r.table(),
+                      VerifyReport.Kind.DELETED,
+                      older > 0
+                          ? VerifyReport.Status.PRE_RESET_ROW
+                          : since > 0 ? VerifyReport.Status.WRITTEN_SINCE : VerifyReport.Status.OK,
+                      now,
+                      since,
+                      null,
+                      null,
+                      null,
+                      older > 0 ? null : "no row of the selection is left from before the reset",
+                      older > 0
+                          ? r.table().display()
+                              + ": "
+                              + older
+                              + " rows of the selection written before the reset are still there"
+                          : null));
+            }
+            return new VerifyReport(
+                plan.database(),
+                checks,
+                new VerifyReport.Since(marks.committedAt(), marks.xid(), null));
+          });
+    } catch (SQLException e) {
+      throw ExitException.failure(
+          "Verification could not read "
+              + connector.target().display()
+              + ": "
+              + ExitException.firstLine(e),
+          e);
+    }
+  }
+
+  /** Rows whose version was written after the transaction {@code ?} (a 64-bit txid as text). */
+  private static final String YOUNGER =
+      "xmin::text::bigint <> 2 AND age(xmin) < age((?::bigint % 4294967296)::text::xid)";
+
+  private static long count(Connection c, String sql, String parameter) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      if (parameter != null) {
+        ps.setString(1, parameter);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+}

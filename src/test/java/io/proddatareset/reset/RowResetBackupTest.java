@@ -1,0 +1,100 @@
+package io.proddatareset.reset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.backup.BackupManifest;
+import io.proddatareset.backup.BackupProgress;
+import io.proddatareset.pg.LockAttempts;
+import io.proddatareset.testing.TestDatabase;
+import io.proddatareset.testing.TestPostgres;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The row reset's backup: exactly the deleted rows and the updated rows' pre-images, written from
+ * the reset's transaction after the rows are locked and before they change; a backup that cannot be
+ * written changes nothing.
+ */
+class RowResetBackupTest {
+  @TempDir Path dir;
+
+  static ResetOptions withBackup(Path file) {
+    return new ResetOptions(
+        file,
+        null,
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(60),
+        false,
+        TableFingerprint.Mode.HASH,
+        1,
+        6);
+  }
+
+  static RowReset reset(TestDatabase db, Path file) {
+    return new RowReset(
+        RowResetTest.connector(db),
+        withBackup(file),
+        ResetService.Listener.NONE,
+        BackupProgress.NONE,
+        LockAttempts.Tuning.DEFAULT);
+  }
+
+  @Test
+  void theBackupHoldsExactlyTheDeletedRowsAndTheUpdatedRowsAsTheyWere() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(RowResetTest.SHAPES);
+    List<String> personBefore = db.snapshot().get("public.person");
+    Path file = dir.resolve("subset.sql");
+
+    RowResetResult result = reset(db, file).run(RowResetTest.subset(db, "country: id = 1"));
+
+    BackupManifest m = result.backup().manifest();
+    assertThat(m.formatVersion()).isEqualTo(BackupManifest.SUBSET_FORMAT_VERSION);
+    assertThat(m.subset().conditions())
+        .extracting(c -> c.table() + ": " + c.condition())
+        .containsExactly("public.country: id = 1");
+    assertThat(m.totalRows()).isEqualTo(result.rowsDeleted() + result.rowsUpdated());
+    // person: 3 rows deleted, 2 updated, each as it was before the reset
+    List<BackupManifest.TableEntry> person =
+        m.tables().stream().filter(e -> e.name().equals("public.person")).toList();
+    assertThat(person)
+        .extracting(BackupManifest.TableEntry::action, BackupManifest.TableEntry::rows)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("delete", 3L),
+            org.assertj.core.groups.Tuple.tuple("update", 2L));
+    String text = Files.readString(file);
+    for (String row : personBefore) {
+      boolean gone = !db.snapshot().get("public.person").contains(row);
+      assertThat(text.contains(row + "\n")).as(row).isEqualTo(gone);
+    }
+    // deleted rows parents first: the country block comes before the city block
+    assertThat(text.indexOf("COPY public.country")).isLessThan(text.indexOf("COPY public.city"));
+    assertThat(file.resolveSibling("subset.sql.manifest.json")).exists();
+  }
+
+  @Test
+  void aBackupThatCannotBeWrittenChangesNothing() throws Exception {
+    Assumptions.assumeTrue(new File("/dev/full").exists(), "this machine has no /dev/full");
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+
+    assertThatThrownBy(
+            () -> reset(db, Path.of("/dev/full")).run(RowResetTest.subset(db, "projects: id = 1")))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.FAILURE))
+        .hasMessageContaining("No space left on device")
+        .hasMessageContaining("nothing was changed");
+    assertThat(db.snapshot()).isEqualTo(before);
+    assertThat(Path.of("/dev/full.manifest.json")).doesNotExist();
+  }
+}

@@ -1,0 +1,288 @@
+package io.proddatareset.reset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.backup.BackupProgress;
+import io.proddatareset.pg.LockAttempts;
+import io.proddatareset.testing.TestDatabase;
+import io.proddatareset.testing.TestPostgres;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+
+/**
+ * The row reset while the app is live: other rows stay writable throughout, a row held by another
+ * session makes it give up within {@code --lock-timeout} naming that session, a killed connection
+ * changes nothing, and rows added meanwhile through an undeclared reference are reported.
+ */
+class RowResetLiveTest {
+
+  static RowReset reset(TestDatabase db, Duration lockTimeout, ResetService.Listener listener) {
+    return new RowReset(
+        RowResetTest.connector(db),
+        RowResetTest.noBackup(lockTimeout),
+        listener,
+        BackupProgress.NONE,
+        LockAttempts.Tuning.DEFAULT);
+  }
+
+  /** Runs {@code sql} on {@code c}, returning how long it took, in milliseconds. */
+  static long timed(Connection c, String sql) throws SQLException {
+    long start = System.nanoTime();
+    try (Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
+  @Test
+  void theAppWritesOtherRowsOfTheSameTablesWhileTheRowsGoAndCannotTouchTheLockedOnes()
+      throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    long otherEntities = db.queryLong("SELECT count(*) FROM entities WHERE project_id <> 1");
+    AtomicLong longest = new AtomicLong();
+    List<String> lockedOut = new ArrayList<>();
+    java.util.Set<String> modes = new java.util.TreeSet<>();
+    try (Connection app = db.connect()) {
+      try (Statement st = app.createStatement()) {
+        st.execute("SET statement_timeout = '10s'");
+      }
+      ResetService.Listener atEveryStep =
+          step -> {
+            if (!step.startsWith("Deleting") && !step.startsWith("Checking")) {
+              return;
+            }
+            // the rows are locked here (and, at the check, deleted but not committed): the app
+            // writes other rows of the same tables, and waits for none of it
+            try {
+              for (String sql :
+                  List.of(
+                      "INSERT INTO tags (project_id, name) VALUES (2, 'during "
+                          + step.length()
+                          + "')",
+                      "UPDATE entities SET title = title || '.' WHERE id = (SELECT min(id) FROM"
+                          + " entities WHERE project_id = 2)",
+                      "DELETE FROM review_queue WHERE id = (SELECT min(r.id) FROM review_queue r"
+                          + " JOIN entities e ON e.id = r.entity_id WHERE e.project_id = 3)",
+                      "INSERT INTO projects (name, owner_id) SELECT 'new', owner_id FROM projects"
+                          + " WHERE id = 2")) {
+                longest.accumulateAndGet(timed(app, sql), Math::max);
+              }
+              // the reset holds no table lock stronger than the app's own writes take
+              try (Statement st = app.createStatement();
+                  var rs =
+                      st.executeQuery(
+                          "SELECT DISTINCT l.mode FROM pg_locks l JOIN pg_stat_activity a"
+                              + " ON a.pid = l.pid WHERE a.application_name = 'prod-data-reset'"
+                              + " AND a.datname = current_database() AND l.locktype = 'relation'"
+                              + " AND l.relation IN (SELECT oid FROM pg_class WHERE relnamespace"
+                              + " = 'public'::regnamespace)")) {
+                while (rs.next()) {
+                  modes.add(rs.getString(1));
+                }
+              }
+              // a row of the closure is locked: an app update of it waits, and gives up here
+              try (Statement st = app.createStatement()) {
+                st.execute("SET lock_timeout = '300ms'");
+                try {
+                  st.execute("UPDATE entities SET title = 'x' WHERE project_id = 1");
+                } catch (SQLException e) {
+                  lockedOut.add(e.getSQLState());
+                }
+                st.execute("SET lock_timeout = 0");
+              }
+            } catch (SQLException e) {
+              throw new IllegalStateException(e);
+            }
+          };
+
+      RowResetResult result =
+          reset(db, Duration.ofSeconds(5), atEveryStep)
+              .run(RowResetTest.subset(db, "projects: id = 1"));
+
+      assertThat(result.rowsDeleted()).isPositive();
+    }
+    assertThat(longest.get()).as("the app's longest wait, ms").isLessThan(1000);
+    assertThat(lockedOut).containsExactly("55P03", "55P03");
+    assertThat(modes)
+        .contains("RowExclusiveLock")
+        .isSubsetOf("AccessShareLock", "RowShareLock", "RowExclusiveLock");
+    assertThat(db.queryLong("SELECT count(*) FROM entities WHERE project_id = 1")).isZero();
+    assertThat(db.queryLong("SELECT count(*) FROM entities WHERE project_id <> 1"))
+        .isEqualTo(otherEntities);
+    assertThat(db.queryLong("SELECT count(*) FROM tags WHERE name LIKE 'during%'")).isEqualTo(2);
+    assertThat(db.queryLong("SELECT count(*) FROM projects WHERE name = 'new'")).isEqualTo(2);
+  }
+
+  @Test
+  void aRowHeldByAnotherSessionBeyondTheLockTimeoutChangesNothingAndNamesTheHolder()
+      throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    try (Connection holder = db.connect()) {
+      try (Statement st = holder.createStatement()) {
+        st.execute("SET application_name = 'the-app'");
+      }
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute(
+            "UPDATE tags SET name = name WHERE id = (SELECT max(id) FROM tags WHERE project_id = 1)");
+      }
+      int pid = holder.unwrap(PGConnection.class).getBackendPID();
+      long start = System.nanoTime();
+
+      assertThatThrownBy(
+              () ->
+                  reset(db, Duration.ofMillis(1500), ResetService.Listener.NONE)
+                      .run(RowResetTest.subset(db, "projects: id = 1")))
+          .isInstanceOfSatisfying(
+              ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.FAILURE))
+          .hasMessageContaining("Could not lock the ")
+          .hasMessageContaining("within 1500ms")
+          .hasMessageContaining("pid " + pid + " on public.tags")
+          .hasMessageContaining("application 'the-app'")
+          .hasMessageContaining("Nothing was changed");
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5000);
+      holder.rollback();
+    }
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void aRowLetGoWithinTheLockTimeoutIsLockedOnALaterAttempt() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    try (Connection holder = db.connect()) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        // the app changes a row of the closure and commits a little later: it has a new ctid then
+        st.execute(
+            "UPDATE tags SET name = 'changed' WHERE id = (SELECT max(id) FROM tags WHERE"
+                + " project_id = 1)");
+      }
+      Thread letGo =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(700);
+                  holder.commit();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      letGo.start();
+      RowResetResult result =
+          reset(db, Duration.ofSeconds(10), ResetService.Listener.NONE)
+              .run(RowResetTest.subset(db, "projects: id = 1"));
+      letGo.join();
+      assertThat(result.lockAttempts()).isGreaterThan(1);
+      assertThat(result.rounds()).isGreaterThanOrEqualTo(3);
+    }
+    assertThat(db.queryLong("SELECT count(*) FROM tags WHERE project_id = 1")).isZero();
+    assertThat(db.queryLong("SELECT count(*) FROM tags WHERE name = 'changed'")).isZero();
+  }
+
+  @Test
+  void theConnectionTerminatedMidDeleteChangesNothing() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    // the delete of the projects (the last, the parents) takes its time
+    db.exec(
+        "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN PERFORM pg_sleep(5); RETURN NULL; END $$",
+        "CREATE TRIGGER slow BEFORE DELETE ON projects FOR EACH STATEMENT EXECUTE FUNCTION slow()");
+    Map<String, List<String>> before = db.snapshot();
+    AtomicBoolean killed = new AtomicBoolean();
+    Thread killer =
+        ResetFaultsTest.killWhen(
+            db, "WITH %DELETE FROM ONLY \"public\".\"projects\" d %", false, killed);
+    RowReset reset = reset(db, Duration.ofSeconds(5), ResetService.Listener.NONE);
+    try {
+      assertThatThrownBy(() -> reset.run(RowResetTest.subset(db, "projects: id = 1")))
+          .isInstanceOfSatisfying(
+              ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.FAILURE))
+          .hasMessageContaining("The server ended the session")
+          .hasMessageContaining("Nothing was changed.");
+    } finally {
+      killed.set(true);
+      killer.join();
+    }
+    assertThat(reset.step().description()).isEqualTo("deleting the selected rows");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void rowsAddedMeanwhileThroughAnUndeclaredReferenceAreReported() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        "CREATE TABLE tenants (id bigint PRIMARY KEY, name text)",
+        "CREATE TABLE users (id bigint PRIMARY KEY, tenant_id bigint NOT NULL REFERENCES"
+            + " tenants(id) ON DELETE CASCADE)",
+        "CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, amount int)",
+        "INSERT INTO tenants SELECT g, 't' || g FROM generate_series(1, 3) g",
+        "INSERT INTO users SELECT g, 1 + g % 3 FROM generate_series(1, 30) g",
+        "INSERT INTO invoices SELECT g, 1 + g % 3, g FROM generate_series(1, 30) g");
+    List<String> steps = new ArrayList<>();
+    ResetService.Listener appInserts =
+        step -> {
+          steps.add(step);
+          if (step.startsWith("Deleting")) {
+            // no key: the server holds nothing off, the reset learns of it before the commit
+            db.exec("INSERT INTO invoices VALUES (1000, 2, 1), (1001, 2, 1), (1002, 3, 1)");
+          }
+        };
+
+    RowResetResult result =
+        reset(db, Duration.ofSeconds(5), appInserts)
+            .run(
+                RowResetTest.subset(
+                    db, List.of("tenants: id = 2"), List.of(), "tenant_id", List.of()));
+
+    assertThat(result.addedSince())
+        .containsExactly(
+            Map.entry(
+                "public.invoices(tenant_id) -> public.tenants(id) (virtual, --tenant-key"
+                    + " tenant_id)",
+                2L));
+    assertThat(db.queryLong("SELECT count(*) FROM invoices WHERE tenant_id = 2")).isEqualTo(2);
+    assertThat(steps)
+        .contains(
+            "Note: 2 rows written during the reset through public.invoices(tenant_id) ->"
+                + " public.tenants(id) (virtual, --tenant-key tenant_id) point at deleted rows (row"
+                + " locks cannot hold such rows off); they are left as they are");
+    assertThat(db.queryLong("SELECT count(*) FROM users WHERE tenant_id = 2")).isZero();
+    assertThat(db.queryLong("SELECT count(*) FROM invoices")).isEqualTo(23);
+  }
+
+  @Test
+  void anInterruptWhileDeletingRollsBackAndSaysSo() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    RowReset[] reset = new RowReset[1];
+    reset[0] =
+        reset(
+            db,
+            Duration.ofSeconds(5),
+            step -> {
+              if (step.startsWith("Deleting")) {
+                reset[0].interrupt(); // Ctrl-C, from the signal handler's thread in real life
+              }
+            });
+
+    assertThatThrownBy(() -> reset[0].run(RowResetTest.subset(db, "projects: id = 1")))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.INTERRUPTED))
+        .hasMessage(
+            "Interrupted while deleting the selected rows: rolled back, nothing was changed.");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
+}

@@ -1,0 +1,383 @@
+package io.proddatareset.reset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.backup.BackupProgress;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.connect.Connector;
+import io.proddatareset.connect.TargetParser;
+import io.proddatareset.pg.LockAttempts;
+import io.proddatareset.plan.PlanOptions;
+import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.Policy;
+import io.proddatareset.plan.ResetPlan;
+import io.proddatareset.plan.RowClosure;
+import io.proddatareset.testing.TestDatabase;
+import io.proddatareset.testing.TestPostgres;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The row reset's transaction ({@link RowReset}) on real schemas, checked against the database's
+ * own cascade: a scratch copy of the database with every {@code NO ACTION} / {@code RESTRICT} key
+ * made {@code CASCADE}, one {@code DELETE} of the selection there, and every table's sorted COPY
+ * output compared with the reset database's: the same rows went, the same rows were updated to the
+ * same values, and every other row is byte-identical.
+ */
+class RowResetTest {
+  static ResetOptions noBackup(Duration lockTimeout) {
+    return new ResetOptions(
+        null,
+        "a test database",
+        lockTimeout,
+        Duration.ofSeconds(60),
+        false,
+        TableFingerprint.Mode.HASH,
+        1,
+        6);
+  }
+
+  /** The plan the user would confirm: read-only, with exact counts, as {@code reset} makes it. */
+  static ResetPlan subset(
+      TestDatabase db,
+      List<String> where,
+      List<String> references,
+      String tenantKey,
+      List<String> kept) {
+    Policy policy =
+        Policy.of(
+                db.queryStrings(
+                    "SELECT nspname FROM pg_namespace WHERE nspname IN ('public', 'other')"
+                        + " ORDER BY 1 DESC"),
+                kept,
+                List.of())
+            .withRows(new Policy.Rows(where, references, tenantKey));
+    return PlanService.plan(connector(db).target(), policy, PlanOptions.exactCounts());
+  }
+
+  static ResetPlan subset(TestDatabase db, String... where) {
+    return subset(db, List.of(where), List.of(), null, List.of());
+  }
+
+  static Connector connector(TestDatabase db) {
+    return new Connector(TargetParser.parse(db.url()));
+  }
+
+  static RowResetResult reset(TestDatabase db, ResetPlan subset) {
+    return new RowReset(
+            connector(db),
+            noBackup(Duration.ofSeconds(5)),
+            ResetService.Listener.NONE,
+            BackupProgress.NONE,
+            LockAttempts.Tuning.DEFAULT)
+        .run(subset);
+  }
+
+  /** Per table ("schema.name") {deleted, updated}, for the tables the closure touches. */
+  static Map<String, List<Long>> counts(RowClosure.Result result) {
+    Map<String, List<Long>> out = new TreeMap<>();
+    for (RowClosure.Reached r : result.tables()) {
+      if (r.deleteRows() > 0 || r.updateRows() > 0) {
+        out.put(
+            r.table().schema() + "." + r.table().name(), List.of(r.deleteRows(), r.updateRows()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every table's sorted COPY output in a scratch copy of {@code db} after {@code delete} ran there
+   * with every NO ACTION / RESTRICT key made CASCADE: the database's own answer.
+   */
+  static Map<String, List<String>> cascade(TestDatabase db, String delete) {
+    String scratchName = db.name() + "_cascade";
+    try (Connection admin = TestPostgres.adminConnection("postgres");
+        Statement st = admin.createStatement()) {
+      st.execute(
+          "CREATE DATABASE "
+              + TestDatabase.quote(scratchName)
+              + " TEMPLATE "
+              + TestDatabase.quote(db.name()));
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    TestDatabase scratch = new TestDatabase(scratchName, db.port());
+    List<String> alters = new ArrayList<>();
+    try (Connection c = scratch.connect();
+        Statement st = c.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT conrelid::regclass::text, quote_ident(conname),"
+                    + " pg_get_constraintdef(oid) FROM pg_constraint"
+                    + " WHERE contype = 'f' AND conparentid = 0 AND confdeltype IN ('a', 'r')")) {
+      while (rs.next()) {
+        String def = rs.getString(3);
+        String cascading;
+        if (def.contains(" ON DELETE RESTRICT")) {
+          cascading = def.replace(" ON DELETE RESTRICT", " ON DELETE CASCADE");
+        } else if (def.contains(" DEFERRABLE")) {
+          cascading = def.replace(" DEFERRABLE", " ON DELETE CASCADE DEFERRABLE");
+        } else if (def.contains(" NOT VALID")) {
+          cascading = def.replace(" NOT VALID", " ON DELETE CASCADE NOT VALID");
+        } else {
+          cascading = def + " ON DELETE CASCADE";
+        }
+        alters.add(
+            "ALTER TABLE "
+                + rs.getString(1)
+                + " DROP CONSTRAINT "
+                + rs.getString(2)
+                + ", ADD CONSTRAINT "
+                + rs.getString(2)
+                + " "
+                + cascading);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    scratch.exec(alters.toArray(new String[0]));
+    scratch.exec(delete);
+    return scratch.snapshot();
+  }
+
+  static TableName t(String name) {
+    return new TableName("public", name);
+  }
+
+  @Test
+  void pmAgentOneProjectIsWhatTheDatabasesCascadeLeaves() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    // review_queue -> raw_notes is NO ACTION; an entity of another project pointing at one of its
+    // epics (SET NULL) is updated
+    db.exec(
+        "INSERT INTO review_queue (entity_id, raw_note_id, reason)"
+            + " SELECT (SELECT min(id) FROM entities WHERE project_id = 2), min(id), 'cross'"
+            + " FROM raw_notes WHERE project_id = 1",
+        "UPDATE entities SET epic_id = (SELECT min(id) FROM epics WHERE project_id = 1)"
+            + " WHERE id IN (SELECT id FROM entities WHERE project_id = 2 ORDER BY id LIMIT 5)");
+    Map<String, List<String>> expected = cascade(db, "DELETE FROM projects WHERE id = 1");
+
+    RowResetResult result = reset(db, subset(db, "projects: id = 1"));
+
+    assertThat(db.snapshot()).isEqualTo(expected);
+    assertThat(result.closure().table(t("entities")).orElseThrow().deleteRows()).isEqualTo(250);
+    assertThat(result.closure().table(t("entities")).orElseThrow().updateRows())
+        .isGreaterThanOrEqualTo(5);
+    assertThat(result.rounds()).isEqualTo(2);
+    assertThat(result.addedSince()).isEmpty();
+  }
+
+  @Test
+  void pmAgentOneOwnersProjectsIsWhatTheDatabasesCascadeLeaves() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(5);
+    String owner = db.queryStrings("SELECT owner_id FROM projects ORDER BY id LIMIT 1").get(0);
+    Map<String, List<String>> expected =
+        cascade(db, "DELETE FROM projects WHERE owner_id = '" + owner + "'");
+
+    RowResetResult result = reset(db, subset(db, "projects: owner_id = '" + owner + "'"));
+
+    assertThat(db.snapshot()).isEqualTo(expected);
+    assertThat(result.rowsDeleted()).isGreaterThan(500);
+  }
+
+  @Test
+  void pagilaOneCustomerIsWhatTheDatabasesCascadeLeaves() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPagila();
+    Map<String, List<String>> expected = cascade(db, "DELETE FROM customer WHERE customer_id = 1");
+
+    RowResetResult result = reset(db, subset(db, "customer: customer_id = 1"));
+
+    assertThat(db.snapshot()).isEqualTo(expected);
+    assertThat(result.closure().table(t("rental")).orElseThrow().deleteRows()).isPositive();
+  }
+
+  /**
+   * A non-deferrable cycle (country and its capital), self-references with CASCADE and SET NULL, a
+   * composite key, a partitioned table, another schema: as RowClosureTest's shapes.
+   */
+  static final String SHAPES =
+      """
+      CREATE SCHEMA other;
+      CREATE TABLE country (id int PRIMARY KEY, name text, capital_id int);
+      CREATE TABLE city (id int PRIMARY KEY, country_id int NOT NULL REFERENCES country(id),
+        name text);
+      ALTER TABLE country ADD CONSTRAINT country_capital_fkey
+        FOREIGN KEY (capital_id) REFERENCES city(id);
+      CREATE TABLE person (id int PRIMARY KEY,
+        country_id int REFERENCES country(id) ON DELETE CASCADE,
+        city_id int REFERENCES city(id) ON DELETE SET NULL,
+        manager_id int REFERENCES person(id) ON DELETE CASCADE,
+        mentor_id int REFERENCES person(id) ON DELETE SET NULL);
+      CREATE TABLE district (country_id int REFERENCES country(id) ON DELETE CASCADE,
+        code int, name text, PRIMARY KEY (country_id, code));
+      CREATE TABLE address (id int PRIMARY KEY, region int, district_code int, street text,
+        FOREIGN KEY (region, district_code) REFERENCES district (country_id, code) ON DELETE RESTRICT);
+      CREATE TABLE trip (id int, at date NOT NULL, person_id int REFERENCES person(id),
+        city_id int) PARTITION BY RANGE (at);
+      CREATE TABLE trip_2024 PARTITION OF trip FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+      CREATE TABLE trip_2025 PARTITION OF trip FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+      ALTER TABLE trip_2024 ADD CONSTRAINT trip_2024_city_fkey
+        FOREIGN KEY (city_id) REFERENCES city(id);
+      CREATE TABLE other.note (id int, person_id int REFERENCES public.person(id), body text);
+
+      INSERT INTO country VALUES (1, 'one', NULL), (2, 'two', NULL), (3, 'three', NULL);
+      INSERT INTO city VALUES (10, 1, 'ten'), (11, 1, 'eleven'), (13, 1, 'thirteen'),
+        (20, 2, 'twenty'), (30, 3, 'thirty');
+      UPDATE country SET capital_id = 10 WHERE id = 1;
+      UPDATE country SET capital_id = 20 WHERE id = 2;
+      UPDATE country SET capital_id = 13 WHERE id = 3;
+      INSERT INTO person VALUES
+        (1, 1, 10, NULL, NULL),
+        (2, 2, 20, 1, NULL),
+        (3, 2, 20, 2, NULL),
+        (4, 2, 11, NULL, 1),
+        (5, 2, 20, NULL, 3),
+        (6, 2, 20, NULL, NULL);
+      INSERT INTO district VALUES (1, 1, 'd11'), (1, 2, 'd12'), (2, 1, 'd21');
+      INSERT INTO address VALUES
+        (1, 1, 1, 'in d11'), (2, 1, NULL, 'country 1, no district: references nothing'),
+        (3, 2, 1, 'in d21'), (4, NULL, 2, 'no region');
+      INSERT INTO trip VALUES (1, '2024-03-01', 1, 20), (2, '2025-03-01', 6, 11),
+        (3, '2024-06-01', 6, 11), (4, '2025-06-01', 3, NULL), (5, '2024-07-01', 6, 20);
+      INSERT INTO other.note VALUES (1, 2, 'about 2'), (2, 6, 'about 6'), (3, 2, 'about 2');
+      """;
+
+  @Test
+  void aNonDeferrableCycleSelfReferencesCompositeKeysAndSetNull() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(SHAPES);
+    Map<String, List<String>> expected = cascade(db, "DELETE FROM country WHERE id = 1");
+
+    RowResetResult result = reset(db, subset(db, "country: id = 1"));
+
+    assertThat(db.snapshot()).isEqualTo(expected);
+    assertThat(counts(result.closure()))
+        .containsEntry("public.country", List.of(2L, 0L))
+        .containsEntry("public.city", List.of(4L, 0L))
+        .containsEntry("public.person", List.of(3L, 2L))
+        .containsEntry("other.note", List.of(2L, 0L));
+  }
+
+  @Test
+  void aClosureThatReachesAKeptTableIsRefusedAndChangesNothing() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(SHAPES);
+    Map<String, List<String>> before = db.snapshot();
+
+    assertThatThrownBy(
+            () ->
+                reset(db, subset(db, List.of("country: id = 1"), List.of(), null, List.of("city"))))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.REFUSED))
+        .hasMessageContaining("public.country -> public.city by")
+        .hasMessageContaining("Nothing was changed");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void aStatementThatDeletesOtherRowsThanTheKeySetRollsBackAndChangesNothing() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(SHAPES);
+    // a trigger of the app's that silently keeps a row (of a table without a key: rows are told
+    // apart by their content's hash): the DELETE removes fewer than were locked
+    db.exec(
+        "CREATE FUNCTION keep_three() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN IF OLD.id = 3 THEN RETURN NULL; END IF; RETURN OLD; END $$",
+        "CREATE TRIGGER keep_three BEFORE DELETE ON other.note FOR EACH ROW"
+            + " EXECUTE FUNCTION keep_three()");
+    Map<String, List<String>> before = db.snapshot();
+
+    assertThatThrownBy(() -> reset(db, subset(db, "other.note: id IN (1, 3)")))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.REFUSED))
+        .hasMessageContaining("other.note: 1 deleted, 2 expected, 1 of them not")
+        .hasMessageContaining("rolled back, nothing was changed");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void aRowAddedToTheClosureSinceThePlanWasConfirmedRefusesAndChangesNothing() {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    ResetPlan confirmed = subset(db, "projects: id = 1");
+    db.exec("INSERT INTO tags (project_id, name) VALUES (1, 'added after the plan')");
+    Map<String, List<String>> before = db.snapshot();
+
+    assertThatThrownBy(() -> reset(db, confirmed))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.REFUSED))
+        .hasMessageContaining("The plan changed since it was shown (plan id " + confirmed.planId())
+        .hasMessageContaining("Nothing was changed");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
+
+  /** Tenants, some of whose tables have a tenant column without a foreign key. */
+  static final String TENANTS =
+      """
+      CREATE TABLE tenants (id bigint PRIMARY KEY, name text);
+      CREATE TABLE users (id bigint PRIMARY KEY,
+        tenant_id bigint NOT NULL REFERENCES tenants(id) ON DELETE CASCADE, email text);
+      CREATE TABLE projects (id bigint PRIMARY KEY,
+        tenant_id bigint NOT NULL REFERENCES tenants(id), owner_id bigint REFERENCES users(id));
+      CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, amount int);
+      CREATE TABLE invoice_lines (id bigint PRIMARY KEY,
+        invoice_id bigint NOT NULL REFERENCES invoices(id) ON DELETE CASCADE,
+        tenant_id bigint NOT NULL, text text);
+      CREATE TABLE events (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, project_id bigint,
+        kind text);
+      CREATE TABLE settings (tenant_id bigint PRIMARY KEY, value text);
+
+      INSERT INTO tenants SELECT g, 'tenant ' || g FROM generate_series(1, 4) g;
+      INSERT INTO users SELECT g, 1 + g % 4, 'u' || g || '@x' FROM generate_series(1, 40) g;
+      INSERT INTO projects SELECT g, 1 + g % 4, (SELECT min(id) FROM users u
+        WHERE u.tenant_id = 1 + g % 4) FROM generate_series(1, 20) g;
+      INSERT INTO invoices SELECT g, 1 + g % 4, g * 10 FROM generate_series(1, 30) g;
+      INSERT INTO invoice_lines SELECT g, 1 + g % 30, 1 + (1 + g % 30) % 4, 'line'
+        FROM generate_series(1, 90) g;
+      INSERT INTO events SELECT g, p.tenant_id, p.id, 'e' FROM generate_series(1, 60) g
+        JOIN projects p ON p.id = 1 + g % 20;
+      INSERT INTO settings SELECT g, 'v' FROM generate_series(1, 4) g;
+      """;
+
+  @Test
+  void oneTenantWithTheTenantKeyGoesWholeAndEveryOtherTenantsRowsStayByteIdentical() {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(TENANTS);
+    // what must stay: every row of the other tenants, as it is
+    Map<String, List<String>> expected = new TreeMap<>();
+    for (String table :
+        List.of("users", "projects", "invoices", "invoice_lines", "events", "settings")) {
+      db.exec(
+          "CREATE TABLE kept_" + table + " AS SELECT * FROM " + table + " WHERE tenant_id <> 2");
+    }
+    db.exec("CREATE TABLE kept_tenants AS SELECT * FROM tenants WHERE id <> 2");
+    Map<String, List<String>> before = db.snapshot();
+    before.forEach(
+        (table, rows) -> {
+          if (table.startsWith("public.kept_")) {
+            expected.put("public." + table.substring("public.kept_".length()), rows);
+          }
+        });
+
+    RowResetResult result =
+        reset(db, subset(db, List.of("tenants: id = 2"), List.of(), "tenant_id", List.of()));
+
+    Map<String, List<String>> after = db.snapshot();
+    expected.forEach((table, rows) -> assertThat(after.get(table)).as(table).isEqualTo(rows));
+    assertThat(result.rowsDeleted())
+        .isEqualTo(
+            before.entrySet().stream()
+                .filter(e -> expected.containsKey(e.getKey()))
+                .mapToLong(e -> e.getValue().size() - expected.get(e.getKey()).size())
+                .sum());
+  }
+}
