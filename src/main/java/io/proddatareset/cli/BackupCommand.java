@@ -103,6 +103,7 @@ public class BackupCommand extends IoCommand {
                 options),
             new Connector(t),
             p.schemas(),
+            p,
             output.output,
             options);
     guard.stage(

@@ -107,9 +107,13 @@ record McpTools(
       throw ExitException.refused(PlanText.refusal(plan));
     }
     String summary =
-        "Reset "
-            + plan.resetTables().size()
-            + " table(s) of "
+        (plan.isSubset()
+                ? "Delete and update rows (where "
+                    + plan.subset().selection().conditions().stream()
+                        .map(c -> c.text())
+                        .collect(Collectors.joining("; "))
+                    + ") of "
+                : "Reset " + plan.resetTables().size() + " table(s) of ")
             + database()
             + ", plan "
             + planId

@@ -118,6 +118,17 @@ final class ResetText {
   /** The reset tables with their rows as the plan counted them, for the audit log. */
   static Map<String, Long> rows(ResetPlan plan) {
     Map<String, Long> m = new LinkedHashMap<>();
+    if (plan.subset() != null) {
+      // a row reset: each table's rows to delete and to update, then any table reset whole
+      for (var r : plan.subset().closure().tables()) {
+        if (r.deleteRows() > 0) {
+          m.put(r.table().display() + " (delete)", r.deleteRows());
+        }
+        if (r.updateRows() > 0) {
+          m.put(r.table().display() + " (update)", r.updateRows());
+        }
+      }
+    }
     for (var name : plan.resetTables()) {
       m.put(name.display(), plan.table(name).map(PlannedTable::rows).orElse(-1L));
     }

@@ -7,58 +7,35 @@ import io.proddatareset.backup.SnapshotBackup;
 import io.proddatareset.backup.SubsetSnapshotBackup;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.plan.Policy;
-import io.proddatareset.plan.RowSelection;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
- * {@code backup --where / --reference / --tenant-key}: a subset backup of the rows a subset reset
- * would remove. (The same options as plan's; the coordinator may unify them into one mixin.)
+ * {@code backup --where / --reference / --tenant-key} (or a policy file's {@code where:}): a subset
+ * backup of the rows a subset reset would remove, with the options of plan and reset.
  */
 class SubsetBackupOptions {
-  @Option(
-      names = "--where",
-      paramLabel = "'TABLE: CONDITION'",
-      description =
-          "Back up only the rows of TABLE matching the SQL condition, and every row that depends on"
-              + " them through foreign keys (the rows a reset with the same --where deletes, and"
-              + " the rows it updates, as they are now): a subset backup, which restore puts back"
-              + " into the live tables. Repeatable.")
-  List<String> where = new ArrayList<>();
-
-  @Option(
-      names = "--reference",
-      paramLabel = "'CHILD(col, ...) -> PARENT(col, ...)'",
-      description =
-          "With --where: a reference the schema does not declare, followed like a NO ACTION"
-              + " foreign key. Repeatable.")
-  List<String> references = new ArrayList<>();
-
-  @Option(
-      names = "--tenant-key",
-      paramLabel = "COLUMN",
-      description =
-          "With --where: every table with this column references the selected table's key.")
-  String tenantKey;
+  @Mixin RowSelectionOptions rows;
 
   /**
-   * True when {@code --where} was given.
+   * True when the options or {@code policy} select rows ({@code --where}, {@code where:}).
    *
    * @throws ExitException USAGE for options that do not go with it (or with its absence)
    */
   boolean given(boolean all, boolean toStdout, Policy policy) {
-    if (where.isEmpty() && (!references.isEmpty() || tenantKey != null)) {
+    Policy.Rows selection = policy.rows().plus(rows.rows());
+    if (!selection.selects()
+        && (!selection.references().isEmpty() || selection.tenantKey() != null)) {
       throw ExitException.usage("--reference and --tenant-key work with --where: add --where.");
     }
-    if (!where.isEmpty()
+    if (selection.selects()
         && (all || toStdout || !policy.keep().isEmpty() || !policy.reset().isEmpty())) {
       throw ExitException.usage(
           "--where backs up the rows it selects, to a file: give it without --all, --keep or"
               + " --reset, and with --output FILE.");
     }
-    return !where.isEmpty();
+    return selection.selects();
   }
 
   /** A backup that {@link #run}s once and can be {@link #interrupt}ed from another thread. */
@@ -75,9 +52,10 @@ class SubsetBackupOptions {
       SnapshotBackup whole,
       Connector connector,
       List<String> schemas,
+      Policy policy,
       Path file,
       BackupOptions options) {
-    if (where.isEmpty()) {
+    if (!policy.rows().plus(rows.rows()).selects()) {
       return new Run() {
         @Override
         public BackupResult run() {
@@ -90,22 +68,22 @@ class SubsetBackupOptions {
         }
       };
     }
-    SubsetSnapshotBackup rows =
+    SubsetSnapshotBackup subset =
         new SubsetSnapshotBackup(
             connector,
             schemas,
-            (catalog, keys) -> RowSelection.resolve(catalog, keys, where, references, tenantKey),
+            (catalog, keys) -> rows.resolve(catalog, keys, policy),
             file,
             options);
     return new Run() {
       @Override
       public BackupResult run() {
-        return rows.run();
+        return subset.run();
       }
 
       @Override
       public void interrupt() {
-        rows.interrupt();
+        subset.interrupt();
       }
     };
   }

@@ -39,12 +39,15 @@ public class VerifyCommand extends IoCommand {
               + " only since the reset.")
   Path manifest;
 
+  @Mixin RowSelectionOptions rows;
+
   @Mixin JsonOption json;
 
   @Override
   public Integer call() {
     ConnectionTarget t = in.resolve(io);
-    VerifyReport report = VerifyService.verify(new Connector(t), in.policy.policy(), manifest);
+    VerifyReport report =
+        VerifyService.verify(new Connector(t), rows.addTo(in.policy.policy()), manifest);
     io.out()
         .print(
             json.json

@@ -67,7 +67,10 @@ final class SubsetPlanner {
             connection,
             options,
             () -> RowClosure.compute(connection, p.catalog(), p.keys(), p.selection()));
-    return assemble(p, closure, options);
+    List<PlanWarning> slow =
+        UnindexedKeys.find(
+            connection, closure, RowClosure.edges(p.catalog(), p.keys(), p.selection()));
+    return assemble(p, closure, options, slow);
   }
 
   /**
@@ -82,7 +85,7 @@ final class SubsetPlanner {
       throws SQLException {
     Prepared p = prepare(connection, catalog, policy, options);
     RowClosure.Result closure = RowClosure.fill(connection, catalog, p.keys(), p.selection());
-    return assemble(p, closure, options);
+    return assemble(p, closure, options, List.of());
   }
 
   private interface Work<T> {
@@ -184,7 +187,9 @@ final class SubsetPlanner {
     return out;
   }
 
-  private static ResetPlan assemble(Prepared p, RowClosure.Result closure, PlanOptions options) {
+  /** The plan; {@code slow}: the warnings about unindexed keys ({@link UnindexedKeys}). */
+  private static ResetPlan assemble(
+      Prepared p, RowClosure.Result closure, PlanOptions options, List<PlanWarning> slow) {
     SubsetPlan subset = new SubsetPlan(p.selection(), closure);
     ResetPlan base = p.base();
     Map<TableName, String> reasons = new HashMap<>();
@@ -249,6 +254,7 @@ final class SubsetPlanner {
     for (UndeclaredReference u : closure.undeclared()) {
       warnings.add(undeclared(u, tenantKeyHint(p.selection(), closure, u)));
     }
+    warnings.addAll(slow);
     return new ResetPlan(
         base.catalog(),
         base.policy(),

@@ -58,6 +58,12 @@ public final class VerifyService {
               + " reset), or --manifest FILE.manifest.json from the reset (or both). Nothing was"
               + " checked.");
     }
+    if (manifestFile == null && policy.selects()) {
+      throw ExitException.usage(
+          "A reset of rows (--where) is verified against the manifest it wrote: give --manifest"
+              + " FILE.manifest.json (the rows it deleted, by key; rows the app writes since match"
+              + " the selection legitimately). Nothing was checked.");
+    }
     BackupManifest m = manifestFile == null ? null : readManifest(manifestFile);
     if (m != null && m.holdsSubset()) {
       // issue 13: a row reset's manifest: the deleted rows are not back
