@@ -25,6 +25,10 @@ import picocli.CommandLine.Mixin;
           + " phase: add the rows written meanwhile to the backup (verified), TRUNCATE the tables in"
           + " one statement, check that kept tables are untouched, and commit; then verify"
           + " read-only.",
+      "With --where, rows instead: the selected rows and every row that depends on them through"
+          + " foreign keys are locked (FOR UPDATE, no table lock the app would wait for), backed up"
+          + " as they are, deleted children first (SET NULL / SET DEFAULT keys: updated), checked"
+          + " statement by statement, and committed; every other row stays as it is.",
       "Any failure before the commit rolls back: the database is as it was and the partial backup"
           + " is removed."
     })

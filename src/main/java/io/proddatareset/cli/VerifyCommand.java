@@ -22,6 +22,9 @@ import picocli.CommandLine.Option;
           + " every column where there is none), and every kept table's row count and content"
           + " hash are as at the commit or it is reported as changed since; the manifest must be"
           + " of this database (name and system identifier).",
+      "After a reset of rows (--where), --manifest checks that none of the deleted rows is back"
+          + " (by key, against its backup) and counts the rows matching since as written by the"
+          + " app.",
       "Give the policy (--keep, --reset, --policy), --manifest, or both. Exit 0 when all hold, 4"
           + " when a check fails (naming each table: a removed row back, or a backup that cannot"
           + " be read while a reset table has rows), 3 for a manifest of another database, 2"
