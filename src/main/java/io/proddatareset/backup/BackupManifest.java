@@ -80,44 +80,6 @@ public record BackupManifest(
     kept = kept == null ? List.of() : List.copyOf(kept);
   }
 
-  /** A whole-table backup's manifest (no subset section). */
-  public BackupManifest(
-      int formatVersion,
-      String tool,
-      String target,
-      String database,
-      String serverVersion,
-      String systemIdentifier,
-      String snapshotTime,
-      String planId,
-      String file,
-      String compression,
-      long fileBytes,
-      String fileSha256,
-      List<TableEntry> tables,
-      List<SequenceEntry> sequences,
-      List<KeptEntry> kept,
-      ResetEntry reset) {
-    this(
-        formatVersion,
-        tool,
-        target,
-        database,
-        serverVersion,
-        systemIdentifier,
-        snapshotTime,
-        planId,
-        file,
-        compression,
-        fileBytes,
-        fileSha256,
-        tables,
-        sequences,
-        kept,
-        reset,
-        null);
-  }
-
   /** True for a subset backup: its rows go back into live tables. */
   public boolean holdsSubset() {
     return subset != null;
@@ -202,34 +164,6 @@ public record BackupManifest(
       blocks = blocks == null ? null : List.copyOf(blocks);
       key = key == null ? null : List.copyOf(key);
       updatedColumns = updatedColumns == null ? null : List.copyOf(updatedColumns);
-    }
-
-    /** A whole-table backup's entry. */
-    public TableEntry(
-        String name,
-        String schema,
-        String table,
-        List<String> columns,
-        long rows,
-        long bytes,
-        String sha256,
-        List<PartEntry> parts,
-        List<BlockEntry> blocks,
-        Long appendedRows) {
-      this(
-          name,
-          schema,
-          table,
-          columns,
-          rows,
-          bytes,
-          sha256,
-          parts,
-          blocks,
-          appendedRows,
-          null,
-          null,
-          null);
     }
 
     /** How many COPY blocks the table's data comes in. */

@@ -121,6 +121,7 @@ final class BackupVerifier {
             completed,
             draft.sequences(),
             draft.kept(),
+            null,
             null);
     problems.addAll(ManifestCheck.problems(summary, manifest));
     if (!problems.isEmpty()) {
@@ -143,7 +144,10 @@ final class BackupVerifier {
         sha256,
         t.parts(),
         blocks,
-        t.appendedRows());
+        t.appendedRows(),
+        null,
+        null,
+        null);
   }
 
   /** The file as read back differs from what was written: nothing is kept. */

@@ -85,7 +85,10 @@ final class DraftManifest {
               blocks == null ? firstSha256 : null,
               single ? null : c.parts(),
               blocks,
-              appendedRows));
+              appendedRows,
+              null,
+              null,
+              null));
     }
     return new BackupManifest(
         BackupManifest.formatVersionFor(entries),
@@ -103,6 +106,7 @@ final class DraftManifest {
         entries,
         sequences,
         kept,
+        null,
         null);
   }
 

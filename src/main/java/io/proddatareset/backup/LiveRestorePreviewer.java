@@ -44,13 +44,7 @@ final class LiveRestorePreviewer {
           List<String> refusals = new ArrayList<>();
           List<String> warnings = new ArrayList<>();
           BackupOrigin origin = new BackupOrigin(m, DatabaseIdentity.of(c));
-          OneAtATime.heldBy(c)
-              .ifPresent(
-                  holder ->
-                      refusals.add(
-                          "another reset or restore is running on this database ("
-                              + holder
-                              + "): wait until it has finished"));
+          OneAtATime.refusalWhileHeld(c).ifPresent(refusals::add);
           LiveRestoreRun run = new LiveRestoreRun(null, c, contents, options, System.nanoTime());
           boolean fileChecked = false;
           try {

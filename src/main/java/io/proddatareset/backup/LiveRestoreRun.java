@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
 
 /**
@@ -409,36 +408,14 @@ final class LiveRestoreRun implements BackupReader.Handler {
       loaded.add(0L);
       return;
     }
-    CopyIn in =
-        copyApi.copyIn(
-            "COPY " + temp(i) + " (" + columns(statement.columns(), null) + ") FROM STDIN");
-    long rows;
-    try {
-      int n;
-      while ((n = data.read(buffer)) > 0) {
-        in.writeToCopy(buffer, 0, n);
-        options.progress().copied(statement.table(), 0, n);
-      }
-      rows = in.endCopy();
-    } catch (IOException | RuntimeException e) {
-      if (in.isActive()) {
-        in.cancelCopy();
-      }
-      throw e;
-    } catch (SQLException e) {
-      if (in.isActive()) {
-        try {
-          in.cancelCopy();
-        } catch (SQLException ignored) {
-          // the server already ended it
-        }
-      }
-      throw new SQLException(
-          "loading " + statement.table().display() + ": " + ExitException.firstLine(e),
-          e.getSQLState(),
-          e);
-    }
-    options.progress().copied(statement.table(), rows, 0);
+    long rows =
+        CopyLoad.into(
+            copyApi,
+            "COPY " + temp(i) + " (" + columns(statement.columns(), null) + ") FROM STDIN",
+            statement.table(),
+            data,
+            buffer,
+            options.progress());
     loaded.add(rows);
   }
 

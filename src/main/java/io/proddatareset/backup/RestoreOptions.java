@@ -22,15 +22,6 @@ public record RestoreOptions(
     BackupProgress progress,
     boolean allowOtherDatabase,
     boolean disableTriggers) {
-  /** Options that let the triggers of live tables fire. */
-  public RestoreOptions(
-      Set<TableName> only,
-      Duration lockTimeout,
-      BackupProgress progress,
-      boolean allowOtherDatabase) {
-    this(only, lockTimeout, progress, allowOtherDatabase, false);
-  }
-
   public RestoreOptions {
     only = only == null ? null : Set.copyOf(only);
     lockTimeout = lockTimeout == null ? Duration.ofSeconds(10) : lockTimeout;
@@ -39,7 +30,7 @@ public record RestoreOptions(
 
   /** Options that refuse a backup of another database. */
   public RestoreOptions(Set<TableName> only, Duration lockTimeout, BackupProgress progress) {
-    this(only, lockTimeout, progress, false);
+    this(only, lockTimeout, progress, false, false);
   }
 
   public static RestoreOptions defaults() {

@@ -29,18 +29,6 @@ public record RestorePreview(
     List<String> refusals,
     List<String> warnings,
     LiveRestoreReport live) {
-  /** A whole-table restore's preview. */
-  public RestorePreview(
-      BackupOrigin origin,
-      List<Table> tables,
-      List<String> skipped,
-      List<Sequence> sequences,
-      boolean fileChecked,
-      List<String> refusals,
-      List<String> warnings) {
-    this(origin, tables, skipped, sequences, fileChecked, refusals, warnings, null);
-  }
-
   public RestorePreview {
     tables = List.copyOf(tables);
     skipped = List.copyOf(skipped);

@@ -68,13 +68,7 @@ final class RestorePreviewer {
       }
     }
     // a look only: the restore itself claims the database, and refuses while another one does
-    OneAtATime.heldBy(conn)
-        .ifPresent(
-            holder ->
-                refusals.add(
-                    "another reset or restore is running on this database ("
-                        + holder
-                        + "): wait until it has finished"));
+    OneAtATime.refusalWhileHeld(conn).ifPresent(refusals::add);
 
     BackupReader.Summary summary = contents.scanned();
     boolean fileChecked;
@@ -170,6 +164,7 @@ final class RestorePreviewer {
     }
     List<String> skipped =
         inFile.stream().filter(t -> !selected.contains(t)).map(TableName::display).toList();
-    return new RestorePreview(origin, tables, skipped, sequences, fileChecked, refusals, warnings);
+    return new RestorePreview(
+        origin, tables, skipped, sequences, fileChecked, refusals, warnings, null);
   }
 }

@@ -25,28 +25,6 @@ public record RestoreResult(
     int triggersDisabled,
     long millis,
     LiveRestoreReport live) {
-  /** A whole-table restore's result. */
-  public RestoreResult(
-      List<TableRows> tables,
-      List<String> skipped,
-      List<String> sequences,
-      List<SequenceAhead> sequencesAhead,
-      boolean manifestChecked,
-      int foreignKeysRecreated,
-      int triggersDisabled,
-      long millis) {
-    this(
-        tables,
-        skipped,
-        sequences,
-        sequencesAhead,
-        manifestChecked,
-        foreignKeysRecreated,
-        triggersDisabled,
-        millis,
-        null);
-  }
-
   public RestoreResult {
     tables = List.copyOf(tables);
     skipped = List.copyOf(skipped);

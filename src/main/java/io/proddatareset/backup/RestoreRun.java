@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
 
 /**
@@ -211,7 +210,8 @@ final class RestoreRun implements BackupReader.Handler {
         contents.manifest() != null,
         keys.size(),
         (int) triggersBefore.stream().filter(t -> !t.enabled().equals("D")).count(),
-        (System.nanoTime() - started) / 1_000_000);
+        (System.nanoTime() - started) / 1_000_000,
+        null);
   }
 
   /**
@@ -323,34 +323,9 @@ final class RestoreRun implements BackupReader.Handler {
     if (!selected.contains(statement.table())) {
       return;
     }
-    CopyIn in = copyApi.copyIn(statement.sql());
-    long rows;
-    try {
-      int n;
-      while ((n = data.read(buffer)) > 0) {
-        in.writeToCopy(buffer, 0, n);
-        options.progress().copied(statement.table(), 0, n);
-      }
-      rows = in.endCopy();
-    } catch (IOException | RuntimeException e) {
-      if (in.isActive()) {
-        in.cancelCopy();
-      }
-      throw e;
-    } catch (SQLException e) {
-      if (in.isActive()) {
-        try {
-          in.cancelCopy();
-        } catch (SQLException ignored) {
-          // the server already ended it
-        }
-      }
-      throw new SQLException(
-          "loading " + statement.table().display() + ": " + ExitException.firstLine(e),
-          e.getSQLState(),
-          e);
-    }
-    options.progress().copied(statement.table(), rows, 0);
+    long rows =
+        CopyLoad.into(
+            copyApi, statement.sql(), statement.table(), data, buffer, options.progress());
     loadedRows.merge(statement.table(), rows, Long::sum);
   }
 

@@ -71,11 +71,23 @@ public final class ForeignKeyGraph {
    * is a foreign-key cycle, a single table is a cycle only if it references itself.
    */
   public List<List<TableName>> stronglyConnectedComponents() {
-    return new Tarjan().components();
+    return components(tables, parents);
   }
 
-  /** One run of Tarjan's algorithm over this graph; edges run child -> parent. */
-  private final class Tarjan {
+  /**
+   * The strongly connected components of the graph whose edges run from each of {@code nodes} to
+   * the nodes {@code edges} maps it to (iterative Tarjan), in the order they are finished: a
+   * component comes after every component it reaches. Each component's tables are sorted.
+   */
+  public static List<List<TableName>> components(
+      Collection<TableName> nodes, Map<TableName, ? extends Collection<TableName>> edges) {
+    return new Tarjan(nodes, edges).components();
+  }
+
+  /** One run of Tarjan's algorithm. */
+  private static final class Tarjan {
+    private final Collection<TableName> nodes;
+    private final Map<TableName, ? extends Collection<TableName>> edges;
     private final Map<TableName, Integer> index = new HashMap<>();
     private final Map<TableName, Integer> low = new HashMap<>();
     private final Set<TableName> onStack = new HashSet<>();
@@ -84,8 +96,13 @@ public final class ForeignKeyGraph {
     private final Deque<Map.Entry<TableName, Iterator<TableName>>> frames = new ArrayDeque<>();
     private final List<List<TableName>> components = new ArrayList<>();
 
+    Tarjan(Collection<TableName> nodes, Map<TableName, ? extends Collection<TableName>> edges) {
+      this.nodes = nodes;
+      this.edges = edges;
+    }
+
     List<List<TableName>> components() {
-      for (TableName start : tables) {
+      for (TableName start : nodes) {
         if (index.containsKey(start)) {
           continue;
         }
@@ -103,14 +120,15 @@ public final class ForeignKeyGraph {
       low.put(v, n);
       stack.push(v);
       onStack.add(v);
-      frames.push(Map.entry(v, parents.get(v).iterator()));
+      Collection<TableName> out = edges.get(v);
+      frames.push(Map.entry(v, out == null ? List.<TableName>of().iterator() : out.iterator()));
     }
 
     private void step() {
       TableName v = frames.peek().getKey();
-      Iterator<TableName> edges = frames.peek().getValue();
-      if (edges.hasNext()) {
-        TableName w = edges.next();
+      Iterator<TableName> next = frames.peek().getValue();
+      if (next.hasNext()) {
+        TableName w = next.next();
         if (!index.containsKey(w)) {
           enter(w);
         } else if (onStack.contains(w)) {

@@ -135,8 +135,10 @@ record McpTools(
           ResetCommand.run(
               callIo,
               target,
+              null,
               in.target.sameTarget(),
               in.policy,
+              null,
               switches.forCall(backup, planId, plan.database()));
           Map<String, Object> result = new LinkedHashMap<>();
           result.put("database", plan.database());

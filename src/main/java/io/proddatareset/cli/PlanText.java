@@ -142,7 +142,15 @@ final class PlanText {
     if (order.groups().isEmpty()) {
       return "Truncation order: no table to reset.\n";
     }
-    StringBuilder out = new StringBuilder("Truncation order (children before parents):\n");
+    return "Truncation order (children before parents):\n" + orderLines(order, "truncated");
+  }
+
+  /**
+   * The numbered groups of {@code order}, one a line, a cycle's keys named: what is {@code done}
+   * together ("truncated", "deleted").
+   */
+  static String orderLines(TruncationOrder order, String done) {
+    StringBuilder out = new StringBuilder();
     int i = 1;
     for (TruncationOrder.Group g : order.groups()) {
       out.append(String.format("  %3d. ", i++))
@@ -152,7 +160,9 @@ final class PlanText {
       if (g.selfReference()) {
         out.append("  (references itself: ").append(keyNames(g.cycleKeys())).append(')');
       } else if (g.cycle()) {
-        out.append("  (foreign-key cycle, truncated together: ")
+        out.append("  (foreign-key cycle, ")
+            .append(done)
+            .append(" together: ")
             .append(keyNames(g.cycleKeys()))
             .append(')');
       }

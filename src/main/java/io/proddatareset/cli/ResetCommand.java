@@ -43,31 +43,11 @@ public class ResetCommand extends IoCommand {
     return run(io, t, in.target.render(), in.target.sameTarget(), in.policy, rows, switches);
   }
 
-  /** The same, for a target that did not come from Render. */
-  static int run(
-      Io io,
-      ConnectionTarget t,
-      TargetOptions.SameTarget sameTarget,
-      PolicyOptions policy,
-      ResetSwitches s) {
-    return run(io, t, null, sameTarget, policy, null, s);
-  }
-
-  /** The same, without {@code --where}: the whole-table reset (the top-level seed form). */
-  static int run(
-      Io io,
-      ConnectionTarget t,
-      RenderDatabase render,
-      TargetOptions.SameTarget sameTarget,
-      PolicyOptions policy,
-      ResetSwitches s) {
-    return run(io, t, render, sameTarget, policy, null, s);
-  }
-
   /**
-   * Shared with the top-level seed form; {@code sameTarget} names {@code t} in commands shown;
-   * {@code render} is the Render instance {@code t} was found as (or null), shown with the plan and
-   * again just before the confirmation.
+   * Shared with the top-level seed form and the MCP server; {@code sameTarget} names {@code t} in
+   * commands shown; {@code render} is the Render instance {@code t} was found as (or null), shown
+   * with the plan and again just before the confirmation; {@code rows} the row options, or null for
+   * none beyond the policy's.
    */
   static int run(
       Io io,

@@ -73,18 +73,23 @@ final class ResetText {
             .append(" ms); ")
             .append(Counts.of(r.kept().size(), "kept table", "kept tables"))
             .append(" unchanged.\n");
-    if (r.backup() != null) {
-      sb.append("Backup: ")
-          .append(r.backup().file())
-          .append(" (")
-          .append(Counts.of(r.backup().manifest().totalRows(), "row", "rows"))
-          .append(", sha256 ")
-          .append(r.backup().manifest().fileSha256(), 0, 16)
-          .append("...), manifest ")
-          .append(r.backup().manifestFile())
-          .append('\n');
+    return sb.append(backupLine(r)).toString();
+  }
+
+  /** {@code Backup: FILE (N rows, sha256 ...), manifest FILE.manifest.json}; "" without one. */
+  static String backupLine(ResetResult r) {
+    if (r.backup() == null) {
+      return "";
     }
-    return sb.toString();
+    return "Backup: "
+        + r.backup().file()
+        + " ("
+        + Counts.of(r.backup().manifest().totalRows(), "row", "rows")
+        + ", sha256 "
+        + r.backup().manifest().fileSha256().substring(0, 16)
+        + "...), manifest "
+        + r.backup().manifestFile()
+        + "\n";
   }
 
   /** The check after the commit could not run, and how to check instead. */

@@ -42,17 +42,6 @@ final class RowResetText {
             .append(" ms (the rows were locked, FOR UPDATE, in ")
             .append(r.finalPhaseMillis())
             .append(" ms; no table was locked against the app).\n");
-    if (r.backup() != null) {
-      sb.append("Backup: ")
-          .append(r.backup().file())
-          .append(" (")
-          .append(Counts.of(r.backup().manifest().totalRows(), "row", "rows"))
-          .append(", sha256 ")
-          .append(r.backup().manifest().fileSha256(), 0, 16)
-          .append("...), manifest ")
-          .append(r.backup().manifestFile())
-          .append('\n');
-    }
-    return sb.toString();
+    return sb.append(ResetText.backupLine(r)).toString();
   }
 }

@@ -102,7 +102,8 @@ public class SkillCommand extends GroupCommand {
       SkillInstall.Result r =
           SkillInstall.install(
               target,
-              new SkillInstall.Contents(command, policyPath, policyYaml, schemaTables),
+              new SkillInstall.Contents(
+                  command, policyPath, policyYaml, schemaTables, in.target.renderPostgres),
               force);
       io.out().println("Installed the skill in " + target + "; it runs the tool as " + command);
       list("wrote", r.written());

@@ -2,7 +2,6 @@ package io.proddatareset.cli;
 
 import io.proddatareset.Counts;
 import io.proddatareset.Sizes;
-import io.proddatareset.catalog.ForeignKey;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.catalog.TruncationOrder;
 import io.proddatareset.plan.Action;
@@ -15,7 +14,6 @@ import io.proddatareset.plan.SubsetPlan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * The parts of a subset plan's text that differ from a whole-table plan's: the selection, one line
@@ -212,30 +210,12 @@ final class SubsetPlanText {
     if (order.groups().isEmpty()) {
       out.append("Delete order: no row to delete.\n");
     } else {
-      out.append("Delete order (children before parents):\n");
-      int i = 1;
-      for (TruncationOrder.Group g : order.groups()) {
-        out.append(String.format("  %3d. ", i++))
-            .append(
-                Columns.visible(
-                    g.tables().stream().map(TableName::display).collect(Collectors.joining(", "))));
-        if (g.selfReference()) {
-          out.append("  (references itself: ").append(keyNames(g.cycleKeys())).append(')');
-        } else if (g.cycle()) {
-          out.append("  (foreign-key cycle, deleted together: ")
-              .append(keyNames(g.cycleKeys()))
-              .append(')');
-        }
-        out.append('\n');
-      }
+      out.append("Delete order (children before parents):\n")
+          .append(PlanText.orderLines(order, "deleted"));
     }
     if (!plan.resetTables().isEmpty()) {
       out.append(PlanText.orderSection(plan.order()));
     }
     return out.toString();
-  }
-
-  private static String keyNames(List<ForeignKey> keys) {
-    return keys.stream().map(ForeignKey::name).sorted().collect(Collectors.joining(", "));
   }
 }

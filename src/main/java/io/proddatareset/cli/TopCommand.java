@@ -69,7 +69,8 @@ public class TopCommand extends IoCommand {
         throw ExitException.usage("--json is for the dry-run; a reset prints text.");
       }
       ConnectionTarget t = in.resolve(io);
-      return ResetCommand.run(io, t, in.target.render(), in.target.sameTarget(), in.policy, reset);
+      return ResetCommand.run(
+          io, t, in.target.render(), in.target.sameTarget(), in.policy, null, reset);
     }
     ConnectionTarget t = in.resolve(io);
     return PlanCommand.show(

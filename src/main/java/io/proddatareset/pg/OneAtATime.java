@@ -67,6 +67,19 @@ public final class OneAtATime {
    *
    * @throws SQLException when the statement fails (a lost connection, for example)
    */
+  /**
+   * The refusal a preview lists while another reset or restore holds the database, if one does:
+   * {@code another reset or restore is running on this database (...): wait until it has finished}.
+   */
+  public static Optional<String> refusalWhileHeld(Connection conn) throws SQLException {
+    return heldBy(conn)
+        .map(
+            holder ->
+                "another reset or restore is running on this database ("
+                    + holder
+                    + "): wait until it has finished");
+  }
+
   public static Optional<String> heldBy(Connection conn) throws SQLException {
     return LockHolders.holdingAdvisory(conn, KEY_TOOL, KEY_CHANGE)
         .map(LockHolders.Session::describeInline);

@@ -101,15 +101,9 @@ public record Policy(
     rows = rows == null ? Rows.NONE : rows;
   }
 
-  /** A policy of whole tables. */
-  public Policy(
-      List<String> schemas, List<String> keep, List<String> reset, String source, FromFile file) {
-    this(schemas, keep, reset, source, file, Rows.NONE);
-  }
-
   /** A policy from options (no file). */
   public Policy(List<String> schemas, List<String> keep, List<String> reset, String source) {
-    this(schemas, keep, reset, source, null);
+    this(schemas, keep, reset, source, null, Rows.NONE);
   }
 
   /** This policy with {@code more} added to its row selection. */

@@ -51,9 +51,18 @@ public final class SkillInstall {
    * @param policyYaml the policy file's content, or null for none
    * @param schemaTables the schema reference's content, or null for the packaged one (the PM Agent
    *     schema's)
+   * @param renderName the Render instance the install was given ({@code --render-postgres}), which
+   *     the skill's commands then name instead of the seed's {@code pm-db}; null to keep that
    */
   public record Contents(
-      String command, String policyPath, String policyYaml, String schemaTables) {}
+      String command,
+      String policyPath,
+      String policyYaml,
+      String schemaTables,
+      String renderName) {}
+
+  /** The seed's Render instance name, which the packaged skill's commands use. */
+  private static final String SEED_RENDER_NAME = "pm-db";
 
   /**
    * What an install did.
@@ -136,6 +145,9 @@ public final class SkillInstall {
     text = replaceBullet(text, "- `" + CHECKOUT_COMMAND + "` is the launcher", "");
     text = text.replace(CHECKOUT_COMMAND, c.command());
     text = text.replace(EXAMPLE_POLICY, c.policyPath());
+    if (c.renderName() != null && c.renderName().matches("[A-Za-z0-9._-]+")) {
+      text = text.replace(SEED_RENDER_NAME, c.renderName());
+    }
     return text;
   }
 

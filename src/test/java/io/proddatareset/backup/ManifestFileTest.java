@@ -38,6 +38,9 @@ class ManifestFileTest {
                 "b".repeat(64),
                 null,
                 null,
+                null,
+                null,
+                null,
                 null),
             new BackupManifest.TableEntry(
                 "\"My Schema\".\"t\"",
@@ -51,12 +54,16 @@ class ManifestFileTest {
                     new BackupManifest.PartEntry(0, Sha256.EMPTY),
                     new BackupManifest.PartEntry(7, "d".repeat(64))),
                 null,
+                null,
+                null,
+                null,
                 null)),
         List.of(
             new BackupManifest.SequenceEntry(
                 "public.users_id_seq", "public", "users_id_seq", "public.users", -5, true),
             new BackupManifest.SequenceEntry("s.q", "s", "q", "s.t", 1, false)),
         List.of(new BackupManifest.KeptEntry("public.keep", "public", "keep", 9, "e".repeat(32))),
+        null,
         null);
   }
 
@@ -68,7 +75,7 @@ class ManifestFileTest {
     BackupManifest bare =
         new BackupManifest(
             1, null, null, null, null, null, null, null, null, null, 0, null, null, null, null,
-            null);
+            null, null);
     ManifestFile.write(dir.resolve("bare.json"), bare);
     assertThat(ManifestFile.read(dir.resolve("bare.json"))).isEqualTo(bare);
   }

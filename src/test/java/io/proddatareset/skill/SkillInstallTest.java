@@ -246,4 +246,18 @@ class SkillInstallTest {
     assertThat(none.err()).contains("Cannot tell where the tool is installed");
     assertThat(dir).doesNotExist();
   }
+
+  @Test
+  void theSkillNamesTheRenderInstanceItWasInstalledFor() {
+    String given =
+        SkillInstall.skill(
+            new SkillInstall.Contents("prod-data-reset", "policy.yaml", "", null, "shop-db"));
+    assertThat(given)
+        .contains("prod-data-reset plan --render-postgres shop-db --policy policy.yaml")
+        .doesNotContain("pm-db");
+    String none =
+        SkillInstall.skill(
+            new SkillInstall.Contents("prod-data-reset", "policy.yaml", "", null, null));
+    assertThat(none).contains("--render-postgres pm-db");
+  }
 }
