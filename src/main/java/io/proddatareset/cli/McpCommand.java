@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
       "Serve the workflow to an AI agent as a Model Context Protocol server over stdio: tools"
           + " plan, schema, verify (read-only) and reset, restore (destructive). The target and"
-          + " policy are fixed here; no tool takes a URL.",
+          + " policy are fixed here (with --where, the rows the tools plan, reset and verify); no"
+          + " tool takes a URL.",
       "reset needs the planId of the plan the user saw and a backup file (unless started with"
           + " --no-backup --i-have-a-backup REASON); before reset or restore changes anything,"
           + " the client asks its user to type the database name (MCP elicitation), recorded in"
@@ -36,6 +37,9 @@ public class McpCommand extends IoCommand {
 
   /** The reset's switches for every reset the server runs; --backup is per call. */
   @Mixin ResetSwitches reset;
+
+  /** Rows instead of whole tables, fixed like the policy: every tool works on this selection. */
+  @Mixin RowSelectionOptions rows;
 
   /**
    * Takes the options that belong to one reset out of {@code mcp}'s: the reset tool gets the backup
@@ -59,13 +63,15 @@ public class McpCommand extends IoCommand {
       throw ExitException.usage("--estimate is for plan only: the MCP plan counts rows exactly.");
     }
     ConnectionTarget t = in.resolve(io);
-    Policy policy = in.policy.policy();
+    Policy policy = rows.addTo(in.policy.policy());
     // the protocol owns stdout: anything else that prints goes to stderr
     OutputStream protocol = new FileOutputStream(FileDescriptor.out);
     System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
     io.err().println("prod-data-reset mcp: serving " + t.display() + " on stdio");
     new ToolServer(
-            new McpTools(io, in, reset, t, policy), !reset.noBackup, Program.command(io.env()))
+            new McpTools(io, in, rows, reset, t, policy),
+            !reset.noBackup,
+            Program.command(io.env()))
         .serve(new FileInputStream(FileDescriptor.in), protocol, VersionProvider.version());
     return 0;
   }

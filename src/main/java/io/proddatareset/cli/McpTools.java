@@ -36,7 +36,12 @@ import java.util.stream.Collectors;
  * and policy fixed when the server started, printing nothing on stdout.
  */
 record McpTools(
-    Io io, TargetAndPolicy in, ResetSwitches switches, ConnectionTarget target, Policy policy)
+    Io io,
+    TargetAndPolicy in,
+    RowSelectionOptions rows,
+    ResetSwitches switches,
+    ConnectionTarget target,
+    Policy policy)
     implements ToolServer.Tools {
 
   @Override
@@ -138,7 +143,7 @@ record McpTools(
               null,
               in.target.sameTarget(),
               in.policy,
-              null,
+              rows,
               switches.forCall(backup, planId, plan.database()));
           Map<String, Object> result = new LinkedHashMap<>();
           result.put("database", plan.database());

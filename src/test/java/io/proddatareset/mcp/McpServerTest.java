@@ -364,6 +364,43 @@ class McpServerTest {
   }
 
   @Test
+  void aServerStartedWithWhereResetsOnlyTheSelectedRows() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase("mcp_where").loadPmAgent(3);
+    long otherProjects = db.queryLong("SELECT count(*) FROM projects WHERE id <> 1");
+    long otherEntities = db.queryLong("SELECT count(*) FROM entities WHERE project_id <> 1");
+    List<String> cmd = new ArrayList<>(serverCommand(db));
+    int policy = cmd.indexOf("--policy");
+    cmd.subList(policy, policy + 2).clear();
+    cmd.addAll(List.of("--where", "projects: id = 1", "--keep", "users,api_keys"));
+    McpSyncClient client =
+        client(
+            cmd,
+            "where-test",
+            req -> new ElicitResult(ElicitResult.Action.ACCEPT, Map.of("database", db.name())));
+
+    CallToolResult plan = client.callTool(new CallToolRequest("plan", Map.of()));
+    assertThat(plan.isError()).as(String.valueOf(plan.content())).isFalse();
+    assertThat(structured(plan).toString()).contains("\"action\":\"delete\"");
+    Path backup = dir.resolve("rows.sql.gz");
+    CallToolResult r =
+        client.callTool(
+            new CallToolRequest(
+                "reset",
+                Map.of(
+                    "planId",
+                    structured(plan).path("planId").asText(),
+                    "backup",
+                    backup.toString())));
+
+    assertThat(r.isError()).as(String.valueOf(r.content())).isFalse();
+    assertThat(db.queryLong("SELECT count(*) FROM projects WHERE id = 1")).isZero();
+    assertThat(db.queryLong("SELECT count(*) FROM projects")).isEqualTo(otherProjects);
+    assertThat(db.queryLong("SELECT count(*) FROM entities")).isEqualTo(otherEntities);
+    assertThat(structured(r).path("tables").toString()).contains("public.projects (delete)");
+    assertThat(structured(r).path("verify").path("ok").asBoolean()).isTrue();
+  }
+
+  @Test
   void theInspectorCliListsTheTools() throws Exception {
     Assumptions.assumeTrue(
         onPath("npx"), "npx is not on the PATH: the MCP Inspector CLI test needs node");
