@@ -205,6 +205,28 @@ public final class RowClosure {
     return new Run(connection, catalog, keys, selection, false).run();
   }
 
+  /**
+   * Whether the key set that {@link #fill} left in the caller's transaction (as {@code closure}) is
+   * still the closure of {@code selection}, when every row in it is locked: a check as strong as
+   * computing it again, and cheaper (nothing is written, every edge is joined once over all levels
+   * instead of once per level). With the rows of the key set locked, none of them can change, so
+   * every row derived from them is still derived; the key set is the closure exactly when (1) the
+   * selected rows of each table are the key set's rows of level 0 and (2) no row reached through an
+   * edge from a deleted row of the key set is missing from it (with the edge's kind). The caller
+   * must have proved that every row of the key set is locked (it is then unchanged).
+   *
+   * @throws SQLException when a statement fails (the transaction is then aborted: roll it back)
+   */
+  public static boolean unchanged(
+      Connection connection,
+      Catalog catalog,
+      KeyDetails keys,
+      RowSelection selection,
+      Result closure)
+      throws SQLException {
+    return new Run(connection, catalog, keys, selection, false).unchanged(closure.numbers());
+  }
+
   /** One computation: the tables it met are numbered in the order met. */
   private static final class Run {
     private final Connection c;
@@ -293,6 +315,87 @@ public final class RowClosure {
       }
       List<Reached> reached = counts();
       return new Result(reached, undeclared(reached), level, numbers);
+    }
+
+    boolean unchanged(Map<TableName, Integer> met) throws SQLException {
+      Map<TableName, List<RowSelection.Condition>> byTable = new LinkedHashMap<>();
+      for (RowSelection.Condition condition : selection.conditions()) {
+        byTable.computeIfAbsent(condition.table(), t -> new ArrayList<>()).add(condition);
+      }
+      for (Map.Entry<TableName, List<RowSelection.Condition>> e : byTable.entrySet()) {
+        Integer n = met.get(e.getKey());
+        String any =
+            e.getValue().stream()
+                .map(c -> "(\n" + c.sql() + "\n)")
+                .collect(Collectors.joining(" OR "));
+        // the rows selected now, and those of them not in the key set's level 0
+        String sql =
+            "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM "
+                + ROWS
+                + " x WHERE x.rel = ? AND x.kind = 'd' AND x.level = 0 AND x.toid = s.tableoid"
+                + " AND x.tid = s.ctid)), (SELECT count(*) FROM "
+                + ROWS
+                + " x WHERE x.rel = ? AND x.kind = 'd' AND x.level = 0) FROM (SELECT tableoid, ctid"
+                + " FROM "
+                + ownRows(e.getKey())
+                + " WHERE "
+                + any
+                + ") s";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          ps.setInt(1, n == null ? -1 : n);
+          ps.setInt(2, n == null ? -1 : n);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            if (rs.getLong(2) != 0 || rs.getLong(1) != rs.getLong(3)) {
+              return false;
+            }
+          }
+        }
+      }
+      for (ClosureEdge e : edges) {
+        Integer parent = met.get(e.parent());
+        if (parent == null) {
+          continue; // no row of the parent in the key set: nothing reached through this edge
+        }
+        Integer child = met.get(e.child());
+        StringBuilder on = new StringBuilder();
+        for (int i = 0; i < e.childColumns().size(); i++) {
+          if (i > 0) {
+            on.append(" AND ");
+          }
+          on.append("c.")
+              .append(Identifiers.quote(e.childColumns().get(i)))
+              .append(" = p.")
+              .append(Identifiers.quote(e.parentColumns().get(i)));
+        }
+        String childRows =
+            e.childSource().equals(e.child()) ? ownRows(e.child()) : e.childSource().sql();
+        String sql =
+            "SELECT EXISTS (SELECT 1 FROM "
+                + ROWS
+                + " r JOIN "
+                + ownRows(e.parent())
+                + " p ON p.tableoid = r.toid AND p.ctid = r.tid JOIN "
+                + childRows
+                + " c ON "
+                + on
+                + " WHERE r.rel = ? AND r.kind = 'd' AND NOT EXISTS (SELECT 1 FROM "
+                + ROWS
+                + " x WHERE x.rel = ? AND x.kind = "
+                + (e.deletes() ? "'d'" : "'u'")
+                + " AND x.toid = c.tableoid AND x.tid = c.ctid))";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          ps.setInt(1, parent);
+          ps.setInt(2, child == null ? -1 : child);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            if (rs.getBoolean(1)) {
+              return false;
+            }
+          }
+        }
+      }
+      return true;
     }
 
     /**

@@ -71,8 +71,19 @@ final class RowLocks {
   }
 
   /**
+   * Whether the key set of {@code closure}, every row of which is locked, is still the closure
+   * ({@link RowClosure#unchanged}).
+   */
+  @FunctionalInterface
+  interface Check {
+    boolean unchanged(RowClosure.Result closure) throws SQLException;
+  }
+
+  /**
    * Computes the closure and locks its rows until it is stable (see the class comment), in the
-   * transaction open on {@code t}.
+   * transaction open on {@code t}: after a computation, its rows are locked; once every row of the
+   * key set is locked, {@code check} proves that it is still the closure (a cheaper computation
+   * again), else it is computed again in full and its new rows locked in turn.
    *
    * @param pid the server pid of {@code t}
    * @param lookups opens the second connection that watches who blocks {@code t}
@@ -87,6 +98,7 @@ final class RowLocks {
       Catalog catalog,
       KeyDetails keys,
       Fill fill,
+      Check check,
       Duration budget,
       LockAttempts.Tuning tuning)
       throws SQLException {
@@ -101,15 +113,16 @@ final class RowLocks {
     int attempts = 0;
     Map<Integer, LockHolders.Holder> holders = new LinkedHashMap<>();
     try (LockWaitWatcher watcher = new LockWaitWatcher(lookups, pid)) {
-      for (int round = 1; round <= MOST_ROUNDS; round++) {
-        RowClosure.Result closure = fill.fill();
-        if (unlocked(t) == 0) {
-          return new Stable(closure, round, attempts, Duration.ofNanos(System.nanoTime() - start));
-        }
-        while (true) {
+      RowClosure.Result closure = fill.fill();
+      int round = 1;
+      while (true) {
+        long missing = unlocked(t);
+        while (missing > 0) {
           attempts++;
           SQLException failed = attempt(t, catalog, keys, closure, tuning, deadline);
           if (failed == null) {
+            // a row the app changed before its lock was skipped (its ctid is not the key set's)
+            missing = unlocked(t);
             break;
           }
           holders.putAll(holders(t, catalog, keys, closure));
@@ -121,6 +134,18 @@ final class RowLocks {
             throw gaveUp(closure, budget, attempts, holders, watcher.blockers(), failed);
           }
         }
+        if (missing == 0) {
+          round++;
+          if (check.unchanged(closure)) {
+            return new Stable(
+                closure, round, attempts, Duration.ofNanos(System.nanoTime() - start));
+          }
+        }
+        if (round >= MOST_ROUNDS) {
+          break;
+        }
+        closure = fill.fill();
+        round++;
       }
     }
     throw ExitException.failure(

@@ -209,6 +209,8 @@ public final class RowReset {
                       t, catalog, confirmed.policy(), PlanOptions.estimates());
               return plan[0].subset().closure();
             },
+            closure ->
+                RowClosure.unchanged(t, catalog, keys, plan[0].subset().selection(), closure),
             options.lockTimeout(),
             tuning);
     if (!plan[0].planId().equals(confirmed.planId())) {
