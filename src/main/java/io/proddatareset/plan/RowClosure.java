@@ -143,6 +143,34 @@ public final class RowClosure {
   }
 
   /**
+   * How {@link #fill} runs its statements when the caller locks the rows as they are found: each
+   * statement that adds rows to the key set then also locks them ({@code FOR UPDATE}), and is run
+   * through {@link #lock}, which may retry it (after a rollback to a savepoint) until it succeeds.
+   * A row the app changed meanwhile is locked, and added, in its newest version (under {@code READ
+   * COMMITTED}, {@code FOR UPDATE} re-checks the statement on it); a row it deleted, or whose key
+   * no longer matches, is not added. A parent's rows being locked before its children are looked
+   * for, no child can be added to them through a declared key unseen (the insert's key check waits
+   * for the lock), and the statement that looks for them, begun after the lock, sees every child
+   * committed before.
+   */
+  public interface Locking {
+    /**
+     * Runs {@code statement}, which locks rows of {@code table}: {@code candidates} is SQL text of
+     * a condition on {@code table}'s rows (unqualified) that holds for the rows it locks, to name
+     * the sessions holding them; it may hold the user's condition (checked by the server before).
+     *
+     * @return what {@code statement} returned
+     */
+    long lock(TableName table, String candidates, Work statement) throws SQLException;
+
+    /** A statement of the fill; it may be run again after a rollback to a savepoint. */
+    @FunctionalInterface
+    interface Work {
+      long run() throws SQLException;
+    }
+  }
+
+  /**
    * The edges the closure follows: every foreign key the catalog lists (the child may be in a
    * schema outside the scope) and every virtual reference.
    */
@@ -196,35 +224,51 @@ public final class RowClosure {
   public static Result fill(
       Connection connection, Catalog catalog, KeyDetails keys, RowSelection selection)
       throws SQLException {
+    return new Run(connection, catalog, keys, selection, false).run();
+  }
+
+  /**
+   * As {@link #fill}, locking every row as it is added to the key set ({@code FOR UPDATE}) through
+   * {@code locking} (see {@link Locking}): the key set then holds exactly the rows locked, in the
+   * versions locked.
+   */
+  public static Result fill(
+      Connection connection,
+      Catalog catalog,
+      KeyDetails keys,
+      RowSelection selection,
+      Locking locking)
+      throws SQLException {
     if (selection.isEmpty()) {
       throw new IllegalArgumentException("no --where selection: nothing to close over");
     }
     if (connection.getAutoCommit()) {
       throw new IllegalStateException("fill runs in the caller's open transaction");
     }
-    return new Run(connection, catalog, keys, selection, false).run();
+    Run run = new Run(connection, catalog, keys, selection, false);
+    run.locking = locking;
+    return run.run();
   }
 
   /**
-   * Whether the key set that {@link #fill} left in the caller's transaction (as {@code closure}) is
-   * still the closure of {@code selection}, when every row in it is locked: a check as strong as
-   * computing it again, and cheaper (nothing is written, every edge is joined once over all levels
-   * instead of once per level). With the rows of the key set locked, none of them can change, so
-   * every row derived from them is still derived; the key set is the closure exactly when (1) the
-   * selected rows of each table are the key set's rows of level 0 and (2) no row reached through an
-   * edge from a deleted row of the key set is missing from it (with the edge's kind). The caller
-   * must have proved that every row of the key set is locked (it is then unchanged).
+   * Whether the selected rows of the key set that {@link #fill} left in the caller's transaction
+   * (its level 0, as {@code closure}) are exactly the rows the selection's conditions select now.
+   * When {@link #fill} locked the rows as it found them (see {@link Locking}), this is all that can
+   * have changed since: every row of the key set is locked, so no edge can reach a row that is not
+   * in it (through a declared key), and a new row that matches a condition, or a row that no longer
+   * does (a condition may read other tables), is what is left to look for.
    *
    * @throws SQLException when a statement fails (the transaction is then aborted: roll it back)
    */
-  public static boolean unchanged(
+  public static boolean selectionUnchanged(
       Connection connection,
       Catalog catalog,
       KeyDetails keys,
       RowSelection selection,
       Result closure)
       throws SQLException {
-    return new Run(connection, catalog, keys, selection, false).unchanged(closure.numbers());
+    return new Run(connection, catalog, keys, selection, false)
+        .selectionUnchanged(closure.numbers());
   }
 
   /** One computation: the tables it met are numbered in the order met. */
@@ -240,6 +284,8 @@ public final class RowClosure {
     private long analyzedRows;
 
     private final boolean readOnly;
+    // null: the rows are not locked
+    private Locking locking;
 
     Run(Connection c, Catalog catalog, KeyDetails keys, RowSelection selection, boolean readOnly) {
       this.c = c;
@@ -317,7 +363,7 @@ public final class RowClosure {
       return new Result(reached, undeclared(reached), level, numbers);
     }
 
-    boolean unchanged(Map<TableName, Integer> met) throws SQLException {
+    boolean selectionUnchanged(Map<TableName, Integer> met) throws SQLException {
       Map<TableName, List<RowSelection.Condition>> byTable = new LinkedHashMap<>();
       for (RowSelection.Condition condition : selection.conditions()) {
         byTable.computeIfAbsent(condition.table(), t -> new ArrayList<>()).add(condition);
@@ -347,49 +393,6 @@ public final class RowClosure {
           try (ResultSet rs = ps.executeQuery()) {
             rs.next();
             if (rs.getLong(2) != 0 || rs.getLong(1) != rs.getLong(3)) {
-              return false;
-            }
-          }
-        }
-      }
-      for (ClosureEdge e : edges) {
-        Integer parent = met.get(e.parent());
-        if (parent == null) {
-          continue; // no row of the parent in the key set: nothing reached through this edge
-        }
-        Integer child = met.get(e.child());
-        StringBuilder on = new StringBuilder();
-        for (int i = 0; i < e.childColumns().size(); i++) {
-          if (i > 0) {
-            on.append(" AND ");
-          }
-          on.append("c.")
-              .append(Identifiers.quote(e.childColumns().get(i)))
-              .append(" = p.")
-              .append(Identifiers.quote(e.parentColumns().get(i)));
-        }
-        String childRows =
-            e.childSource().equals(e.child()) ? ownRows(e.child()) : e.childSource().sql();
-        String sql =
-            "SELECT EXISTS (SELECT 1 FROM "
-                + ROWS
-                + " r JOIN "
-                + ownRows(e.parent())
-                + " p ON p.tableoid = r.toid AND p.ctid = r.tid JOIN "
-                + childRows
-                + " c ON "
-                + on
-                + " WHERE r.rel = ? AND r.kind = 'd' AND NOT EXISTS (SELECT 1 FROM "
-                + ROWS
-                + " x WHERE x.rel = ? AND x.kind = "
-                + (e.deletes() ? "'d'" : "'u'")
-                + " AND x.toid = c.tableoid AND x.tid = c.ctid))";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-          ps.setInt(1, parent);
-          ps.setInt(2, child == null ? -1 : child);
-          try (ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            if (rs.getBoolean(1)) {
               return false;
             }
           }
@@ -440,10 +443,16 @@ public final class RowClosure {
               + ownRows(condition.table())
               + " WHERE (\n"
               + condition.sql()
-              + "\n) ON CONFLICT DO NOTHING";
+              + "\n)"
+              + (locking == null ? "" : " FOR UPDATE")
+              + " ON CONFLICT DO NOTHING";
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setInt(1, number(condition.table()));
-        return ps.executeLargeUpdate();
+        if (locking == null) {
+          return ps.executeLargeUpdate();
+        }
+        return locking.lock(
+            condition.table(), "(\n" + condition.sql() + "\n)", ps::executeLargeUpdate);
       } catch (SQLException e) {
         throw ExitException.usage(
             "The condition "
@@ -482,13 +491,42 @@ public final class RowClosure {
               + childRows
               + " c ON "
               + on
-              + " WHERE r.rel = ? AND r.kind = 'd' AND r.level = ? ON CONFLICT DO NOTHING";
+              + " WHERE r.rel = ? AND r.kind = 'd' AND r.level = ?"
+              + (locking == null ? "" : " FOR UPDATE OF c")
+              + " ON CONFLICT DO NOTHING";
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setInt(1, number(e.child()));
         ps.setInt(2, level + 1);
         ps.setInt(3, number(e.parent()));
         ps.setInt(4, level);
-        return ps.executeLargeUpdate();
+        if (locking == null) {
+          return ps.executeLargeUpdate();
+        }
+        // the rows of the child whose key is one of the parent rows' of this level
+        StringBuilder cols = new StringBuilder();
+        StringBuilder pcols = new StringBuilder();
+        for (int i = 0; i < e.childColumns().size(); i++) {
+          cols.append(i > 0 ? ", " : "").append(Identifiers.quote(e.childColumns().get(i)));
+          pcols
+              .append(i > 0 ? ", " : "")
+              .append("p.")
+              .append(Identifiers.quote(e.parentColumns().get(i)));
+        }
+        String candidates =
+            "(("
+                + cols
+                + ") IN (SELECT "
+                + pcols
+                + " FROM "
+                + ROWS
+                + " r JOIN "
+                + ownRows(e.parent())
+                + " p ON p.tableoid = r.toid AND p.ctid = r.tid WHERE r.rel = "
+                + number(e.parent())
+                + " AND r.kind = 'd' AND r.level = "
+                + level
+                + "))";
+        return locking.lock(e.child(), candidates, ps::executeLargeUpdate);
       }
     }
 

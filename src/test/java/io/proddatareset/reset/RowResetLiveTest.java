@@ -186,7 +186,8 @@ class RowResetLiveTest {
               .run(RowResetTest.subset(db, "projects: id = 1"));
       letGo.join();
       assertThat(result.lockAttempts()).isGreaterThan(1);
-      assertThat(result.rounds()).isGreaterThanOrEqualTo(3);
+      // the changed row is locked, and deleted, in its newest version, in the same computation
+      assertThat(result.rounds()).isEqualTo(1);
     }
     assertThat(db.queryLong("SELECT count(*) FROM tags WHERE project_id = 1")).isZero();
     assertThat(db.queryLong("SELECT count(*) FROM tags WHERE name = 'changed'")).isZero();
