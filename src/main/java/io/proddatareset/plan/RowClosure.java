@@ -281,6 +281,8 @@ public final class RowClosure {
     private final Map<TableName, Integer> numbers = new LinkedHashMap<>();
     private final Map<TableName, List<ClosureEdge>> paths = new HashMap<>();
     private long rows;
+    // per table number: the rows added to delete, to update (the key set's own counts)
+    private final Map<Integer, long[]> addedRows = new HashMap<>();
     private long analyzedRows;
 
     private final boolean readOnly;
@@ -330,6 +332,7 @@ public final class RowClosure {
         paths.putIfAbsent(condition.table(), List.of());
         long added = select(condition);
         rows += added;
+        addedRows.computeIfAbsent(number(condition.table()), n -> new long[2])[0] += added;
         if (added > 0) {
           frontier.add(condition.table());
         }
@@ -345,6 +348,8 @@ public final class RowClosure {
             }
             long added = follow(e, level);
             rows += added;
+            addedRows.computeIfAbsent(number(e.child()), n -> new long[2])[e.deletes() ? 0 : 1] +=
+                added;
             if (added > 0) {
               List<ClosureEdge> path = new ArrayList<>(paths.get(parent));
               path.add(e);
@@ -531,19 +536,23 @@ public final class RowClosure {
     }
 
     private List<Reached> counts() throws SQLException {
+      // each row is in the key set once per kind, so what the statements added are the counts,
+      // but for the rows to update that are deleted as well: they count as deleted
       Map<Integer, long[]> byNumber = new HashMap<>();
-      String sql =
-          "SELECT u.rel, count(*) FILTER (WHERE u.kind = 'd'), count(*) FILTER (WHERE u.kind = 'u'"
-              + " AND NOT EXISTS (SELECT 1 FROM "
-              + ROWS
-              + " d WHERE d.rel = u.rel AND d.kind = 'd' AND d.toid = u.toid AND d.tid = u.tid))"
-              + " FROM "
-              + ROWS
-              + " u GROUP BY u.rel";
-      try (Statement st = c.createStatement();
-          ResultSet rs = st.executeQuery(sql)) {
-        while (rs.next()) {
-          byNumber.put(rs.getInt(1), new long[] {rs.getLong(2), rs.getLong(3)});
+      addedRows.forEach((n, counts) -> byNumber.put(n, counts.clone()));
+      if (byNumber.values().stream().anyMatch(counts -> counts[1] > 0)) {
+        String sql =
+            "SELECT u.rel, count(*) FROM "
+                + ROWS
+                + " u WHERE u.kind = 'u' AND EXISTS (SELECT 1 FROM "
+                + ROWS
+                + " d WHERE d.rel = u.rel AND d.kind = 'd' AND d.toid = u.toid AND d.tid = u.tid)"
+                + " GROUP BY u.rel";
+        try (Statement st = c.createStatement();
+            ResultSet rs = st.executeQuery(sql)) {
+          while (rs.next()) {
+            byNumber.get(rs.getInt(1))[1] -= rs.getLong(2);
+          }
         }
       }
       Set<TableName> selected =
