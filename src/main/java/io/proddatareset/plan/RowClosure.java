@@ -38,7 +38,7 @@ import java.util.stream.Collectors;
  * <p><b>How.</b> The server computes it, set-based: the rows are kept as (table, {@code tableoid},
  * {@code ctid}) in one temporary key set, filled level by level with one {@code INSERT ... SELECT}
  * per edge and level (the new rows of the parent table joined to the child table on the key's
- * columns, {@code ON CONFLICT DO NOTHING}), until a level adds nothing. Java holds only counts, so
+ * columns, those not in the set yet), until a level adds nothing. Java holds only counts, so
  * memory stays flat however many rows are reached. Equality joins give {@code MATCH SIMPLE}'s rule
  * for free (a key with a NULL column references nothing); cycles and self-references end because a
  * row already in the set is not added again.
@@ -483,11 +483,13 @@ public final class RowClosure {
       }
       String childRows =
           e.childSource().equals(e.child()) ? ownRows(e.child()) : e.childSource().sql();
+      boolean unique = !e.virtual();
+      String kind = e.deletes() ? "'d'" : "'u'";
       String sql =
           "INSERT INTO "
               + ROWS
               + " (rel, kind, toid, tid, level) SELECT ?, "
-              + (e.deletes() ? "'d'" : "'u'")
+              + kind
               + ", c.tableoid, c.ctid, ? FROM "
               + ROWS
               + " r JOIN "
@@ -497,13 +499,26 @@ public final class RowClosure {
               + " c ON "
               + on
               + " WHERE r.rel = ? AND r.kind = 'd' AND r.level = ?"
+              // a foreign key references a unique key: each child row joins one parent row at
+              // most, so the rows not in the key set yet can simply be added (cheaper than ON
+              // CONFLICT); a virtual reference's parent columns may repeat
+              + (unique
+                  ? " AND NOT EXISTS (SELECT 1 FROM "
+                      + ROWS
+                      + " x WHERE x.rel = ? AND x.kind = "
+                      + kind
+                      + " AND x.toid = c.tableoid AND x.tid = c.ctid)"
+                  : "")
               + (locking == null ? "" : " FOR UPDATE OF c")
-              + " ON CONFLICT DO NOTHING";
+              + (unique ? "" : " ON CONFLICT DO NOTHING");
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setInt(1, number(e.child()));
         ps.setInt(2, level + 1);
         ps.setInt(3, number(e.parent()));
         ps.setInt(4, level);
+        if (unique) {
+          ps.setInt(5, number(e.child()));
+        }
         if (locking == null) {
           return ps.executeLargeUpdate();
         }
