@@ -38,10 +38,10 @@ import java.util.stream.Collectors;
  * <p><b>How.</b> The server computes it, set-based: the rows are kept as (table, {@code tableoid},
  * {@code ctid}) in one temporary key set, filled level by level with one {@code INSERT ... SELECT}
  * per edge and level (the new rows of the parent table joined to the child table on the key's
- * columns, those not in the set yet), until a level adds nothing. Java holds only counts, so
- * memory stays flat however many rows are reached. Equality joins give {@code MATCH SIMPLE}'s rule
- * for free (a key with a NULL column references nothing); cycles and self-references end because a
- * row already in the set is not added again.
+ * columns, those not in the set yet), until a level adds nothing. Java holds only counts, so memory
+ * stays flat however many rows are reached. Equality joins give {@code MATCH SIMPLE}'s rule for
+ * free (a key with a NULL column references nothing); cycles and self-references end because a row
+ * already in the set is not added again.
  *
  * <p><b>Transaction.</b> {@link #compute} runs in a transaction of its own on the connection (which
  * must be in auto-commit mode): {@code REPEATABLE READ}, so every level reads one snapshot and the

@@ -135,9 +135,17 @@ public final class RowVerify {
     c.unwrap(PGConnection.class)
         .getCopyAPI()
         .copyIn("COPY pg_temp." + temp + " (" + cols + ") FROM STDIN", data);
-    try (Statement st = c.createStatement()) {
-      // a temporary table has no statistics otherwise: the join below is then planned blind
-      st.execute("ANALYZE pg_temp." + temp);
+    if (key != null && !key.isEmpty()) {
+      try (Statement st = c.createStatement()) {
+        // a temporary table has no statistics otherwise, and the join below is then planned
+        // blind; the key's columns are all it joins on (the others may be large)
+        st.execute(
+            "ANALYZE pg_temp."
+                + temp
+                + " ("
+                + String.join(", ", key.stream().map(Identifiers::quote).toList())
+                + ")");
+      }
     }
     String back;
     if (key == null || key.isEmpty()) {
