@@ -1,5 +1,6 @@
 package io.proddatareset.reset;
 
+import io.proddatareset.Counts;
 import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
@@ -199,7 +200,7 @@ final class RowLocks {
           pause(Math.min(pauseMillis(tuning, attempts), left));
         }
         if (deadline - System.nanoTime() <= 0) {
-          throw gaveUp(keySetRows(t), budget, attempts, holders, watcher.blockers(), failed);
+          throw gaveUp(table, keySetRows(t), budget, attempts, holders, watcher.blockers(), failed);
         }
       }
     }
@@ -226,55 +227,53 @@ final class RowLocks {
   }
 
   /**
-   * The sessions holding rows of the closure, by pid: the transaction whose id is in a row's {@code
-   * xmax} (the locker or updater) when it is still running. Read on T: the key set is T's own
-   * temporary table.
+   * The sessions holding rows of {@code table} that a statement of the closure was to lock (those
+   * {@code candidates} selects), by pid: the transaction whose id is in a row's {@code xmax} (the
+   * locker or updater) when it is still running. Read on T: the key set is T's own temporary table.
    */
   private static Map<Integer, LockHolders.Holder> holders(
       Connection t, Catalog catalog, KeyDetails keys, TableName table, String candidates) {
     Map<Integer, LockHolders.Holder> out = new LinkedHashMap<>();
     try {
-      for (Map.Entry<TableName, String> r : Map.of(table, candidates).entrySet()) {
-        String sql =
-            "SELECT a.pid, a.usename, a.application_name, a.state,"
-                + " extract(epoch FROM (now() - a.xact_start))::bigint,"
-                + " extract(epoch FROM (now() - a.query_start))::bigint, a.query"
-                + " FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
-                + " WHERE l.locktype = 'transactionid' AND l.granted AND l.mode = 'ExclusiveLock'"
-                + " AND l.pid <> pg_catalog.pg_backend_pid() AND l.transactionid IN (SELECT xmax"
-                + " FROM "
-                + RowResetStatements.ownRows(catalog, keys, r.getKey())
-                + " WHERE "
-                + r.getValue()
-                + " AND xmax <> '0'::xid) ORDER BY a.pid";
-        try (PreparedStatement ps = t.prepareStatement(sql);
-            ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            int pid = rs.getInt(1);
-            long xact = rs.getLong(5);
-            Long xactSeconds = rs.wasNull() ? null : xact;
-            long q = rs.getLong(6);
-            Long querySeconds = rs.wasNull() ? null : q;
-            String query = LockHolders.queryStart(rs.getString(7));
-            LockHolders.Session s =
-                new LockHolders.Session(
-                    pid,
-                    rs.getString(2),
-                    rs.getString(3),
-                    rs.getString(4),
-                    xactSeconds,
-                    query == null ? null : querySeconds,
-                    query);
-            LockHolders.Holder had = out.get(pid);
-            List<String> relations = new ArrayList<>();
-            if (had != null) {
-              relations.addAll(had.relations());
-            }
-            if (!relations.contains(r.getKey().display())) {
-              relations.add(r.getKey().display());
-            }
-            out.put(pid, new LockHolders.Holder(s, relations));
+      String sql =
+          "SELECT a.pid, a.usename, a.application_name, a.state,"
+              + " extract(epoch FROM (now() - a.xact_start))::bigint,"
+              + " extract(epoch FROM (now() - a.query_start))::bigint, a.query"
+              + " FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+              + " WHERE l.locktype = 'transactionid' AND l.granted AND l.mode = 'ExclusiveLock'"
+              + " AND l.pid <> pg_catalog.pg_backend_pid() AND l.transactionid IN (SELECT xmax"
+              + " FROM "
+              + RowResetStatements.ownRows(catalog, keys, table)
+              + " WHERE "
+              + candidates
+              + " AND xmax <> '0'::xid) ORDER BY a.pid";
+      try (PreparedStatement ps = t.prepareStatement(sql);
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          int pid = rs.getInt(1);
+          long xact = rs.getLong(5);
+          Long xactSeconds = rs.wasNull() ? null : xact;
+          long q = rs.getLong(6);
+          Long querySeconds = rs.wasNull() ? null : q;
+          String query = LockHolders.queryStart(rs.getString(7));
+          LockHolders.Session s =
+              new LockHolders.Session(
+                  pid,
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  xactSeconds,
+                  query == null ? null : querySeconds,
+                  query);
+          LockHolders.Holder had = out.get(pid);
+          List<String> relations = new ArrayList<>();
+          if (had != null) {
+            relations.addAll(had.relations());
           }
+          if (!relations.contains(table.display())) {
+            relations.add(table.display());
+          }
+          out.put(pid, new LockHolders.Holder(s, relations));
         }
       }
     } catch (SQLException e) {
@@ -303,6 +302,7 @@ final class RowLocks {
   }
 
   private static ExitException gaveUp(
+      TableName table,
       long rows,
       Duration budget,
       int attempts,
@@ -317,9 +317,11 @@ final class RowLocks {
       }
     }
     return ExitException.failure(
-        "Could not lock the "
-            + rows
-            + " selected rows (FOR UPDATE) within "
+        "Could not lock the selected rows of "
+            + table.display()
+            + " (FOR UPDATE; "
+            + Counts.of(rows, "row")
+            + " of the selection locked so far) within "
             + Durations.limit(budget)
             + " ("
             + attempts
