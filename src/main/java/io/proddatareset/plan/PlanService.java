@@ -98,8 +98,23 @@ public final class PlanService {
   public static ResetPlan planFromCatalog(
       Connection connection, Catalog catalog, Policy policy, PlanOptions options)
       throws SQLException {
+    return planFromCatalog(connection, catalog, policy, options, null);
+  }
+
+  /**
+   * As {@link #planFromCatalog(Connection, Catalog, Policy, PlanOptions)}; a subset plan's closure
+   * closure locks its rows as it finds them, through {@code locking} when not null (see {@link
+   * RowClosure.Locking}).
+   */
+  public static ResetPlan planFromCatalog(
+      Connection connection,
+      Catalog catalog,
+      Policy policy,
+      PlanOptions options,
+      RowClosure.Locking locking)
+      throws SQLException {
     if (policy.selects()) {
-      return SubsetPlanner.inTransaction(connection, catalog, policy, options);
+      return SubsetPlanner.inTransaction(connection, catalog, policy, options, locking);
     }
     return planFromCatalog(
         connection, catalog, policy, Classifier.classify(catalog, policy), options);

@@ -38,10 +38,10 @@ import java.util.stream.Collectors;
  * <p><b>How.</b> The server computes it, set-based: the rows are kept as (table, {@code tableoid},
  * {@code ctid}) in one temporary key set, filled level by level with one {@code INSERT ... SELECT}
  * per edge and level (the new rows of the parent table joined to the child table on the key's
- * columns, {@code ON CONFLICT DO NOTHING}), until a level adds nothing. Java holds only counts, so
- * memory stays flat however many rows are reached. Equality joins give {@code MATCH SIMPLE}'s rule
- * for free (a key with a NULL column references nothing); cycles and self-references end because a
- * row already in the set is not added again.
+ * columns, those not in the set yet), until a level adds nothing. Java holds only counts, so memory
+ * stays flat however many rows are reached. Equality joins give {@code MATCH SIMPLE}'s rule for
+ * free (a key with a NULL column references nothing); cycles and self-references end because a row
+ * already in the set is not added again.
  *
  * <p><b>Transaction.</b> {@link #compute} runs in a transaction of its own on the connection (which
  * must be in auto-commit mode): {@code REPEATABLE READ}, so every level reads one snapshot and the
@@ -143,6 +143,34 @@ public final class RowClosure {
   }
 
   /**
+   * How {@link #fill} runs its statements when the caller locks the rows as they are found: each
+   * statement that adds rows to the key set then also locks them ({@code FOR UPDATE}), and is run
+   * through {@link #lock}, which may retry it (after a rollback to a savepoint) until it succeeds.
+   * A row the app changed meanwhile is locked, and added, in its newest version (under {@code READ
+   * COMMITTED}, {@code FOR UPDATE} re-checks the statement on it); a row it deleted, or whose key
+   * no longer matches, is not added. A parent's rows being locked before its children are looked
+   * for, no child can be added to them through a declared key unseen (the insert's key check waits
+   * for the lock), and the statement that looks for them, begun after the lock, sees every child
+   * committed before.
+   */
+  public interface Locking {
+    /**
+     * Runs {@code statement}, which locks rows of {@code table}: {@code candidates} is SQL text of
+     * a condition on {@code table}'s rows (unqualified) that holds for the rows it locks, to name
+     * the sessions holding them; it may hold the user's condition (checked by the server before).
+     *
+     * @return what {@code statement} returned
+     */
+    long lock(TableName table, String candidates, Work statement) throws SQLException;
+
+    /** A statement of the fill; it may be run again after a rollback to a savepoint. */
+    @FunctionalInterface
+    interface Work {
+      long run() throws SQLException;
+    }
+  }
+
+  /**
    * The edges the closure follows: every foreign key the catalog lists (the child may be in a
    * schema outside the scope) and every virtual reference.
    */
@@ -196,13 +224,51 @@ public final class RowClosure {
   public static Result fill(
       Connection connection, Catalog catalog, KeyDetails keys, RowSelection selection)
       throws SQLException {
+    return new Run(connection, catalog, keys, selection, false).run();
+  }
+
+  /**
+   * As {@link #fill}, locking every row as it is added to the key set ({@code FOR UPDATE}) through
+   * {@code locking} (see {@link Locking}): the key set then holds exactly the rows locked, in the
+   * versions locked.
+   */
+  public static Result fill(
+      Connection connection,
+      Catalog catalog,
+      KeyDetails keys,
+      RowSelection selection,
+      Locking locking)
+      throws SQLException {
     if (selection.isEmpty()) {
       throw new IllegalArgumentException("no --where selection: nothing to close over");
     }
     if (connection.getAutoCommit()) {
       throw new IllegalStateException("fill runs in the caller's open transaction");
     }
-    return new Run(connection, catalog, keys, selection, false).run();
+    Run run = new Run(connection, catalog, keys, selection, false);
+    run.locking = locking;
+    return run.run();
+  }
+
+  /**
+   * Whether the selected rows of the key set that {@link #fill} left in the caller's transaction
+   * (its level 0, as {@code closure}) are exactly the rows the selection's conditions select now.
+   * When {@link #fill} locked the rows as it found them (see {@link Locking}), this is all that can
+   * have changed since: every row of the key set is locked, so no edge can reach a row that is not
+   * in it (through a declared key), and a new row that matches a condition, or a row that no longer
+   * does (a condition may read other tables), is what is left to look for.
+   *
+   * @throws SQLException when a statement fails (the transaction is then aborted: roll it back)
+   */
+  public static boolean selectionUnchanged(
+      Connection connection,
+      Catalog catalog,
+      KeyDetails keys,
+      RowSelection selection,
+      Result closure)
+      throws SQLException {
+    return new Run(connection, catalog, keys, selection, false)
+        .selectionUnchanged(closure.numbers());
   }
 
   /** One computation: the tables it met are numbered in the order met. */
@@ -215,9 +281,13 @@ public final class RowClosure {
     private final Map<TableName, Integer> numbers = new LinkedHashMap<>();
     private final Map<TableName, List<ClosureEdge>> paths = new HashMap<>();
     private long rows;
+    // per table number: the rows added to delete, to update (the key set's own counts)
+    private final Map<Integer, long[]> addedRows = new HashMap<>();
     private long analyzedRows;
 
     private final boolean readOnly;
+    // null: the rows are not locked
+    private Locking locking;
 
     Run(Connection c, Catalog catalog, KeyDetails keys, RowSelection selection, boolean readOnly) {
       this.c = c;
@@ -262,6 +332,7 @@ public final class RowClosure {
         paths.putIfAbsent(condition.table(), List.of());
         long added = select(condition);
         rows += added;
+        addedRows.computeIfAbsent(number(condition.table()), n -> new long[2])[0] += added;
         if (added > 0) {
           frontier.add(condition.table());
         }
@@ -277,6 +348,8 @@ public final class RowClosure {
             }
             long added = follow(e, level);
             rows += added;
+            addedRows.computeIfAbsent(number(e.child()), n -> new long[2])[e.deletes() ? 0 : 1] +=
+                added;
             if (added > 0) {
               List<ClosureEdge> path = new ArrayList<>(paths.get(parent));
               path.add(e);
@@ -293,6 +366,44 @@ public final class RowClosure {
       }
       List<Reached> reached = counts();
       return new Result(reached, undeclared(reached), level, numbers);
+    }
+
+    boolean selectionUnchanged(Map<TableName, Integer> met) throws SQLException {
+      Map<TableName, List<RowSelection.Condition>> byTable = new LinkedHashMap<>();
+      for (RowSelection.Condition condition : selection.conditions()) {
+        byTable.computeIfAbsent(condition.table(), t -> new ArrayList<>()).add(condition);
+      }
+      for (Map.Entry<TableName, List<RowSelection.Condition>> e : byTable.entrySet()) {
+        Integer n = met.get(e.getKey());
+        String any =
+            e.getValue().stream()
+                .map(c -> "(\n" + c.sql() + "\n)")
+                .collect(Collectors.joining(" OR "));
+        // the rows selected now, and those of them not in the key set's level 0
+        String sql =
+            "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM "
+                + ROWS
+                + " x WHERE x.rel = ? AND x.kind = 'd' AND x.level = 0 AND x.toid = s.tableoid"
+                + " AND x.tid = s.ctid)), (SELECT count(*) FROM "
+                + ROWS
+                + " x WHERE x.rel = ? AND x.kind = 'd' AND x.level = 0) FROM (SELECT tableoid, ctid"
+                + " FROM "
+                + ownRows(e.getKey())
+                + " WHERE "
+                + any
+                + ") s";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+          ps.setInt(1, n == null ? -1 : n);
+          ps.setInt(2, n == null ? -1 : n);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            if (rs.getLong(2) != 0 || rs.getLong(1) != rs.getLong(3)) {
+              return false;
+            }
+          }
+        }
+      }
+      return true;
     }
 
     /**
@@ -337,10 +448,16 @@ public final class RowClosure {
               + ownRows(condition.table())
               + " WHERE (\n"
               + condition.sql()
-              + "\n) ON CONFLICT DO NOTHING";
+              + "\n)"
+              + (locking == null ? "" : " FOR UPDATE")
+              + " ON CONFLICT DO NOTHING";
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setInt(1, number(condition.table()));
-        return ps.executeLargeUpdate();
+        if (locking == null) {
+          return ps.executeLargeUpdate();
+        }
+        return locking.lock(
+            condition.table(), "(\n" + condition.sql() + "\n)", ps::executeLargeUpdate);
       } catch (SQLException e) {
         throw ExitException.usage(
             "The condition "
@@ -366,11 +483,13 @@ public final class RowClosure {
       }
       String childRows =
           e.childSource().equals(e.child()) ? ownRows(e.child()) : e.childSource().sql();
+      boolean unique = !e.virtual();
+      String kind = e.deletes() ? "'d'" : "'u'";
       String sql =
           "INSERT INTO "
               + ROWS
               + " (rel, kind, toid, tid, level) SELECT ?, "
-              + (e.deletes() ? "'d'" : "'u'")
+              + kind
               + ", c.tableoid, c.ctid, ? FROM "
               + ROWS
               + " r JOIN "
@@ -379,30 +498,76 @@ public final class RowClosure {
               + childRows
               + " c ON "
               + on
-              + " WHERE r.rel = ? AND r.kind = 'd' AND r.level = ? ON CONFLICT DO NOTHING";
+              + " WHERE r.rel = ? AND r.kind = 'd' AND r.level = ?"
+              // a foreign key references a unique key: each child row joins one parent row at
+              // most, so the rows not in the key set yet can simply be added (cheaper than ON
+              // CONFLICT); a virtual reference's parent columns may repeat
+              + (unique
+                  ? " AND NOT EXISTS (SELECT 1 FROM "
+                      + ROWS
+                      + " x WHERE x.rel = ? AND x.kind = "
+                      + kind
+                      + " AND x.toid = c.tableoid AND x.tid = c.ctid)"
+                  : "")
+              + (locking == null ? "" : " FOR UPDATE OF c")
+              + (unique ? "" : " ON CONFLICT DO NOTHING");
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         ps.setInt(1, number(e.child()));
         ps.setInt(2, level + 1);
         ps.setInt(3, number(e.parent()));
         ps.setInt(4, level);
-        return ps.executeLargeUpdate();
+        if (unique) {
+          ps.setInt(5, number(e.child()));
+        }
+        if (locking == null) {
+          return ps.executeLargeUpdate();
+        }
+        // the rows of the child whose key is one of the parent rows' of this level
+        StringBuilder cols = new StringBuilder();
+        StringBuilder pcols = new StringBuilder();
+        for (int i = 0; i < e.childColumns().size(); i++) {
+          cols.append(i > 0 ? ", " : "").append(Identifiers.quote(e.childColumns().get(i)));
+          pcols
+              .append(i > 0 ? ", " : "")
+              .append("p.")
+              .append(Identifiers.quote(e.parentColumns().get(i)));
+        }
+        String candidates =
+            "(("
+                + cols
+                + ") IN (SELECT "
+                + pcols
+                + " FROM "
+                + ROWS
+                + " r JOIN "
+                + ownRows(e.parent())
+                + " p ON p.tableoid = r.toid AND p.ctid = r.tid WHERE r.rel = "
+                + number(e.parent())
+                + " AND r.kind = 'd' AND r.level = "
+                + level
+                + "))";
+        return locking.lock(e.child(), candidates, ps::executeLargeUpdate);
       }
     }
 
     private List<Reached> counts() throws SQLException {
+      // each row is in the key set once per kind, so what the statements added are the counts,
+      // but for the rows to update that are deleted as well: they count as deleted
       Map<Integer, long[]> byNumber = new HashMap<>();
-      String sql =
-          "SELECT u.rel, count(*) FILTER (WHERE u.kind = 'd'), count(*) FILTER (WHERE u.kind = 'u'"
-              + " AND NOT EXISTS (SELECT 1 FROM "
-              + ROWS
-              + " d WHERE d.rel = u.rel AND d.kind = 'd' AND d.toid = u.toid AND d.tid = u.tid))"
-              + " FROM "
-              + ROWS
-              + " u GROUP BY u.rel";
-      try (Statement st = c.createStatement();
-          ResultSet rs = st.executeQuery(sql)) {
-        while (rs.next()) {
-          byNumber.put(rs.getInt(1), new long[] {rs.getLong(2), rs.getLong(3)});
+      addedRows.forEach((n, counts) -> byNumber.put(n, counts.clone()));
+      if (byNumber.values().stream().anyMatch(counts -> counts[1] > 0)) {
+        String sql =
+            "SELECT u.rel, count(*) FROM "
+                + ROWS
+                + " u WHERE u.kind = 'u' AND EXISTS (SELECT 1 FROM "
+                + ROWS
+                + " d WHERE d.rel = u.rel AND d.kind = 'd' AND d.toid = u.toid AND d.tid = u.tid)"
+                + " GROUP BY u.rel";
+        try (Statement st = c.createStatement();
+            ResultSet rs = st.executeQuery(sql)) {
+          while (rs.next()) {
+            byNumber.get(rs.getInt(1))[1] -= rs.getLong(2);
+          }
         }
       }
       Set<TableName> selected =

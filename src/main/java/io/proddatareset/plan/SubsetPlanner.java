@@ -81,10 +81,15 @@ final class SubsetPlanner {
    * #plan} does), since this transaction is not read-only.
    */
   static ResetPlan inTransaction(
-      Connection connection, Catalog catalog, Policy policy, PlanOptions options)
+      Connection connection,
+      Catalog catalog,
+      Policy policy,
+      PlanOptions options,
+      RowClosure.Locking locking)
       throws SQLException {
     Prepared p = prepare(connection, catalog, policy, options);
-    RowClosure.Result closure = RowClosure.fill(connection, catalog, p.keys(), p.selection());
+    RowClosure.Result closure =
+        RowClosure.fill(connection, catalog, p.keys(), p.selection(), locking);
     return assemble(p, closure, options, List.of());
   }
 

@@ -1,5 +1,6 @@
 package io.proddatareset.reset;
 
+import io.proddatareset.Counts;
 import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
@@ -26,28 +27,29 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
- * Locks the rows of a row closure ({@code SELECT ... FOR UPDATE}) in the reset's {@code READ
- * COMMITTED} transaction, and computes the closure again under those locks until it holds no row
- * that is not locked: the closure is then stable, because the app can neither change nor delete a
- * locked row, nor add a child to a locked parent through a declared key (the insert's key check
- * takes {@code FOR KEY SHARE} on the parent, which waits for {@code FOR UPDATE}).
+ * Locks the rows of a row closure ({@code FOR UPDATE}) in the reset's {@code READ COMMITTED}
+ * transaction as the closure finds them: each statement of {@link RowClosure#fill} that adds rows
+ * to the key set locks them too ({@link RowClosure.Locking}), a parent's rows before its children
+ * are looked for. The closure is then stable once computed, because the app can neither change nor
+ * delete a locked row, nor add a child to a locked parent through a declared key (the insert's key
+ * check takes {@code FOR KEY SHARE} on the parent, which waits for {@code FOR UPDATE}); what is
+ * left to check is that the conditions still select the same rows, else it is computed again.
  *
  * <p>The row locks are the only locks taken on the tables besides the {@code ROW SHARE} mode that
  * {@code FOR UPDATE} takes on each table, so the app goes on reading and writing every other row.
  * They are taken in short attempts, as {@link LockAttempts} takes table locks: each attempt is a
- * {@code SAVEPOINT}, {@code SET LOCAL lock_timeout} to one attempt, the {@code FOR UPDATE}
- * statements; on a lock timeout or deadlock it rolls back to the savepoint (which lets go of that
- * attempt's row locks), names the sessions holding the rows, pauses and tries again until the
- * budget is spent. A session waiting for one of these rows thus waits one attempt at most.
+ * {@code SAVEPOINT}, {@code SET LOCAL lock_timeout} to one attempt, the statement; on a lock
+ * timeout or deadlock it rolls back to the savepoint (which lets go of that attempt's row locks and
+ * rows), names the sessions holding the rows, pauses and tries again until the budget is spent. A
+ * session waiting for one of these rows thus waits one attempt at most.
  *
- * <p>A row the app updated between the closure and its lock has a new {@code ctid}: {@code FOR
- * UPDATE} under {@code READ COMMITTED} re-checks the condition on the new version, which is not in
- * the key set, and skips it; the next computation finds the new version, and it is locked in the
- * next round. Rows locked in a round and no longer in the closure later stay locked to the end of
- * the transaction (row locks cannot be let go one by one); they are not changed.
+ * <p>A row the app updated before its lock is locked in its newest version: {@code FOR UPDATE}
+ * under {@code READ COMMITTED} re-checks the statement on it (its key must still join), and the key
+ * set gets that version's {@code ctid}. Rows locked in a round and no longer in the closure later
+ * stay locked to the end of the transaction (row locks cannot be let go one by one); they are not
+ * changed.
  */
 final class RowLocks {
-  static final String LOCKED = "pg_temp.pdr_row_locks";
   private static final String SAVEPOINT = "pdr_row_lock_attempt";
 
   /** How many times the closure may change under the locks before the reset gives up. */
@@ -64,15 +66,30 @@ final class RowLocks {
    */
   record Stable(RowClosure.Result closure, int rounds, int attempts, Duration waited) {}
 
-  /** Computes the closure in T with {@link RowClosure#fill} (the key set left in T). */
+  /**
+   * Computes the closure in T with {@link RowClosure#fill}, locking its rows as they are found
+   * through {@code locking} (the key set left in T).
+   */
   @FunctionalInterface
   interface Fill {
-    RowClosure.Result fill() throws SQLException;
+    RowClosure.Result fill(RowClosure.Locking locking) throws SQLException;
+  }
+
+  /**
+   * Whether the rows {@code closure} selects are still those the selection's conditions select now
+   * ({@link RowClosure#selectionUnchanged}).
+   */
+  @FunctionalInterface
+  interface Check {
+    boolean unchanged(RowClosure.Result closure) throws SQLException;
   }
 
   /**
    * Computes the closure and locks its rows until it is stable (see the class comment), in the
-   * transaction open on {@code t}.
+   * transaction open on {@code t}. Each row is locked by the statement that adds it to the key set
+   * ({@link RowClosure.Locking}), so the computation is also the locking round: the key set holds
+   * the rows locked, in the versions locked, and no child can be added to a locked row through a
+   * declared key. It is computed again only when the conditions select other rows by then.
    *
    * @param pid the server pid of {@code t}
    * @param lookups opens the second connection that watches who blocks {@code t}
@@ -87,39 +104,23 @@ final class RowLocks {
       Catalog catalog,
       KeyDetails keys,
       Fill fill,
+      Check check,
       Duration budget,
       LockAttempts.Tuning tuning)
       throws SQLException {
-    try (Statement st = t.createStatement()) {
-      st.execute(
-          "CREATE TEMPORARY TABLE IF NOT EXISTS pdr_row_locks (toid oid NOT NULL, tid tid NOT NULL,"
-              + " PRIMARY KEY (toid, tid)) ON COMMIT DROP");
-      st.execute("TRUNCATE " + LOCKED);
-    }
     long start = System.nanoTime();
-    long deadline = start + budget.toNanos();
-    int attempts = 0;
-    Map<Integer, LockHolders.Holder> holders = new LinkedHashMap<>();
+    String before;
+    try (Statement st = t.createStatement()) {
+      before = show(st);
+    }
     try (LockWaitWatcher watcher = new LockWaitWatcher(lookups, pid)) {
+      Attempts locking =
+          new Attempts(t, catalog, keys, tuning, start + budget.toNanos(), budget, before, watcher);
       for (int round = 1; round <= MOST_ROUNDS; round++) {
-        RowClosure.Result closure = fill.fill();
-        if (unlocked(t) == 0) {
-          return new Stable(closure, round, attempts, Duration.ofNanos(System.nanoTime() - start));
-        }
-        while (true) {
-          attempts++;
-          SQLException failed = attempt(t, catalog, keys, closure, tuning, deadline);
-          if (failed == null) {
-            break;
-          }
-          holders.putAll(holders(t, catalog, keys, closure));
-          long left = (deadline - System.nanoTime()) / 1_000_000;
-          if (left > 0) {
-            pause(Math.min(pauseMillis(tuning, attempts), left));
-          }
-          if (deadline - System.nanoTime() <= 0) {
-            throw gaveUp(closure, budget, attempts, holders, watcher.blockers(), failed);
-          }
+        RowClosure.Result closure = fill.fill(locking);
+        if (check.unchanged(closure)) {
+          return new Stable(
+              closure, round, locking.attempts, Duration.ofNanos(System.nanoTime() - start));
         }
       }
     }
@@ -131,75 +132,91 @@ final class RowLocks {
         null);
   }
 
-  /** How many rows of the closure's key set are not locked yet. */
-  private static long unlocked(Connection t) throws SQLException {
+  /**
+   * Runs each locking statement of the closure in short attempts: a {@code SAVEPOINT}, {@code SET
+   * LOCAL lock_timeout} to one attempt, the statement; on a lock timeout or deadlock a rollback to
+   * the savepoint (letting go of that attempt's row locks and rows), the holders named, a pause,
+   * and again until the budget is spent.
+   */
+  private static final class Attempts implements RowClosure.Locking {
+    private final Connection t;
+    private final Catalog catalog;
+    private final KeyDetails keys;
+    private final LockAttempts.Tuning tuning;
+    private final long deadline;
+    private final Duration budget;
+    private final String lockTimeout;
+    private final LockWaitWatcher watcher;
+    private final Map<Integer, LockHolders.Holder> holders = new LinkedHashMap<>();
+    int attempts;
+
+    Attempts(
+        Connection t,
+        Catalog catalog,
+        KeyDetails keys,
+        LockAttempts.Tuning tuning,
+        long deadline,
+        Duration budget,
+        String lockTimeout,
+        LockWaitWatcher watcher) {
+      this.t = t;
+      this.catalog = catalog;
+      this.keys = keys;
+      this.tuning = tuning;
+      this.deadline = deadline;
+      this.budget = budget;
+      this.lockTimeout = lockTimeout;
+      this.watcher = watcher;
+    }
+
+    @Override
+    public long lock(TableName table, String candidates, Work statement) throws SQLException {
+      while (true) {
+        attempts++;
+        long remainingMillis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+        SQLException failed;
+        try (Statement st = t.createStatement()) {
+          st.execute("SAVEPOINT " + SAVEPOINT);
+          st.execute(
+              "SET LOCAL lock_timeout = " + Math.min(tuning.attempt().toMillis(), remainingMillis));
+          try {
+            long out = statement.run();
+            st.execute("RELEASE SAVEPOINT " + SAVEPOINT);
+            st.execute("SET LOCAL lock_timeout = " + Identifiers.literal(lockTimeout));
+            return out;
+          } catch (SQLException e) {
+            if (!SqlState.isLockTimeout(e) && !SqlState.isDeadlock(e)) {
+              throw e;
+            }
+            // undoes the attempt's SET LOCAL too
+            st.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT);
+            st.execute("RELEASE SAVEPOINT " + SAVEPOINT);
+            failed = e;
+          }
+        }
+        holders.putAll(holders(t, catalog, keys, table, candidates));
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left > 0) {
+          pause(Math.min(pauseMillis(tuning, attempts), left));
+        }
+        if (deadline - System.nanoTime() <= 0) {
+          throw gaveUp(table, keySetRows(t), budget, attempts, holders, watcher.blockers(), failed);
+        }
+      }
+    }
+  }
+
+  /** How many rows the key set holds (for a message). */
+  private static long keySetRows(Connection t) {
     try (Statement st = t.createStatement();
         ResultSet rs =
             st.executeQuery(
-                "SELECT count(*) FROM (SELECT DISTINCT x.toid, x.tid FROM pg_temp.pdr_closure_rows"
-                    + " x WHERE NOT EXISTS (SELECT 1 FROM "
-                    + LOCKED
-                    + " l WHERE l.toid = x.toid AND l.tid = x.tid)) u")) {
+                "SELECT count(*) FROM (SELECT DISTINCT toid, tid FROM pg_temp.pdr_closure_rows) d")) {
       rs.next();
       return rs.getLong(1);
+    } catch (SQLException e) {
+      return -1;
     }
-  }
-
-  /**
-   * One attempt: every table's rows of the closure not locked yet, {@code FOR UPDATE}, under a
-   * savepoint. Returns null when done, or the lock timeout / deadlock that rolled it back.
-   */
-  private static SQLException attempt(
-      Connection t,
-      Catalog catalog,
-      KeyDetails keys,
-      RowClosure.Result closure,
-      LockAttempts.Tuning tuning,
-      long deadline)
-      throws SQLException {
-    long remainingMillis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-    try (Statement st = t.createStatement()) {
-      String before = show(st);
-      st.execute("SAVEPOINT " + SAVEPOINT);
-      try {
-        st.execute(
-            "SET LOCAL lock_timeout = " + Math.min(tuning.attempt().toMillis(), remainingMillis));
-        for (RowClosure.Reached r : closure.tables()) {
-          if (r.deleteRows() + r.updateRows() == 0) {
-            continue;
-          }
-          st.execute(
-              "INSERT INTO "
-                  + LOCKED
-                  + " SELECT r.tableoid, r.ctid FROM "
-                  + RowResetStatements.ownRows(catalog, keys, r.table())
-                  + " r WHERE "
-                  + anyRow(closure, r.table())
-                  + " AND NOT EXISTS (SELECT 1 FROM "
-                  + LOCKED
-                  + " l WHERE l.toid = r.tableoid AND l.tid = r.ctid) FOR UPDATE");
-        }
-      } catch (SQLException e) {
-        if (!SqlState.isLockTimeout(e) && !SqlState.isDeadlock(e)) {
-          throw e;
-        }
-        st.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT);
-        st.execute("RELEASE SAVEPOINT " + SAVEPOINT);
-        return e;
-      }
-      st.execute("RELEASE SAVEPOINT " + SAVEPOINT);
-      st.execute("SET LOCAL lock_timeout = " + Identifiers.literal(before));
-      return null;
-    }
-  }
-
-  /** The closure's rows of {@code table}, deleted or updated. */
-  static String anyRow(RowClosure.Result closure, TableName table) {
-    return "(("
-        + closure.rowsCondition(table, true)
-        + ") OR ("
-        + closure.rowsCondition(table, false)
-        + "))";
   }
 
   private static String show(Statement st) throws SQLException {
@@ -210,58 +227,53 @@ final class RowLocks {
   }
 
   /**
-   * The sessions holding rows of the closure, by pid: the transaction whose id is in a row's {@code
-   * xmax} (the locker or updater) when it is still running. Read on T: the key set is T's own
-   * temporary table.
+   * The sessions holding rows of {@code table} that a statement of the closure was to lock (those
+   * {@code candidates} selects), by pid: the transaction whose id is in a row's {@code xmax} (the
+   * locker or updater) when it is still running. Read on T: the key set is T's own temporary table.
    */
   private static Map<Integer, LockHolders.Holder> holders(
-      Connection t, Catalog catalog, KeyDetails keys, RowClosure.Result closure) {
+      Connection t, Catalog catalog, KeyDetails keys, TableName table, String candidates) {
     Map<Integer, LockHolders.Holder> out = new LinkedHashMap<>();
     try {
-      for (RowClosure.Reached r : closure.tables()) {
-        if (r.deleteRows() + r.updateRows() == 0) {
-          continue;
-        }
-        String sql =
-            "SELECT a.pid, a.usename, a.application_name, a.state,"
-                + " extract(epoch FROM (now() - a.xact_start))::bigint,"
-                + " extract(epoch FROM (now() - a.query_start))::bigint, a.query"
-                + " FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
-                + " WHERE l.locktype = 'transactionid' AND l.granted AND l.mode = 'ExclusiveLock'"
-                + " AND l.pid <> pg_catalog.pg_backend_pid() AND l.transactionid IN (SELECT xmax"
-                + " FROM "
-                + RowResetStatements.ownRows(catalog, keys, r.table())
-                + " WHERE "
-                + anyRow(closure, r.table())
-                + " AND xmax <> '0'::xid) ORDER BY a.pid";
-        try (PreparedStatement ps = t.prepareStatement(sql);
-            ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            int pid = rs.getInt(1);
-            long xact = rs.getLong(5);
-            Long xactSeconds = rs.wasNull() ? null : xact;
-            long q = rs.getLong(6);
-            Long querySeconds = rs.wasNull() ? null : q;
-            String query = LockHolders.queryStart(rs.getString(7));
-            LockHolders.Session s =
-                new LockHolders.Session(
-                    pid,
-                    rs.getString(2),
-                    rs.getString(3),
-                    rs.getString(4),
-                    xactSeconds,
-                    query == null ? null : querySeconds,
-                    query);
-            LockHolders.Holder had = out.get(pid);
-            List<String> relations = new ArrayList<>();
-            if (had != null) {
-              relations.addAll(had.relations());
-            }
-            if (!relations.contains(r.table().display())) {
-              relations.add(r.table().display());
-            }
-            out.put(pid, new LockHolders.Holder(s, relations));
+      String sql =
+          "SELECT a.pid, a.usename, a.application_name, a.state,"
+              + " extract(epoch FROM (now() - a.xact_start))::bigint,"
+              + " extract(epoch FROM (now() - a.query_start))::bigint, a.query"
+              + " FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+              + " WHERE l.locktype = 'transactionid' AND l.granted AND l.mode = 'ExclusiveLock'"
+              + " AND l.pid <> pg_catalog.pg_backend_pid() AND l.transactionid IN (SELECT xmax"
+              + " FROM "
+              + RowResetStatements.ownRows(catalog, keys, table)
+              + " WHERE "
+              + candidates
+              + " AND xmax <> '0'::xid) ORDER BY a.pid";
+      try (PreparedStatement ps = t.prepareStatement(sql);
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          int pid = rs.getInt(1);
+          long xact = rs.getLong(5);
+          Long xactSeconds = rs.wasNull() ? null : xact;
+          long q = rs.getLong(6);
+          Long querySeconds = rs.wasNull() ? null : q;
+          String query = LockHolders.queryStart(rs.getString(7));
+          LockHolders.Session s =
+              new LockHolders.Session(
+                  pid,
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getString(4),
+                  xactSeconds,
+                  query == null ? null : querySeconds,
+                  query);
+          LockHolders.Holder had = out.get(pid);
+          List<String> relations = new ArrayList<>();
+          if (had != null) {
+            relations.addAll(had.relations());
           }
+          if (!relations.contains(table.display())) {
+            relations.add(table.display());
+          }
+          out.put(pid, new LockHolders.Holder(s, relations));
         }
       }
     } catch (SQLException e) {
@@ -290,13 +302,13 @@ final class RowLocks {
   }
 
   private static ExitException gaveUp(
-      RowClosure.Result closure,
+      TableName table,
+      long rows,
       Duration budget,
       int attempts,
       Map<Integer, LockHolders.Holder> holders,
       List<String> watched,
       SQLException cause) {
-    long rows = closure.tables().stream().mapToLong(r -> r.deleteRows() + r.updateRows()).sum();
     List<String> named = new ArrayList<>();
     holders.values().forEach(h -> named.add(h.describe()));
     for (String w : watched) {
@@ -305,9 +317,11 @@ final class RowLocks {
       }
     }
     return ExitException.failure(
-        "Could not lock the "
-            + rows
-            + " selected rows (FOR UPDATE) within "
+        "Could not lock the selected rows of "
+            + table.display()
+            + " (FOR UPDATE; "
+            + Counts.of(rows, "row")
+            + " of the selection locked so far) within "
             + Durations.limit(budget)
             + " ("
             + attempts

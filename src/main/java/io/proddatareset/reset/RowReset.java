@@ -48,18 +48,19 @@ import java.util.Map;
  * app changed after the transaction's snapshot fails with a serialization error, and the closure,
  * read from that snapshot, would miss rows committed since; under {@code READ COMMITTED} each
  * statement sees every row committed before it began, and {@code FOR UPDATE} of a row changed
- * meanwhile re-checks it on its newest version (here: skips it, since its {@code ctid} changed, to
- * lock it in the next round). The closure is computed again under the locks until it is stable
- * ({@link RowLocks}); from then on the locked rows cannot change, so every later statement of T
- * sees them as locked.
+ * meanwhile re-checks it on its newest version (here: locks that version, if its key still joins).
+ * The rows are locked as the closure finds them, parents before their children are looked for, so
+ * the closure is stable once computed ({@link RowLocks}); from then on the locked rows cannot
+ * change, so every later statement of T sees them as locked.
  *
  * <ol>
  *   <li>{@code SET LOCAL} long-transaction settings with {@code --lock-timeout}; the claim of the
  *       database ({@link OneAtATime}: another reset or restore refuses).
- *   <li>The closure, filled in T ({@link RowClosure#fill}), its rows locked {@code FOR UPDATE} in
- *       short attempts within {@code --lock-timeout} (giving up names the sessions holding them,
- *       nothing changed), computed again until stable. No table lock stronger than {@code ROW
- *       SHARE} (from {@code FOR UPDATE}) and then {@code ROW EXCLUSIVE} (from the statements).
+ *   <li>The closure, filled in T ({@link RowClosure#fill}), its rows locked {@code FOR UPDATE} as
+ *       they are found, in short attempts within {@code --lock-timeout} (giving up names the
+ *       sessions holding them, nothing changed), computed again if the conditions select other rows
+ *       by then. No table lock stronger than {@code ROW SHARE} (from {@code FOR UPDATE}) and then
+ *       {@code ROW EXCLUSIVE} (from the statements).
  *   <li>The plan, computed in T under the locks (each round's closure is the plan's), must have the
  *       confirmed plan's id (which covers the conditions and the closure's counts) and no hazard: a
  *       closure that reaches a kept table refuses (exit 3), naming the path of keys.
@@ -203,12 +204,15 @@ public final class RowReset {
             connector::open,
             catalog,
             keys,
-            () -> {
+            locking -> {
               plan[0] =
                   PlanService.planFromCatalog(
-                      t, catalog, confirmed.policy(), PlanOptions.estimates());
+                      t, catalog, confirmed.policy(), PlanOptions.estimates(), locking);
               return plan[0].subset().closure();
             },
+            closure ->
+                RowClosure.selectionUnchanged(
+                    t, catalog, keys, plan[0].subset().selection(), closure),
             options.lockTimeout(),
             tuning);
     if (!plan[0].planId().equals(confirmed.planId())) {

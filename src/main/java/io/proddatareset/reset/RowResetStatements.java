@@ -357,16 +357,14 @@ final class RowResetStatements {
    *     expected}; empty when they are the same
    */
   List<String> differences(Connection t) throws SQLException {
+    // one pass over both: per key, how many more times it is expected than done (EXCEPT ALL's
+    // multiset difference, both ways at once); "missing" is the positive part
     String sql =
-        "WITH missing AS (SELECT rel, kind, k FROM "
+        "WITH w AS (SELECT rel, kind, k, sum(n) AS n FROM (SELECT rel, kind, k, 1 AS n FROM "
             + EXPECTED
-            + " EXCEPT ALL SELECT rel, kind, k FROM "
+            + " UNION ALL SELECT rel, kind, k, -1 FROM "
             + DONE
-            + "), extra AS (SELECT rel, kind, k FROM "
-            + DONE
-            + " EXCEPT ALL SELECT rel, kind, k FROM "
-            + EXPECTED
-            + "), diff AS (SELECT rel, kind FROM missing UNION SELECT rel, kind FROM extra)"
+            + ") a GROUP BY rel, kind, k HAVING sum(n) <> 0)"
             + " SELECT d.rel, d.kind,"
             + " (SELECT count(*) FROM "
             + DONE
@@ -374,8 +372,8 @@ final class RowResetStatements {
             + " (SELECT count(*) FROM "
             + EXPECTED
             + " x WHERE x.rel = d.rel AND x.kind = d.kind),"
-            + " (SELECT count(*) FROM missing m WHERE m.rel = d.rel AND m.kind = d.kind)"
-            + " FROM diff d ORDER BY 1, 2";
+            + " coalesce(sum(d.n) FILTER (WHERE d.n > 0), 0)"
+            + " FROM w d GROUP BY d.rel, d.kind ORDER BY 1, 2";
     List<TableName> byNumber = new ArrayList<>(numbers.keySet());
     List<String> out = new ArrayList<>();
     try (Statement st = t.createStatement();

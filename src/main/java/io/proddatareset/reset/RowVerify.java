@@ -135,6 +135,18 @@ public final class RowVerify {
     c.unwrap(PGConnection.class)
         .getCopyAPI()
         .copyIn("COPY pg_temp." + temp + " (" + cols + ") FROM STDIN", data);
+    if (key != null && !key.isEmpty()) {
+      try (Statement st = c.createStatement()) {
+        // a temporary table has no statistics otherwise, and the join below is then planned
+        // blind; the key's columns are all it joins on (the others may be large)
+        st.execute(
+            "ANALYZE pg_temp."
+                + temp
+                + " ("
+                + String.join(", ", key.stream().map(Identifiers::quote).toList())
+                + ")");
+      }
+    }
     String back;
     if (key == null || key.isEmpty()) {
       back =
@@ -166,11 +178,24 @@ public final class RowVerify {
               + ")";
     }
     long rowsBack = count(c, back, null);
-    long rows = count(c, "SELECT count(*) FROM " + table.sql(), null);
-    Long since =
-        xid == null
-            ? null
-            : count(c, "SELECT count(*) FROM " + table.sql() + " WHERE " + YOUNGER, xid);
+    long rows;
+    Long since;
+    if (xid == null) {
+      rows = count(c, "SELECT count(*) FROM " + table.sql(), null);
+      since = null;
+    } else {
+      // one scan of the table for both counts
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT count(*), count(*) FILTER (WHERE " + YOUNGER + ") FROM " + table.sql())) {
+        ps.setString(1, xid);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          rows = rs.getLong(1);
+          since = rs.getLong(2);
+        }
+      }
+    }
     if (rowsBack > 0) {
       return new VerifyReport.Check(
           table,

@@ -218,6 +218,47 @@ class RowClosureTest {
     }
   }
 
+  @Test
+  void selectionUnchangedFailsForANewlySelectedRowOrARowNoLongerSelected() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    try (Connection c = db.connect()) {
+      Catalog catalog = CatalogReader.read(c, List.of("public"));
+      KeyDetails keys = KeyDetails.read(c);
+      RowSelection selection =
+          RowSelection.resolve(
+              catalog, keys, List.of("projects: id = 1 OR name = 'later'"), List.of(), null);
+      c.setAutoCommit(false);
+      RowClosure.Result first = RowClosure.fill(c, catalog, keys, selection);
+      assertThat(RowClosure.selectionUnchanged(c, catalog, keys, selection, first)).isTrue();
+      try (Statement st = c.createStatement()) {
+        st.execute("SAVEPOINT s");
+        // a child is not the selection's business (the rows are locked as they are found)
+        st.execute(
+            "INSERT INTO entity_events (entity_id, event_type)"
+                + " SELECT min(id), 'added-between' FROM entities WHERE project_id = 1");
+        assertThat(RowClosure.selectionUnchanged(c, catalog, keys, selection, first)).isTrue();
+        // a row the condition selects now
+        st.execute("UPDATE projects SET name = 'later' WHERE id = 2");
+        assertThat(RowClosure.selectionUnchanged(c, catalog, keys, selection, first)).isFalse();
+        st.execute("ROLLBACK TO SAVEPOINT s");
+        // a row of the key set (unchanged) that the condition no longer selects
+        st.execute("CREATE TEMPORARY TABLE pdr_sel AS SELECT 1 AS id");
+        RowSelection bySubquery =
+            RowSelection.resolve(
+                catalog,
+                keys,
+                List.of("projects: id IN (SELECT id FROM pdr_sel)"),
+                List.of(),
+                null);
+        RowClosure.Result sub = RowClosure.fill(c, catalog, keys, bySubquery);
+        assertThat(RowClosure.selectionUnchanged(c, catalog, keys, bySubquery, sub)).isTrue();
+        st.execute("DELETE FROM pdr_sel");
+        assertThat(RowClosure.selectionUnchanged(c, catalog, keys, bySubquery, sub)).isFalse();
+      }
+      c.rollback();
+    }
+  }
+
   private static long countWhere(Connection c, String table, String condition) throws SQLException {
     try (Statement st = c.createStatement();
         var rs = st.executeQuery("SELECT count(*) FROM " + table + " WHERE " + condition)) {

@@ -173,7 +173,8 @@ class RowResetTest {
     assertThat(result.closure().table(t("entities")).orElseThrow().deleteRows()).isEqualTo(250);
     assertThat(result.closure().table(t("entities")).orElseThrow().updateRows())
         .isGreaterThanOrEqualTo(5);
-    assertThat(result.rounds()).isEqualTo(2);
+    // the rows are locked as the closure finds them: one computation when nothing changes
+    assertThat(result.rounds()).isEqualTo(1);
     assertThat(result.addedSince()).isEmpty();
   }
 
