@@ -35,7 +35,8 @@ final class VerifyText {
               name + " ".repeat(width - Columns.width(name)),
               c.kind().word(),
               c.rows(),
-              Counts.noun(c.rows(), "row"),
+              // a row reset's table: the rows it holds now are the ones the reset left
+              Counts.noun(c.rows(), "row") + (c.kind() == VerifyReport.Kind.DELETED ? " left" : ""),
               c.ok() ? (c.note() == null ? "" : "  " + c.note()) : "  " + c.problem()));
     }
     long reset = report.checks().stream().filter(c -> c.kind() == VerifyReport.Kind.RESET).count();
