@@ -148,7 +148,8 @@ public final class BackupWriter {
     return new BackupInProgress(run);
   }
 
-  private static void requireTransaction(Connection conn) {
+  /** Refuses a connection in auto-commit mode: a backup runs in its caller's transaction. */
+  static void requireTransaction(Connection conn) {
     try {
       if (conn.getAutoCommit()) {
         throw new IllegalArgumentException(

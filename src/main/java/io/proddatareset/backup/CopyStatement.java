@@ -1,5 +1,6 @@
 package io.proddatareset.backup;
 
+import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
 import io.proddatareset.pg.QualifiedName;
@@ -17,6 +18,25 @@ import java.util.stream.Collectors;
 record CopyStatement(TableName table, List<String> columns) {
   public CopyStatement {
     columns = List.copyOf(columns);
+  }
+
+  /**
+   * {@code COPY (SELECT stored columns FROM [ONLY] table WHERE rowCondition) TO STDOUT}: a table's
+   * own rows (not an inheritance child's; a partitioned table's are in its partitions) that hold
+   * {@code rowCondition}, SQL text that never holds user input.
+   */
+  static String copyOut(Table t, String rowCondition) {
+    String cols =
+        t.storedColumns().stream()
+            .map(c -> Identifiers.quote(c.name()))
+            .collect(Collectors.joining(", "));
+    return "COPY (SELECT "
+        + cols
+        + " FROM "
+        + t.sqlOwnRows()
+        + " WHERE "
+        + rowCondition
+        + ") TO STDOUT";
   }
 
   /** The line as pg_dump writes it: {@code COPY public."Genre" ("GenreId", "Name") FROM stdin;}. */

@@ -1,10 +1,8 @@
 package io.proddatareset.backup;
 
 import io.proddatareset.ExitException;
-import io.proddatareset.ExitStatus;
 import io.proddatareset.ToolVersion;
 import io.proddatareset.catalog.Table;
-import io.proddatareset.pg.Identifiers;
 import io.proddatareset.pg.ServerInfo;
 import io.proddatareset.pg.SessionSettings;
 import java.io.IOException;
@@ -18,7 +16,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
 /**
@@ -84,7 +81,7 @@ public final class SubsetBackup implements AutoCloseable {
       BackupOptions options,
       List<SubsetEntry> entries,
       SubsetInfo subset) {
-    requireTransaction(conn);
+    BackupWriter.requireTransaction(conn);
     java.util.Objects.requireNonNull(subset, "a subset backup's manifest records its selection");
     SubsetBackup b = new SubsetBackup(file, options, entries, subset);
     b.start(conn);
@@ -137,18 +134,7 @@ public final class SubsetBackup implements AutoCloseable {
     Table t = entry.table();
     try {
       String[] before = SessionSettings.set(conn, COPY_SETTINGS);
-      String cols =
-          t.storedColumns().stream()
-              .map(c -> Identifiers.quote(c.name()))
-              .collect(Collectors.joining(", "));
-      String sql =
-          "COPY (SELECT "
-              + cols
-              + " FROM "
-              + t.sqlOwnRows()
-              + " WHERE "
-              + rowCondition
-              + ") TO STDOUT";
+      String sql = CopyStatement.copyOut(t, rowCondition);
       OutputStream member = compressors.member(out);
       member.write(
           BackupFormat.blockHeader(t.name(), new CopyStatement(t.name(), columns(t)))
@@ -329,26 +315,6 @@ public final class SubsetBackup implements AutoCloseable {
       }
       return e instanceof RuntimeException r ? r : new IllegalStateException(e);
     }
-    return new ExitException(
-        ExitStatus.FAILURE,
-        "Backup to "
-            + output.name()
-            + " failed while "
-            + stage
-            + ": "
-            + reason
-            + output.failureEnd(),
-        e);
-  }
-
-  private static void requireTransaction(Connection conn) {
-    try {
-      if (conn.getAutoCommit()) {
-        throw new IllegalArgumentException(
-            "the backup must run inside an open transaction (auto-commit off)");
-      }
-    } catch (SQLException e) {
-      throw ExitException.failure("Cannot use the connection: " + ExitException.firstLine(e), e);
-    }
+    return output.failed(stage, reason, e);
   }
 }

@@ -1,6 +1,7 @@
 package io.proddatareset.backup;
 
 import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -67,6 +68,17 @@ sealed interface WriteOutput permits FileOutput, StreamOutput {
 
   /** What a failure message ends with: what became of what was written. */
   String failureEnd();
+
+  /**
+   * {@code Backup to FILE failed while STAGE: REASON.} and what became of what was written: the
+   * one-line failure of a backup to this destination.
+   */
+  default ExitException failed(String stage, String reason, Throwable cause) {
+    return new ExitException(
+        ExitStatus.FAILURE,
+        "Backup to " + name() + " failed while " + stage + ": " + reason + failureEnd(),
+        cause);
+  }
 
   /** A failure of the run, said for this destination. */
   ExitException explain(ExitException e);

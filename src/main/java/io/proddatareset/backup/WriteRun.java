@@ -1,11 +1,9 @@
 package io.proddatareset.backup;
 
 import io.proddatareset.ExitException;
-import io.proddatareset.ExitStatus;
 import io.proddatareset.ToolVersion;
 import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
-import io.proddatareset.pg.Identifiers;
 import io.proddatareset.pg.SessionSettings;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -21,7 +19,6 @@ import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
 /**
@@ -181,21 +178,7 @@ final class WriteRun {
 
   private long appendBlock(Connection conn, int i, Table t, String rowCondition)
       throws IOException, SQLException {
-    String cols =
-        t.storedColumns().stream()
-            .map(c -> Identifiers.quote(c.name()))
-            .collect(Collectors.joining(", "));
-    // ONLY: a table's COPY holds its own rows, not an inheritance child's; a partitioned table's
-    // rows are all in its partitions
-    String sql =
-        "COPY (SELECT "
-            + cols
-            + " FROM "
-            + (t.partitioned() ? "" : "ONLY ")
-            + t.name().sql()
-            + " WHERE "
-            + rowCondition
-            + ") TO STDOUT";
+    String sql = CopyStatement.copyOut(t, rowCondition);
     int index = assembler.addPart();
     OutputStream partOut = assembler.open(index);
     BufferedOutputStream buffered = new BufferedOutputStream(partOut, 1 << 16);
@@ -386,16 +369,7 @@ final class WriteRun {
   }
 
   private ExitException failed(String stage, String reason, Exception e) {
-    return new ExitException(
-        ExitStatus.FAILURE,
-        "Backup to "
-            + output.name()
-            + " failed while "
-            + stage
-            + ": "
-            + reason
-            + output.failureEnd(),
-        e);
+    return output.failed(stage, reason, e);
   }
 
   private void awaitPreload() {

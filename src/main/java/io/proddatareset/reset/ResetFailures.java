@@ -4,6 +4,7 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.backup.BackupManifest;
 import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.pg.Interruptible;
 import io.proddatareset.pg.SqlState;
 import io.proddatareset.plan.ResetPlan;
 import java.nio.file.Files;
@@ -50,6 +51,20 @@ final class ResetFailures {
     return e.status() == ExitStatus.VERIFICATION_FAILED || e.status() == ExitStatus.REFUSED
         ? new ResetService.RolledBack(message, e)
         : new ExitException(e.status(), message, e);
+  }
+
+  /**
+   * Runs a reset's {@code work}; when it fails after {@code run} was interrupted, throws the one
+   * line of {@link #interruptedInstead} instead of what failed.
+   */
+  static <T> T unlessInterrupted(
+      Interruptible run, Path backupFile, java.util.function.Supplier<T> work) {
+    try {
+      return work.get();
+    } catch (RuntimeException e) {
+      ExitException instead = interruptedInstead(run.interruptedAt(), backupFile, e);
+      throw instead != null ? instead : e;
+    }
   }
 
   /**

@@ -100,13 +100,8 @@ public final class ResetService {
    *     #interrupt} rolled it back (its message says what state it left)
    */
   public ResetResult run(ResetPlan confirmed) {
-    try {
-      return runTransaction(confirmed);
-    } catch (RuntimeException e) {
-      ExitException instead =
-          ResetFailures.interruptedInstead(run.interruptedAt(), options.backupFile(), e);
-      throw instead != null ? instead : e;
-    }
+    return ResetFailures.unlessInterrupted(
+        run, options.backupFile(), () -> runTransaction(confirmed));
   }
 
   /**

@@ -125,13 +125,8 @@ public final class RowReset {
               + ") is not supported yet. Nothing was changed: run the row reset and the whole-table"
               + " reset one after the other.");
     }
-    try {
-      return runTransaction(confirmed);
-    } catch (RuntimeException e) {
-      ExitException instead =
-          ResetFailures.interruptedInstead(run.interruptedAt(), options.backupFile(), e);
-      throw instead != null ? instead : e;
-    }
+    return ResetFailures.unlessInterrupted(
+        run, options.backupFile(), () -> runTransaction(confirmed));
   }
 
   /** As {@link ResetService#interrupt}: before the commit, the transaction is abandoned. */

@@ -4,7 +4,6 @@ import io.proddatareset.ExitException;
 import io.proddatareset.backup.BackupBlocks;
 import io.proddatareset.backup.BackupManifest;
 import io.proddatareset.backup.BackupOrigin;
-import io.proddatareset.backup.DatabaseIdentity;
 import io.proddatareset.catalog.KeyDetails;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
@@ -58,26 +57,13 @@ public final class RowVerify {
     try {
       return Transactions.rolledBack(connector::open, c -> verify(c, backup, m));
     } catch (SQLException e) {
-      throw ExitException.failure(
-          "Verification could not read "
-              + connector.target().display()
-              + ": "
-              + ExitException.firstLine(e),
-          e);
+      throw VerifyService.couldNotRead(connector, e);
     }
   }
 
   private static VerifyReport verify(Connection c, Path backup, BackupManifest m)
       throws SQLException {
-    BackupOrigin origin = new BackupOrigin(m, DatabaseIdentity.of(c));
-    String difference = origin.difference("manifest");
-    if (difference != null) {
-      throw ExitException.refused(
-          "Refusing to verify: "
-              + difference
-              + ". Nothing was checked: verify the database the reset ran on, with its own"
-              + " manifest.");
-    }
+    BackupOrigin origin = VerifyService.requireSameDatabase(c, m);
     String xid = m.reset() == null ? null : m.reset().xid();
     List<VerifyReport.Check> checks = new ArrayList<>();
     int[] block = {0};
@@ -285,12 +271,7 @@ public final class RowVerify {
                 new VerifyReport.Since(marks.committedAt(), marks.xid(), null));
           });
     } catch (SQLException e) {
-      throw ExitException.failure(
-          "Verification could not read "
-              + connector.target().display()
-              + ": "
-              + ExitException.firstLine(e),
-          e);
+      throw VerifyService.couldNotRead(connector, e);
     }
   }
 

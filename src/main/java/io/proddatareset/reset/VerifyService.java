@@ -51,6 +51,34 @@ public final class VerifyService {
    *     VERIFICATION_FAILED when a table to check no longer exists; FAILURE when the database
    *     cannot be read
    */
+  /**
+   * The manifest's origin against the database {@code c} is on.
+   *
+   * @throws ExitException REFUSED when the manifest is of another database (nothing checked)
+   */
+  static BackupOrigin requireSameDatabase(Connection c, BackupManifest m) throws SQLException {
+    BackupOrigin origin = new BackupOrigin(m, DatabaseIdentity.of(c));
+    String difference = origin.difference("manifest");
+    if (difference != null) {
+      throw ExitException.refused(
+          "Refusing to verify: "
+              + difference
+              + ". Nothing was checked: verify the database the reset ran on, with its own"
+              + " manifest.");
+    }
+    return origin;
+  }
+
+  /** {@code Verification could not read TARGET: ...}: the database could not be read. */
+  static ExitException couldNotRead(Connector connector, SQLException e) {
+    return ExitException.failure(
+        "Verification could not read "
+            + connector.target().display()
+            + ": "
+            + ExitException.firstLine(e),
+        e);
+  }
+
   public static VerifyReport verify(Connector connector, Policy policy, Path manifestFile) {
     if (manifestFile == null && policy.empty()) {
       throw ExitException.usage(
@@ -120,16 +148,7 @@ public final class VerifyService {
     // the tables the policy resets, then those the reset backed up (and emptied)
     Set<TableName> reset = new LinkedHashSet<>();
     if (m != null) {
-      BackupOrigin origin = new BackupOrigin(m, DatabaseIdentity.of(c));
-      String difference = origin.difference("manifest");
-      if (difference != null) {
-        throw ExitException.refused(
-            "Refusing to verify: "
-                + difference
-                + ". Nothing was checked: verify the database the reset ran on, with its own"
-                + " manifest.");
-      }
-      database = origin.target().database();
+      database = requireSameDatabase(c, m).target().database();
     }
     if (!policy.empty()) {
       ResetPlan plan = PlanService.plan(c, policy, PlanOptions.estimates());
