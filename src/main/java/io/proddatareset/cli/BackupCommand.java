@@ -29,7 +29,9 @@ import picocli.CommandLine.Option;
           + " plain, or compressed by the file name (.gz, .zst). The file is read back and checked"
           + " before it is kept, and FILE.manifest.json records every table's rows and SHA-256.",
       "With --output - the backup goes to stdout (for a pipe; nothing else is printed there),"
-          + " plain unless --compress says otherwise, and the manifest to --manifest FILE."
+          + " plain unless --compress says otherwise, and the manifest to --manifest FILE.",
+      "With --where, a subset backup: the rows a reset with the same --where would delete or"
+          + " update, from one snapshot; restore puts them back into the live tables."
     })
 public class BackupCommand extends IoCommand {
   @Mixin TargetOptions target;
@@ -60,14 +62,7 @@ public class BackupCommand extends IoCommand {
               + " the manifest from --manifest FILE instead.");
     }
     Policy p = policy.policy();
-    if (!subset.given(all, output.toStdout(), p) && !all && p.empty()) {
-      throw ExitException.usage(
-          "Say which tables to back up: the policy options of plan (--keep, --reset, --policy)"
-              + " for the tables a reset would empty, or --all for every table.");
-    }
-    if (all && !(p.keep().isEmpty() && p.reset().isEmpty())) {
-      throw ExitException.usage("--all backs up every table: give it without --keep or --reset.");
-    }
+    subset.checkWhat(all, output.toStdout(), p);
     int gzipLevel = output.gzipLevel(compression, compressionLevel);
     ConnectionTarget t = target.resolve(url.url, io);
     for (PartialFiles.Stale stale : PartialFiles.leftBehind(output.file())) {

@@ -19,6 +19,23 @@ class SubsetBackupOptions {
   @Mixin RowSelectionOptions rows;
 
   /**
+   * Refuses a backup that does not say what to back up: the policy's tables, {@code --all}, or rows
+   * ({@code --where}), in combinations that go together.
+   *
+   * @throws ExitException USAGE saying what to give
+   */
+  void checkWhat(boolean all, boolean toStdout, Policy policy) {
+    if (!given(all, toStdout, policy) && !all && policy.empty()) {
+      throw ExitException.usage(
+          "Say which tables to back up: the policy options of plan (--keep, --reset, --policy)"
+              + " for the tables a reset would empty, or --all for every table.");
+    }
+    if (all && !(policy.keep().isEmpty() && policy.reset().isEmpty())) {
+      throw ExitException.usage("--all backs up every table: give it without --keep or --reset.");
+    }
+  }
+
+  /**
    * True when the options or {@code policy} select rows ({@code --where}, {@code where:}).
    *
    * @throws ExitException USAGE for options that do not go with it (or with its absence)

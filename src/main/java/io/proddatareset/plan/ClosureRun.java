@@ -1,0 +1,421 @@
+package io.proddatareset.plan;
+
+import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
+import io.proddatareset.catalog.Catalog;
+import io.proddatareset.catalog.Column;
+import io.proddatareset.catalog.KeyDetails;
+import io.proddatareset.catalog.Table;
+import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.SqlState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * One computation of a {@link RowClosure}: its statements, on the server, in the caller's
+ * transaction (see {@link RowClosure} for which). The tables it met are numbered in the order met.
+ */
+final class ClosureRun {
+  private final Connection c;
+  private final Catalog catalog;
+  private final KeyDetails keys;
+  private final RowSelection selection;
+  private final List<ClosureEdge> edges;
+  private final Map<TableName, Integer> numbers = new LinkedHashMap<>();
+  private final Map<TableName, List<ClosureEdge>> paths = new HashMap<>();
+  private long rows;
+  // per table number: the rows added to delete, to update (the key set's own counts)
+  private final Map<Integer, long[]> addedRows = new HashMap<>();
+  private long analyzedRows;
+
+  private final boolean readOnly;
+  // null: the rows are not locked
+  RowClosure.Locking locking;
+
+  ClosureRun(
+      Connection c, Catalog catalog, KeyDetails keys, RowSelection selection, boolean readOnly) {
+    this.c = c;
+    this.readOnly = readOnly;
+    this.catalog = catalog;
+    this.keys = keys;
+    this.selection = selection;
+    this.edges = RowClosure.edges(catalog, keys, selection);
+  }
+
+  RowClosure.Result run() throws SQLException {
+    try (Statement st = c.createStatement()) {
+      try {
+        st.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS pdr_closure_rows (rel int NOT NULL, kind \"char\" NOT NULL,"
+                + " toid oid NOT NULL, tid tid NOT NULL, level int NOT NULL,"
+                + " PRIMARY KEY (rel, kind, toid, tid)) ON COMMIT DROP");
+      } catch (SQLException e) {
+        if (SqlState.READ_ONLY_SQL_TRANSACTION.equals(e.getSQLState())
+            || SqlState.INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+          throw new ExitException(
+              ExitStatus.FAILURE,
+              "Cannot compute the rows of the --where selection: the closure is kept in a"
+                  + " temporary table, which this session cannot create ("
+                  + ExitException.firstLine(e.getMessage())
+                  + "); nothing was changed: connect to the primary server, as a role with the"
+                  + " TEMPORARY privilege on the database.",
+              e);
+        }
+        throw e;
+      }
+      st.execute("TRUNCATE " + RowClosure.ROWS);
+      st.execute(
+          "CREATE INDEX IF NOT EXISTS pdr_closure_rows_level ON "
+              + RowClosure.ROWS
+              + " (rel, kind, level)");
+      if (readOnly) {
+        // from here on the user's conditions run: they can write nothing
+        st.execute("SET TRANSACTION READ ONLY");
+      }
+    }
+    Set<TableName> frontier = new LinkedHashSet<>();
+    for (RowSelection.Condition condition : selection.conditions()) {
+      paths.putIfAbsent(condition.table(), List.of());
+      long added = select(condition);
+      rows += added;
+      addedRows.computeIfAbsent(number(condition.table()), n -> new long[2])[0] += added;
+      if (added > 0) {
+        frontier.add(condition.table());
+      }
+    }
+    analyzeWhenGrown();
+    int level = 0;
+    while (!frontier.isEmpty()) {
+      Set<TableName> next = new LinkedHashSet<>();
+      for (TableName parent : frontier) {
+        for (ClosureEdge e : edges) {
+          if (!e.parent().equals(parent)) {
+            continue;
+          }
+          long added = follow(e, level);
+          rows += added;
+          addedRows.computeIfAbsent(number(e.child()), n -> new long[2])[e.deletes() ? 0 : 1] +=
+              added;
+          if (added > 0) {
+            List<ClosureEdge> path = new ArrayList<>(paths.get(parent));
+            path.add(e);
+            paths.putIfAbsent(e.child(), path);
+            if (e.deletes()) {
+              next.add(e.child());
+            }
+          }
+        }
+      }
+      frontier = next;
+      level++;
+      analyzeWhenGrown();
+    }
+    List<RowClosure.Reached> reached = counts();
+    return new RowClosure.Result(reached, undeclared(reached), level, numbers);
+  }
+
+  boolean selectionUnchanged(Map<TableName, Integer> met) throws SQLException {
+    Map<TableName, List<RowSelection.Condition>> byTable = new LinkedHashMap<>();
+    for (RowSelection.Condition condition : selection.conditions()) {
+      byTable.computeIfAbsent(condition.table(), t -> new ArrayList<>()).add(condition);
+    }
+    for (Map.Entry<TableName, List<RowSelection.Condition>> e : byTable.entrySet()) {
+      Integer n = met.get(e.getKey());
+      String any =
+          e.getValue().stream()
+              .map(c -> "(\n" + c.sql() + "\n)")
+              .collect(Collectors.joining(" OR "));
+      // the rows selected now, and those of them not in the key set's level 0
+      String sql =
+          "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM "
+              + RowClosure.ROWS
+              + " x WHERE x.rel = ? AND x.kind = 'd' AND x.level = 0 AND x.toid = s.tableoid"
+              + " AND x.tid = s.ctid)), (SELECT count(*) FROM "
+              + RowClosure.ROWS
+              + " x WHERE x.rel = ? AND x.kind = 'd' AND x.level = 0) FROM (SELECT tableoid, ctid"
+              + " FROM "
+              + ownRows(e.getKey())
+              + " WHERE "
+              + any
+              + ") s";
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setInt(1, n == null ? -1 : n);
+        ps.setInt(2, n == null ? -1 : n);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (rs.getLong(2) != 0 || rs.getLong(1) != rs.getLong(3)) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Gives the planner the key set's statistics whenever it has grown by half since the last time,
+   * so that a level with many rows is joined by hash rather than by one scan of the child per row:
+   * a temporary table is never analyzed by autovacuum, and without statistics the planner takes it
+   * for nearly empty. Growing by half keeps a deep self-reference (a few rows per level) to a
+   * logarithmic number of ANALYZEs.
+   */
+  private void analyzeWhenGrown() throws SQLException {
+    if (rows > analyzedRows + analyzedRows / 2) {
+      try (Statement st = c.createStatement()) {
+        st.execute("ANALYZE " + RowClosure.ROWS);
+      }
+      analyzedRows = rows;
+    }
+  }
+
+  private int number(TableName t) {
+    return numbers.computeIfAbsent(t, x -> numbers.size());
+  }
+
+  /** The table in a FROM clause: its own rows (see {@link Table#sqlOwnRows}). */
+  private String ownRows(TableName t) {
+    Optional<Table> table = catalog.table(t);
+    if (table.isPresent()) {
+      return table.get().sqlOwnRows();
+    }
+    boolean partitioned = keys.table(t).map(KeyDetails.TableKey::partitioned).orElse(false);
+    return partitioned ? t.sql() : "ONLY " + t.sql();
+  }
+
+  /**
+   * Adds the rows the condition selects, at level 0. The table has no alias, as in {@link
+   * ConditionCheck}: a condition may name its columns {@code users.email}.
+   */
+  private long select(RowSelection.Condition condition) throws SQLException {
+    String sql =
+        "INSERT INTO "
+            + RowClosure.ROWS
+            + " (rel, kind, toid, tid, level) SELECT ?, 'd', tableoid, ctid, 0 FROM "
+            + ownRows(condition.table())
+            + " WHERE (\n"
+            + condition.sql()
+            + "\n)"
+            + (locking == null ? "" : " FOR UPDATE")
+            + " ON CONFLICT DO NOTHING";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setInt(1, number(condition.table()));
+      if (locking == null) {
+        return ps.executeLargeUpdate();
+      }
+      return locking.lock(
+          condition.table(), "(\n" + condition.sql() + "\n)", ps::executeLargeUpdate);
+    } catch (SQLException e) {
+      throw ExitException.usage(
+          "The condition "
+              + "'"
+              + condition.text()
+              + "' failed on the server: "
+              + ExitException.firstLine(e.getMessage())
+              + "; nothing was changed, correct the --where condition.");
+    }
+  }
+
+  /** Adds the child rows of the parent rows added at {@code level}; returns how many. */
+  private long follow(ClosureEdge e, int level) throws SQLException {
+    StringBuilder on = new StringBuilder();
+    for (int i = 0; i < e.childColumns().size(); i++) {
+      if (i > 0) {
+        on.append(" AND ");
+      }
+      on.append("c.")
+          .append(Identifiers.quote(e.childColumns().get(i)))
+          .append(" = p.")
+          .append(Identifiers.quote(e.parentColumns().get(i)));
+    }
+    String childRows =
+        e.childSource().equals(e.child()) ? ownRows(e.child()) : e.childSource().sql();
+    boolean unique = !e.virtual();
+    String kind = e.deletes() ? "'d'" : "'u'";
+    String sql =
+        "INSERT INTO "
+            + RowClosure.ROWS
+            + " (rel, kind, toid, tid, level) SELECT ?, "
+            + kind
+            + ", c.tableoid, c.ctid, ? FROM "
+            + RowClosure.ROWS
+            + " r JOIN "
+            + ownRows(e.parent())
+            + " p ON p.tableoid = r.toid AND p.ctid = r.tid JOIN "
+            + childRows
+            + " c ON "
+            + on
+            + " WHERE r.rel = ? AND r.kind = 'd' AND r.level = ?"
+            // a foreign key references a unique key: each child row joins one parent row at
+            // most, so the rows not in the key set yet can simply be added (cheaper than ON
+            // CONFLICT); a virtual reference's parent columns may repeat
+            + (unique
+                ? " AND NOT EXISTS (SELECT 1 FROM "
+                    + RowClosure.ROWS
+                    + " x WHERE x.rel = ? AND x.kind = "
+                    + kind
+                    + " AND x.toid = c.tableoid AND x.tid = c.ctid)"
+                : "")
+            + (locking == null ? "" : " FOR UPDATE OF c")
+            + (unique ? "" : " ON CONFLICT DO NOTHING");
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setInt(1, number(e.child()));
+      ps.setInt(2, level + 1);
+      ps.setInt(3, number(e.parent()));
+      ps.setInt(4, level);
+      if (unique) {
+        ps.setInt(5, number(e.child()));
+      }
+      if (locking == null) {
+        return ps.executeLargeUpdate();
+      }
+      // the rows of the child whose key is one of the parent rows' of this level
+      StringBuilder cols = new StringBuilder();
+      StringBuilder pcols = new StringBuilder();
+      for (int i = 0; i < e.childColumns().size(); i++) {
+        cols.append(i > 0 ? ", " : "").append(Identifiers.quote(e.childColumns().get(i)));
+        pcols
+            .append(i > 0 ? ", " : "")
+            .append("p.")
+            .append(Identifiers.quote(e.parentColumns().get(i)));
+      }
+      String candidates =
+          "(("
+              + cols
+              + ") IN (SELECT "
+              + pcols
+              + " FROM "
+              + RowClosure.ROWS
+              + " r JOIN "
+              + ownRows(e.parent())
+              + " p ON p.tableoid = r.toid AND p.ctid = r.tid WHERE r.rel = "
+              + number(e.parent())
+              + " AND r.kind = 'd' AND r.level = "
+              + level
+              + "))";
+      return locking.lock(e.child(), candidates, ps::executeLargeUpdate);
+    }
+  }
+
+  private List<RowClosure.Reached> counts() throws SQLException {
+    // each row is in the key set once per kind, so what the statements added are the counts,
+    // but for the rows to update that are deleted as well: they count as deleted
+    Map<Integer, long[]> byNumber = new HashMap<>();
+    addedRows.forEach((n, counts) -> byNumber.put(n, counts.clone()));
+    if (byNumber.values().stream().anyMatch(counts -> counts[1] > 0)) {
+      String sql =
+          "SELECT u.rel, count(*) FROM "
+              + RowClosure.ROWS
+              + " u WHERE u.kind = 'u' AND EXISTS (SELECT 1 FROM "
+              + RowClosure.ROWS
+              + " d WHERE d.rel = u.rel AND d.kind = 'd' AND d.toid = u.toid AND d.tid = u.tid)"
+              + " GROUP BY u.rel";
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery(sql)) {
+        while (rs.next()) {
+          byNumber.get(rs.getInt(1))[1] -= rs.getLong(2);
+        }
+      }
+    }
+    Set<TableName> selected =
+        selection.conditions().stream()
+            .map(RowSelection.Condition::table)
+            .collect(Collectors.toSet());
+    Map<TableName, RowClosure.Reached> out = new TreeMap<>();
+    numbers.forEach(
+        (t, n) -> {
+          long[] counts = byNumber.getOrDefault(n, new long[2]);
+          if (counts[0] > 0 || counts[1] > 0 || selected.contains(t)) {
+            out.put(
+                t,
+                new RowClosure.Reached(
+                    t,
+                    counts[0],
+                    counts[1],
+                    paths.getOrDefault(t, List.of()),
+                    selected.contains(t)));
+          }
+        });
+    return List.copyOf(out.values());
+  }
+
+  private List<UndeclaredReference> undeclared(List<RowClosure.Reached> reached)
+      throws SQLException {
+    List<UndeclaredReference> out = new ArrayList<>();
+    for (RowClosure.Reached r : reached) {
+      if (r.deleteRows() == 0) {
+        continue;
+      }
+      KeyDetails.TableKey key = keys.table(r.table()).orElse(null);
+      if (key == null || key.primaryKey().size() != 1) {
+        continue;
+      }
+      String pk = key.primaryKey().get(0);
+      String pkType = key.primaryKeyTypes().get(0);
+      Set<String> names = UndeclaredReference.referenceNames(r.table().name());
+      for (Table t : catalog.tables()) {
+        for (Column column : t.columns()) {
+          if (names.contains(column.name())
+              && column.type().equals(pkType)
+              && !followed(t.name(), column.name())) {
+            UndeclaredReference u = count(t.name(), column.name(), r.table(), pk);
+            if (u.matchingRows() > u.alreadyDeleted()) {
+              out.add(u);
+            }
+          }
+        }
+      }
+    }
+    out.sort(
+        java.util.Comparator.comparing(UndeclaredReference::child)
+            .thenComparing(UndeclaredReference::column)
+            .thenComparing(UndeclaredReference::parent));
+    return out;
+  }
+
+  /** Whether a foreign key or virtual reference from {@code table} has {@code column} alone. */
+  private boolean followed(TableName table, String column) {
+    return edges.stream()
+        .anyMatch(e -> e.child().equals(table) && e.childColumns().equals(List.of(column)));
+  }
+
+  private UndeclaredReference count(TableName child, String column, TableName parent, String pk)
+      throws SQLException {
+    String sql =
+        "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM "
+            + RowClosure.ROWS
+            + " x WHERE x.rel = ? AND x.kind = 'd' AND x.toid = t.tableoid AND x.tid = t.ctid))"
+            + " FROM "
+            + ownRows(child)
+            + " t WHERE t."
+            + Identifiers.quote(column)
+            + " IN (SELECT p."
+            + Identifiers.quote(pk)
+            + " FROM "
+            + RowClosure.ROWS
+            + " r JOIN "
+            + ownRows(parent)
+            + " p ON p.tableoid = r.toid AND p.ctid = r.tid WHERE r.rel = ? AND r.kind = 'd')";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setInt(1, numbers.containsKey(child) ? numbers.get(child) : -1);
+      ps.setInt(2, number(parent));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new UndeclaredReference(child, column, parent, pk, rs.getLong(1), rs.getLong(2));
+      }
+    }
+  }
+}
