@@ -65,7 +65,13 @@ final class SubsetPlanText {
   }
 
   private static void addClosure(List<Entry> out, ResetPlan plan, RowClosure.Reached r, Long size) {
-    String why = r.selected() ? "selected by --where" : path(r);
+    String why =
+        !r.selected()
+            ? path(r)
+            : plan.table(r.table())
+                .map(t -> t.reason())
+                .filter(reason -> reason.contains("--reset"))
+                .orElse("selected by --where");
     ClosureEdge last = r.path().isEmpty() ? null : r.path().get(r.path().size() - 1);
     if (size == null) {
       why += " (outside the schemas in scope)";
@@ -136,7 +142,8 @@ final class SubsetPlanText {
     StringBuilder out = new StringBuilder();
     String label = "Where:   ";
     for (RowSelection.Condition c : selection.conditions()) {
-      out.append(label).append(Columns.visible(c.table().display() + ": " + c.sql())).append('\n');
+      String what = c.text().endsWith("(--reset)") ? "every row (named in --reset)" : c.sql();
+      out.append(label).append(Columns.visible(c.table().display() + ": " + what)).append('\n');
       label = "         ";
     }
     if (selection.tenantKey() != null) {

@@ -129,15 +129,15 @@ final class SubsetPlanner {
     // every name of --keep / --reset resolved (exit 2 for a typo) before the selection's names
     Classification named = Classifier.classify(catalog, policy);
     KeyDetails keys = KeyDetails.read(c);
-    RowSelection selection = policy.rows().resolve(catalog, keys);
     Set<TableName> reset = resolved(catalog, policy.reset());
+    RowSelection selection = withWholeTables(policy.rows().resolve(catalog, keys), reset);
     Set<TableName> keep = resolved(catalog, policy.keep());
     Map<TableName, Classification.Decision> decisions = new TreeMap<>();
     Map<TableName, String> protectedTables = new TreeMap<>();
     for (TableName t : catalog.tableNames()) {
       Classification.Decision d = named.decisions().get(t);
       if (reset.contains(t)) {
-        decisions.put(t, d);
+        decisions.put(t, new Classification.Decision(Action.KEEP, WHOLE));
       } else if (keep.contains(t) || MigrationTables.isMigrationTable(t.name())) {
         decisions.put(t, new Classification.Decision(Action.KEEP, d.reason()));
         protectedTables.put(t, d.reason());
@@ -149,6 +149,26 @@ final class SubsetPlanner {
     ResetPlan base = PlanService.planFromCatalog(c, catalog, policy, classification, options);
     return new Prepared(
         catalog, keys, selection, classification, protectedTables, missingPrivileges(c), base);
+  }
+
+  /** Why a table named in --reset is in a row reset's closure. */
+  private static final String WHOLE = "every row: named in --reset";
+
+  /**
+   * {@code selection} with every row of each of {@code whole} selected too: with --where, a table
+   * named in --reset goes as a whole through the same row reset (locked, backed up in the subset
+   * backup, deleted children first, what depends on it through foreign keys with it), not by a
+   * TRUNCATE beside it, so that one transaction, one backup and one restore cover both.
+   */
+  private static RowSelection withWholeTables(RowSelection selection, Set<TableName> whole) {
+    if (whole.isEmpty()) {
+      return selection;
+    }
+    List<RowSelection.Condition> conditions = new ArrayList<>(selection.conditions());
+    for (TableName t : whole) {
+      conditions.add(new RowSelection.Condition(t, "true", t.display() + ": true (--reset)"));
+    }
+    return new RowSelection(conditions, selection.references(), selection.tenantKey());
   }
 
   /**
@@ -203,7 +223,11 @@ final class SubsetPlanner {
         reasons.put(
             r.table(),
             r.selected()
-                ? "selected by --where"
+                ? (p.selection().conditions().stream()
+                        .anyMatch(
+                            c -> c.table().equals(r.table()) && c.text().endsWith("(--reset)"))
+                    ? WHOLE
+                    : "selected by --where")
                 : "reached from " + r.path().get(0).parent().display());
       }
     }

@@ -134,4 +134,33 @@ class RowResetCommandTest {
     String owner = db.queryStrings("SELECT owner_id FROM projects ORDER BY id LIMIT 1").get(0);
     roundTrip(db, "projects: owner_id = '" + owner + "'");
   }
+
+  @Test
+  void rowsAndAWholeTableInOneResetAreRestoredExactly() {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    Map<String, List<String>> before = db.snapshot();
+    Path backup = dir.resolve("rows-and-table.sql");
+    Cli.Result r =
+        cli()
+            .run(
+                "reset",
+                db.url(),
+                "--where",
+                "projects: id = 1",
+                "--reset",
+                "review_queue",
+                "--backup",
+                backup.toString(),
+                "--confirm",
+                db.name());
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(db.count("public.review_queue")).isZero();
+    assertThat(db.queryLong("SELECT count(*) FROM projects WHERE id = 1")).isZero();
+    assertThat(db.queryLong("SELECT count(*) FROM projects")).isPositive();
+
+    Cli.Result restored =
+        cli().run("restore", backup.toString(), "--url", db.url(), "--confirm", db.name());
+    assertThat(restored.exitCode()).as(restored.toString()).isZero();
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
 }
