@@ -119,11 +119,8 @@ public final class RowReset {
       throw new IllegalArgumentException("not a subset plan");
     }
     if (!confirmed.resetTables().isEmpty()) {
-      throw ExitException.usage(
-          "--where together with whole tables in --reset ("
-              + confirmed.resetTables().get(0).display()
-              + ") is not supported yet. Nothing was changed: run the row reset and the whole-table"
-              + " reset one after the other.");
+      // the planner selects every row of a table named in --reset (SubsetPlanner.withWholeTables)
+      throw new IllegalArgumentException("a subset plan truncates no table");
     }
     return ResetFailures.unlessInterrupted(
         run, options.backupFile(), () -> runTransaction(confirmed));
