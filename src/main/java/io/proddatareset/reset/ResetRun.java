@@ -34,8 +34,7 @@ public final class ResetRun {
   private final Object lock = new Object();
   // guarded by lock
   private boolean interrupted;
-  private ResetService service;
-  private RowReset rowReset; // issue 13: the row reset of a subset plan
+  private RunningReset running; // the whole-table reset, or the row reset of a subset plan
   private Connection checking;
 
   private ResetRun(Connector connector, ResetPlan plan, ResetOptions options) {
@@ -148,13 +147,7 @@ public final class ResetRun {
     if (plan.subset() != null) {
       return runRows(steps, committed, progress);
     }
-    ResetService reset = new ResetService(connector, options, steps, progress);
-    synchronized (lock) {
-      service = reset;
-      if (interrupted) {
-        reset.interrupt();
-      }
-    }
+    ResetService reset = started(new ResetService(connector, options, steps, progress));
     ResetResult result = reset.run(plan);
     if (result.alreadyEmpty()) {
       return new Outcome(result, null, null, null);
@@ -166,13 +159,8 @@ public final class ResetRun {
   /** issue 13: the row reset ({@link RowReset}), then the check of its backup's manifest. */
   private Outcome runRows(
       ResetService.Listener steps, Consumer<ResetResult> committed, BackupProgress progress) {
-    RowReset reset = new RowReset(connector, options, steps, progress, LockAttempts.Tuning.DEFAULT);
-    synchronized (lock) {
-      rowReset = reset;
-      if (interrupted) {
-        reset.interrupt();
-      }
-    }
+    RowReset reset =
+        started(new RowReset(connector, options, steps, progress, LockAttempts.Tuning.DEFAULT));
     ResetResult result = RowResetRun.asResetResult(reset.run(plan));
     committed.accept(result);
     String notRecorded = recordMarks(result);
@@ -268,22 +256,15 @@ public final class ResetRun {
    * cancelled or not started.
    */
   public void interrupt() {
-    ResetService reset;
+    RunningReset reset;
     Connection c;
     synchronized (lock) {
       interrupted = true;
-      reset = service;
+      reset = running;
       c = checking;
     }
     if (reset != null) {
       reset.interrupt();
-    }
-    RowReset rows;
-    synchronized (lock) {
-      rows = rowReset;
-    }
-    if (rows != null) {
-      rows.interrupt();
     }
     if (c != null) {
       Abandon.cancelAndClose(c);
@@ -293,10 +274,18 @@ public final class ResetRun {
   /** The step the reset's transaction is in (LOCKING until it starts). */
   public ChangeStep step() {
     synchronized (lock) {
-      if (rowReset != null) {
-        return rowReset.step();
-      }
-      return service == null ? ChangeStep.LOCKING : service.step();
+      return running == null ? ChangeStep.LOCKING : running.step();
     }
+  }
+
+  /** {@code reset} as the running one, interrupted at once when an interrupt came first. */
+  private <T extends RunningReset> T started(T reset) {
+    synchronized (lock) {
+      running = reset;
+      if (interrupted) {
+        reset.interrupt();
+      }
+    }
+    return reset;
   }
 }

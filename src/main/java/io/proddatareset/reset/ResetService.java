@@ -60,7 +60,7 @@ import java.util.stream.Collectors;
  * {@link #interrupt}) rolls back: the database is as it was and the backup file is removed. The
  * backup is kept whenever the commit may have happened.
  */
-public final class ResetService {
+public final class ResetService implements RunningReset {
   /** Progress of the steps above, for the CLI to show. */
   public interface Listener {
     void step(String description);
@@ -105,16 +105,15 @@ public final class ResetService {
   }
 
   /**
-   * Stops the reset from another thread (Ctrl-C): before the commit, cancels the running statement
-   * and closes the connection, so that the server rolls back and {@link #run} throws INTERRUPTED
-   * once it has cleaned up; once COMMIT is sent, does nothing, so that the commit finishes and
-   * {@link #run} reports its outcome.
+   * {@inheritDoc} Then {@link #run} throws INTERRUPTED once it has cleaned up, or reports the
+   * commit's outcome.
    */
+  @Override
   public void interrupt() {
     run.interrupt();
   }
 
-  /** The step the reset is in now (or ended in). */
+  @Override
   public ChangeStep step() {
     return run.step();
   }

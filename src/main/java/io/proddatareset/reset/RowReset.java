@@ -79,7 +79,7 @@ import java.util.Map;
  * that cannot be written, {@link #interrupt}) rolls back: nothing was changed, and the backup is
  * removed. It is kept whenever the commit may have happened.
  */
-public final class RowReset {
+public final class RowReset implements RunningReset {
   private final Connector connector;
   private final ResetOptions options;
   private final ResetService.Listener listener;
@@ -126,11 +126,12 @@ public final class RowReset {
         run, options.backupFile(), () -> runTransaction(confirmed));
   }
 
-  /** As {@link ResetService#interrupt}: before the commit, the transaction is abandoned. */
+  @Override
   public void interrupt() {
     run.interrupt();
   }
 
+  @Override
   public ChangeStep step() {
     return run.step();
   }
