@@ -9,12 +9,12 @@ import io.proddatareset.catalog.Catalog;
 import io.proddatareset.catalog.CatalogReader;
 import io.proddatareset.catalog.KeyDetails;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.testing.CascadeOracle;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,54 +78,7 @@ class RowClosureTest {
             db.queryStrings(
                 "SELECT n.nspname || '.' || c.relname FROM pg_class c"
                     + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relispartition"));
-    String scratchName = db.name() + "_cascade";
-    try (Connection admin = TestPostgres.adminConnection("postgres");
-        Statement st = admin.createStatement()) {
-      st.execute(
-          "CREATE DATABASE "
-              + TestDatabase.quote(scratchName)
-              + " TEMPLATE "
-              + TestDatabase.quote(db.name()));
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-    TestDatabase scratch = new TestDatabase(scratchName, db.port());
-    List<String> alters = new ArrayList<>();
-    try (Connection c = scratch.connect();
-        Statement st = c.createStatement();
-        var rs =
-            st.executeQuery(
-                "SELECT conrelid::regclass::text, quote_ident(conname),"
-                    + " pg_get_constraintdef(oid) FROM pg_constraint"
-                    + " WHERE contype = 'f' AND conparentid = 0 AND confdeltype IN ('a', 'r')")) {
-      while (rs.next()) {
-        String def = rs.getString(3);
-        String cascading;
-        if (def.contains(" ON DELETE RESTRICT")) {
-          cascading = def.replace(" ON DELETE RESTRICT", " ON DELETE CASCADE");
-        } else if (def.contains(" DEFERRABLE")) {
-          cascading = def.replace(" DEFERRABLE", " ON DELETE CASCADE DEFERRABLE");
-        } else if (def.contains(" NOT VALID")) {
-          cascading = def.replace(" NOT VALID", " ON DELETE CASCADE NOT VALID");
-        } else {
-          cascading = def + " ON DELETE CASCADE";
-        }
-        alters.add(
-            "ALTER TABLE "
-                + rs.getString(1)
-                + " DROP CONSTRAINT "
-                + rs.getString(2)
-                + ", ADD CONSTRAINT "
-                + rs.getString(2)
-                + " "
-                + cascading);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-    scratch.exec(alters.toArray(new String[0]));
-    scratch.exec(delete);
-    Map<String, List<String>> after = scratch.snapshot();
+    Map<String, List<String>> after = CascadeOracle.after(db, delete).snapshot();
     Map<String, List<Long>> out = new TreeMap<>();
     before.forEach(
         (table, rows) -> {

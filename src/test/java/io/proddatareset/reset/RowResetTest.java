@@ -15,13 +15,11 @@ import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.plan.RowClosure;
+import io.proddatareset.testing.CascadeOracle;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -100,54 +98,7 @@ class RowResetTest {
    * with every NO ACTION / RESTRICT key made CASCADE: the database's own answer.
    */
   static Map<String, List<String>> cascade(TestDatabase db, String delete) {
-    String scratchName = db.name() + "_cascade";
-    try (Connection admin = TestPostgres.adminConnection("postgres");
-        Statement st = admin.createStatement()) {
-      st.execute(
-          "CREATE DATABASE "
-              + TestDatabase.quote(scratchName)
-              + " TEMPLATE "
-              + TestDatabase.quote(db.name()));
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-    TestDatabase scratch = new TestDatabase(scratchName, db.port());
-    List<String> alters = new ArrayList<>();
-    try (Connection c = scratch.connect();
-        Statement st = c.createStatement();
-        var rs =
-            st.executeQuery(
-                "SELECT conrelid::regclass::text, quote_ident(conname),"
-                    + " pg_get_constraintdef(oid) FROM pg_constraint"
-                    + " WHERE contype = 'f' AND conparentid = 0 AND confdeltype IN ('a', 'r')")) {
-      while (rs.next()) {
-        String def = rs.getString(3);
-        String cascading;
-        if (def.contains(" ON DELETE RESTRICT")) {
-          cascading = def.replace(" ON DELETE RESTRICT", " ON DELETE CASCADE");
-        } else if (def.contains(" DEFERRABLE")) {
-          cascading = def.replace(" DEFERRABLE", " ON DELETE CASCADE DEFERRABLE");
-        } else if (def.contains(" NOT VALID")) {
-          cascading = def.replace(" NOT VALID", " ON DELETE CASCADE NOT VALID");
-        } else {
-          cascading = def + " ON DELETE CASCADE";
-        }
-        alters.add(
-            "ALTER TABLE "
-                + rs.getString(1)
-                + " DROP CONSTRAINT "
-                + rs.getString(2)
-                + ", ADD CONSTRAINT "
-                + rs.getString(2)
-                + " "
-                + cascading);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-    scratch.exec(alters.toArray(new String[0]));
-    scratch.exec(delete);
-    return scratch.snapshot();
+    return CascadeOracle.after(db, delete).snapshot();
   }
 
   static TableName t(String name) {
