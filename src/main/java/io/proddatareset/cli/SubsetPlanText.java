@@ -68,10 +68,9 @@ final class SubsetPlanText {
     String why =
         !r.selected()
             ? path(r)
-            : plan.table(r.table())
-                .map(t -> t.reason())
-                .filter(reason -> reason.contains("--reset"))
-                .orElse("selected by --where");
+            : plan.subset().selection().everyRow(r.table())
+                ? SubsetPlan.EVERY_ROW
+                : "selected by --where";
     ClosureEdge last = r.path().isEmpty() ? null : r.path().get(r.path().size() - 1);
     if (size == null) {
       why += " (outside the schemas in scope)";
@@ -142,7 +141,7 @@ final class SubsetPlanText {
     StringBuilder out = new StringBuilder();
     String label = "Where:   ";
     for (RowSelection.Condition c : selection.conditions()) {
-      String what = c.text().endsWith("(--reset)") ? "every row (named in --reset)" : c.sql();
+      String what = c.everyRow() ? "every row (named in --reset)" : c.sql();
       out.append(label).append(Columns.visible(c.table().display() + ": " + what)).append('\n');
       label = "         ";
     }

@@ -40,8 +40,17 @@ public record RowSelection(
    * The rows of {@code table} matching {@code sql}.
    *
    * @param text the option value as given, for messages and the plan id
+   * @param everyRow the table is named in --reset and so selected whole ({@code sql} is {@code
+   *     true}), not by a --where of the user's
    */
-  public record Condition(TableName table, String sql, String text) {}
+  public record Condition(TableName table, String sql, String text, boolean everyRow) {}
+
+  /**
+   * Whether {@code table} is selected whole, being named in --reset ({@link Condition#everyRow}).
+   */
+  public boolean everyRow(TableName table) {
+    return conditions.stream().anyMatch(c -> c.everyRow() && c.table().equals(table));
+  }
 
   /**
    * A reference the schema does not declare, followed like a {@code NO ACTION} foreign key.
@@ -125,7 +134,7 @@ public record RowSelection(
         continue;
       }
       Classifier.resolve(catalog, parsed.table(), "--where " + quoted(text), errors)
-          .ifPresent(t -> conditions.add(new Condition(t, parsed.condition(), text)));
+          .ifPresent(t -> conditions.add(new Condition(t, parsed.condition(), text, false)));
     }
     List<VirtualReference> virtual = new ArrayList<>();
     for (String text : references) {

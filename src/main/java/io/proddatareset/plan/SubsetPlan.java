@@ -15,6 +15,8 @@ import java.util.List;
  *     undeclared references found
  */
 public record SubsetPlan(RowSelection selection, RowClosure.Result closure) {
+  /** Why a table named in --reset is in a row reset's closure: every row goes. */
+  public static final String EVERY_ROW = "every row: named in --reset";
 
   /** The tables with rows to delete, by name. */
   public List<TableName> deletedTables() {

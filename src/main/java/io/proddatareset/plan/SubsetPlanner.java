@@ -137,7 +137,7 @@ final class SubsetPlanner {
     for (TableName t : catalog.tableNames()) {
       Classification.Decision d = named.decisions().get(t);
       if (reset.contains(t)) {
-        decisions.put(t, new Classification.Decision(Action.KEEP, WHOLE));
+        decisions.put(t, new Classification.Decision(Action.KEEP, SubsetPlan.EVERY_ROW));
       } else if (keep.contains(t) || MigrationTables.isMigrationTable(t.name())) {
         decisions.put(t, new Classification.Decision(Action.KEEP, d.reason()));
         protectedTables.put(t, d.reason());
@@ -151,9 +151,6 @@ final class SubsetPlanner {
         catalog, keys, selection, classification, protectedTables, missingPrivileges(c), base);
   }
 
-  /** Why a table named in --reset is in a row reset's closure. */
-  private static final String WHOLE = "every row: named in --reset";
-
   /**
    * {@code selection} with every row of each of {@code whole} selected too: with --where, a table
    * named in --reset goes as a whole through the same row reset (locked, backed up in the subset
@@ -166,7 +163,7 @@ final class SubsetPlanner {
     }
     List<RowSelection.Condition> conditions = new ArrayList<>(selection.conditions());
     for (TableName t : whole) {
-      conditions.add(new RowSelection.Condition(t, "true", t.display() + ": true (--reset)"));
+      conditions.add(new RowSelection.Condition(t, "true", t.display() + ": true (--reset)", true));
     }
     return new RowSelection(conditions, selection.references(), selection.tenantKey());
   }
@@ -223,11 +220,7 @@ final class SubsetPlanner {
         reasons.put(
             r.table(),
             r.selected()
-                ? (p.selection().conditions().stream()
-                        .anyMatch(
-                            c -> c.table().equals(r.table()) && c.text().endsWith("(--reset)"))
-                    ? WHOLE
-                    : "selected by --where")
+                ? (p.selection().everyRow(r.table()) ? SubsetPlan.EVERY_ROW : "selected by --where")
                 : "reached from " + r.path().get(0).parent().display());
       }
     }
