@@ -136,6 +136,13 @@ class RowResetCommandTest {
   }
 
   @Test
+  void aRowResetOfOnePagilaCustomerIsRestoredExactly() {
+    // pagila: partitioned payments, rentals, and last_update triggers on the re-inserted rows
+    TestDatabase db = TestPostgres.freshDatabase().loadPagila();
+    roundTrip(db, "customer: customer_id = 7");
+  }
+
+  @Test
   void rowsAndAWholeTableInOneResetAreRestoredExactly() {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
     Map<String, List<String>> before = db.snapshot();
