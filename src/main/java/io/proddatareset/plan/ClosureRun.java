@@ -61,7 +61,7 @@ final class ClosureRun {
       try {
         st.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS pdr_closure_rows (rel int NOT NULL, kind \"char\" NOT NULL,"
-                + " toid oid NOT NULL, tid tid NOT NULL, level int NOT NULL,"
+                + " toid oid NOT NULL, tid tid NOT NULL, level int NOT NULL, k text,"
                 + " PRIMARY KEY (rel, kind, toid, tid)) ON COMMIT DROP");
       } catch (SQLException e) {
         if (SqlState.READ_ONLY_SQL_TRANSACTION.equals(e.getSQLState())
@@ -182,6 +182,19 @@ final class ClosureRun {
     }
   }
 
+  /**
+   * When the rows are locked as they are found: the key of the row (alias {@code alias}, or none),
+   * read in the version locked, as {@link RowClosure#rowKey} writes it; the reset's check compares
+   * what its statements return with it. NULL otherwise, and for a table without a primary key (its
+   * rows are named by their content, read when the reset records what it is to lose).
+   */
+  private String lockedKey(TableName t, String alias) {
+    if (locking == null) {
+      return "NULL";
+    }
+    return RowClosure.rowKey(keys, t, alias).orElse("NULL");
+  }
+
   private int number(TableName t) {
     return numbers.computeIfAbsent(t, x -> numbers.size());
   }
@@ -204,7 +217,9 @@ final class ClosureRun {
     String sql =
         "INSERT INTO "
             + RowClosure.ROWS
-            + " (rel, kind, toid, tid, level) SELECT ?, 'd', tableoid, ctid, 0 FROM "
+            + " (rel, kind, toid, tid, level, k) SELECT ?, 'd', tableoid, ctid, 0, "
+            + lockedKey(condition.table(), null)
+            + " FROM "
             + ownRows(condition.table())
             + " WHERE (\n"
             + condition.sql()
@@ -248,9 +263,11 @@ final class ClosureRun {
     String sql =
         "INSERT INTO "
             + RowClosure.ROWS
-            + " (rel, kind, toid, tid, level) SELECT ?, "
+            + " (rel, kind, toid, tid, level, k) SELECT ?, "
             + kind
-            + ", c.tableoid, c.ctid, ? FROM "
+            + ", c.tableoid, c.ctid, ?, "
+            + lockedKey(e.child(), "c")
+            + " FROM "
             + RowClosure.ROWS
             + " r JOIN "
             + ownRows(e.parent())

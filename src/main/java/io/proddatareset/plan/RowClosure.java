@@ -5,6 +5,7 @@ import io.proddatareset.catalog.Catalog;
 import io.proddatareset.catalog.ForeignKey;
 import io.proddatareset.catalog.KeyDetails;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.pg.Identifiers;
 import io.proddatareset.pg.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -41,7 +42,7 @@ import java.util.Optional;
 public final class RowClosure {
   private RowClosure() {}
 
-  static final String ROWS = "pg_temp.pdr_closure_rows";
+  public static final String ROWS = "pg_temp.pdr_closure_rows";
 
   /**
    * What the closure does to one table.
@@ -155,6 +156,26 @@ public final class RowClosure {
     interface Work {
       long run() throws SQLException;
     }
+  }
+
+  /**
+   * SQL text that names a row of {@code t} by its primary key, {@code row(k1, k2)::text}, with the
+   * columns qualified by {@code alias} (or not, when null); empty for a table without one.
+   */
+  public static Optional<String> rowKey(KeyDetails keys, TableName t, String alias) {
+    List<String> pk = keys.table(t).map(KeyDetails.TableKey::primaryKey).orElse(List.of());
+    if (pk.isEmpty()) {
+      return Optional.empty();
+    }
+    StringBuilder out = new StringBuilder("row(");
+    for (int i = 0; i < pk.size(); i++) {
+      out.append(i > 0 ? ", " : "");
+      if (alias != null) {
+        out.append(alias).append('.');
+      }
+      out.append(Identifiers.quote(pk.get(i)));
+    }
+    return Optional.of(out.append(")::text").toString());
   }
 
   /**

@@ -77,15 +77,7 @@ final class RowResetStatements {
    * What names a row of {@code t} (alias {@code alias}): its primary key, or its content's hash.
    */
   String rowKey(TableName t, String alias) {
-    List<String> pk = keys.table(t).map(KeyDetails.TableKey::primaryKey).orElse(List.of());
-    if (pk.isEmpty()) {
-      return "md5(" + alias + "::text)";
-    }
-    StringBuilder out = new StringBuilder("row(");
-    for (int i = 0; i < pk.size(); i++) {
-      out.append(i > 0 ? ", " : "").append(alias).append('.').append(Identifiers.quote(pk.get(i)));
-    }
-    return out.append(")::text").toString();
+    return RowClosure.rowKey(keys, t, alias).orElse("md5(" + alias + "::text)");
   }
 
   private List<RowClosure.Reached> deleting() {
@@ -119,14 +111,34 @@ final class RowResetStatements {
                   + ", '"
                   + (deleted ? 'd' : 'u')
                   + "', "
-                  + rowKey(r.table(), "s")
-                  + " FROM "
-                  + ownRows(r.table())
-                  + " s WHERE "
-                  + closure.rowsCondition(r.table(), deleted));
+                  + expectedRows(r.table(), deleted));
         }
       }
     }
+  }
+
+  /**
+   * The keys of the rows the closure deletes or updates in {@code table}: those the closure read as
+   * it locked them (a table with a primary key: its key set holds them, no read of the table), else
+   * the hash of each row's content, read from the table by the key set's row addresses.
+   */
+  private String expectedRows(TableName table, boolean deleted) {
+    if (RowClosure.rowKey(keys, table, "s").isEmpty()) {
+      return "md5(s::text) FROM "
+          + ownRows(table)
+          + " s WHERE "
+          + closure.rowsCondition(table, deleted);
+    }
+    int n = closure.numbers().get(table);
+    String rows = "x.k FROM " + RowClosure.ROWS + " x WHERE x.rel = " + n + " AND x.kind = ";
+    return deleted
+        ? rows + "'d'"
+        : rows
+            + "'u' AND NOT EXISTS (SELECT 1 FROM "
+            + RowClosure.ROWS
+            + " y WHERE y.rel = "
+            + n
+            + " AND y.kind = 'd' AND y.toid = x.toid AND y.tid = x.tid)";
   }
 
   /**

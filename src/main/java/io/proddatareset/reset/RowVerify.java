@@ -154,12 +154,14 @@ public final class RowVerify {
             .append(" = x.")
             .append(Identifiers.quote(k));
       }
+      // from the deleted keys into the table (its key's index), not the whole table into them:
+      // the same count, as both sides' keys are unique
       back =
-          "SELECT count(*) FROM "
-              + table.sql()
-              + " t WHERE EXISTS (SELECT 1 FROM pg_temp."
+          "SELECT count(*) FROM pg_temp."
               + temp
-              + " x WHERE "
+              + " x WHERE EXISTS (SELECT 1 FROM "
+              + table.sql()
+              + " t WHERE "
               + on
               + ")";
     }
