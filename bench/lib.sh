@@ -117,3 +117,25 @@ pdr_stats() {
 }
 # Median of numbers on stdin ("nan" when none).
 pdr_median() { pdr_stats | cut -d' ' -f2; }
+
+# Makes database $2 a copy of $1 with an index on every foreign-key column that lacks one, as a
+# production schema that deletes rows would have (the PM Agent fixture indexes almost none: deleting
+# a parent row then makes PostgreSQL's foreign-key trigger scan the whole child table per row).
+pdr_fk_index_copy() {
+  local from="$1" to="$2" stmt
+  echo "making $to: $from with an index on every foreign-key column" >&2
+  if pdr_debian_root; then
+    admin_psql -c "DROP DATABASE IF EXISTS $to" -c "CREATE DATABASE $to TEMPLATE $from OWNER $PGUSER"
+  else
+    "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $to" \
+      -c "CREATE DATABASE $to TEMPLATE $from"
+  fi
+  qdb "$to" "SELECT format('CREATE INDEX ON %s (%s)', c.conrelid::regclass,
+      string_agg(quote_ident(a.attname), ', ' ORDER BY k.n))
+    FROM pg_constraint c CROSS JOIN unnest(c.conkey) WITH ORDINALITY k(attnum, n)
+    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+    WHERE c.contype = 'f' AND NOT EXISTS (SELECT 1 FROM pg_index i
+      WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
+    GROUP BY c.oid, c.conrelid" | while read -r stmt; do qdb "$to" "$stmt"; done
+  PGOPTIONS="-c client_min_messages=error" qdb "$to" "ANALYZE"
+}
