@@ -98,26 +98,27 @@ public final class PlanService {
   public static ResetPlan planFromCatalog(
       Connection connection, Catalog catalog, Policy policy, PlanOptions options)
       throws SQLException {
-    return planFromCatalog(connection, catalog, policy, options, null);
-  }
-
-  /**
-   * As {@link #planFromCatalog(Connection, Catalog, Policy, PlanOptions)}; a subset plan's closure
-   * closure locks its rows as it finds them, through {@code locking} when not null (see {@link
-   * RowClosure.Locking}).
-   */
-  public static ResetPlan planFromCatalog(
-      Connection connection,
-      Catalog catalog,
-      Policy policy,
-      PlanOptions options,
-      RowClosure.Locking locking)
-      throws SQLException {
     if (policy.selects()) {
-      return SubsetPlanner.inTransaction(connection, catalog, policy, options, locking);
+      return SubsetPlanner.inTransaction(connection, catalog, policy, options, null);
     }
     return planFromCatalog(
         connection, catalog, policy, Classifier.classify(catalog, policy), options);
+  }
+
+  /**
+   * The subset plan of {@code policy} (it selects rows) from a catalog already read, in the row
+   * reset's open transaction, with estimated counts of the tables it does not reach: its closure
+   * locks its rows as it finds them, through {@code locking} (see {@link RowClosure.Locking}), and
+   * leaves its key set in the transaction.
+   */
+  public static ResetPlan lockedSubsetPlan(
+      Connection connection, Catalog catalog, Policy policy, RowClosure.Locking locking)
+      throws SQLException {
+    if (!policy.selects()) {
+      throw new IllegalArgumentException("a subset plan needs a --where selection");
+    }
+    return SubsetPlanner.inTransaction(
+        connection, catalog, policy, PlanOptions.estimates(), locking);
   }
 
   /** The whole-table plan for {@code classification}. */

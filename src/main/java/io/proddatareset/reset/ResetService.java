@@ -13,7 +13,6 @@ import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.ChangeStep;
-import io.proddatareset.pg.Interruptible;
 import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SessionSettings;
@@ -21,8 +20,6 @@ import io.proddatareset.pg.Transactions;
 import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.ResetPlan;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -60,7 +57,7 @@ import java.util.stream.Collectors;
  * {@link #interrupt}) rolls back: the database is as it was and the backup file is removed. The
  * backup is kept whenever the commit may have happened.
  */
-public final class ResetService implements RunningReset {
+public final class ResetService extends RunningReset {
   /** Progress of the steps above, for the CLI to show. */
   public interface Listener {
     void step(String description);
@@ -75,9 +72,8 @@ public final class ResetService implements RunningReset {
 
   private final ResetStatements statements;
   private final ResetBackup backups;
-  private final Interruptible run = new Interruptible();
+
   // set once the writer has put a verified backup in place; only then is the file ours to remove
-  private volatile BackupResult written;
 
   public ResetService(
       Connector connector, ResetOptions options, Listener listener, BackupProgress backupProgress) {
@@ -105,20 +101,6 @@ public final class ResetService implements RunningReset {
   }
 
   /**
-   * {@inheritDoc} Then {@link #run} throws INTERRUPTED once it has cleaned up, or reports the
-   * commit's outcome.
-   */
-  @Override
-  public void interrupt() {
-    run.interrupt();
-  }
-
-  @Override
-  public ChangeStep step() {
-    return run.step();
-  }
-
-  /**
    * Refuses at once when another reset or restore holds the database; only a look (the claim is
    * released at once), for commands to refuse before they plan and ask for a confirmation.
    *
@@ -126,68 +108,39 @@ public final class ResetService implements RunningReset {
    */
   public static void refuseIfAnotherIsRunning(Connector connector) {
     try {
-      Transactions.rolledBack(connector::open, ResetService::lookForAnother);
+      Transactions.rolledBack(connector::open, RunningReset::lookForAnother);
     } catch (SQLException e) {
       throw ExitException.failure(
           "Could not check for another reset: " + ExitException.firstLine(e) + ".", e);
     }
   }
 
-  /** Claims the database and lets go at once: only a look, in a transaction rolled back. */
-  private static Void lookForAnother(Connection c) throws SQLException {
-    OneAtATime.claim(c, "reset");
-    return null;
-  }
-
   private ResetResult runTransaction(ResetPlan confirmed) {
     long start = System.nanoTime();
-    if (options.backupFile() != null) {
-      BackupLocation.prepare(options.backupFile());
-    }
-    Connection opened = connector.open();
-    boolean committed = false;
     try {
-      run.attach(opened);
-      run.enter(ChangeStep.LOCKING);
-      // before the transaction, so that a reset running already is refused at once rather than
-      // waited for behind its locks
-      Transactions.rolledBack(opened, ResetService::lookForAnother);
-      // issue 12 (locks): before any backup, refuse when a session holds a reset table so that
-      // the TRUNCATE's exclusive lock could not be had; interruptible like the reset itself
-      listener.step(
-          "Checking that no session holds the reset tables (short ACCESS EXCLUSIVE attempts)");
-      ResetStatements.checkNothingBlocksTruncate(
-          connector::open,
-          run::attach,
-          options,
-          confirmed.resetTables(),
-          confirmed.keptTables(),
-          LockAttempts.Tuning.DEFAULT);
-      run.attach(opened);
-      // end issue 12 (locks)
-      ResetResult result =
-          Transactions.readWriteCommitted(opened, c -> inTransaction(c, confirmed, start));
-      committed = true;
-      run.enter(ChangeStep.COMMITTED);
-      return result;
+      return onOwnConnection(
+          connector,
+          options.backupFile(),
+          "reset",
+          opened -> {
+            // issue 12 (locks): before any backup, refuse when a session holds a reset table so
+            // that the TRUNCATE's exclusive lock could not be had; interruptible like the reset
+            listener.step(
+                "Checking that no session holds the reset tables (short ACCESS EXCLUSIVE"
+                    + " attempts)");
+            ResetStatements.checkNothingBlocksTruncate(
+                connector::open,
+                run::attach,
+                options,
+                confirmed.resetTables(),
+                confirmed.keptTables(),
+                LockAttempts.Tuning.DEFAULT);
+            run.attach(opened);
+          },
+          c -> inTransaction(c, confirmed, start),
+          ResetFailures::describe);
     } catch (AlreadyEmpty e) {
       return e.result;
-    } catch (Transactions.CommitFailed e) {
-      SQLException cause = (SQLException) e.getCause();
-      throw new ExitException(
-          ExitStatus.FAILURE,
-          "The commit failed ("
-              + ExitException.firstLine(cause)
-              + "): the reset may or may not have been applied."
-              + (written != null ? " The backup " + written.file() + " is kept." : ""),
-          cause);
-    } catch (SQLException e) {
-      throw ResetFailures.describe(e);
-    } finally {
-      if (!committed && !run.step().commitSent() && written != null) {
-        deleteQuietly();
-      }
-      closeQuietly(opened);
     }
   }
 
@@ -407,25 +360,6 @@ public final class ResetService implements RunningReset {
   public static final class RolledBack extends ExitException {
     RolledBack(String message, Throwable cause) {
       super(ExitStatus.REFUSED, message, cause);
-    }
-  }
-
-  private void deleteQuietly() {
-    try {
-      if (!Files.isRegularFile(written.file())) {
-        return; // never delete a device or anything else that is not our file
-      }
-      BackupWriter.delete(written.file());
-    } catch (IOException e) {
-      // reported by the caller's error; nothing more to do
-    }
-  }
-
-  private static void closeQuietly(Connection conn) {
-    try {
-      conn.close();
-    } catch (SQLException e) {
-      // nothing to do
     }
   }
 }

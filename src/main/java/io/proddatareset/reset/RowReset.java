@@ -3,11 +3,9 @@ package io.proddatareset.reset;
 import io.proddatareset.Counts;
 import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
-import io.proddatareset.ExitStatus;
 import io.proddatareset.backup.BackupOptions;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.backup.BackupResult;
-import io.proddatareset.backup.BackupWriter;
 import io.proddatareset.backup.SubsetBackup;
 import io.proddatareset.backup.SubsetEntries;
 import io.proddatareset.backup.SubsetEntry;
@@ -17,20 +15,14 @@ import io.proddatareset.catalog.CatalogReader;
 import io.proddatareset.catalog.KeyDetails;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.ChangeStep;
-import io.proddatareset.pg.Interruptible;
 import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
-import io.proddatareset.pg.Transactions;
-import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.plan.RowClosure;
 import io.proddatareset.plan.RowSelection;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -79,15 +71,12 @@ import java.util.Map;
  * that cannot be written, {@link #interrupt}) rolls back: nothing was changed, and the backup is
  * removed. It is kept whenever the commit may have happened.
  */
-public final class RowReset implements RunningReset {
+public final class RowReset extends RunningReset {
   private final Connector connector;
   private final ResetOptions options;
   private final ResetService.Listener listener;
   private final BackupProgress progress;
   private final LockAttempts.Tuning tuning;
-  private final Interruptible run = new Interruptible();
-  // set once the backup is in place; only then is the file ours to remove
-  private volatile BackupResult written;
 
   public RowReset(
       Connector connector,
@@ -126,54 +115,15 @@ public final class RowReset implements RunningReset {
         run, options.backupFile(), () -> runTransaction(confirmed));
   }
 
-  @Override
-  public void interrupt() {
-    run.interrupt();
-  }
-
-  @Override
-  public ChangeStep step() {
-    return run.step();
-  }
-
   private RowResetResult runTransaction(ResetPlan confirmed) {
     long start = System.nanoTime();
-    if (options.backupFile() != null) {
-      BackupLocation.prepare(options.backupFile());
-    }
-    Connection opened = connector.open();
-    boolean committed = false;
-    try {
-      run.attach(opened);
-      run.enter(ChangeStep.LOCKING);
-      // before the transaction: a reset running already is refused at once
-      ResetService.refuseIfAnotherIsRunning(connector);
-      RowResetResult result =
-          Transactions.readWriteCommitted(opened, t -> inTransaction(t, confirmed, start));
-      committed = true;
-      run.enter(ChangeStep.COMMITTED);
-      return result;
-    } catch (Transactions.CommitFailed e) {
-      SQLException cause = (SQLException) e.getCause();
-      throw new ExitException(
-          ExitStatus.FAILURE,
-          "The commit failed ("
-              + ExitException.firstLine(cause)
-              + "): the row reset may or may not have been applied."
-              + (written != null ? " The backup " + written.file() + " is kept." : ""),
-          cause);
-    } catch (SQLException e) {
-      throw describe(e, written != null);
-    } finally {
-      if (!committed && !run.step().commitSent() && written != null) {
-        deleteQuietly(written.file());
-      }
-      try {
-        opened.close();
-      } catch (SQLException e) {
-        // nothing to do
-      }
-    }
+    return onOwnConnection(
+        connector,
+        options.backupFile(),
+        "row reset",
+        opened -> {},
+        t -> inTransaction(t, confirmed, start),
+        e -> describe(e, written != null));
   }
 
   private RowResetResult inTransaction(Connection t, ResetPlan confirmed, long start)
@@ -198,9 +148,7 @@ public final class RowReset implements RunningReset {
             catalog,
             keys,
             locking -> {
-              plan[0] =
-                  PlanService.planFromCatalog(
-                      t, catalog, confirmed.policy(), PlanOptions.estimates(), locking);
+              plan[0] = PlanService.lockedSubsetPlan(t, catalog, confirmed.policy(), locking);
               return plan[0].subset().closure();
             },
             closure ->
@@ -322,16 +270,6 @@ public final class RowReset implements RunningReset {
       }
     } catch (ExitException e) {
       throw ResetFailures.rolledBackInstead(e);
-    }
-  }
-
-  private static void deleteQuietly(Path file) {
-    try {
-      if (Files.isRegularFile(file)) {
-        BackupWriter.delete(file);
-      }
-    } catch (IOException e) {
-      // reported by the caller's error; nothing more to do
     }
   }
 
