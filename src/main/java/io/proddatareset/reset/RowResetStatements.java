@@ -26,9 +26,11 @@ import java.util.Optional;
  *
  * <p>Each row is named by its table's primary key ({@code row(k1, k2)::text}), or by the hash of
  * its whole content where the table has none ({@code md5(t::text)}, compared as a multiset). What a
- * statement changed comes from its own {@code RETURNING} into a temporary table; the comparison
- * with the key set is one statement on the server ({@code EXCEPT ALL} both ways), never row by row
- * in Java, and no table is read whole: the app keeps writing other rows.
+ * statement changed comes from its own {@code RETURNING}: on a table with a primary key, the
+ * statement itself compares it with the key set (the same count, and no key outside it: keys are
+ * distinct on both sides); on a table without one, it goes into a temporary table, compared with
+ * the key set before the commit as multisets ({@code EXCEPT ALL} both ways, in one statement).
+ * Never row by row in Java, and no table is read whole: the app keeps writing other rows.
  *
  * <p>Order: every update first (so that the server's own {@code SET NULL} actions find nothing left
  * to change, and no row of the key set gets a new {@code ctid} from them), then the deletes,
@@ -47,6 +49,8 @@ final class RowResetStatements {
   private final RowClosure.Result closure;
   private final List<ClosureEdge> edges;
   private final Map<TableName, Integer> numbers = new LinkedHashMap<>();
+  // what the statements on tables with a primary key changed other than their key set, as they ran
+  private final List<String> statementDifferences = new ArrayList<>();
 
   RowResetStatements(
       Catalog catalog, KeyDetails keys, RowClosure.Result closure, List<ClosureEdge> edges) {
@@ -103,13 +107,26 @@ final class RowResetStatements {
           if ((deleted ? r.deleteRows() : r.updateRows()) == 0) {
             continue;
           }
+          char kind = deleted ? 'd' : 'u';
+          if (keyed(r.table())) {
+            // a key set of its own, by key (they are distinct: a duplicate fails, nothing
+            // changed), with statistics: the statement's check looks up only this table's keys
+            String own = expectedOf(r.table(), kind);
+            st.execute(
+                "CREATE TEMPORARY TABLE "
+                    + own.substring("pg_temp.".length())
+                    + " (k text PRIMARY KEY) ON COMMIT DROP");
+            st.execute("INSERT INTO " + own + " SELECT " + expectedRows(r.table(), deleted));
+            st.execute("ANALYZE " + own);
+            continue;
+          }
           st.execute(
               "INSERT INTO "
                   + EXPECTED
                   + " SELECT "
                   + numbers.get(r.table())
                   + ", '"
-                  + (deleted ? 'd' : 'u')
+                  + kind
                   + "', "
                   + expectedRows(r.table(), deleted));
         }
@@ -186,13 +203,18 @@ final class RowResetStatements {
               + ownRows(r.table())
               + " s WHERE "
               + closure.rowsCondition(r.table(), false)
-              + ") o WHERE d.tableoid = o.toid AND d.ctid = o.tid RETURNING o.k) INSERT INTO "
-              + DONE
-              + " SELECT "
-              + numbers.get(r.table())
-              + ", 'u', k FROM u";
+              + ") o WHERE d.tableoid = o.toid AND d.ctid = o.tid RETURNING o.k) "
+              + (keyed(r.table())
+                  ? checked(r.table(), 'u', "u")
+                  : "INSERT INTO "
+                      + DONE
+                      + " SELECT "
+                      + numbers.get(r.table())
+                      + ", 'u', k FROM u");
       try (Statement st = t.createStatement()) {
-        st.execute(sql);
+        if (st.execute(sql)) {
+          collect(st.getResultSet());
+        }
       }
     }
   }
@@ -333,6 +355,7 @@ final class RowResetStatements {
     for (List<TableName> group : deletionOrder()) {
       StringBuilder sql = new StringBuilder("WITH ");
       List<String> selects = new ArrayList<>();
+      List<String> checks = new ArrayList<>();
       for (int i = 0; i < group.size(); i++) {
         TableName table = group.get(i);
         sql.append(i > 0 ? ", " : "")
@@ -345,16 +368,91 @@ final class RowResetStatements {
             .append(" RETURNING ")
             .append(rowKey(table, "d"))
             .append(" AS k)");
-        selects.add("SELECT " + numbers.get(table) + ", 'd'::\"char\", k FROM d" + i);
+        if (keyed(table)) {
+          checks.add(checked(table, 'd', "d" + i));
+        } else {
+          selects.add("SELECT " + numbers.get(table) + ", 'd'::\"char\", k FROM d" + i);
+        }
       }
-      sql.append(" INSERT INTO ")
-          .append(DONE)
-          .append(" ")
-          .append(String.join(" UNION ALL ", selects));
+      if (!selects.isEmpty()) {
+        // run once, whether or not the main statement reads it
+        sql.append(", done AS (INSERT INTO ")
+            .append(DONE)
+            .append(" ")
+            .append(String.join(" UNION ALL ", selects))
+            .append(")");
+      }
+      sql.append(" ")
+          .append(
+              checks.isEmpty()
+                  ? "SELECT NULL::int, NULL::\"char\", 0::bigint, 0::bigint, 0::bigint WHERE false"
+                  : String.join(" UNION ALL ", checks));
       try (Statement st = t.createStatement()) {
         st.execute(sql.toString());
+        collect(st.getResultSet());
       }
     }
+  }
+
+  /** Whether {@code table}'s rows are named by a primary key: its keys are distinct. */
+  private boolean keyed(TableName table) {
+    return RowClosure.rowKey(keys, table, "d").isPresent();
+  }
+
+  /**
+   * The check of one statement on a table with a primary key, from what it returned ({@code
+   * returned}, a CTE with the keys as {@code k}): a row of {@code rel, kind, returned, expected,
+   * expected and not returned}. Its keys are distinct, and so are the key set's: the same count and
+   * no key outside the key set is the same set.
+   */
+  private String checked(TableName table, char kind, String returned) {
+    int n = numbers.get(table);
+    String expected = expectedOf(table, kind) + " e WHERE true";
+    return "SELECT "
+        + n
+        + ", '"
+        + kind
+        + "'::\"char\", r.n, x.n, x.n - (r.n - r.stray) FROM (SELECT count(*) AS n, count(*)"
+        + " FILTER (WHERE NOT EXISTS (SELECT 1 FROM "
+        + expected
+        + " AND e.k = "
+        + returned
+        + ".k)) AS stray FROM "
+        + returned
+        + ") r, (SELECT count(*) AS n FROM "
+        + expected
+        + ") x";
+  }
+
+  /**
+   * The key set of a table with a primary key, of the rows it deletes or updates ({@code kind}).
+   */
+  private String expectedOf(TableName table, char kind) {
+    return "pg_temp.pdr_reset_expected_" + numbers.get(table) + "_" + kind;
+  }
+
+  /** Keeps the differences a statement's check found (rows as {@link #checked} makes them). */
+  private void collect(ResultSet rs) throws SQLException {
+    try (rs) {
+      while (rs.next()) {
+        if (rs.getLong(3) != rs.getLong(4) || rs.getLong(5) != 0) {
+          statementDifferences.add(difference(rs));
+        }
+      }
+    }
+  }
+
+  private String difference(ResultSet rs) throws SQLException {
+    boolean deleted = "d".equals(rs.getString(2));
+    return new ArrayList<>(numbers.keySet()).get(rs.getInt(1)).display()
+        + ": "
+        + rs.getLong(3)
+        + (deleted ? " deleted" : " updated")
+        + ", "
+        + rs.getLong(4)
+        + " expected, "
+        + rs.getLong(5)
+        + " of them not";
   }
 
   /** The tables with deleted rows in groups, children first ({@link DeletionOrder}). */
@@ -369,11 +467,22 @@ final class RowResetStatements {
    *     expected}; empty when they are the same
    */
   List<String> differences(Connection t) throws SQLException {
+    List<String> out = new ArrayList<>(statementDifferences);
+    List<String> unkeyed =
+        numbers.entrySet().stream()
+            .filter(e -> !keyed(e.getKey()))
+            .map(e -> String.valueOf(e.getValue()))
+            .toList();
+    if (unkeyed.isEmpty()) {
+      return out;
+    }
     // one pass over both: per key, how many more times it is expected than done (EXCEPT ALL's
     // multiset difference, both ways at once); "missing" is the positive part
+    String rels = " WHERE rel IN (" + String.join(", ", unkeyed) + ")";
     String sql =
         "WITH w AS (SELECT rel, kind, k, sum(n) AS n FROM (SELECT rel, kind, k, 1 AS n FROM "
             + EXPECTED
+            + rels
             + " UNION ALL SELECT rel, kind, k, -1 FROM "
             + DONE
             + ") a GROUP BY rel, kind, k HAVING sum(n) <> 0)"
@@ -386,22 +495,10 @@ final class RowResetStatements {
             + " x WHERE x.rel = d.rel AND x.kind = d.kind),"
             + " coalesce(sum(d.n) FILTER (WHERE d.n > 0), 0)"
             + " FROM w d GROUP BY d.rel, d.kind ORDER BY 1, 2";
-    List<TableName> byNumber = new ArrayList<>(numbers.keySet());
-    List<String> out = new ArrayList<>();
     try (Statement st = t.createStatement();
         ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
-        boolean deleted = "d".equals(rs.getString(2));
-        out.add(
-            byNumber.get(rs.getInt(1)).display()
-                + ": "
-                + rs.getLong(3)
-                + (deleted ? " deleted" : " updated")
-                + ", "
-                + rs.getLong(4)
-                + " expected, "
-                + rs.getLong(5)
-                + " of them not");
+        out.add(difference(rs));
       }
     }
     return out;

@@ -258,6 +258,46 @@ class RowResetTest {
   }
 
   @Test
+  void aStatementThatKeepsARowOfAKeyedTableRollsBackAndChangesNothing() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(SHAPES);
+    // the same on a table with a primary key, which the statement itself checks by its keys
+    db.exec(
+        "CREATE FUNCTION keep_one() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN IF OLD.id = 1 THEN RETURN NULL; END IF; RETURN OLD; END $$",
+        "CREATE TRIGGER keep_one BEFORE DELETE ON address FOR EACH ROW"
+            + " EXECUTE FUNCTION keep_one()");
+    Map<String, List<String>> before = db.snapshot();
+
+    assertThatThrownBy(() -> reset(db, subset(db, "address: id IN (1, 2)")))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.REFUSED))
+        .hasMessageContaining("public.address: 1 deleted, 2 expected, 1 of them not")
+        .hasMessageContaining("rolled back, nothing was changed");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void anUpdateThatChangesOtherRowsThanTheKeySetRollsBackAndChangesNothing() throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(SHAPES);
+    // a trigger of the app's that silently keeps person 4 as it was (its mentor, person 1, goes)
+    db.exec(
+        "CREATE FUNCTION keep_four() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN IF OLD.id = 4 THEN RETURN NULL; END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER keep_four BEFORE UPDATE ON person FOR EACH ROW"
+            + " EXECUTE FUNCTION keep_four()");
+    Map<String, List<String>> before = db.snapshot();
+
+    assertThatThrownBy(() -> reset(db, subset(db, "person: id = 1")))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.REFUSED))
+        .hasMessageContaining("public.person: 1 updated, 2 expected, 1 of them not")
+        .hasMessageContaining("rolled back, nothing was changed");
+    assertThat(db.snapshot()).isEqualTo(before);
+  }
+
+  @Test
   void aRowAddedToTheClosureSinceThePlanWasConfirmedRefusesAndChangesNothing() {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
     ResetPlan confirmed = subset(db, "projects: id = 1");
