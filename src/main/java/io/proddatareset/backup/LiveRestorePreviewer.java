@@ -45,7 +45,9 @@ final class LiveRestorePreviewer {
           List<String> warnings = new ArrayList<>();
           BackupOrigin origin = new BackupOrigin(m, DatabaseIdentity.of(c));
           OneAtATime.refusalWhileHeld(c).ifPresent(refusals::add);
-          LiveRestoreRun run = new LiveRestoreRun(null, c, contents, options, System.nanoTime());
+          LiveRestoreRun run =
+              new LiveRestoreRun(
+                  new RestoreLoad.Job(null, c, contents, options, System.nanoTime()));
           boolean fileChecked = false;
           try {
             run.prepare();

@@ -10,9 +10,6 @@ import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -22,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyManager;
 
 /**
  * The restore of a subset backup into live tables, inside the transaction {@link Restorer} begins
@@ -44,28 +39,12 @@ import org.postgresql.copy.CopyManager;
  * with {@link RestoreOptions#disableTriggers} the tables' user triggers are disabled until the
  * commit, which takes a lock that blocks the app's writes to those tables until then.
  */
-final class LiveRestoreRun implements BackupReader.Handler {
-  private final Restorer restorer;
-  private final Connection conn;
-  private final Restorer.Contents contents;
-  private final RestoreOptions options;
-  private final long started;
-  private final byte[] buffer = new byte[1 << 16];
+final class LiveRestoreRun extends RestoreLoad {
   private final List<Long> loaded = new ArrayList<>();
   private LiveRestorePlan plan;
-  private CopyManager copyApi;
 
-  LiveRestoreRun(
-      Restorer restorer,
-      Connection conn,
-      Restorer.Contents contents,
-      RestoreOptions options,
-      long started) {
-    this.restorer = restorer;
-    this.conn = conn;
-    this.contents = contents;
-    this.options = options;
-    this.started = started;
+  LiveRestoreRun(Job job) {
+    super(job);
   }
 
   private static String temp(int i) {
@@ -91,7 +70,6 @@ final class LiveRestoreRun implements BackupReader.Handler {
           "--only does not apply to a subset backup: its rows go back together (children need"
               + " their parents). Nothing was changed.");
     }
-    copyApi = conn.unwrap(PGConnection.class).getCopyAPI();
     SessionSettings.pinLongTransaction(
         conn, options.lockTimeout(), "row_security", "off", "xmloption", "content");
     new BackupOrigin(m, DatabaseIdentity.of(conn))
@@ -105,9 +83,7 @@ final class LiveRestoreRun implements BackupReader.Handler {
     plan = LiveRestorePlan.of(conn, m, targets);
     plan.requireLoadable();
 
-    if (restorer != null) {
-      restorer.enter(ChangeStep.LOADING);
-    }
+    enter(ChangeStep.LOADING);
     options.progress().phase("loading");
     try (Statement st = conn.createStatement()) {
       for (int i = 0; i < m.tables().size(); i++) {
@@ -124,16 +100,7 @@ final class LiveRestoreRun implements BackupReader.Handler {
                 + " WITH NO DATA");
       }
     }
-    BackupReader.Summary summary;
-    try (InputStream in = Files.newInputStream(contents.file())) {
-      summary = BackupReader.read(in, this);
-    } catch (NoSuchFileException e) {
-      throw ExitException.usage(
-          contents.file() + " disappeared while it was restored. Nothing was changed.");
-    } catch (BackupFormatException e) {
-      throw RestoreMessages.unreadable(
-          contents.file(), e, true, ". Nothing was changed (rolled back).");
-    }
+    BackupReader.Summary summary = readFile();
     List<String> problems = ManifestCheck.problems(summary, m);
     for (int i = 0; i < Math.min(loaded.size(), m.tables().size()); i++) {
       if (loaded.get(i) != m.tables().get(i).rows()) {
@@ -163,7 +130,7 @@ final class LiveRestoreRun implements BackupReader.Handler {
   /** The inserts and updates, after {@link #prepare}. */
   private RestoreResult apply() throws SQLException {
     BackupManifest m = contents.manifest();
-    restorer.enter(ChangeStep.VALIDATING);
+    enter(ChangeStep.VALIDATING);
     options.progress().phase("inserting and updating rows in the live tables");
     List<RestoreCatalog.TriggerState> triggersBefore = disableTriggers();
     try (Statement st = conn.createStatement()) {
@@ -223,7 +190,7 @@ final class LiveRestoreRun implements BackupReader.Handler {
           true,
           0,
           options.disableTriggers() ? triggersBefore.size() : 0,
-          (System.nanoTime() - started) / 1_000_000,
+          millis(),
           report);
     } catch (SQLException e) {
       throw explain(e);
@@ -409,13 +376,10 @@ final class LiveRestoreRun implements BackupReader.Handler {
       return;
     }
     long rows =
-        CopyLoad.into(
-            copyApi,
+        copyIn(
             "COPY " + temp(i) + " (" + columns(statement.columns(), null) + ") FROM STDIN",
             statement.table(),
-            data,
-            buffer,
-            options.progress());
+            data);
     loaded.add(rows);
   }
 

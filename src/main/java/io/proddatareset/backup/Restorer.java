@@ -186,11 +186,12 @@ public final class Restorer {
                 OneAtATime.claim(c, "restore");
                 RestoreResult loaded;
                 try {
+                  RestoreLoad.Job job = new RestoreLoad.Job(this, c, contents, options, started);
                   // a subset backup goes back into the live tables, keys kept
                   loaded =
                       contents.manifest() != null && contents.manifest().holdsSubset()
-                          ? new LiveRestoreRun(this, c, contents, options, started).execute()
-                          : new RestoreRun(this, c, contents, options, started).execute();
+                          ? new LiveRestoreRun(job).execute()
+                          : new RestoreRun(job).execute();
                 } catch (IOException e) {
                   throw new ReadFailed(e);
                 }
