@@ -68,9 +68,7 @@ final class LiveRestorePreviewer {
           for (BackupManifest.TableEntry e : m.tables()) {
             tables.add(
                 new RestorePreview.Table(
-                    e.action().equals(BackupManifest.TableEntry.DELETE)
-                        ? e.name()
-                        : e.name() + " (updated)",
+                    LiveRestoreReport.listedName(e.action(), e.name()),
                     e.rows(),
                     e.action().equals(BackupManifest.TableEntry.DELETE) ? "insert" : "update"));
           }

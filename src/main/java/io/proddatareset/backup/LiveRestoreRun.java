@@ -1,6 +1,5 @@
 package io.proddatareset.backup;
 
-import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
@@ -177,10 +176,7 @@ final class LiveRestoreRun extends RestoreLoad {
       for (LiveRestoreReport.Entry e : report.entries()) {
         rows.add(
             new RestoreResult.TableRows(
-                e.action().equals(BackupManifest.TableEntry.DELETE)
-                    ? e.name()
-                    : e.name() + " (updated)",
-                e.restored()));
+                LiveRestoreReport.listedName(e.action(), e.name()), e.restored()));
       }
       return new RestoreResult(
           rows,
@@ -335,13 +331,9 @@ final class LiveRestoreRun extends RestoreLoad {
   /** A failed statement in words: a lock not granted in time, or a key the rows conflict with. */
   private ExitException explain(SQLException e) {
     if (SqlState.isLockTimeout(e)) {
-      return new ExitException(
-          ExitStatus.FAILURE,
-          "Could not lock the tables within "
-              + Durations.limit(options.lockTimeout())
-              + ": other sessions are using them. Nothing was changed (rolled back); try again, or"
-              + " give it longer with --lock-timeout.",
-          e);
+      return lockTimedOut(
+          e,
+          "Nothing was changed (rolled back); try again, or give it longer with --lock-timeout.");
     }
     if ("23505".equals(e.getSQLState()) || "23P01".equals(e.getSQLState())) {
       return new ExitException(

@@ -1,6 +1,8 @@
 package io.proddatareset.backup;
 
+import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
+import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.ChangeStep;
 import java.io.IOException;
@@ -81,6 +83,20 @@ abstract class RestoreLoad implements BackupReader.Handler {
       throw RestoreMessages.unreadable(
           contents.file(), e, contents.manifest() != null, ". Nothing was changed (rolled back).");
     }
+  }
+
+  /**
+   * A lock not granted within the lock timeout, in words (FAILURE), and then {@code whatNow}: what
+   * that left and what to do.
+   */
+  final ExitException lockTimedOut(SQLException e, String whatNow) {
+    return new ExitException(
+        ExitStatus.FAILURE,
+        "Could not lock the tables within "
+            + Durations.limit(options.lockTimeout())
+            + ": other sessions are using them. "
+            + whatNow,
+        e);
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.proddatareset.backup;
 
 import io.proddatareset.Counts;
-import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
@@ -218,13 +217,10 @@ final class RestoreRun extends RestoreLoad {
               + " IN ACCESS EXCLUSIVE MODE");
     } catch (SQLException e) {
       if (SqlState.isLockTimeout(e)) {
-        throw new ExitException(
-            ExitStatus.FAILURE,
-            "Could not lock the tables within "
-                + Durations.limit(options.lockTimeout())
-                + ": other sessions are using them. Nothing was changed; try again when they"
-                + " are idle, or give them longer with --lock-timeout.",
-            e);
+        throw lockTimedOut(
+            e,
+            "Nothing was changed; try again when they are idle, or give them longer with"
+                + " --lock-timeout.");
       }
       throw e;
     }

@@ -1,6 +1,5 @@
 package io.proddatareset.backup;
 
-import io.proddatareset.Counts;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,16 +39,11 @@ final class SubsetCheck {
       String what = name + " (" + e.action() + "d rows)";
       if (!b.statement().columns().equals(e.columns())) {
         problems.add(what + ": the columns differ from the manifest");
-      } else if (b.rows() != e.rows()) {
-        problems.add(
-            what
-                + ": "
-                + Counts.of(b.rows(), "row")
-                + " in the file, "
-                + Counts.number(e.rows())
-                + " in the manifest");
-      } else if (!b.sha256().equals(e.sha256())) {
-        problems.add(what + ": the data's SHA-256 differs from the manifest");
+      } else {
+        String dataProblem = ManifestCheck.dataProblem(what, b.rows(), b.sha256(), e);
+        if (dataProblem != null) {
+          problems.add(dataProblem);
+        }
       }
     }
     return problems;
