@@ -73,7 +73,8 @@ final class LiveRestoreRun extends RestoreLoad {
         conn, options.lockTimeout(), "row_security", "off", "xmloption", "content");
     new BackupOrigin(m, DatabaseIdentity.of(conn))
         .requireSameForRestore(options.allowOtherDatabase());
-    List<TableName> names = m.tables().stream().map(LiveRestorePlan::name).distinct().toList();
+    List<TableName> names =
+        m.tables().stream().map(BackupManifest.TableEntry::tableName).distinct().toList();
     List<TableName> missing = new ArrayList<>();
     Map<TableName, RestoreCatalog.Target> targets = RestoreCatalog.resolve(conn, names, missing);
     if (!missing.isEmpty()) {
@@ -87,7 +88,7 @@ final class LiveRestoreRun extends RestoreLoad {
     try (Statement st = conn.createStatement()) {
       for (int i = 0; i < m.tables().size(); i++) {
         BackupManifest.TableEntry e = m.tables().get(i);
-        TableName t = LiveRestorePlan.name(e);
+        TableName t = e.tableName();
         // the block's rows, typed as the table's columns, apart from the live rows
         st.execute(
             "CREATE TEMPORARY TABLE "
@@ -195,7 +196,7 @@ final class LiveRestoreRun extends RestoreLoad {
 
   /** The deleted rows of entry {@code i} back into their table; returns how many. */
   private long insert(Statement st, int i, BackupManifest.TableEntry e) throws SQLException {
-    TableName t = LiveRestorePlan.name(e);
+    TableName t = e.tableName();
     Set<String> nulled = plan.nulled().getOrDefault(i, Set.of());
     // OVERRIDING SYSTEM VALUE: an identity column GENERATED ALWAYS takes the row's own value
     return st.executeUpdate(
@@ -211,7 +212,7 @@ final class LiveRestoreRun extends RestoreLoad {
 
   /** Sets {@code columns} of the rows of entry {@code i}'s table from the block, by key. */
   private String update(int i, BackupManifest.TableEntry e, List<String> columns) {
-    TableName t = LiveRestorePlan.name(e);
+    TableName t = e.tableName();
     return "UPDATE "
         + plan.ownRows(t)
         + " AS t SET "
@@ -264,7 +265,7 @@ final class LiveRestoreRun extends RestoreLoad {
    */
   private List<String> keys(int i, BackupManifest.TableEntry e, boolean inTable, int limit)
       throws SQLException {
-    TableName t = LiveRestorePlan.name(e);
+    TableName t = e.tableName();
     String sql =
         "SELECT "
             + e.key().stream()

@@ -48,8 +48,7 @@ final class ManifestCheck {
       BackupReader.TableData d = inFile.get(i);
       BackupManifest.TableEntry t = tables.get(i);
       String name = d.statement().table().display();
-      if (!d.statement().table().schema().equals(t.schema())
-          || !d.statement().table().name().equals(t.table())) {
+      if (!d.statement().table().equals(t.tableName())) {
         problems.add(
             "table " + (i + 1) + " is " + name + " in the file, " + t.name() + " in the manifest");
         continue;

@@ -23,8 +23,7 @@ final class SubsetCheck {
       BackupReader.Block b = blocks.get(i);
       BackupManifest.TableEntry e = entries.get(i);
       String name = b.statement().table().display();
-      if (!b.statement().table().schema().equals(e.schema())
-          || !b.statement().table().name().equals(e.table())) {
+      if (!b.statement().table().equals(e.tableName())) {
         problems.add(
             "COPY block "
                 + (i + 1)
