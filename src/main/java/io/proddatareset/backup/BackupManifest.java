@@ -2,6 +2,7 @@ package io.proddatareset.backup;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.proddatareset.catalog.TableName;
 import java.util.List;
 import java.util.Map;
 
@@ -164,6 +165,11 @@ public record BackupManifest(
       blocks = blocks == null ? null : List.copyOf(blocks);
       key = key == null ? null : List.copyOf(key);
       updatedColumns = updatedColumns == null ? null : List.copyOf(updatedColumns);
+    }
+
+    /** The table this entry is of. */
+    public TableName tableName() {
+      return new TableName(schema, table);
     }
 
     /** How many COPY blocks the table's data comes in. */

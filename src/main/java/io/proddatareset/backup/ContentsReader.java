@@ -2,7 +2,6 @@ package io.proddatareset.backup;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
-import io.proddatareset.catalog.TableName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -60,9 +59,7 @@ final class ContentsReader {
             e);
       }
       List<CopyStatement> blocks =
-          m.tables().stream()
-              .map(t -> new CopyStatement(new TableName(t.schema(), t.table()), t.columns()))
-              .toList();
+          m.tables().stream().map(t -> new CopyStatement(t.tableName(), t.columns())).toList();
       return new Restorer.Contents(
           file,
           m,

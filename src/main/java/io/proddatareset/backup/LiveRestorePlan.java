@@ -43,10 +43,6 @@ record LiveRestorePlan(
     List<LiveRestoreCatalog.FiringTrigger> triggers,
     List<String> refusals) {
 
-  static TableName name(BackupManifest.TableEntry e) {
-    return new TableName(e.schema(), e.table());
-  }
-
   /** The plan for {@code manifest}'s entries in the tables {@code targets} names. */
   static LiveRestorePlan of(
       Connection c, BackupManifest manifest, Map<TableName, RestoreCatalog.Target> targets)
@@ -64,14 +60,14 @@ record LiveRestorePlan(
     Map<TableName, Integer> insertedAt = new HashMap<>();
     for (int i = 0; i < entries.size(); i++) {
       if (entries.get(i).action().equals(BackupManifest.TableEntry.DELETE)) {
-        insertedAt.putIfAbsent(name(entries.get(i)), i);
+        insertedAt.putIfAbsent(entries.get(i).tableName(), i);
       }
     }
     List<Long> insertedOids = insertedAt.keySet().stream().map(oids::get).toList();
     List<Long> updatedOids =
         entries.stream()
             .filter(e -> e.action().equals(BackupManifest.TableEntry.UPDATE))
-            .map(e -> oids.get(name(e)))
+            .map(e -> oids.get(e.tableName()))
             .distinct()
             .toList();
     Map<Integer, Set<String>> nulled = new HashMap<>();

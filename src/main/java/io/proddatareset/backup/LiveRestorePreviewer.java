@@ -45,7 +45,9 @@ final class LiveRestorePreviewer {
           List<String> warnings = new ArrayList<>();
           BackupOrigin origin = new BackupOrigin(m, DatabaseIdentity.of(c));
           OneAtATime.refusalWhileHeld(c).ifPresent(refusals::add);
-          LiveRestoreRun run = new LiveRestoreRun(null, c, contents, options, System.nanoTime());
+          LiveRestoreRun run =
+              new LiveRestoreRun(
+                  new RestoreLoad.Job(null, c, contents, options, System.nanoTime()));
           boolean fileChecked = false;
           try {
             run.prepare();
@@ -66,9 +68,7 @@ final class LiveRestorePreviewer {
           for (BackupManifest.TableEntry e : m.tables()) {
             tables.add(
                 new RestorePreview.Table(
-                    e.action().equals(BackupManifest.TableEntry.DELETE)
-                        ? e.name()
-                        : e.name() + " (updated)",
+                    LiveRestoreReport.listedName(e.action(), e.name()),
                     e.rows(),
                     e.action().equals(BackupManifest.TableEntry.DELETE) ? "insert" : "update"));
           }

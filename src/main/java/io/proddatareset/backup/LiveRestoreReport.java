@@ -34,6 +34,14 @@ public record LiveRestoreReport(
   }
 
   /**
+   * A block as the restore's list of tables names it: the table, and {@code " (updated)"} after it
+   * for an update entry (whose columns are put back, not its rows).
+   */
+  static String listedName(String action, String name) {
+    return action.equals(BackupManifest.TableEntry.DELETE) ? name : name + " (updated)";
+  }
+
+  /**
    * One block.
    *
    * @param action {@code delete} (rows inserted back) or {@code update} (columns put back)

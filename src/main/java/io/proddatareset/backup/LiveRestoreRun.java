@@ -1,6 +1,5 @@
 package io.proddatareset.backup;
 
-import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
@@ -10,9 +9,6 @@ import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -22,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyManager;
 
 /**
  * The restore of a subset backup into live tables, inside the transaction {@link Restorer} begins
@@ -44,28 +38,12 @@ import org.postgresql.copy.CopyManager;
  * with {@link RestoreOptions#disableTriggers} the tables' user triggers are disabled until the
  * commit, which takes a lock that blocks the app's writes to those tables until then.
  */
-final class LiveRestoreRun implements BackupReader.Handler {
-  private final Restorer restorer;
-  private final Connection conn;
-  private final Restorer.Contents contents;
-  private final RestoreOptions options;
-  private final long started;
-  private final byte[] buffer = new byte[1 << 16];
+final class LiveRestoreRun extends RestoreLoad {
   private final List<Long> loaded = new ArrayList<>();
   private LiveRestorePlan plan;
-  private CopyManager copyApi;
 
-  LiveRestoreRun(
-      Restorer restorer,
-      Connection conn,
-      Restorer.Contents contents,
-      RestoreOptions options,
-      long started) {
-    this.restorer = restorer;
-    this.conn = conn;
-    this.contents = contents;
-    this.options = options;
-    this.started = started;
+  LiveRestoreRun(Job job) {
+    super(job);
   }
 
   private static String temp(int i) {
@@ -91,12 +69,12 @@ final class LiveRestoreRun implements BackupReader.Handler {
           "--only does not apply to a subset backup: its rows go back together (children need"
               + " their parents). Nothing was changed.");
     }
-    copyApi = conn.unwrap(PGConnection.class).getCopyAPI();
     SessionSettings.pinLongTransaction(
         conn, options.lockTimeout(), "row_security", "off", "xmloption", "content");
     new BackupOrigin(m, DatabaseIdentity.of(conn))
         .requireSameForRestore(options.allowOtherDatabase());
-    List<TableName> names = m.tables().stream().map(LiveRestorePlan::name).distinct().toList();
+    List<TableName> names =
+        m.tables().stream().map(BackupManifest.TableEntry::tableName).distinct().toList();
     List<TableName> missing = new ArrayList<>();
     Map<TableName, RestoreCatalog.Target> targets = RestoreCatalog.resolve(conn, names, missing);
     if (!missing.isEmpty()) {
@@ -105,14 +83,12 @@ final class LiveRestoreRun implements BackupReader.Handler {
     plan = LiveRestorePlan.of(conn, m, targets);
     plan.requireLoadable();
 
-    if (restorer != null) {
-      restorer.enter(ChangeStep.LOADING);
-    }
+    enter(ChangeStep.LOADING);
     options.progress().phase("loading");
     try (Statement st = conn.createStatement()) {
       for (int i = 0; i < m.tables().size(); i++) {
         BackupManifest.TableEntry e = m.tables().get(i);
-        TableName t = LiveRestorePlan.name(e);
+        TableName t = e.tableName();
         // the block's rows, typed as the table's columns, apart from the live rows
         st.execute(
             "CREATE TEMPORARY TABLE "
@@ -124,16 +100,7 @@ final class LiveRestoreRun implements BackupReader.Handler {
                 + " WITH NO DATA");
       }
     }
-    BackupReader.Summary summary;
-    try (InputStream in = Files.newInputStream(contents.file())) {
-      summary = BackupReader.read(in, this);
-    } catch (NoSuchFileException e) {
-      throw ExitException.usage(
-          contents.file() + " disappeared while it was restored. Nothing was changed.");
-    } catch (BackupFormatException e) {
-      throw RestoreMessages.unreadable(
-          contents.file(), e, true, ". Nothing was changed (rolled back).");
-    }
+    BackupReader.Summary summary = readFile();
     List<String> problems = ManifestCheck.problems(summary, m);
     for (int i = 0; i < Math.min(loaded.size(), m.tables().size()); i++) {
       if (loaded.get(i) != m.tables().get(i).rows()) {
@@ -163,7 +130,7 @@ final class LiveRestoreRun implements BackupReader.Handler {
   /** The inserts and updates, after {@link #prepare}. */
   private RestoreResult apply() throws SQLException {
     BackupManifest m = contents.manifest();
-    restorer.enter(ChangeStep.VALIDATING);
+    enter(ChangeStep.VALIDATING);
     options.progress().phase("inserting and updating rows in the live tables");
     List<RestoreCatalog.TriggerState> triggersBefore = disableTriggers();
     try (Statement st = conn.createStatement()) {
@@ -210,10 +177,7 @@ final class LiveRestoreRun implements BackupReader.Handler {
       for (LiveRestoreReport.Entry e : report.entries()) {
         rows.add(
             new RestoreResult.TableRows(
-                e.action().equals(BackupManifest.TableEntry.DELETE)
-                    ? e.name()
-                    : e.name() + " (updated)",
-                e.restored()));
+                LiveRestoreReport.listedName(e.action(), e.name()), e.restored()));
       }
       return new RestoreResult(
           rows,
@@ -223,7 +187,7 @@ final class LiveRestoreRun implements BackupReader.Handler {
           true,
           0,
           options.disableTriggers() ? triggersBefore.size() : 0,
-          (System.nanoTime() - started) / 1_000_000,
+          millis(),
           report);
     } catch (SQLException e) {
       throw explain(e);
@@ -232,7 +196,7 @@ final class LiveRestoreRun implements BackupReader.Handler {
 
   /** The deleted rows of entry {@code i} back into their table; returns how many. */
   private long insert(Statement st, int i, BackupManifest.TableEntry e) throws SQLException {
-    TableName t = LiveRestorePlan.name(e);
+    TableName t = e.tableName();
     Set<String> nulled = plan.nulled().getOrDefault(i, Set.of());
     // OVERRIDING SYSTEM VALUE: an identity column GENERATED ALWAYS takes the row's own value
     return st.executeUpdate(
@@ -248,7 +212,7 @@ final class LiveRestoreRun implements BackupReader.Handler {
 
   /** Sets {@code columns} of the rows of entry {@code i}'s table from the block, by key. */
   private String update(int i, BackupManifest.TableEntry e, List<String> columns) {
-    TableName t = LiveRestorePlan.name(e);
+    TableName t = e.tableName();
     return "UPDATE "
         + plan.ownRows(t)
         + " AS t SET "
@@ -301,7 +265,7 @@ final class LiveRestoreRun implements BackupReader.Handler {
    */
   private List<String> keys(int i, BackupManifest.TableEntry e, boolean inTable, int limit)
       throws SQLException {
-    TableName t = LiveRestorePlan.name(e);
+    TableName t = e.tableName();
     String sql =
         "SELECT "
             + e.key().stream()
@@ -368,13 +332,9 @@ final class LiveRestoreRun implements BackupReader.Handler {
   /** A failed statement in words: a lock not granted in time, or a key the rows conflict with. */
   private ExitException explain(SQLException e) {
     if (SqlState.isLockTimeout(e)) {
-      return new ExitException(
-          ExitStatus.FAILURE,
-          "Could not lock the tables within "
-              + Durations.limit(options.lockTimeout())
-              + ": other sessions are using them. Nothing was changed (rolled back); try again, or"
-              + " give it longer with --lock-timeout.",
-          e);
+      return lockTimedOut(
+          e,
+          "Nothing was changed (rolled back); try again, or give it longer with --lock-timeout.");
     }
     if ("23505".equals(e.getSQLState()) || "23P01".equals(e.getSQLState())) {
       return new ExitException(
@@ -409,13 +369,10 @@ final class LiveRestoreRun implements BackupReader.Handler {
       return;
     }
     long rows =
-        CopyLoad.into(
-            copyApi,
+        copyIn(
             "COPY " + temp(i) + " (" + columns(statement.columns(), null) + ") FROM STDIN",
             statement.table(),
-            data,
-            buffer,
-            options.progress());
+            data);
     loaded.add(rows);
   }
 

@@ -48,8 +48,7 @@ final class ManifestCheck {
       BackupReader.TableData d = inFile.get(i);
       BackupManifest.TableEntry t = tables.get(i);
       String name = d.statement().table().display();
-      if (!d.statement().table().schema().equals(t.schema())
-          || !d.statement().table().name().equals(t.table())) {
+      if (!d.statement().table().equals(t.tableName())) {
         problems.add(
             "table " + (i + 1) + " is " + name + " in the file, " + t.name() + " in the manifest");
         continue;
@@ -57,6 +56,7 @@ final class ManifestCheck {
       if (d.blocks().stream().anyMatch(b -> !b.statement().columns().equals(t.columns()))) {
         problems.add(name + ": the columns differ from the manifest");
       }
+      String dataProblem = dataProblem(name, d.rows(), d.sha256(), t);
       if (d.blocks().size() != t.blockCount()) {
         problems.add(
             name
@@ -65,16 +65,8 @@ final class ManifestCheck {
                 + " in the file, "
                 + Counts.number(t.blockCount())
                 + " in the manifest");
-      } else if (d.rows() != t.rows()) {
-        problems.add(
-            name
-                + ": "
-                + Counts.of(d.rows(), "row")
-                + " in the file, "
-                + Counts.number(t.rows())
-                + " in the manifest");
-      } else if (!d.sha256().equals(t.sha256())) {
-        problems.add(name + ": the data's SHA-256 differs from the manifest");
+      } else if (dataProblem != null) {
+        problems.add(dataProblem);
       } else if (t.blocks() != null) {
         for (int k = 0; k < t.blocks().size(); k++) {
           BackupReader.Block b = d.blocks().get(k);
@@ -105,6 +97,26 @@ final class ManifestCheck {
         }
       }
     }
+  }
+
+  /**
+   * How {@code what}'s data in the file (its {@code rows} and {@code sha256}) differs from the
+   * manifest's {@code entry}: its row count, else its SHA-256; null when both match.
+   */
+  static String dataProblem(
+      String what, long rows, String sha256, BackupManifest.TableEntry entry) {
+    if (rows != entry.rows()) {
+      return what
+          + ": "
+          + Counts.of(rows, "row")
+          + " in the file, "
+          + Counts.number(entry.rows())
+          + " in the manifest";
+    }
+    if (!sha256.equals(entry.sha256())) {
+      return what + ": the data's SHA-256 differs from the manifest";
+    }
+    return null;
   }
 
   /** e.g. "the file holds 3 tables, the manifest 4". */

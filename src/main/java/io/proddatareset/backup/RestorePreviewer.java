@@ -110,8 +110,7 @@ final class RestorePreviewer {
       contents
           .manifest()
           .tables()
-          .forEach(
-              t -> rowsInFile.merge(new TableName(t.schema(), t.table()), t.rows(), Long::sum));
+          .forEach(t -> rowsInFile.merge(t.tableName(), t.rows(), Long::sum));
       setvals =
           contents.manifest().sequences().stream()
               .map(q -> new SetvalStatement(q.name(), q.value(), q.isCalled()))

@@ -1,7 +1,6 @@
 package io.proddatareset.backup;
 
 import io.proddatareset.Counts;
-import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
@@ -12,7 +11,6 @@ import io.proddatareset.pg.SqlState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,8 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyManager;
 
 /**
  * The work of one restore inside its transaction (which {@link Restorer} begins and ends): checks,
@@ -35,34 +31,15 @@ import org.postgresql.copy.CopyManager;
  * as {@link BackupReader} hands it over, checks rows and checksums, analyzes, adds the keys back
  * and puts the triggers back as they were.
  */
-final class RestoreRun implements BackupReader.Handler {
-  private static final int COPY_BUFFER = 1 << 16;
-
-  private final Restorer restorer;
-  private final Connection conn;
-  private final Restorer.Contents contents;
-  private final RestoreOptions options;
-  private final long started;
+final class RestoreRun extends RestoreLoad {
   private final Set<TableName> selected = new LinkedHashSet<>();
   private final Map<TableName, Long> loadedRows = new LinkedHashMap<>();
   private final List<String> sequencesSet = new ArrayList<>();
   private final List<RestoreResult.SequenceAhead> sequencesAhead = new ArrayList<>();
   private Set<Long> selectedSequences;
-  private final byte[] buffer = new byte[COPY_BUFFER];
-  private CopyManager copyApi;
 
-  /** A run that tells {@code restorer} each step it enters (where an interrupt can stop it). */
-  RestoreRun(
-      Restorer restorer,
-      Connection conn,
-      Restorer.Contents contents,
-      RestoreOptions options,
-      long started) {
-    this.restorer = restorer;
-    this.conn = conn;
-    this.contents = contents;
-    this.options = options;
-    this.started = started;
+  RestoreRun(Job job) {
+    super(job);
   }
 
   RestoreResult execute() throws SQLException, IOException {
@@ -80,7 +57,6 @@ final class RestoreRun implements BackupReader.Handler {
           "The backup does not match what it should hold (the file lacks its final \"dump"
               + " complete\" line: it is cut off). Nothing was changed.");
     }
-    copyApi = conn.unwrap(PGConnection.class).getCopyAPI();
     List<TableName> inFile = contents.tables();
     if (options.only() != null) {
       List<TableName> unknown =
@@ -151,26 +127,20 @@ final class RestoreRun implements BackupReader.Handler {
       }
     }
 
-    restorer.enter(ChangeStep.LOADING);
+    enter(ChangeStep.LOADING);
     options.progress().phase("loading");
     BackupReader.Summary summary;
-    try (InputStream in = Files.newInputStream(contents.file())) {
-      summary = BackupReader.read(in, this);
+    try {
+      summary = readFile();
     } catch (SQLException e) {
       // a damaged file often fails in the server first (a duplicate key, a bad value): say
       // that the file is damaged rather than what the damage caused
       damageInsteadOf(e);
       throw e;
-    } catch (NoSuchFileException e) {
-      throw ExitException.usage(
-          contents.file() + " disappeared while it was restored. Nothing was changed.");
-    } catch (BackupFormatException e) {
-      throw RestoreMessages.unreadable(
-          contents.file(), e, contents.manifest() != null, ". Nothing was changed (rolled back).");
     }
     check(summary);
 
-    restorer.enter(ChangeStep.VALIDATING);
+    enter(ChangeStep.VALIDATING);
     options.progress().phase("analyzing and validating foreign keys");
     try (Statement st = conn.createStatement()) {
       // statistics first, so that validating the foreign keys below gets good plans
@@ -210,7 +180,7 @@ final class RestoreRun implements BackupReader.Handler {
         contents.manifest() != null,
         keys.size(),
         (int) triggersBefore.stream().filter(t -> !t.enabled().equals("D")).count(),
-        (System.nanoTime() - started) / 1_000_000,
+        millis(),
         null);
   }
 
@@ -247,13 +217,10 @@ final class RestoreRun implements BackupReader.Handler {
               + " IN ACCESS EXCLUSIVE MODE");
     } catch (SQLException e) {
       if (SqlState.isLockTimeout(e)) {
-        throw new ExitException(
-            ExitStatus.FAILURE,
-            "Could not lock the tables within "
-                + Durations.limit(options.lockTimeout())
-                + ": other sessions are using them. Nothing was changed; try again when they"
-                + " are idle, or give them longer with --lock-timeout.",
-            e);
+        throw lockTimedOut(
+            e,
+            "Nothing was changed; try again when they are idle, or give them longer with"
+                + " --lock-timeout.");
       }
       throw e;
     }
@@ -323,9 +290,7 @@ final class RestoreRun implements BackupReader.Handler {
     if (!selected.contains(statement.table())) {
       return;
     }
-    long rows =
-        CopyLoad.into(
-            copyApi, statement.sql(), statement.table(), data, buffer, options.progress());
+    long rows = copyIn(statement.sql(), statement.table(), data);
     loadedRows.merge(statement.table(), rows, Long::sum);
   }
 

@@ -3,8 +3,8 @@ package io.proddatareset.backup;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
-import io.proddatareset.pg.Abandon;
 import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.pg.Interruptible;
 import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SqlState;
 import io.proddatareset.pg.Transactions;
@@ -33,11 +33,7 @@ public final class Restorer {
   private final Connection conn;
   private final Contents contents;
   private final RestoreOptions options;
-
-  private final Object stateLock = new Object();
-  // guarded by stateLock
-  private ChangeStep step = ChangeStep.LOCKING;
-  private ChangeStep interruptedAt;
+  private final Interruptible interruptible = new Interruptible();
 
   /**
    * A restore of {@code contents} over {@code conn}, which must be in auto-commit mode (no
@@ -47,6 +43,7 @@ public final class Restorer {
     this.conn = conn;
     this.contents = contents;
     this.options = options;
+    interruptible.attach(conn);
   }
 
   /**
@@ -125,38 +122,22 @@ public final class Restorer {
    * reports its outcome.
    */
   public void interrupt() {
-    synchronized (stateLock) {
-      if (step.commitSent() || interruptedAt != null) {
-        return;
-      }
-      interruptedAt = step;
-    }
-    Abandon.cancelAndClose(conn);
+    interruptible.interrupt();
   }
 
   /** The step the restore is in now (or ended in). */
   public ChangeStep step() {
-    synchronized (stateLock) {
-      return step;
-    }
+    return interruptible.step();
   }
 
   /** Moves to {@code next}, unless an interrupt came (then it throws; run() says what it left). */
   void enter(ChangeStep next) {
-    synchronized (stateLock) {
-      if (interruptedAt != null) {
-        throw new ExitException(ExitStatus.INTERRUPTED, "interrupted");
-      }
-      step = next;
-    }
+    interruptible.enter(next);
   }
 
   /** After an interrupt, whatever failed gives way to one line saying what state it left. */
   private ExitException interruptedInstead(RuntimeException e) {
-    ChangeStep at;
-    synchronized (stateLock) {
-      at = interruptedAt;
-    }
+    ChangeStep at = interruptible.interruptedAt();
     if (at == null) {
       return null;
     }
@@ -186,20 +167,20 @@ public final class Restorer {
                 OneAtATime.claim(c, "restore");
                 RestoreResult loaded;
                 try {
+                  RestoreLoad.Job job = new RestoreLoad.Job(this, c, contents, options, started);
                   // a subset backup goes back into the live tables, keys kept
                   loaded =
                       contents.manifest() != null && contents.manifest().holdsSubset()
-                          ? new LiveRestoreRun(this, c, contents, options, started).execute()
-                          : new RestoreRun(this, c, contents, options, started).execute();
+                          ? new LiveRestoreRun(job).execute()
+                          : new RestoreRun(job).execute();
                 } catch (IOException e) {
                   throw new ReadFailed(e);
                 }
                 enter(ChangeStep.COMMITTING);
                 return loaded;
               });
-      synchronized (stateLock) {
-        step = ChangeStep.COMMITTED;
-      }
+      // an interrupt after COMMITTING was sent does nothing: this cannot throw
+      enter(ChangeStep.COMMITTED);
       return result;
     } catch (Transactions.CommitFailed e) {
       throw commitFailed(e);

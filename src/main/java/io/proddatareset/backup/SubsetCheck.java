@@ -1,6 +1,5 @@
 package io.proddatareset.backup;
 
-import io.proddatareset.Counts;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,8 +23,7 @@ final class SubsetCheck {
       BackupReader.Block b = blocks.get(i);
       BackupManifest.TableEntry e = entries.get(i);
       String name = b.statement().table().display();
-      if (!b.statement().table().schema().equals(e.schema())
-          || !b.statement().table().name().equals(e.table())) {
+      if (!b.statement().table().equals(e.tableName())) {
         problems.add(
             "COPY block "
                 + (i + 1)
@@ -40,16 +38,11 @@ final class SubsetCheck {
       String what = name + " (" + e.action() + "d rows)";
       if (!b.statement().columns().equals(e.columns())) {
         problems.add(what + ": the columns differ from the manifest");
-      } else if (b.rows() != e.rows()) {
-        problems.add(
-            what
-                + ": "
-                + Counts.of(b.rows(), "row")
-                + " in the file, "
-                + Counts.number(e.rows())
-                + " in the manifest");
-      } else if (!b.sha256().equals(e.sha256())) {
-        problems.add(what + ": the data's SHA-256 differs from the manifest");
+      } else {
+        String dataProblem = ManifestCheck.dataProblem(what, b.rows(), b.sha256(), e);
+        if (dataProblem != null) {
+          problems.add(dataProblem);
+        }
       }
     }
     return problems;

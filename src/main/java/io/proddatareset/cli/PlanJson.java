@@ -45,18 +45,8 @@ final class PlanJson {
       SubsetPlanJson.addTo(root, tables, plan);
     }
     for (PlannedTable t : plan.isSubset() ? List.<PlannedTable>of() : plan.tables()) {
-      ObjectNode o = tables.addObject();
-      o.put("name", t.name().display());
-      o.put("schema", t.name().schema());
-      o.put("table", t.name().name());
-      o.put("action", t.action().word());
-      o.put("reason", t.reason());
-      if (t.rows() < 0) {
-        o.putNull("rows");
-      } else {
-        o.put("rows", t.rows());
-      }
-      o.put("rowsExact", t.rowsExact());
+      ObjectNode o =
+          table(tables, t.name(), t.action().word(), t.reason(), t.rows(), t.rowsExact());
       o.put("sizeBytes", t.sizeBytes());
     }
     names(root.putArray("order"), plan.order().tables());
@@ -113,6 +103,32 @@ final class PlanJson {
       strings(b.putArray("tables"), h.relations());
       b.put("description", h.describe());
     }
+  }
+
+  /**
+   * A {@code tables} entry of a plan (whole tables, or a subset's), with the fields both kinds
+   * have; {@code rows} below zero (not counted) as null.
+   */
+  static ObjectNode table(
+      ArrayNode tables,
+      TableName name,
+      String action,
+      String reason,
+      long rows,
+      boolean rowsExact) {
+    ObjectNode o = tables.addObject();
+    o.put("name", name.display());
+    o.put("schema", name.schema());
+    o.put("table", name.name());
+    o.put("action", action);
+    o.put("reason", reason);
+    if (rows < 0) {
+      o.putNull("rows");
+    } else {
+      o.put("rows", rows);
+    }
+    o.put("rowsExact", rowsExact);
+    return o;
   }
 
   private static void names(ArrayNode array, List<TableName> names) {

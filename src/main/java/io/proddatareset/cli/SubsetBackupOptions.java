@@ -9,6 +9,7 @@ import io.proddatareset.connect.Connector;
 import io.proddatareset.plan.Policy;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 import picocli.CommandLine.Mixin;
 
 /**
@@ -60,6 +61,21 @@ class SubsetBackupOptions {
     BackupResult run();
 
     void interrupt();
+
+    /** A run that is {@code run} and stops with {@code interrupt}. */
+    static Run of(Supplier<BackupResult> run, Runnable interrupt) {
+      return new Run() {
+        @Override
+        public BackupResult run() {
+          return run.get();
+        }
+
+        @Override
+        public void interrupt() {
+          interrupt.run();
+        }
+      };
+    }
   }
 
   /**
@@ -73,17 +89,7 @@ class SubsetBackupOptions {
       Path file,
       BackupOptions options) {
     if (!policy.rows().plus(rows.rows()).selects()) {
-      return new Run() {
-        @Override
-        public BackupResult run() {
-          return whole.run();
-        }
-
-        @Override
-        public void interrupt() {
-          whole.interrupt();
-        }
-      };
+      return Run.of(whole::run, whole::interrupt);
     }
     SubsetSnapshotBackup subset =
         new SubsetSnapshotBackup(
@@ -92,16 +98,6 @@ class SubsetBackupOptions {
             (catalog, keys) -> rows.resolve(catalog, keys, policy),
             file,
             options);
-    return new Run() {
-      @Override
-      public BackupResult run() {
-        return subset.run();
-      }
-
-      @Override
-      public void interrupt() {
-        subset.interrupt();
-      }
-    };
+    return Run.of(subset::run, subset::interrupt);
   }
 }

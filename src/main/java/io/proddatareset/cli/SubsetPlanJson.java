@@ -21,18 +21,7 @@ final class SubsetPlanJson {
 
   static void addTo(ObjectNode root, ArrayNode tables, ResetPlan plan) {
     for (SubsetPlanText.Entry e : SubsetPlanText.entries(plan)) {
-      ObjectNode o = tables.addObject();
-      o.put("name", e.name().display());
-      o.put("schema", e.name().schema());
-      o.put("table", e.name().name());
-      o.put("action", e.action());
-      o.put("reason", e.why());
-      if (e.rows() < 0) {
-        o.putNull("rows");
-      } else {
-        o.put("rows", e.rows());
-      }
-      o.put("rowsExact", e.rowsExact());
+      ObjectNode o = PlanJson.table(tables, e.name(), e.action(), e.why(), e.rows(), e.rowsExact());
       if (e.sizeBytes() == null) {
         o.putNull("sizeBytes");
       } else {

@@ -173,7 +173,8 @@ class SubsetBackupTest {
                       tx -> {
                         try {
                           return new RestoreRun(
-                                  new Restorer(c, contents, options), tx, contents, options, 0)
+                                  new RestoreLoad.Job(
+                                      new Restorer(c, contents, options), tx, contents, options, 0))
                               .execute();
                         } catch (java.io.IOException e) {
                           throw new IllegalStateException(e);
