@@ -1,5 +1,6 @@
 package io.proddatareset.pg;
 
+import io.proddatareset.Counts;
 import io.proddatareset.Durations;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
@@ -314,15 +315,23 @@ public final class LockAttempts {
             + mode.sql()
             + " mode within "
             + Durations.limit(budget)
-            + " ("
-            + attempts
-            + (attempts == 1 ? " attempt" : " attempts")
-            + (holders.isEmpty()
-                ? "); the sessions holding them could not be seen (they ended, or this role may not"
-                    + " see them)."
-                : "): blocked by " + String.join("; ", holders) + ".")
+            + attemptsAndHolders(attempts, "blocked by", holders)
             + " "
             + afterwards,
         cause);
+  }
+
+  /**
+   * The end of a lock wait's refusal, after its time limit: {@code " (3 attempts): blocked by pid
+   * 42 ..."} naming the sessions {@code holders} seen ({@code verb}: "blocked by", "held by"), or
+   * saying that they could not be seen.
+   */
+  public static String attemptsAndHolders(int attempts, String verb, List<String> holders) {
+    return " ("
+        + Counts.of(attempts, "attempt")
+        + (holders.isEmpty()
+            ? "); the sessions holding them could not be seen (they ended, or this role may not"
+                + " see them)."
+            : "): " + verb + " " + String.join("; ", holders) + ".");
   }
 }

@@ -323,13 +323,7 @@ final class RowLocks {
             + Counts.of(rows, "row")
             + " of the selection locked so far) within "
             + Durations.limit(budget)
-            + " ("
-            + attempts
-            + (attempts == 1 ? " attempt" : " attempts")
-            + (named.isEmpty()
-                ? "); the sessions holding them could not be seen (they ended, or this role may not"
-                    + " see them)."
-                : "): held by " + String.join("; ", named) + ".")
+            + LockAttempts.attemptsAndHolders(attempts, "held by", named)
             + " Nothing was changed: wait for that session to finish (or end it), or give a longer"
             + " --lock-timeout, and run the reset again.",
         cause);
