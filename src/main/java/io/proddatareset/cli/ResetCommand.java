@@ -6,6 +6,7 @@ import io.proddatareset.audit.AuditTrail;
 import io.proddatareset.connect.ConnectionTarget;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.connect.render.RenderDatabase;
+import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.reset.ResetOptions;
 import io.proddatareset.reset.ResetRun;
@@ -75,10 +76,21 @@ public class ResetCommand extends IoCommand {
         guard -> {
           audit.consent(AgentConsent.require(io.env(), "reset").consent());
           Connector connector = new Connector(t);
-          // issue 13: with --where, the plan of the selected rows (dispatched to RowReset)
-          ResetPlan plan =
-              ResetRun.plan(
-                  connector, rows == null ? policy.policy() : rows.addTo(policy.policy()));
+          Policy p = rows == null ? policy.policy() : rows.addTo(policy.policy());
+          if (p.selects() && s.confirm != null) {
+            // issue 13: rows, confirmed beforehand: the plan computed once, under the row locks
+            ResetRun reset =
+                ResetRun.underLocks(
+                    connector,
+                    p,
+                    options,
+                    s.planId,
+                    plan -> ResetUnderLocks.shown(io, t, render, s, options, audit, plan));
+            ResetUnderLocks.checkBackupLocation(io, reset);
+            return ResetSteps.run(io, t, reset, options, check, sameTarget, audit, guard);
+          }
+          // the plan the user reviews (with --where, of the selected rows: run by RowReset)
+          ResetPlan plan = ResetRun.plan(connector, p);
           audit.plan(plan.planId(), ResetText.rows(plan));
           io.out()
               .print(
@@ -95,8 +107,7 @@ public class ResetCommand extends IoCommand {
             return 0;
           }
           io.err().print(ResetText.announce(plan, t.display(), options, reset.truncateTriggers()));
-          // before the confirmation: a killed run's leftovers may hold production rows
-          reset.checkBackupLocation().forEach(f -> io.err().println("warning: " + f.warning()));
+          ResetUnderLocks.checkBackupLocation(io, reset);
           // what is confirmed, right above the prompt: the Render instance, by name, id and URL
           io.err().print(RenderText.block(render));
           Confirmation.require(io, plan.database(), s.confirm, "reset these tables");

@@ -48,6 +48,10 @@ final class ResetSteps {
     } finally {
       ProgressPrinter.finish(progress);
     }
+    if (outcome.nothingReset()) {
+      audit.succeeded(); // the row reset's plan under its locks had no row: nothing was changed
+      return 0;
+    }
     ResetResult result = outcome.reset();
     if (result.alreadyEmpty()) {
       audit.tables(ResetText.rows(result.plan())).succeeded();

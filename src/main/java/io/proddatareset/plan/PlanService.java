@@ -88,6 +88,27 @@ public final class PlanService {
   }
 
   /**
+   * What a row reset checks before it locks anything when it computes its plan under its locks
+   * ({@link #lockedSubsetPlan}): the names of the policy resolved and every condition checked by
+   * the server, in read-only transactions on a connection of its own (see {@link
+   * SubsetPlanner#checkSelection}).
+   *
+   * @throws ExitException USAGE for a name that matches nothing (with a suggestion) or a condition
+   *     the server refuses (its message); FAILURE when the database cannot be read
+   */
+  public static void checkSelection(ConnectionTarget target, Policy policy) {
+    if (!policy.selects()) {
+      throw new IllegalArgumentException("no --where selection to check");
+    }
+    try (Connection connection = new Connector(target).open()) {
+      SubsetPlanner.checkSelection(connection, policy);
+    } catch (SQLException e) {
+      throw ExitException.failure(
+          "Reading the plan from " + target.display() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * The plan from a catalog already read, counting rows on {@code connection} (in its current
    * transaction) unless {@link PlanOptions#estimateRows()}.
    *

@@ -51,6 +51,28 @@ final class SubsetPlanner {
    */
   static ResetPlan plan(Connection connection, Policy policy, PlanOptions options)
       throws SQLException {
+    Prepared p = checked(connection, policy, options);
+    RowClosure.Result closure =
+        withLockTimeout(
+            connection,
+            options,
+            () -> RowClosure.compute(connection, p.catalog(), p.keys(), p.selection()));
+    List<PlanWarning> slow =
+        UnindexedKeys.find(
+            connection, closure, RowClosure.edges(p.catalog(), p.keys(), p.selection()));
+    return assemble(p, closure, options, slow);
+  }
+
+  /**
+   * Steps (1) and (2) of {@link #plan}, without the row counts: what {@link #inTransaction} needs
+   * done first.
+   */
+  static void checkSelection(Connection connection, Policy policy) throws SQLException {
+    checked(connection, policy, PlanOptions.estimates());
+  }
+
+  private static Prepared checked(Connection connection, Policy policy, PlanOptions options)
+      throws SQLException {
     Prepared p =
         Transactions.readOnlySnapshot(
             connection,
@@ -62,15 +84,7 @@ final class SubsetPlanner {
       ConditionCheck.check(
           connection, p.catalog().table(condition.table()).orElseThrow(), condition.sql());
     }
-    RowClosure.Result closure =
-        withLockTimeout(
-            connection,
-            options,
-            () -> RowClosure.compute(connection, p.catalog(), p.keys(), p.selection()));
-    List<PlanWarning> slow =
-        UnindexedKeys.find(
-            connection, closure, RowClosure.edges(p.catalog(), p.keys(), p.selection()));
-    return assemble(p, closure, options, slow);
+    return p;
   }
 
   /**
@@ -90,7 +104,10 @@ final class SubsetPlanner {
     Prepared p = prepare(connection, catalog, policy, options);
     RowClosure.Result closure =
         RowClosure.fill(connection, catalog, p.keys(), p.selection(), locking);
-    return assemble(p, closure, options, List.of());
+    // the plan a row reset shows when it computes it only here, under its locks
+    List<PlanWarning> slow =
+        UnindexedKeys.find(connection, closure, RowClosure.edges(catalog, p.keys(), p.selection()));
+    return assemble(p, closure, options, slow);
   }
 
   private interface Work<T> {

@@ -28,8 +28,12 @@ import java.util.function.Consumer;
  */
 public final class ResetRun {
   private final Connector connector;
-  private final ResetPlan plan;
+  private final ResetPlan plan; // null: a row reset that computes its plan under its locks
   private final ResetOptions options;
+  // a row reset whose plan is computed under its locks: its policy, reviewed plan id, and display
+  private final Policy policy;
+  private final String reviewedPlanId;
+  private final RowReset.PlanShown shown;
 
   private final Object lock = new Object();
   // guarded by lock
@@ -38,14 +42,50 @@ public final class ResetRun {
   private Connection checking;
 
   private ResetRun(Connector connector, ResetPlan plan, ResetOptions options) {
+    this(connector, plan, options, null, null, null);
+  }
+
+  private ResetRun(
+      Connector connector,
+      ResetPlan plan,
+      ResetOptions options,
+      Policy policy,
+      String reviewedPlanId,
+      RowReset.PlanShown shown) {
     this.connector = connector;
     this.plan = plan;
     this.options = options;
+    this.policy = policy;
+    this.reviewedPlanId = reviewedPlanId;
+    this.shown = shown;
+  }
+
+  /**
+   * A row reset confirmed beforehand ({@code --confirm}): no plan outside the transaction, the
+   * closure computed once, under the reset's own row locks, and shown through {@code shown} before
+   * anything is backed up or changed ({@link RowReset#runShowing}). The names and conditions are
+   * checked first, read-only ({@link PlanService#checkSelection}), and another reset running is
+   * refused at once.
+   *
+   * @param reviewedPlanId the plan id the user reviewed ({@code --plan-id}), or null
+   * @throws ExitException USAGE for a name or condition the server refuses; REFUSED when another
+   *     reset or restore runs
+   */
+  public static ResetRun underLocks(
+      Connector connector,
+      Policy policy,
+      ResetOptions options,
+      String reviewedPlanId,
+      RowReset.PlanShown shown) {
+    ResetService.refuseIfAnotherIsRunning(connector);
+    PlanService.checkSelection(connector.target(), policy);
+    return new ResetRun(connector, null, options, policy, reviewedPlanId, shown);
   }
 
   /**
    * The result of a reset: the reset itself, and the check afterwards.
    *
+   * @param reset the reset, or null when a row reset found nothing to reset under its locks
    * @param check the check on a fresh read-only connection after the commit (it holds when {@link
    *     VerifyReport#ok}); null when the reset found nothing to remove or the check could not run
    * @param checkFailure why the check could not run (the connection failed, or an interrupt closed
@@ -55,7 +95,12 @@ public final class ResetRun {
    *     or null
    */
   public record Outcome(
-      ResetResult reset, VerifyReport check, Exception checkFailure, String marksNotRecorded) {}
+      ResetResult reset, VerifyReport check, Exception checkFailure, String marksNotRecorded) {
+    /** A row reset that found nothing to reset under its locks: nothing was changed. */
+    public boolean nothingReset() {
+      return reset == null;
+    }
+  }
 
   /**
    * The plan the user reviews, outside any transaction, with exact row counts.
@@ -79,15 +124,7 @@ public final class ResetRun {
    */
   public static ResetRun prepare(
       Connector connector, ResetPlan plan, ResetOptions options, String reviewedPlanId) {
-    if (reviewedPlanId != null && !reviewedPlanId.equals(plan.planId())) {
-      throw ExitException.refused(
-          "The plan id is "
-              + plan.planId()
-              + ", not the reviewed "
-              + reviewedPlanId
-              + ": the database, its schema or the policy changed. Review the new plan. Nothing"
-              + " was changed.");
-    }
+    requireReviewed(plan, reviewedPlanId);
     ResetRun run = new ResetRun(connector, plan, options);
     if (!run.nothingToReset() && options.restartIdentity()) {
       SharedSequences.refuseRestart(connector, plan.resetTables());
@@ -96,10 +133,31 @@ public final class ResetRun {
   }
 
   /**
+   * Refuses when {@code plan} is not the one the user reviewed ({@code --plan-id}, or null: any).
+   *
+   * @throws ExitException REFUSED naming both ids and what changes an id
+   */
+  public static void requireReviewed(ResetPlan plan, String reviewedPlanId) {
+    if (reviewedPlanId != null && !reviewedPlanId.equals(plan.planId())) {
+      throw ExitException.refused(
+          "The plan id is "
+              + plan.planId()
+              + ", not the reviewed "
+              + reviewedPlanId
+              + ": the database, its schema or the policy changed"
+              + (plan.subset() != null ? ", or the rows the selection reaches did" : "")
+              + ". Review the new plan. Nothing was changed.");
+    }
+  }
+
+  /**
    * True when the policy resets no table (and, with {@code --where}, the closure has no row): there
    * is nothing to lock, back up, truncate or delete.
    */
   public boolean nothingToReset() {
+    if (plan == null) {
+      return false; // known under the locks, where shown is told
+    }
     return plan.resetTables().isEmpty()
         && (plan.subset() == null
             || plan.subset().rowsToDelete() + plan.subset().rowsToUpdate() == 0);
@@ -110,6 +168,9 @@ public final class ResetRun {
    * io.proddatareset.catalog.Table#firingTruncateTriggers}), e.g. {@code audit on public.tasks}.
    */
   public List<String> truncateTriggers() {
+    if (plan == null) {
+      return List.of();
+    }
     return plan.resetTables().stream()
         .flatMap(n -> plan.catalog().table(n).stream())
         .flatMap(
@@ -144,7 +205,7 @@ public final class ResetRun {
    */
   public Outcome run(
       ResetService.Listener steps, Consumer<ResetResult> committed, BackupProgress progress) {
-    if (plan.subset() != null) {
+    if (plan == null || plan.subset() != null) {
       return runRows(steps, committed, progress);
     }
     ResetService reset = started(new ResetService(connector, options, steps, progress));
@@ -161,7 +222,12 @@ public final class ResetRun {
       ResetService.Listener steps, Consumer<ResetResult> committed, BackupProgress progress) {
     RowReset reset =
         started(new RowReset(connector, options, steps, progress, LockAttempts.Tuning.DEFAULT));
-    ResetResult result = RowResetRun.asResetResult(reset.run(plan));
+    RowResetResult done =
+        plan != null ? reset.run(plan) : reset.runShowing(policy, reviewedPlanId, shown);
+    if (done == null) {
+      return new Outcome(null, null, null, null); // nothing to reset: nothing was changed
+    }
+    ResetResult result = RowResetRun.asResetResult(done);
     committed.accept(result);
     String notRecorded = recordMarks(result);
     synchronized (lock) {

@@ -20,6 +20,7 @@ import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
 import io.proddatareset.plan.PlanService;
+import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.plan.RowClosure;
 import io.proddatareset.plan.RowSelection;
@@ -112,10 +113,64 @@ public final class RowReset extends RunningReset {
       throw new IllegalArgumentException("a subset plan truncates no table");
     }
     return ResetFailures.unlessInterrupted(
-        run, options.backupFile(), () -> runTransaction(confirmed));
+        run,
+        options.backupFile(),
+        () -> runTransaction(new Confirmed(confirmed.policy(), confirmed, null, null)));
   }
 
-  private RowResetResult runTransaction(ResetPlan confirmed) {
+  /**
+   * What the user confirmed: a plan reviewed before ({@code plan}), or, when the plan is computed
+   * only under the locks, the policy, the plan id reviewed (or null) and {@code shown}.
+   */
+  private record Confirmed(Policy policy, ResetPlan plan, String planId, PlanShown shown) {}
+
+  /**
+   * Shows the plan a row reset computed under its locks, before it backs up or changes anything; it
+   * may refuse (it throws {@link ExitException}: the reset rolls back, nothing was changed).
+   */
+  @FunctionalInterface
+  public interface PlanShown {
+    /**
+     * @return false when there is nothing to reset: the reset then rolls back and {@link
+     *     #runShowing} returns null
+     */
+    boolean show(ResetPlan plan);
+  }
+
+  /**
+   * Runs the row reset of {@code policy} (it selects rows) with the plan computed only under its
+   * locks, in its own transaction, and shown there through {@code shown} before anything is backed
+   * up or changed: what a reset confirmed beforehand ({@code --confirm}) does, so that the closure
+   * is computed once. The conditions and names were checked before ({@link
+   * io.proddatareset.plan.PlanService#checkSelection}).
+   *
+   * @param reviewedPlanId the plan id the user reviewed ({@code --plan-id}), or null
+   * @return the result, or null when {@code shown} found nothing to reset (nothing was changed)
+   * @throws ExitException as {@link #run}; REFUSED when the plan under the locks has another id
+   *     than {@code reviewedPlanId}, or whatever {@code shown} throws
+   */
+  public RowResetResult runShowing(Policy policy, String reviewedPlanId, PlanShown shown) {
+    if (!policy.selects()) {
+      throw new IllegalArgumentException("not a row reset");
+    }
+    try {
+      return ResetFailures.unlessInterrupted(
+          run,
+          options.backupFile(),
+          () -> runTransaction(new Confirmed(policy, null, reviewedPlanId, shown)));
+    } catch (NothingToReset e) {
+      return null;
+    }
+  }
+
+  /** {@link PlanShown} found nothing to reset: roll back, it is not a failure. */
+  private static final class NothingToReset extends RuntimeException {
+    NothingToReset() {
+      super(null, null, false, false);
+    }
+  }
+
+  private RowResetResult runTransaction(Confirmed confirmed) {
     long start = System.nanoTime();
     return onOwnConnection(
         connector,
@@ -126,7 +181,7 @@ public final class RowReset extends RunningReset {
         e -> describe(e, written != null));
   }
 
-  private RowResetResult inTransaction(Connection t, ResetPlan confirmed, long start)
+  private RowResetResult inTransaction(Connection t, Confirmed confirmed, long start)
       throws SQLException {
     SessionSettings.setLocalLongTransaction(t, options.lockTimeout());
     OneAtATime.claim(t, "reset");
@@ -156,16 +211,31 @@ public final class RowReset extends RunningReset {
                     t, catalog, keys, plan[0].subset().selection(), closure),
             options.lockTimeout(),
             tuning);
-    if (!plan[0].planId().equals(confirmed.planId())) {
-      throw ExitException.refused(
-          "The plan changed since it was shown (plan id "
-              + confirmed.planId()
-              + " is now "
-              + plan[0].planId()
-              + ": the schema changed, or the rows the selection reaches did). Nothing was changed:"
-              + " review the new plan and run again.");
+    if (confirmed.plan() != null) {
+      if (!plan[0].planId().equals(confirmed.plan().planId())) {
+        throw ExitException.refused(
+            "The plan changed since it was shown (plan id "
+                + confirmed.plan().planId()
+                + " is now "
+                + plan[0].planId()
+                + ": the schema changed, or the rows the selection reaches did). Nothing was"
+                + " changed: review the new plan and run again.");
+      }
+      ResetFailures.refuseIfChanged(confirmed.plan(), plan[0]);
+    } else {
+      boolean anything = confirmed.shown().show(plan[0]);
+      // shown refuses first, in the plan's own words; these hold for any caller
+      ResetRun.requireReviewed(plan[0], confirmed.planId());
+      if (!anything) {
+        throw new NothingToReset();
+      }
+      if (plan[0].refused()) {
+        throw ExitException.refused(
+            "The plan has a hazard: "
+                + plan[0].hazards().get(0).message()
+                + " Nothing was changed.");
+      }
     }
-    ResetFailures.refuseIfChanged(confirmed, plan[0]);
     RowClosure.Result closure = stable.closure();
     RowSelection selection = plan[0].subset().selection();
     RowResetStatements statements =

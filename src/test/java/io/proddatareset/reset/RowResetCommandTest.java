@@ -93,6 +93,76 @@ class RowResetCommandTest {
     assertThat(db.queryLong("SELECT count(*) FROM projects")).isPositive();
   }
 
+  /**
+   * Confirmed beforehand, the row reset computes its plan once, under its row locks, and shows it
+   * there: a wrong database name, a wrong plan id, a closure that reaches a kept table or an empty
+   * selection each end it before anything is backed up or changed, and release the locks.
+   */
+  @Test
+  void aResetConfirmedBeforehandRefusesUnderItsLocksAndChangesNothing() {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    Path backup = dir.resolve("refused.sql");
+    String[] where = {
+      "reset", db.url(), "--where", "projects: id = 1", "--backup", backup.toString()
+    };
+
+    Cli.Result otherName = cli().run(concat(where, "--confirm", "not_" + db.name()));
+    assertThat(otherName.exitCode()).as(otherName.toString()).isEqualTo(5);
+    assertThat(otherName.out()).contains("Plan for ").contains("Plan id: ");
+    assertThat(otherName.err()).contains("Nothing was changed");
+
+    Cli.Result otherId =
+        cli().run(concat(where, "--plan-id", "000000000000", "--confirm", db.name()));
+    assertThat(otherId.exitCode()).as(otherId.toString()).isEqualTo(3);
+    assertThat(otherId.err())
+        .contains("not the reviewed 000000000000")
+        .contains("Nothing was changed");
+
+    Cli.Result kept = cli().run(concat(where, "--keep", "entities", "--confirm", db.name()));
+    assertThat(kept.exitCode()).as(kept.toString()).isEqualTo(3);
+    assertThat(kept.out() + kept.err()).contains("public.projects -> public.entities by");
+
+    Cli.Result none =
+        cli()
+            .run(
+                "reset",
+                db.url(),
+                "--where",
+                "projects: id < 0",
+                "--backup",
+                backup.toString(),
+                "--confirm",
+                db.name());
+    assertThat(none.exitCode()).as(none.toString()).isZero();
+    assertThat(none.out()).doesNotContain("Reset committed");
+
+    Cli.Result typo =
+        cli()
+            .run(
+                "reset",
+                db.url(),
+                "--where",
+                "projects: no_such_column = 1",
+                "--backup",
+                backup.toString(),
+                "--confirm",
+                db.name());
+    assertThat(typo.exitCode()).as(typo.toString()).isEqualTo(2);
+    assertThat(typo.err()).contains("no_such_column");
+
+    assertThat(db.snapshot()).isEqualTo(before);
+    assertThat(backup).doesNotExist();
+    // no row lock is left behind: another session deletes the selected project at once
+    db.exec("SET lock_timeout = '1s'", "DELETE FROM projects WHERE id = 1");
+  }
+
+  private static String[] concat(String[] head, String... tail) {
+    String[] out = java.util.Arrays.copyOf(head, head.length + tail.length);
+    System.arraycopy(tail, 0, out, head.length, tail.length);
+    return out;
+  }
+
   /** reset --where, then restore of its backup: every table and sequence as before. */
   void roundTrip(TestDatabase db, String where) {
     Map<String, List<String>> before = db.snapshot();
