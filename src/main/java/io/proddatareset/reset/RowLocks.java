@@ -45,12 +45,14 @@ import java.util.function.Supplier;
  *
  * <p>A row the app updated before its lock is locked in its newest version: {@code FOR UPDATE}
  * under {@code READ COMMITTED} re-checks the statement on it (its key must still join), and the key
- * set gets that version's {@code ctid}. Rows locked in a round and no longer in the closure later
- * stay locked to the end of the transaction (row locks cannot be let go one by one); they are not
- * changed.
+ * set gets that version's {@code ctid}. Each round is a {@code SAVEPOINT} of its own: a round whose
+ * closure is not stable is rolled back to it, which lets go of its row locks and its key set, so
+ * that no row the final closure does not hold stays locked (row locks cannot be let go one by one
+ * otherwise).
  */
 final class RowLocks {
   private static final String SAVEPOINT = "pdr_row_lock_attempt";
+  private static final String ROUND = "pdr_row_lock_round";
 
   /** How many times the closure may change under the locks before the reset gives up. */
   static final int MOST_ROUNDS = 20;
@@ -117,8 +119,16 @@ final class RowLocks {
       Attempts locking =
           new Attempts(t, catalog, keys, tuning, start + budget.toNanos(), budget, before, watcher);
       for (int round = 1; round <= MOST_ROUNDS; round++) {
+        try (Statement st = t.createStatement()) {
+          st.execute("SAVEPOINT " + ROUND);
+        }
         RowClosure.Result closure = fill.fill(locking);
-        if (check.unchanged(closure)) {
+        boolean stable = check.unchanged(closure);
+        try (Statement st = t.createStatement()) {
+          // not stable: let go of this round's row locks and key set before the next round
+          st.execute((stable ? "RELEASE SAVEPOINT " : "ROLLBACK TO SAVEPOINT ") + ROUND);
+        }
+        if (stable) {
           return new Stable(
               closure, round, locking.attempts, Duration.ofNanos(System.nanoTime() - start));
         }

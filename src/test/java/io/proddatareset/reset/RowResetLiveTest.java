@@ -133,6 +133,54 @@ class RowResetLiveTest {
     assertThat(db.queryLong("SELECT count(*) FROM projects WHERE name = 'new'")).isEqualTo(2);
   }
 
+  /**
+   * A round whose closure is not stable lets go of its row locks: here the selection moves from
+   * project 1 to project 2 between rounds (as when the app changes what a condition reads), and
+   * once the closure is stable project 1's rows are free for the app again, project 2's are held.
+   */
+  @Test
+  void aRoundThatIsNotStableLetsGoOfItsRowLocks() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    List<io.proddatareset.plan.RowSelection> selections =
+        List.of(
+            RowResetTest.subset(db, "projects: id = 1").subset().selection(),
+            RowResetTest.subset(db, "projects: id = 2").subset().selection());
+    try (Connection t = db.connect();
+        Connection app = db.connect()) {
+      t.setAutoCommit(false);
+      io.proddatareset.catalog.Catalog catalog =
+          io.proddatareset.catalog.CatalogReader.read(t, List.of("public"));
+      io.proddatareset.catalog.KeyDetails keys = io.proddatareset.catalog.KeyDetails.read(t);
+      int[] round = {0};
+      RowLocks.Stable stable =
+          RowLocks.lockUntilStable(
+              t,
+              t.unwrap(PGConnection.class).getBackendPID(),
+              db::connect,
+              catalog,
+              keys,
+              locking ->
+                  io.proddatareset.plan.RowClosure.fill(
+                      t, catalog, keys, selections.get(Math.min(round[0]++, 1)), locking),
+              closure -> round[0] > 1,
+              Duration.ofSeconds(5),
+              LockAttempts.Tuning.DEFAULT);
+
+      assertThat(stable.rounds()).isEqualTo(2);
+      try (Statement st = app.createStatement()) {
+        st.execute("SET lock_timeout = '200ms'");
+        // free: the first round's locks went with its savepoint
+        st.execute("SELECT id FROM tags WHERE project_id = 1 FOR UPDATE");
+        st.execute("SELECT id FROM projects WHERE id = 1 FOR UPDATE");
+        // held: the stable round's
+        assertThatThrownBy(() -> st.execute("SELECT id FROM projects WHERE id = 2 FOR UPDATE"))
+            .isInstanceOfSatisfying(
+                SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("55P03"));
+      }
+      t.rollback();
+    }
+  }
+
   @Test
   void aRowHeldByAnotherSessionBeyondTheLockTimeoutChangesNothingAndNamesTheHolder()
       throws Exception {
