@@ -91,13 +91,7 @@ public class ResetCommand extends IoCommand {
           }
           // the plan the user reviews (with --where, of the selected rows: run by RowReset)
           ResetPlan plan = ResetRun.plan(connector, p);
-          audit.plan(plan.planId(), ResetText.rows(plan));
-          io.out()
-              .print(
-                  RenderText.block(render)
-                      + PlanText.renderForReset(
-                          plan, t.display(), PlanCommand.appCost(io, t, plan, s.auditLog.file)));
-          io.out().flush();
+          ResetUnderLocks.print(io, t, render, s, audit, plan);
           if (plan.refused()) {
             throw ExitException.refused(PlanText.refusal(plan));
           }

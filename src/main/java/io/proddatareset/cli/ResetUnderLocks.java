@@ -10,10 +10,11 @@ import io.proddatareset.reset.ResetRun;
 import java.util.List;
 
 /**
- * For {@link ResetCommand}: what a row reset confirmed beforehand ({@code --where} with {@code
- * --confirm}) shows of the plan it computes under its row locks, before it backs up or changes
- * anything ({@link ResetRun#underLocks}): the same plan, announcement and checks as the reset that
- * plans first, in the same words, but the closure is computed once.
+ * For {@link ResetCommand}: how a reset shows its plan ({@link #print}), and what a row reset
+ * confirmed beforehand ({@code --where} with {@code --confirm}) shows of the plan it computes under
+ * its row locks, before it backs up or changes anything ({@link ResetRun#underLocks}): the same
+ * plan, announcement and checks as the reset that plans first, in the same words, but the closure
+ * is computed once.
  */
 final class ResetUnderLocks {
   private ResetUnderLocks() {}
@@ -35,13 +36,7 @@ final class ResetUnderLocks {
       ResetOptions options,
       AuditTrail audit,
       ResetPlan plan) {
-    audit.plan(plan.planId(), ResetText.rows(plan));
-    io.out()
-        .print(
-            RenderText.block(render)
-                + PlanText.renderForReset(
-                    plan, t.display(), PlanCommand.appCost(io, t, plan, s.auditLog.file)));
-    io.out().flush();
+    print(io, t, render, s, audit, plan);
     ResetRun.requireReviewed(plan, s.planId);
     if (plan.refused()) {
       throw ExitException.refused(PlanText.refusal(plan));
@@ -54,6 +49,26 @@ final class ResetUnderLocks {
     io.err().print(RenderText.block(render));
     Confirmation.require(io, plan.database(), s.confirm, "reset these tables");
     return true;
+  }
+
+  /**
+   * The plan of a reset, recorded for the audit trail and printed (with the Render instance and the
+   * app's cost), whether it was computed first or under the row locks.
+   */
+  static void print(
+      Io io,
+      ConnectionTarget t,
+      RenderDatabase render,
+      ResetSwitches s,
+      AuditTrail audit,
+      ResetPlan plan) {
+    audit.plan(plan.planId(), ResetText.rows(plan));
+    io.out()
+        .print(
+            RenderText.block(render)
+                + PlanText.renderForReset(
+                    plan, t.display(), PlanCommand.appCost(io, t, plan, s.auditLog.file)));
+    io.out().flush();
   }
 
   /** Before the reset: a killed run's leftovers beside the backup may hold production rows. */
