@@ -240,7 +240,7 @@ public final class RowReset extends RunningReset {
     RowSelection selection = plan[0].subset().selection();
     RowResetStatements statements =
         new RowResetStatements(catalog, keys, closure, RowClosure.edges(catalog, keys, selection));
-    statements.recordExpected(t);
+    statements.check().recordExpected(t);
     statements.recordVirtualParents(t);
     long deleted = closure.tables().stream().mapToLong(RowClosure.Reached::deleteRows).sum();
     long updated = closure.tables().stream().mapToLong(RowClosure.Reached::updateRows).sum();
@@ -272,7 +272,7 @@ public final class RowReset extends RunningReset {
     run.enter(ChangeStep.CHECKING);
     listener.step(
         "Checking inside the transaction: each statement changed exactly the locked rows");
-    List<String> differences = statements.differences(t);
+    List<String> differences = statements.check().differences(t);
     if (!differences.isEmpty()) {
       throw new ResetService.RolledBack(
           "The check before commit failed (the statements did not change exactly the selected"

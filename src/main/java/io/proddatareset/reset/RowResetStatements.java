@@ -25,12 +25,9 @@ import java.util.Optional;
  * statement deleted or updated exactly the rows of the key set.
  *
  * <p>Each row is named by its table's primary key ({@code row(k1, k2)::text}), or by the hash of
- * its whole content where the table has none ({@code md5(t::text)}, compared as a multiset). What a
- * statement changed comes from its own {@code RETURNING}: on a table with a primary key, the
- * statement itself compares it with the key set (the same count, and no key outside it: keys are
- * distinct on both sides); on a table without one, it goes into a temporary table, compared with
- * the key set before the commit as multisets ({@code EXCEPT ALL} both ways, in one statement).
- * Never row by row in Java, and no table is read whole: the app keeps writing other rows.
+ * its whole content where the table has none ({@code md5(t::text)}); what each statement changed
+ * comes from its own {@code RETURNING} and is checked against the key set by {@link RowResetCheck}.
+ * No table is read whole: the app keeps writing other rows.
  *
  * <p>Order: every update first (so that the server's own {@code SET NULL} actions find nothing left
  * to change, and no row of the key set gets a new {@code ctid} from them), then the deletes,
@@ -40,8 +37,6 @@ import java.util.Optional;
  * when the whole cycle is gone.
  */
 final class RowResetStatements {
-  static final String EXPECTED = "pg_temp.pdr_reset_expected";
-  static final String DONE = "pg_temp.pdr_reset_done";
   static final String VIRTUAL = "pg_temp.pdr_reset_virtual";
 
   private final Catalog catalog;
@@ -49,8 +44,7 @@ final class RowResetStatements {
   private final RowClosure.Result closure;
   private final List<ClosureEdge> edges;
   private final Map<TableName, Integer> numbers = new LinkedHashMap<>();
-  // what the statements on tables with a primary key changed other than their key set, as they ran
-  private final List<String> statementDifferences = new ArrayList<>();
+  private final RowResetCheck check;
 
   RowResetStatements(
       Catalog catalog, KeyDetails keys, RowClosure.Result closure, List<ClosureEdge> edges) {
@@ -61,6 +55,12 @@ final class RowResetStatements {
     for (RowClosure.Reached r : closure.tables()) {
       numbers.put(r.table(), numbers.size());
     }
+    this.check = new RowResetCheck(catalog, keys, closure, numbers);
+  }
+
+  /** The key set recorded, and the check of what the statements changed against it. */
+  RowResetCheck check() {
+    return check;
   }
 
   /** The table in a FROM clause or as a statement's target: its own rows. */
@@ -90,72 +90,6 @@ final class RowResetStatements {
 
   private List<RowClosure.Reached> updating() {
     return closure.tables().stream().filter(r -> r.updateRows() > 0).toList();
-  }
-
-  /** Creates the temporary tables and records the key set: what each table is to lose. */
-  void recordExpected(Connection t) throws SQLException {
-    try (Statement st = t.createStatement()) {
-      for (String table : List.of("pdr_reset_expected", "pdr_reset_done")) {
-        st.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS "
-                + table
-                + " (rel int NOT NULL, kind \"char\" NOT NULL, k text NOT NULL) ON COMMIT DROP");
-        st.execute("TRUNCATE pg_temp." + table);
-      }
-      for (RowClosure.Reached r : closure.tables()) {
-        for (boolean deleted : new boolean[] {true, false}) {
-          if ((deleted ? r.deleteRows() : r.updateRows()) == 0) {
-            continue;
-          }
-          char kind = deleted ? 'd' : 'u';
-          if (keyed(r.table())) {
-            // a key set of its own, by key (they are distinct: a duplicate fails, nothing
-            // changed), with statistics: the statement's check looks up only this table's keys
-            String own = expectedOf(r.table(), kind);
-            st.execute(
-                "CREATE TEMPORARY TABLE "
-                    + own.substring("pg_temp.".length())
-                    + " (k text PRIMARY KEY) ON COMMIT DROP");
-            st.execute("INSERT INTO " + own + " SELECT " + expectedRows(r.table(), deleted));
-            st.execute("ANALYZE " + own);
-            continue;
-          }
-          st.execute(
-              "INSERT INTO "
-                  + EXPECTED
-                  + " SELECT "
-                  + numbers.get(r.table())
-                  + ", '"
-                  + kind
-                  + "', "
-                  + expectedRows(r.table(), deleted));
-        }
-      }
-    }
-  }
-
-  /**
-   * The keys of the rows the closure deletes or updates in {@code table}: those the closure read as
-   * it locked them (a table with a primary key: its key set holds them, no read of the table), else
-   * the hash of each row's content, read from the table by the key set's row addresses.
-   */
-  private String expectedRows(TableName table, boolean deleted) {
-    if (RowClosure.rowKey(keys, table, "s").isEmpty()) {
-      return "md5(s::text) FROM "
-          + ownRows(table)
-          + " s WHERE "
-          + closure.rowsCondition(table, deleted);
-    }
-    int n = closure.numbers().get(table);
-    String rows = "x.k FROM " + RowClosure.ROWS + " x WHERE x.rel = " + n + " AND x.kind = ";
-    return deleted
-        ? rows + "'d'"
-        : rows
-            + "'u' AND NOT EXISTS (SELECT 1 FROM "
-            + RowClosure.ROWS
-            + " y WHERE y.rel = "
-            + n
-            + " AND y.kind = 'd' AND y.toid = x.toid AND y.tid = x.tid)";
   }
 
   /**
@@ -204,16 +138,12 @@ final class RowResetStatements {
               + " s WHERE "
               + closure.rowsCondition(r.table(), false)
               + ") o WHERE d.tableoid = o.toid AND d.ctid = o.tid RETURNING o.k) "
-              + (keyed(r.table())
-                  ? checked(r.table(), 'u', "u")
-                  : "INSERT INTO "
-                      + DONE
-                      + " SELECT "
-                      + numbers.get(r.table())
-                      + ", 'u', k FROM u");
+              + (check.keyed(r.table())
+                  ? check.checked(r.table(), 'u', "u")
+                  : check.done(r.table(), 'u', "u"));
       try (Statement st = t.createStatement()) {
         if (st.execute(sql)) {
-          collect(st.getResultSet());
+          check.collect(st.getResultSet());
         }
       }
     }
@@ -368,16 +298,16 @@ final class RowResetStatements {
             .append(" RETURNING ")
             .append(rowKey(table, "d"))
             .append(" AS k)");
-        if (keyed(table)) {
-          checks.add(checked(table, 'd', "d" + i));
+        if (check.keyed(table)) {
+          checks.add(check.checked(table, 'd', "d" + i));
         } else {
-          selects.add("SELECT " + numbers.get(table) + ", 'd'::\"char\", k FROM d" + i);
+          selects.add(check.doneRows(table, 'd', "d" + i));
         }
       }
       if (!selects.isEmpty()) {
         // run once, whether or not the main statement reads it
         sql.append(", done AS (INSERT INTO ")
-            .append(DONE)
+            .append(RowResetCheck.DONE)
             .append(" ")
             .append(String.join(" UNION ALL ", selects))
             .append(")");
@@ -389,118 +319,13 @@ final class RowResetStatements {
                   : String.join(" UNION ALL ", checks));
       try (Statement st = t.createStatement()) {
         st.execute(sql.toString());
-        collect(st.getResultSet());
+        check.collect(st.getResultSet());
       }
     }
-  }
-
-  /** Whether {@code table}'s rows are named by a primary key: its keys are distinct. */
-  private boolean keyed(TableName table) {
-    return RowClosure.rowKey(keys, table, "d").isPresent();
-  }
-
-  /**
-   * The check of one statement on a table with a primary key, from what it returned ({@code
-   * returned}, a CTE with the keys as {@code k}): a row of {@code rel, kind, returned, expected,
-   * expected and not returned}. Its keys are distinct, and so are the key set's: the same count and
-   * no key outside the key set is the same set.
-   */
-  private String checked(TableName table, char kind, String returned) {
-    int n = numbers.get(table);
-    String expected = expectedOf(table, kind) + " e WHERE true";
-    return "SELECT "
-        + n
-        + ", '"
-        + kind
-        + "'::\"char\", r.n, x.n, x.n - (r.n - r.stray) FROM (SELECT count(*) AS n, count(*)"
-        + " FILTER (WHERE NOT EXISTS (SELECT 1 FROM "
-        + expected
-        + " AND e.k = "
-        + returned
-        + ".k)) AS stray FROM "
-        + returned
-        + ") r, (SELECT count(*) AS n FROM "
-        + expected
-        + ") x";
-  }
-
-  /**
-   * The key set of a table with a primary key, of the rows it deletes or updates ({@code kind}).
-   */
-  private String expectedOf(TableName table, char kind) {
-    return "pg_temp.pdr_reset_expected_" + numbers.get(table) + "_" + kind;
-  }
-
-  /** Keeps the differences a statement's check found (rows as {@link #checked} makes them). */
-  private void collect(ResultSet rs) throws SQLException {
-    try (rs) {
-      while (rs.next()) {
-        if (rs.getLong(3) != rs.getLong(4) || rs.getLong(5) != 0) {
-          statementDifferences.add(difference(rs));
-        }
-      }
-    }
-  }
-
-  private String difference(ResultSet rs) throws SQLException {
-    boolean deleted = "d".equals(rs.getString(2));
-    return new ArrayList<>(numbers.keySet()).get(rs.getInt(1)).display()
-        + ": "
-        + rs.getLong(3)
-        + (deleted ? " deleted" : " updated")
-        + ", "
-        + rs.getLong(4)
-        + " expected, "
-        + rs.getLong(5)
-        + " of them not";
   }
 
   /** The tables with deleted rows in groups, children first ({@link DeletionOrder}). */
   List<List<TableName>> deletionOrder() {
     return DeletionOrder.of(deleting().stream().map(RowClosure.Reached::table).toList(), edges);
-  }
-
-  /**
-   * Compares, on the server, what the statements deleted and updated with the key set.
-   *
-   * @return per table and action with a difference, e.g. {@code public.tags: 3 deleted, 2
-   *     expected}; empty when they are the same
-   */
-  List<String> differences(Connection t) throws SQLException {
-    List<String> out = new ArrayList<>(statementDifferences);
-    List<String> unkeyed =
-        numbers.entrySet().stream()
-            .filter(e -> !keyed(e.getKey()))
-            .map(e -> String.valueOf(e.getValue()))
-            .toList();
-    if (unkeyed.isEmpty()) {
-      return out;
-    }
-    // one pass over both: per key, how many more times it is expected than done (EXCEPT ALL's
-    // multiset difference, both ways at once); "missing" is the positive part
-    String rels = " WHERE rel IN (" + String.join(", ", unkeyed) + ")";
-    String sql =
-        "WITH w AS (SELECT rel, kind, k, sum(n) AS n FROM (SELECT rel, kind, k, 1 AS n FROM "
-            + EXPECTED
-            + rels
-            + " UNION ALL SELECT rel, kind, k, -1 FROM "
-            + DONE
-            + ") a GROUP BY rel, kind, k HAVING sum(n) <> 0)"
-            + " SELECT d.rel, d.kind,"
-            + " (SELECT count(*) FROM "
-            + DONE
-            + " x WHERE x.rel = d.rel AND x.kind = d.kind),"
-            + " (SELECT count(*) FROM "
-            + EXPECTED
-            + " x WHERE x.rel = d.rel AND x.kind = d.kind),"
-            + " coalesce(sum(d.n) FILTER (WHERE d.n > 0), 0)"
-            + " FROM w d GROUP BY d.rel, d.kind ORDER BY 1, 2";
-    try (Statement st = t.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        out.add(difference(rs));
-      }
-    }
-    return out;
   }
 }
