@@ -164,21 +164,25 @@ class RowResetCommandTest {
   }
 
   /** reset --where, then restore of its backup: every table and sequence as before. */
-  void roundTrip(TestDatabase db, String where) {
+  void roundTrip(TestDatabase db, String where, String... more) {
     Map<String, List<String>> before = db.snapshot();
     Map<String, String> sequences = db.sequences();
     Path backup = dir.resolve("round-trip.sql");
     Cli.Result r =
         cli()
             .run(
-                "reset",
-                db.url(),
-                "--where",
-                where,
-                "--backup",
-                backup.toString(),
-                "--confirm",
-                db.name());
+                concat(
+                    new String[] {
+                      "reset",
+                      db.url(),
+                      "--where",
+                      where,
+                      "--backup",
+                      backup.toString(),
+                      "--confirm",
+                      db.name()
+                    },
+                    more));
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(db.snapshot()).isNotEqualTo(before);
 
@@ -210,6 +214,14 @@ class RowResetCommandTest {
     // pagila: partitioned payments, rentals, and last_update triggers on the re-inserted rows
     TestDatabase db = TestPostgres.freshDatabase().loadPagila();
     roundTrip(db, "customer: customer_id = 7");
+  }
+
+  @Test
+  void oneTenantWithTheTenantKeyIsRestoredExactly() {
+    // tenant columns without a foreign key, followed through --tenant-key
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(RowResetTest.TENANTS);
+    roundTrip(db, "tenants: id = 2", "--tenant-key", "tenant_id");
   }
 
   @Test
