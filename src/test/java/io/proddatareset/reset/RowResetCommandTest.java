@@ -157,6 +157,34 @@ class RowResetCommandTest {
     db.exec("SET lock_timeout = '1s'", "DELETE FROM projects WHERE id = 1");
   }
 
+  /**
+   * Confirmed at the prompt, the row reset shows its plan first, without locks, then computes it
+   * again under them: the same rows go; a wrong name typed changes nothing.
+   */
+  @Test
+  void aRowResetConfirmedAtThePromptShowsThePlanFirst() {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    Map<String, List<String>> expected =
+        RowResetTest.cascade(db, "DELETE FROM projects WHERE id = 1");
+    String[] args = {
+      "reset", db.url(), "--where", "projects: id = 1", "--backup", dir.resolve("a.sql").toString()
+    };
+
+    Cli.Result wrong = cli().stdin("not_" + db.name() + "\n", true).run(args);
+    assertThat(wrong.exitCode()).as(wrong.toString()).isEqualTo(5);
+    assertThat(db.snapshot()).isEqualTo(before);
+
+    Cli.Result r = cli().stdin(db.name() + "\n", true).run(args);
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.err()).contains("type the database name");
+    // the plan came before the prompt, the locks after it
+    assertThat(r.err().indexOf("type the database name"))
+        .isLessThan(r.err().indexOf("Locking the selected rows"));
+    assertThat(r.out()).contains("Plan id: ").contains("Reset committed: ");
+    assertThat(db.snapshot()).isEqualTo(expected);
+  }
+
   private static String[] concat(String[] head, String... tail) {
     String[] out = java.util.Arrays.copyOf(head, head.length + tail.length);
     System.arraycopy(tail, 0, out, head.length, tail.length);
