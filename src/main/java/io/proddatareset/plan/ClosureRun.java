@@ -125,7 +125,9 @@ final class ClosureRun {
       analyzeWhenGrown();
     }
     List<RowClosure.Reached> reached = counts();
-    return new RowClosure.Result(reached, undeclared(reached), level, numbers);
+    Set<TableName> partitioned =
+        numbers.keySet().stream().filter(this::partitioned).collect(Collectors.toSet());
+    return new RowClosure.Result(reached, undeclared(reached), level, numbers, partitioned);
   }
 
   boolean selectionUnchanged(Map<TableName, Integer> met) throws SQLException {
@@ -205,8 +207,15 @@ final class ClosureRun {
     if (table.isPresent()) {
       return table.get().sqlOwnRows();
     }
-    boolean partitioned = keys.table(t).map(KeyDetails.TableKey::partitioned).orElse(false);
-    return partitioned ? t.sql() : "ONLY " + t.sql();
+    return partitioned(t) ? t.sql() : "ONLY " + t.sql();
+  }
+
+  /** Whether {@code t}'s rows are in its partitions (else in its own heap: {@code ONLY t}). */
+  private boolean partitioned(TableName t) {
+    return catalog
+        .table(t)
+        .map(Table::partitioned)
+        .orElseGet(() -> keys.table(t).map(KeyDetails.TableKey::partitioned).orElse(false));
   }
 
   /**

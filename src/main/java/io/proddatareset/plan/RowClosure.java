@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The rows a subset reset removes: the selected rows and, through the foreign keys and virtual
@@ -79,16 +80,21 @@ public final class RowClosure {
    * @param tables every table with rows deleted or updated, by name
    * @param undeclared the undeclared references found, by child and column
    * @param levels how many levels the closure took to reach its fixpoint
+   * @param numbers each table met, by its number in the key set
+   * @param partitioned the tables met whose rows are in partitions (their key set's rows are in
+   *     several tables)
    */
   public record Result(
       List<Reached> tables,
       List<UndeclaredReference> undeclared,
       int levels,
-      Map<TableName, Integer> numbers) {
+      Map<TableName, Integer> numbers,
+      Set<TableName> partitioned) {
     public Result {
       tables = List.copyOf(tables);
       undeclared = List.copyOf(undeclared);
       numbers = Map.copyOf(numbers);
+      partitioned = Set.copyOf(partitioned);
     }
 
     /**
@@ -102,6 +108,20 @@ public final class RowClosure {
       Integer n = numbers.get(table);
       if (n == null) {
         return "false";
+      }
+      if (!partitioned.contains(table)) {
+        // an ordinary table: every row of its key set is in it (one tableoid), so the rows'
+        // addresses alone name them, and the server fetches them by address (a TID scan) rather
+        // than reading the whole table to join it with the key set
+        String tids = "ctid = ANY (ARRAY(SELECT x.tid FROM " + ROWS + " x WHERE x.rel = " + n;
+        return deleted
+            ? tids + " AND x.kind = 'd'))"
+            : tids
+                + " AND x.kind = 'u' AND NOT EXISTS (SELECT 1 FROM "
+                + ROWS
+                + " y WHERE y.rel = "
+                + n
+                + " AND y.kind = 'd' AND y.toid = x.toid AND y.tid = x.tid)))";
       }
       String in = "(SELECT x.toid, x.tid FROM " + ROWS + " x WHERE x.rel = " + n;
       return deleted
