@@ -253,6 +253,43 @@ final class ClosureRun {
     }
   }
 
+  /**
+   * SQL text: a FROM item {@code p} for the rows of {@code parent} (number {@code rel}, itself SQL
+   * text: a literal or a parameter) that the key set deletes, and {@link #parentsAt} the condition
+   * that keeps those added at {@code level}. An ordinary table's rows are fetched by their
+   * addresses (a TID scan) rather than by reading the whole table to join it with the key set; a
+   * partitioned table's rows are joined with the key set here (their addresses repeat across
+   * partitions).
+   */
+  private String parentRows(TableName parent, String rel, String level) {
+    if (!partitioned(parent)) {
+      return ownRows(parent) + " p";
+    }
+    return "(SELECT p.* FROM "
+        + RowClosure.ROWS
+        + " r JOIN "
+        + ownRows(parent)
+        + " p ON p.tableoid = r.toid AND p.ctid = r.tid WHERE r.rel = "
+        + rel
+        + " AND r.kind = 'd' AND r.level = "
+        + level
+        + ") p";
+  }
+
+  /** The condition on {@link #parentRows}: those added at {@code level}. */
+  private String parentsAt(TableName parent, String rel, String level) {
+    if (!partitioned(parent)) {
+      return "p.ctid = ANY (ARRAY(SELECT r.tid FROM "
+          + RowClosure.ROWS
+          + " r WHERE r.rel = "
+          + rel
+          + " AND r.kind = 'd' AND r.level = "
+          + level
+          + "))";
+    }
+    return "true";
+  }
+
   /** Adds the child rows of the parent rows added at {@code level}; returns how many. */
   private long follow(ClosureEdge e, int level) throws SQLException {
     StringBuilder on = new StringBuilder();
@@ -277,14 +314,13 @@ final class ClosureRun {
             + ", c.tableoid, c.ctid, ?, "
             + lockedKey(e.child(), "c")
             + " FROM "
-            + RowClosure.ROWS
-            + " r JOIN "
-            + ownRows(e.parent())
-            + " p ON p.tableoid = r.toid AND p.ctid = r.tid JOIN "
+            + parentRows(e.parent(), "?", "?")
+            + " JOIN "
             + childRows
             + " c ON "
             + on
-            + " WHERE r.rel = ? AND r.kind = 'd' AND r.level = ?"
+            + " WHERE "
+            + parentsAt(e.parent(), "?", "?")
             // a foreign key references a unique key: each child row joins one parent row at
             // most, so the rows not in the key set yet can simply be added (cheaper than ON
             // CONFLICT); a virtual reference's parent columns may repeat
@@ -318,19 +354,17 @@ final class ClosureRun {
             .append("p.")
             .append(Identifiers.quote(e.parentColumns().get(i)));
       }
+      String rel = String.valueOf(number(e.parent()));
+      String at = String.valueOf(level);
       String candidates =
           "(("
               + cols
               + ") IN (SELECT "
               + pcols
               + " FROM "
-              + RowClosure.ROWS
-              + " r JOIN "
-              + ownRows(e.parent())
-              + " p ON p.tableoid = r.toid AND p.ctid = r.tid WHERE r.rel = "
-              + number(e.parent())
-              + " AND r.kind = 'd' AND r.level = "
-              + level
+              + parentRows(e.parent(), rel, at)
+              + " WHERE "
+              + parentsAt(e.parent(), rel, at)
               + "))";
       return locking.lock(e.child(), candidates, ps::executeLargeUpdate);
     }
