@@ -86,7 +86,7 @@ final class RowResetCheck {
             st.execute(
                 "CREATE TEMPORARY TABLE "
                     + own.substring("pg_temp.".length())
-                    + " (k text PRIMARY KEY) ON COMMIT DROP");
+                    + " (k text COLLATE \"C\" PRIMARY KEY) ON COMMIT DROP");
             st.execute("INSERT INTO " + own + " SELECT " + expectedRows(r.table(), deleted));
             st.execute("ANALYZE " + own);
             continue;
