@@ -3,9 +3,7 @@ package io.proddatareset.plan;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.Catalog;
-import io.proddatareset.catalog.Column;
 import io.proddatareset.catalog.KeyDetails;
-import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
 import io.proddatareset.pg.SqlState;
@@ -20,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -125,9 +122,8 @@ final class ClosureRun {
       analyzeWhenGrown();
     }
     List<RowClosure.Reached> reached = counts();
-    Set<TableName> partitioned =
-        numbers.keySet().stream().filter(this::partitioned).collect(Collectors.toSet());
-    return new RowClosure.Result(reached, undeclared(reached), level, numbers, partitioned);
+    return new RowClosure.Result(
+        reached, UndeclaredScan.find(c, catalog, keys, edges, numbers, reached), level, numbers);
   }
 
   boolean selectionUnchanged(Map<TableName, Integer> met) throws SQLException {
@@ -201,21 +197,13 @@ final class ClosureRun {
     return numbers.computeIfAbsent(t, x -> numbers.size());
   }
 
-  /** The table in a FROM clause: its own rows (see {@link Table#sqlOwnRows}). */
+  /** The table in a FROM clause: its own rows ({@link RowClosure#ownRows}). */
   private String ownRows(TableName t) {
-    Optional<Table> table = catalog.table(t);
-    if (table.isPresent()) {
-      return table.get().sqlOwnRows();
-    }
-    return partitioned(t) ? t.sql() : "ONLY " + t.sql();
+    return RowClosure.ownRows(catalog, keys, t);
   }
 
-  /** Whether {@code t}'s rows are in its partitions (else in its own heap: {@code ONLY t}). */
   private boolean partitioned(TableName t) {
-    return catalog
-        .table(t)
-        .map(Table::partitioned)
-        .orElseGet(() -> keys.table(t).map(KeyDetails.TableKey::partitioned).orElse(false));
+    return RowClosure.partitioned(catalog, keys, t);
   }
 
   /**
@@ -406,76 +394,10 @@ final class ClosureRun {
                     counts[0],
                     counts[1],
                     paths.getOrDefault(t, List.of()),
-                    selected.contains(t)));
+                    selected.contains(t),
+                    partitioned(t)));
           }
         });
     return List.copyOf(out.values());
-  }
-
-  private List<UndeclaredReference> undeclared(List<RowClosure.Reached> reached)
-      throws SQLException {
-    List<UndeclaredReference> out = new ArrayList<>();
-    for (RowClosure.Reached r : reached) {
-      if (r.deleteRows() == 0) {
-        continue;
-      }
-      KeyDetails.TableKey key = keys.table(r.table()).orElse(null);
-      if (key == null || key.primaryKey().size() != 1) {
-        continue;
-      }
-      String pk = key.primaryKey().get(0);
-      String pkType = key.primaryKeyTypes().get(0);
-      Set<String> names = UndeclaredReference.referenceNames(r.table().name());
-      for (Table t : catalog.tables()) {
-        for (Column column : t.columns()) {
-          if (names.contains(column.name())
-              && column.type().equals(pkType)
-              && !followed(t.name(), column.name())) {
-            UndeclaredReference u = count(t.name(), column.name(), r.table(), pk);
-            if (u.matchingRows() > u.alreadyDeleted()) {
-              out.add(u);
-            }
-          }
-        }
-      }
-    }
-    out.sort(
-        java.util.Comparator.comparing(UndeclaredReference::child)
-            .thenComparing(UndeclaredReference::column)
-            .thenComparing(UndeclaredReference::parent));
-    return out;
-  }
-
-  /** Whether a foreign key or virtual reference from {@code table} has {@code column} alone. */
-  private boolean followed(TableName table, String column) {
-    return edges.stream()
-        .anyMatch(e -> e.child().equals(table) && e.childColumns().equals(List.of(column)));
-  }
-
-  private UndeclaredReference count(TableName child, String column, TableName parent, String pk)
-      throws SQLException {
-    String sql =
-        "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM "
-            + RowClosure.ROWS
-            + " x WHERE x.rel = ? AND x.kind = 'd' AND x.toid = t.tableoid AND x.tid = t.ctid))"
-            + " FROM "
-            + ownRows(child)
-            + " t WHERE t."
-            + Identifiers.quote(column)
-            + " IN (SELECT p."
-            + Identifiers.quote(pk)
-            + " FROM "
-            + RowClosure.ROWS
-            + " r JOIN "
-            + ownRows(parent)
-            + " p ON p.tableoid = r.toid AND p.ctid = r.tid WHERE r.rel = ? AND r.kind = 'd')";
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setInt(1, numbers.containsKey(child) ? numbers.get(child) : -1);
-      ps.setInt(2, number(parent));
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return new UndeclaredReference(child, column, parent, pk, rs.getLong(1), rs.getLong(2));
-      }
-    }
   }
 }

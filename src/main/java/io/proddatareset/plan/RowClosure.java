@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The rows a subset reset removes: the selected rows and, through the foreign keys and virtual
@@ -53,9 +52,16 @@ public final class RowClosure {
    * @param path the keys by which the table is first reached from a selected table, from the
    *     selected table's side: empty for a table named in {@code --where}
    * @param selected whether the table is named in {@code --where}
+   * @param partitioned whether its rows are in its partitions (its key set's rows are then in
+   *     several tables; else all in its own)
    */
   public record Reached(
-      TableName table, long deleteRows, long updateRows, List<ClosureEdge> path, boolean selected) {
+      TableName table,
+      long deleteRows,
+      long updateRows,
+      List<ClosureEdge> path,
+      boolean selected,
+      boolean partitioned) {
     public Reached {
       path = List.copyOf(path);
     }
@@ -81,20 +87,16 @@ public final class RowClosure {
    * @param undeclared the undeclared references found, by child and column
    * @param levels how many levels the closure took to reach its fixpoint
    * @param numbers each table met, by its number in the key set
-   * @param partitioned the tables met whose rows are in partitions (their key set's rows are in
-   *     several tables)
    */
   public record Result(
       List<Reached> tables,
       List<UndeclaredReference> undeclared,
       int levels,
-      Map<TableName, Integer> numbers,
-      Set<TableName> partitioned) {
+      Map<TableName, Integer> numbers) {
     public Result {
       tables = List.copyOf(tables);
       undeclared = List.copyOf(undeclared);
       numbers = Map.copyOf(numbers);
-      partitioned = Set.copyOf(partitioned);
     }
 
     /**
@@ -109,7 +111,7 @@ public final class RowClosure {
       if (n == null) {
         return "false";
       }
-      if (!partitioned.contains(table)) {
+      if (table(table).map(r -> !r.partitioned()).orElse(false)) {
         // an ordinary table: every row of its key set is in it (one tableoid), so the rows'
         // addresses alone name them, and the server fetches them by address (a TID scan) rather
         // than reading the whole table to join it with the key set
@@ -176,6 +178,23 @@ public final class RowClosure {
     interface Work {
       long run() throws SQLException;
     }
+  }
+
+  /**
+   * {@code t} in a FROM clause or as a statement's target, its own rows: {@code ONLY t} for an
+   * ordinary table (leaving out inheritance children), {@code t} for a partitioned one (its rows
+   * are in its partitions). A table outside the catalog's schemas is known from {@code keys}.
+   */
+  public static String ownRows(Catalog catalog, KeyDetails keys, TableName t) {
+    return partitioned(catalog, keys, t) ? t.sql() : "ONLY " + t.sql();
+  }
+
+  /** Whether {@code t}'s rows are in its partitions (else in its own heap). */
+  static boolean partitioned(Catalog catalog, KeyDetails keys, TableName t) {
+    return catalog
+        .table(t)
+        .map(io.proddatareset.catalog.Table::partitioned)
+        .orElseGet(() -> keys.table(t).map(KeyDetails.TableKey::partitioned).orElse(false));
   }
 
   /**

@@ -2,7 +2,6 @@ package io.proddatareset.reset;
 
 import io.proddatareset.catalog.Catalog;
 import io.proddatareset.catalog.KeyDetails;
-import io.proddatareset.catalog.Table;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
 import io.proddatareset.plan.ClosureEdge;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The statements of a row reset, on the stable, locked closure, in the reset's transaction: what
@@ -65,12 +63,7 @@ final class RowResetStatements {
 
   /** The table in a FROM clause or as a statement's target: its own rows. */
   static String ownRows(Catalog catalog, KeyDetails keys, TableName t) {
-    Optional<Table> table = catalog.table(t);
-    if (table.isPresent()) {
-      return table.get().sqlOwnRows();
-    }
-    boolean partitioned = keys.table(t).map(KeyDetails.TableKey::partitioned).orElse(false);
-    return partitioned ? t.sql() : "ONLY " + t.sql();
+    return RowClosure.ownRows(catalog, keys, t);
   }
 
   private String ownRows(TableName t) {
