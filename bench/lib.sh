@@ -85,17 +85,24 @@ pdr_counts() {
 # The fixture's short checksum (schema.sql + data.sql in directory $1): part of a database's stamp.
 pdr_fixture_sum() { cat "$1/schema.sql" "$1/data.sql" | sha256sum | cut -c1-16; }
 
+# Drops database $1 if it exists and creates it again, empty or (with $2) a copy of template $2,
+# owned by PGUSER (as the cluster's superuser on Debian as root, else as PGUSER itself).
+pdr_recreate_db() {
+  local db="$1" template="${2:+ TEMPLATE $2}"
+  if pdr_debian_root; then
+    admin_psql -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db$template OWNER $PGUSER"
+  else
+    "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" \
+      -c "CREATE DATABASE $db$template"
+  fi
+}
+
 # Builds database $1 from the PM Agent fixture in $2 at scale $3 and stamps it with a comment
 # "pm-agent scale=N fixture=SUM rows:t=n ..." (the format bench/run uses), dropping $1 first.
 pdr_build_fixture() {
   local db="$1" fixtures="$2" scale="$3" start=$SECONDS counts
   echo "building $db from $fixtures at scale=$scale (takes a few minutes)..." >&2
-  if pdr_debian_root; then
-    admin_psql -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db OWNER $PGUSER"
-  else
-    "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" \
-      -c "CREATE DATABASE $db"
-  fi
+  pdr_recreate_db "$db"
   # data.sql ends with a database-wide ANALYZE whose warnings about shared catalogs are noise.
   (cd "$fixtures" && PGOPTIONS="-c client_min_messages=error" "$psql_bin" -X -q -v ON_ERROR_STOP=1 \
     -v scale="$scale" -d "$db" -f schema.sql -f data.sql) >/dev/null
@@ -124,12 +131,7 @@ pdr_median() { pdr_stats | cut -d' ' -f2; }
 pdr_fk_index_copy() {
   local from="$1" to="$2" stmt
   echo "making $to: $from with an index on every foreign-key column" >&2
-  if pdr_debian_root; then
-    admin_psql -c "DROP DATABASE IF EXISTS $to" -c "CREATE DATABASE $to TEMPLATE $from OWNER $PGUSER"
-  else
-    "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $to" \
-      -c "CREATE DATABASE $to TEMPLATE $from"
-  fi
+  pdr_recreate_db "$to" "$from"
   qdb "$to" "SELECT format('CREATE INDEX ON %s (%s)', c.conrelid::regclass,
       string_agg(quote_ident(a.attname), ', ' ORDER BY k.n))
     FROM pg_constraint c CROSS JOIN unnest(c.conkey) WITH ORDINALITY k(attnum, n)
