@@ -1,5 +1,6 @@
 package io.proddatareset.plan;
 
+import static io.proddatareset.testing.CascadeOracle.counts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -51,18 +52,6 @@ class RowClosureTest {
 
   static RowClosure.Result closure(TestDatabase db, String... where) throws SQLException {
     return closure(db, List.of("public"), List.of(where), List.of(), null);
-  }
-
-  /** Per table ("schema.name", unquoted) {deleted, updated}, for the tables the closure touches. */
-  static Map<String, List<Long>> counts(RowClosure.Result result) {
-    Map<String, List<Long>> out = new TreeMap<>();
-    for (RowClosure.Reached r : result.tables()) {
-      if (r.deleteRows() > 0 || r.updateRows() > 0) {
-        out.put(
-            r.table().schema() + "." + r.table().name(), List.of(r.deleteRows(), r.updateRows()));
-      }
-    }
-    return out;
   }
 
   /**

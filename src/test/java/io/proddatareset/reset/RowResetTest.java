@@ -1,5 +1,6 @@
 package io.proddatareset.reset;
 
+import static io.proddatareset.testing.CascadeOracle.counts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +15,6 @@ import io.proddatareset.plan.PlanOptions;
 import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
-import io.proddatareset.plan.RowClosure;
 import io.proddatareset.testing.CascadeOracle;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
@@ -79,18 +79,6 @@ class RowResetTest {
             BackupProgress.NONE,
             LockAttempts.Tuning.DEFAULT)
         .run(subset);
-  }
-
-  /** Per table ("schema.name") {deleted, updated}, for the tables the closure touches. */
-  static Map<String, List<Long>> counts(RowClosure.Result result) {
-    Map<String, List<Long>> out = new TreeMap<>();
-    for (RowClosure.Reached r : result.tables()) {
-      if (r.deleteRows() > 0 || r.updateRows() > 0) {
-        out.put(
-            r.table().schema() + "." + r.table().name(), List.of(r.deleteRows(), r.updateRows()));
-      }
-    }
-    return out;
   }
 
   /**

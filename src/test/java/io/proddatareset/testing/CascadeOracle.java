@@ -1,10 +1,13 @@
 package io.proddatareset.testing;
 
+import io.proddatareset.plan.RowClosure;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The database's own answer to a subset reset: a scratch copy of a database ({@code CREATE DATABASE
@@ -13,6 +16,21 @@ import java.util.List;
  */
 public final class CascadeOracle {
   private CascadeOracle() {}
+
+  /**
+   * The tool's side of the comparison: per table ("schema.name", unquoted) {deleted, updated}, for
+   * the tables {@code result} touches.
+   */
+  public static Map<String, List<Long>> counts(RowClosure.Result result) {
+    Map<String, List<Long>> out = new TreeMap<>();
+    for (RowClosure.Reached r : result.tables()) {
+      if (r.deleteRows() > 0 || r.updateRows() > 0) {
+        out.put(
+            r.table().schema() + "." + r.table().name(), List.of(r.deleteRows(), r.updateRows()));
+      }
+    }
+    return out;
+  }
 
   /** The scratch copy of {@code db} (named {@code <db>_cascade}) after {@code delete} ran there. */
   public static TestDatabase after(TestDatabase db, String delete) {
