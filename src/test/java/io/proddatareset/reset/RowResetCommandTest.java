@@ -31,17 +31,7 @@ class RowResetCommandTest {
     List<String> project1 = db.queryStrings("SELECT name FROM projects WHERE id = 1");
     Path backup = dir.resolve("project-1.sql");
 
-    Cli.Result r =
-        cli()
-            .run(
-                "reset",
-                db.url(),
-                "--where",
-                "projects: id = 1",
-                "--backup",
-                backup.toString(),
-                "--confirm",
-                db.name());
+    Cli.Result r = resetWhere(db, "projects: id = 1", backup);
 
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(r.out()).contains("Reset committed: ").contains(" rows deleted in ");
@@ -123,31 +113,11 @@ class RowResetCommandTest {
     assertThat(kept.exitCode()).as(kept.toString()).isEqualTo(3);
     assertThat(kept.out() + kept.err()).contains("public.projects -> public.entities by");
 
-    Cli.Result none =
-        cli()
-            .run(
-                "reset",
-                db.url(),
-                "--where",
-                "projects: id < 0",
-                "--backup",
-                backup.toString(),
-                "--confirm",
-                db.name());
+    Cli.Result none = resetWhere(db, "projects: id < 0", backup);
     assertThat(none.exitCode()).as(none.toString()).isZero();
     assertThat(none.out()).doesNotContain("Reset committed");
 
-    Cli.Result typo =
-        cli()
-            .run(
-                "reset",
-                db.url(),
-                "--where",
-                "projects: no_such_column = 1",
-                "--backup",
-                backup.toString(),
-                "--confirm",
-                db.name());
+    Cli.Result typo = resetWhere(db, "projects: no_such_column = 1", backup);
     assertThat(typo.exitCode()).as(typo.toString()).isEqualTo(2);
     assertThat(typo.err()).contains("no_such_column");
 
@@ -185,6 +155,12 @@ class RowResetCommandTest {
     assertThat(db.snapshot()).isEqualTo(expected);
   }
 
+  /** {@code reset URL --where WHERE --backup BACKUP MORE... --confirm DB} through the CLI. */
+  Cli.Result resetWhere(TestDatabase db, String where, Path backup, String... more) {
+    String[] head = {"reset", db.url(), "--where", where, "--backup", backup.toString()};
+    return cli().run(concat(concat(head, more), "--confirm", db.name()));
+  }
+
   private static String[] concat(String[] head, String... tail) {
     String[] out = java.util.Arrays.copyOf(head, head.length + tail.length);
     System.arraycopy(tail, 0, out, head.length, tail.length);
@@ -196,21 +172,7 @@ class RowResetCommandTest {
     Map<String, List<String>> before = db.snapshot();
     Map<String, String> sequences = db.sequences();
     Path backup = dir.resolve("round-trip.sql");
-    Cli.Result r =
-        cli()
-            .run(
-                concat(
-                    new String[] {
-                      "reset",
-                      db.url(),
-                      "--where",
-                      where,
-                      "--backup",
-                      backup.toString(),
-                      "--confirm",
-                      db.name()
-                    },
-                    more));
+    Cli.Result r = resetWhere(db, where, backup, more);
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(db.snapshot()).isNotEqualTo(before);
 
@@ -257,19 +219,7 @@ class RowResetCommandTest {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
     Map<String, List<String>> before = db.snapshot();
     Path backup = dir.resolve("rows-and-table.sql");
-    Cli.Result r =
-        cli()
-            .run(
-                "reset",
-                db.url(),
-                "--where",
-                "projects: id = 1",
-                "--reset",
-                "review_queue",
-                "--backup",
-                backup.toString(),
-                "--confirm",
-                db.name());
+    Cli.Result r = resetWhere(db, "projects: id = 1", backup, "--reset", "review_queue");
     assertThat(r.exitCode()).as(r.toString()).isZero();
     assertThat(db.count("public.review_queue")).isZero();
     assertThat(db.queryLong("SELECT count(*) FROM projects WHERE id = 1")).isZero();
