@@ -133,24 +133,35 @@ record LiveRestorePlan(
     }
   }
 
-  /** The report: per block the rows it holds and, once restored, what became of them. */
+  /**
+   * The report: per block the rows it holds and, once restored ({@code counts} not null), what
+   * became of them.
+   *
+   * @param counts per block: rows restored, rows gone, rows the app changed since (left as it wrote
+   *     them)
+   * @param goneKeys per block, up to five keys of the rows gone
+   * @param changedKeys per block, up to five keys of the rows the app changed since
+   */
   LiveRestoreReport report(
-      List<long[]> restoredAndGone,
+      List<long[]> counts,
       List<List<String>> goneKeys,
+      List<List<String>> changedKeys,
       boolean triggersDisabled,
       List<BackupManifest.SequenceEntry> sequences) {
     List<LiveRestoreReport.Entry> out = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
       BackupManifest.TableEntry e = entries.get(i);
-      long[] rg = restoredAndGone == null ? new long[] {0, 0} : restoredAndGone.get(i);
+      long[] n = counts == null ? new long[3] : counts.get(i);
       out.add(
           new LiveRestoreReport.Entry(
               e.name(),
               e.action(),
               e.rows(),
-              rg[0],
-              rg[1],
+              n[0],
+              n[1],
               goneKeys == null ? List.of() : goneKeys.get(i),
+              n[2],
+              changedKeys == null ? List.of() : changedKeys.get(i),
               e.updatedColumns()));
     }
     return new LiveRestoreReport(

@@ -72,10 +72,14 @@ final class LiveRestorePreviewer {
                     e.rows(),
                     e.action().equals(BackupManifest.TableEntry.DELETE) ? "insert" : "update"));
           }
+          // with every block loaded, what the updates would find; else the plan alone
           LiveRestoreReport live =
               run.plan() == null
                   ? null
-                  : run.plan().report(null, null, options.disableTriggers(), m.sequences());
+                  : fileChecked
+                      ? run.preview()
+                      : run.plan()
+                          .report(null, null, null, options.disableTriggers(), m.sequences());
           return new RestorePreview(
               origin, tables, List.of(), List.of(), fileChecked, refusals, warnings, live);
         });

@@ -46,11 +46,16 @@ public record LiveRestoreReport(
    *
    * @param action {@code delete} (rows inserted back) or {@code update} (columns put back)
    * @param rows the rows the block holds
-   * @param restored rows inserted, or rows whose columns were put back
+   * @param restored rows inserted, or rows with a column put back
    * @param gone for an update entry, rows no longer in the table (deleted since, or no key to find
    *     them by): their columns could not be put back
    * @param goneKeys up to five of those rows' keys, e.g. {@code id = 7}
-   * @param updatedColumns for an update entry, the columns put back
+   * @param changed for an update entry, rows in which the app has changed a column the reset set
+   *     (NULL or the default) since: that column keeps the app's value, not the backup's (columns
+   *     still as the reset left them are put back)
+   * @param changedKeys up to five of those rows' keys
+   * @param updatedColumns for an update entry, the columns the reset set, which are put back where
+   *     it changed them and the app has not since
    */
   public record Entry(
       String name,
@@ -59,9 +64,12 @@ public record LiveRestoreReport(
       long restored,
       long gone,
       List<String> goneKeys,
+      long changed,
+      List<String> changedKeys,
       List<String> updatedColumns) {
     public Entry {
       goneKeys = List.copyOf(goneKeys);
+      changedKeys = List.copyOf(changedKeys);
       updatedColumns = updatedColumns == null ? List.of() : List.copyOf(updatedColumns);
     }
   }

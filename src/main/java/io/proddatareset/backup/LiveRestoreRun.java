@@ -122,6 +122,31 @@ final class LiveRestoreRun extends RestoreLoad {
     refuseTakenKeys(m);
   }
 
+  /**
+   * The dry run's report, after {@link #prepare}: per update entry, its rows no longer in the table
+   * and those the app has changed since (nothing restored yet).
+   */
+  LiveRestoreReport preview() throws SQLException {
+    BackupManifest m = contents.manifest();
+    List<long[]> counts = new ArrayList<>();
+    List<List<String>> goneKeys = new ArrayList<>();
+    List<List<String>> changedKeys = new ArrayList<>();
+    for (int i = 0; i < m.tables().size(); i++) {
+      BackupManifest.TableEntry e = m.tables().get(i);
+      if (!e.action().equals(BackupManifest.TableEntry.UPDATE)) {
+        counts.add(new long[3]);
+        goneKeys.add(List.of());
+        changedKeys.add(List.of());
+        continue;
+      }
+      UpdateOutcome outcome = updateOutcome(i, e);
+      counts.add(new long[] {0, e.rows() - outcome.found(), outcome.changed()});
+      goneKeys.add(outcome.goneKeys());
+      changedKeys.add(outcome.changedKeys());
+    }
+    return plan.report(counts, goneKeys, changedKeys, options.disableTriggers(), m.sequences());
+  }
+
   /** The plan {@link #prepare} found. */
   LiveRestorePlan plan() {
     return plan;
@@ -142,7 +167,7 @@ final class LiveRestoreRun extends RestoreLoad {
       for (int i = 0; i < m.tables().size(); i++) {
         BackupManifest.TableEntry e = m.tables().get(i);
         if (e.action().equals(BackupManifest.TableEntry.DELETE)) {
-          counts.add(new long[] {insert(st, i, e), 0});
+          counts.add(new long[] {insert(st, i, e), 0, 0});
           goneKeys.add(List.of());
         } else {
           counts.add(null);
@@ -158,13 +183,18 @@ final class LiveRestoreRun extends RestoreLoad {
         st.execute("SET CONSTRAINTS " + k.sql() + " IMMEDIATE");
       }
       options.progress().phase("putting back the updated columns");
+      List<List<String>> changedKeys = new ArrayList<>(goneKeys);
       for (int i = 0; i < m.tables().size(); i++) {
         BackupManifest.TableEntry e = m.tables().get(i);
-        if (e.action().equals(BackupManifest.TableEntry.UPDATE)) {
-          long put = e.key() == null ? 0 : st.executeUpdate(update(i, e, e.updatedColumns()));
-          counts.set(i, new long[] {put, e.rows() - put});
-          goneKeys.set(i, e.key() == null || put == e.rows() ? List.of() : gone(i, e));
+        if (!e.action().equals(BackupManifest.TableEntry.UPDATE)) {
+          changedKeys.set(i, List.of());
+          continue;
         }
+        UpdateOutcome outcome = updateOutcome(i, e);
+        long put = e.key() == null ? 0 : st.executeUpdate(putBack(i, e, outcome.columns()));
+        counts.set(i, new long[] {put, e.rows() - outcome.found(), outcome.changed()});
+        goneKeys.set(i, outcome.goneKeys());
+        changedKeys.set(i, outcome.changedKeys());
       }
       if (!triggersBefore.isEmpty()) {
         List<Long> relations =
@@ -172,7 +202,7 @@ final class LiveRestoreRun extends RestoreLoad {
         RestoreRun.restoreTriggers(conn, triggersBefore, relations);
       }
       LiveRestoreReport report =
-          plan.report(counts, goneKeys, options.disableTriggers(), m.sequences());
+          plan.report(counts, goneKeys, changedKeys, options.disableTriggers(), m.sequences());
       List<RestoreResult.TableRows> rows = new ArrayList<>();
       for (LiveRestoreReport.Entry e : report.entries()) {
         rows.add(
@@ -210,6 +240,23 @@ final class LiveRestoreRun extends RestoreLoad {
             + temp(i));
   }
 
+  /**
+   * Puts back the updated columns of entry {@code i}'s rows, found by key, where the reset changed
+   * them and the app has not since ({@link UpdatedColumns}).
+   */
+  private String putBack(int i, BackupManifest.TableEntry e, UpdatedColumns updated) {
+    return "UPDATE "
+        + plan.ownRows(e.tableName())
+        + " AS t SET "
+        + updated.setList()
+        + " FROM "
+        + temp(i)
+        + " AS s WHERE "
+        + keyMatch(e.key())
+        + " AND "
+        + updated.anyToPutBack();
+  }
+
   /** Sets {@code columns} of the rows of entry {@code i}'s table from the block, by key. */
   private String update(int i, BackupManifest.TableEntry e, List<String> columns) {
     TableName t = e.tableName();
@@ -223,6 +270,74 @@ final class LiveRestoreRun extends RestoreLoad {
         + temp(i)
         + " AS s WHERE "
         + keyMatch(e.key());
+  }
+
+  /**
+   * What putting back the columns of update entry {@code i} finds, before it changes anything: its
+   * rows still in the table (by key), those in which the app has changed a column the reset set
+   * (that column stays as the app wrote it), and up to five keys of each kind of row not put back.
+   *
+   * @param columns the entry's columns as the reset left them; null when the table has no key to
+   *     find its rows by (none is found)
+   */
+  record UpdateOutcome(
+      UpdatedColumns columns,
+      long found,
+      long toPutBack,
+      long changed,
+      List<String> goneKeys,
+      List<String> changedKeys) {}
+
+  UpdateOutcome updateOutcome(int i, BackupManifest.TableEntry e) throws SQLException {
+    if (e.key() == null) {
+      return new UpdateOutcome(null, 0, 0, 0, List.of(), List.of());
+    }
+    UpdatedColumns columns =
+        UpdatedColumns.of(
+            conn,
+            e.tableName(),
+            plan.targets().get(e.tableName()),
+            e.updatedColumns(),
+            this::deletedRows);
+    long found = count(i, e, "true");
+    long changed = count(i, e, columns.anyChangedSince());
+    return new UpdateOutcome(
+        columns,
+        found,
+        count(i, e, columns.anyToPutBack()),
+        changed,
+        found == e.rows() ? List.of() : keys(i, e, false, "true", 5),
+        changed == 0 ? List.of() : keys(i, e, true, columns.anyChangedSince(), 5));
+  }
+
+  /** The temporary table of the backup's deleted rows of {@code table}, or null: none. */
+  private String deletedRows(TableName table) {
+    List<BackupManifest.TableEntry> entries = contents.manifest().tables();
+    for (int j = 0; j < entries.size(); j++) {
+      if (entries.get(j).action().equals(BackupManifest.TableEntry.DELETE)
+          && entries.get(j).tableName().equals(table)) {
+        return temp(j);
+      }
+    }
+    return null;
+  }
+
+  /** How many of entry {@code i}'s rows are in the table (by key) and meet {@code condition}. */
+  private long count(int i, BackupManifest.TableEntry e, String condition) throws SQLException {
+    try (Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM "
+                    + temp(i)
+                    + " AS s JOIN "
+                    + plan.ownRows(e.tableName())
+                    + " AS t ON "
+                    + keyMatch(e.key())
+                    + " WHERE "
+                    + condition)) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   private static String keyMatch(List<String> key) {
@@ -241,7 +356,7 @@ final class LiveRestoreRun extends RestoreLoad {
       if (!e.action().equals(BackupManifest.TableEntry.DELETE) || e.key() == null) {
         continue;
       }
-      List<String> taken = keys(i, e, true, 1);
+      List<String> taken = keys(i, e, true, "true", 1);
       if (!taken.isEmpty()) {
         throw ExitException.refused(
             "Refusing to restore: "
@@ -255,15 +370,12 @@ final class LiveRestoreRun extends RestoreLoad {
     }
   }
 
-  /** Up to five keys of entry {@code i}'s rows that are no longer in the table. */
-  private List<String> gone(int i, BackupManifest.TableEntry e) throws SQLException {
-    return keys(i, e, false, 5);
-  }
-
   /**
-   * Keys ({@code id = 7}) of the block's rows that are ({@code inTable}) or are not in the table.
+   * Keys ({@code id = 7}) of the block's rows that are ({@code inTable}, the row there meeting
+   * {@code condition}) or are not in the table.
    */
-  private List<String> keys(int i, BackupManifest.TableEntry e, boolean inTable, int limit)
+  private List<String> keys(
+      int i, BackupManifest.TableEntry e, boolean inTable, String condition, int limit)
       throws SQLException {
     TableName t = e.tableName();
     String sql =
@@ -279,6 +391,8 @@ final class LiveRestoreRun extends RestoreLoad {
             + plan.ownRows(t)
             + " AS t WHERE "
             + keyMatch(e.key())
+            + " AND "
+            + condition
             + ") LIMIT "
             + limit;
     List<String> out = new ArrayList<>();

@@ -5,6 +5,7 @@ import io.proddatareset.Durations;
 import io.proddatareset.backup.LiveRestoreReport;
 import io.proddatareset.backup.RestoreResult;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /** What restore says about a subset backup going back into live tables, for people. */
@@ -61,14 +62,29 @@ final class LiveRestoreText {
                 + String.join(", ", e.updatedColumns())
                 + " of "
                 + Counts.of(restored ? e.restored() : e.rows(), "row");
-    String gone =
-        e.gone() == 0
-            ? ""
-            : "; "
-                + Counts.of(e.gone(), "row")
-                + " no longer in the table, not put back"
-                + (e.goneKeys().isEmpty() ? "" : " (" + String.join("; ", e.goneKeys()) + ")");
-    return String.format(Locale.ROOT, "  %s: %s%s%n", e.name(), what, gone);
+    String gone = notPutBack(e.gone(), e.goneKeys(), " no longer in the table, not put back");
+    String changed =
+        notPutBack(
+            e.changed(),
+            e.changedKeys(),
+            " where the app has changed "
+                + (e.updatedColumns().size() == 1 ? "" : "one of ")
+                + String.join(", ", e.updatedColumns())
+                + " since the reset: "
+                + (restored ? "left" : "to be left")
+                + " as the app wrote it");
+    return String.format(Locale.ROOT, "  %s: %s%s%s%n", e.name(), what, gone, changed);
+  }
+
+  /** {@code "; 3 rows" + what + " (id = 7; id = 9)"}, or nothing for no rows. */
+  private static String notPutBack(long rows, List<String> keys, String what) {
+    if (rows == 0) {
+      return "";
+    }
+    return "; "
+        + Counts.of(rows, "row")
+        + what
+        + (keys.isEmpty() ? "" : " (" + String.join("; ", keys) + ")");
   }
 
   /** The result of a restore into live tables. */

@@ -1,13 +1,13 @@
 package io.proddatareset.reset;
 
 import io.proddatareset.catalog.Catalog;
+import io.proddatareset.catalog.ColumnDefaults;
 import io.proddatareset.catalog.KeyDetails;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.Identifiers;
 import io.proddatareset.plan.ClosureEdge;
 import io.proddatareset.plan.RowClosure;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -102,7 +102,7 @@ final class RowResetStatements {
         String value =
             e.action() == KeyDetails.Action.SET_DEFAULT ? null : "NULL"; // null: the default
         for (String column : e.setColumns()) {
-          String v = value != null ? value : columnDefault(t, r.table(), column);
+          String v = value != null ? value : ColumnDefaults.expression(t, r.table(), column);
           cases.computeIfAbsent(column, c -> new ArrayList<>()).add("WHEN " + when + " THEN " + v);
         }
       }
@@ -180,22 +180,6 @@ final class RowResetStatements {
         + " p WHERE "
         + closure.rowsCondition(e.parent(), true)
         + "))";
-  }
-
-  /** The column's default expression as the server writes it, or NULL when it has none. */
-  private static String columnDefault(Connection t, TableName table, String column)
-      throws SQLException {
-    try (PreparedStatement ps =
-        t.prepareStatement(
-            "SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attribute a"
-                + " JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-                + " WHERE a.attrelid = ?::regclass AND a.attname = ?")) {
-      ps.setString(1, table.sql());
-      ps.setString(2, column);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? "(" + rs.getString(1) + ")" : "NULL";
-      }
-    }
   }
 
   /**

@@ -234,6 +234,56 @@ class LiveRestoreTest {
   }
 
   @Test
+  void aColumnTheAppChangedSinceTheResetKeepsTheAppsValue() throws Exception {
+    TestDatabase db = shapes();
+    // links point at two cities through two SET NULL keys: link 1 at a deleted city and a kept
+    // one (the reset nulls a_city only), link 2 at two deleted cities (it nulls both)
+    db.exec(
+        "INSERT INTO cities (id, country_id, name) VALUES (5, 2, 'Realburg')",
+        "CREATE TABLE links (id int PRIMARY KEY,"
+            + " a_city int REFERENCES cities ON DELETE SET NULL,"
+            + " b_city int REFERENCES cities ON DELETE SET NULL)",
+        "INSERT INTO links VALUES (1, 1, 3), (2, 2, 4)");
+    Path file = dir.resolve("t.sql");
+    assertThat(backup(db, file, "tenants: id = 1").exitCode()).isZero();
+    db.exec(DELETE_TENANT_1);
+    assertThat(db.queryStrings("SELECT format('%s %s %s', id, a_city, b_city) FROM links"))
+        .containsExactlyInAnyOrder("1  3", "2  ");
+    int moved = (int) db.queryLong("SELECT id FROM notes WHERE body = 'fakeburg'");
+    // the app, since the reset: moves a nulled note to a kept city, nulls a column of link 1 that
+    // the reset did not change, and points link 2's nulled b_city at a kept city
+    db.exec(
+        "UPDATE notes SET city_id = 3 WHERE id = " + moved,
+        "UPDATE links SET b_city = NULL WHERE id = 1",
+        "UPDATE links SET b_city = 5 WHERE id = 2");
+    Map<String, List<String>> beforeRestore = db.snapshot();
+
+    Cli.Result dry = new Cli().run("restore", "--dry-run", file.toString(), "--url", db.url());
+    assertThat(dry.exitCode()).as(dry.toString()).isZero();
+    assertThat(dry.out())
+        .contains(
+            "public.notes: put back city_id of 2 rows; 1 row where the app has changed"
+                + " city_id since the reset: to be left as the app wrote it (id = "
+                + moved
+                + ")")
+        .contains(
+            "public.links: put back a_city, b_city of 2 rows; 1 row where the app has"
+                + " changed one of a_city, b_city since the reset: to be left as the app wrote it"
+                + " (id = 2)");
+    assertThat(db.snapshot()).isEqualTo(beforeRestore);
+
+    Cli.Result r = RoundTrips.restore(db, file, "--json");
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    assertThat(r.out()).contains("\"changed\" : 1").contains("\"changedKeys\" : [ \"id = 2\" ]");
+    // the app's values stay; what the reset changed and nobody since goes back
+    assertThat(db.queryStrings("SELECT format('%s %s', body, city_id) FROM notes"))
+        .containsExactlyInAnyOrder("about testville 1", "about realton 3", "fakeburg 3", "none ");
+    assertThat(db.queryStrings("SELECT format('%s %s %s', id, a_city, b_city) FROM links"))
+        .containsExactlyInAnyOrder("1 1 ", "2 2 5");
+    assertThat(db.queryLong("SELECT mentor_id FROM employees WHERE id = 5")).isEqualTo(2);
+  }
+
+  @Test
   void partitionedTablesGoBackIntoTheirPartitions() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase();
     db.exec(
