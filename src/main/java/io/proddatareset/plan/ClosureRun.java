@@ -118,6 +118,9 @@ final class ClosureRun {
       frontier = next;
       level++;
     }
+    // the statements after the closure's (its counts, the scan for undeclared references, a
+    // reset's statements and checks) read the key set too
+    analyzeWhenGrown(addedRows.keySet().stream().mapToInt(Integer::intValue).toArray());
     List<RowClosure.Reached> reached = counts();
     return new RowClosure.Result(
         reached, UndeclaredScan.find(c, catalog, keys, edges, numbers, reached), level, numbers);
