@@ -2,6 +2,7 @@ package io.proddatareset.backup;
 
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.Table;
+import io.proddatareset.pg.Transactions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,10 +152,7 @@ public final class BackupWriter {
   /** Refuses a connection in auto-commit mode: a backup runs in its caller's transaction. */
   static void requireTransaction(Connection conn) {
     try {
-      if (conn.getAutoCommit()) {
-        throw new IllegalArgumentException(
-            "the backup must run inside an open transaction (auto-commit off)");
-      }
+      Transactions.requireOpen(conn, "a backup");
     } catch (SQLException e) {
       throw ExitException.failure("Cannot use the connection: " + ExitException.firstLine(e), e);
     }

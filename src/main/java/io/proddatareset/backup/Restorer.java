@@ -149,10 +149,7 @@ public final class Restorer {
 
   private RestoreResult runTransaction() {
     try {
-      if (!conn.getAutoCommit()) {
-        throw new IllegalArgumentException(
-            "restore runs its own transaction: pass a connection" + " in auto-commit mode");
-      }
+      Transactions.requireAutoCommit(conn, "a restore");
     } catch (SQLException e) {
       throw ExitException.failure("Cannot use the connection: " + ExitException.firstLine(e), e);
     }

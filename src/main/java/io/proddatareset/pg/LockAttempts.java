@@ -188,9 +188,7 @@ public final class LockAttempts {
       Duration budget,
       String afterwards)
       throws SQLException {
-    if (conn.getAutoCommit()) {
-      throw new IllegalStateException("lock attempts need an open transaction");
-    }
+    Transactions.requireOpen(conn, "a lock attempt");
     long start = System.nanoTime();
     if (tables.isEmpty()) {
       return new Taken(0, Duration.ZERO, List.of());

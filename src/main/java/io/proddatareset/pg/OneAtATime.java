@@ -36,9 +36,7 @@ public final class OneAtATime {
    * @throws SQLException when the statement fails (a lost connection, for example)
    */
   public static void claim(Connection conn, String operation) throws SQLException {
-    if (conn.getAutoCommit()) {
-      throw new IllegalStateException("OneAtATime.claim needs an open transaction");
-    }
+    Transactions.requireOpen(conn, "OneAtATime.claim");
     try (PreparedStatement ps =
         conn.prepareStatement("SELECT pg_catalog.pg_try_advisory_xact_lock(?, ?)")) {
       ps.setInt(1, KEY_TOOL);

@@ -126,9 +126,31 @@ public final class Transactions {
   }
 
   private static void requireAutoCommit(Connection connection) throws SQLException {
+    requireAutoCommit(connection, "this transaction template");
+  }
+
+  /**
+   * Refuses a connection with a transaction open: {@code what} begins and ends a transaction of its
+   * own.
+   *
+   * @throws IllegalStateException when auto-commit is off
+   */
+  public static void requireAutoCommit(Connection connection, String what) throws SQLException {
     if (!connection.getAutoCommit()) {
       throw new IllegalStateException(
-          "a transaction is already open on this connection: pass one in auto-commit mode");
+          what + " runs a transaction of its own: pass a connection in auto-commit mode");
+    }
+  }
+
+  /**
+   * Refuses a connection in auto-commit mode: {@code what} runs in its caller's open transaction.
+   *
+   * @throws IllegalStateException when auto-commit is on
+   */
+  public static void requireOpen(Connection connection, String what) throws SQLException {
+    if (connection.getAutoCommit()) {
+      throw new IllegalStateException(
+          what + " runs in the caller's open transaction: turn auto-commit off first");
     }
   }
 

@@ -289,9 +289,7 @@ public final class RowClosure {
     if (selection.isEmpty()) {
       throw new IllegalArgumentException("no --where selection: nothing to close over");
     }
-    if (connection.getAutoCommit()) {
-      throw new IllegalStateException("fill runs in the caller's open transaction");
-    }
+    Transactions.requireOpen(connection, "RowClosure.fill");
     ClosureRun run = new ClosureRun(connection, catalog, keys, selection, false);
     run.locking = locking;
     return run.run();

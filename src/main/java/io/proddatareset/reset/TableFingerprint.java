@@ -4,6 +4,7 @@ import io.proddatareset.Counts;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
+import io.proddatareset.pg.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -74,9 +75,7 @@ public record TableFingerprint(TableName table, long rows, String hash) {
    */
   public static List<TableFingerprint> take(Connection conn, List<TableName> tables, Mode mode)
       throws SQLException {
-    if (conn.getAutoCommit()) {
-      throw new IllegalArgumentException("fingerprints are taken inside a transaction");
-    }
+    Transactions.requireOpen(conn, "a fingerprint");
     List<TableFingerprint> out = new ArrayList<>();
     String[] caller = mode == Mode.HASH ? SessionSettings.set(conn, TEXT_FORM) : null;
     try (Statement st = conn.createStatement()) {

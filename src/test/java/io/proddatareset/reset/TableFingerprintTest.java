@@ -105,7 +105,8 @@ class TableFingerprintTest {
     db.exec("CREATE TABLE kept (id int)");
     try (Connection c = db.connect()) {
       assertThatThrownBy(() -> TableFingerprint.take(c, List.of(KEPT), TableFingerprint.Mode.HASH))
-          .isInstanceOf(IllegalArgumentException.class);
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("caller's open transaction");
     }
   }
 }
