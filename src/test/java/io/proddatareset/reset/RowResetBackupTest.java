@@ -8,6 +8,7 @@ import io.proddatareset.ExitStatus;
 import io.proddatareset.backup.BackupManifest;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.pg.LockAttempts;
+import io.proddatareset.testing.SubsetShapes;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
 import java.io.File;
@@ -52,7 +53,7 @@ class RowResetBackupTest {
   @Test
   void theBackupHoldsExactlyTheDeletedRowsAndTheUpdatedRowsAsTheyWere() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase();
-    db.exec(RowResetTest.SHAPES);
+    db.exec(SubsetShapes.SHAPES);
     List<String> personBefore = db.snapshot().get("public.person");
     Path file = dir.resolve("subset.sql");
 

@@ -3,6 +3,7 @@ package io.proddatareset.reset;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.proddatareset.testing.Cli;
+import io.proddatareset.testing.SubsetShapes;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
 import java.nio.file.Path;
@@ -188,7 +189,7 @@ class RowResetCommandTest {
   void aRowResetOfACycleASelfReferenceAndSetNullKeysIsRestoredExactly() {
     TestDatabase db = TestPostgres.freshDatabase();
     // the command's scope is the public schema here: the note table moves there
-    db.exec(RowResetTest.SHAPES.replace("other.note", "public.note"));
+    db.exec(SubsetShapes.SHAPES.replace("other.note", "public.note"));
     roundTrip(db, "country: id = 1");
   }
 
@@ -210,7 +211,7 @@ class RowResetCommandTest {
   void oneTenantWithTheTenantKeyIsRestoredExactly() {
     // tenant columns without a foreign key, followed through --tenant-key
     TestDatabase db = TestPostgres.freshDatabase();
-    db.exec(RowResetTest.TENANTS);
+    db.exec(SubsetShapes.TENANTS);
     roundTrip(db, "tenants: id = 2", "--tenant-key", "tenant_id");
   }
 

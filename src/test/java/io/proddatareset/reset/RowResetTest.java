@@ -16,6 +16,7 @@ import io.proddatareset.plan.PlanService;
 import io.proddatareset.plan.Policy;
 import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.testing.CascadeOracle;
+import io.proddatareset.testing.SubsetShapes;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
 import java.sql.SQLException;
@@ -141,61 +142,10 @@ class RowResetTest {
     assertThat(result.closure().table(t("rental")).orElseThrow().deleteRows()).isPositive();
   }
 
-  /**
-   * A non-deferrable cycle (country and its capital), self-references with CASCADE and SET NULL, a
-   * composite key, a partitioned table, another schema: as RowClosureTest's shapes.
-   */
-  static final String SHAPES =
-      """
-      CREATE SCHEMA other;
-      CREATE TABLE country (id int PRIMARY KEY, name text, capital_id int);
-      CREATE TABLE city (id int PRIMARY KEY, country_id int NOT NULL REFERENCES country(id),
-        name text);
-      ALTER TABLE country ADD CONSTRAINT country_capital_fkey
-        FOREIGN KEY (capital_id) REFERENCES city(id);
-      CREATE TABLE person (id int PRIMARY KEY,
-        country_id int REFERENCES country(id) ON DELETE CASCADE,
-        city_id int REFERENCES city(id) ON DELETE SET NULL,
-        manager_id int REFERENCES person(id) ON DELETE CASCADE,
-        mentor_id int REFERENCES person(id) ON DELETE SET NULL);
-      CREATE TABLE district (country_id int REFERENCES country(id) ON DELETE CASCADE,
-        code int, name text, PRIMARY KEY (country_id, code));
-      CREATE TABLE address (id int PRIMARY KEY, region int, district_code int, street text,
-        FOREIGN KEY (region, district_code) REFERENCES district (country_id, code) ON DELETE RESTRICT);
-      CREATE TABLE trip (id int, at date NOT NULL, person_id int REFERENCES person(id),
-        city_id int) PARTITION BY RANGE (at);
-      CREATE TABLE trip_2024 PARTITION OF trip FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
-      CREATE TABLE trip_2025 PARTITION OF trip FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
-      ALTER TABLE trip_2024 ADD CONSTRAINT trip_2024_city_fkey
-        FOREIGN KEY (city_id) REFERENCES city(id);
-      CREATE TABLE other.note (id int, person_id int REFERENCES public.person(id), body text);
-
-      INSERT INTO country VALUES (1, 'one', NULL), (2, 'two', NULL), (3, 'three', NULL);
-      INSERT INTO city VALUES (10, 1, 'ten'), (11, 1, 'eleven'), (13, 1, 'thirteen'),
-        (20, 2, 'twenty'), (30, 3, 'thirty');
-      UPDATE country SET capital_id = 10 WHERE id = 1;
-      UPDATE country SET capital_id = 20 WHERE id = 2;
-      UPDATE country SET capital_id = 13 WHERE id = 3;
-      INSERT INTO person VALUES
-        (1, 1, 10, NULL, NULL),
-        (2, 2, 20, 1, NULL),
-        (3, 2, 20, 2, NULL),
-        (4, 2, 11, NULL, 1),
-        (5, 2, 20, NULL, 3),
-        (6, 2, 20, NULL, NULL);
-      INSERT INTO district VALUES (1, 1, 'd11'), (1, 2, 'd12'), (2, 1, 'd21');
-      INSERT INTO address VALUES
-        (1, 1, 1, 'in d11'), (2, 1, NULL, 'country 1, no district: references nothing'),
-        (3, 2, 1, 'in d21'), (4, NULL, 2, 'no region');
-      INSERT INTO trip VALUES (1, '2024-03-01', 1, 20), (2, '2025-03-01', 6, 11),
-        (3, '2024-06-01', 6, 11), (4, '2025-06-01', 3, NULL), (5, '2024-07-01', 6, 20);
-      INSERT INTO other.note VALUES (1, 2, 'about 2'), (2, 6, 'about 6'), (3, 2, 'about 2');
-      """;
-
   @Test
   void aNonDeferrableCycleSelfReferencesCompositeKeysAndSetNull() throws SQLException {
     TestDatabase db = TestPostgres.freshDatabase();
-    db.exec(SHAPES);
+    db.exec(SubsetShapes.SHAPES);
     Map<String, List<String>> expected = cascade(db, "DELETE FROM country WHERE id = 1");
 
     RowResetResult result = reset(db, subset(db, "country: id = 1"));
@@ -211,7 +161,7 @@ class RowResetTest {
   @Test
   void aClosureThatReachesAKeptTableIsRefusedAndChangesNothing() throws SQLException {
     TestDatabase db = TestPostgres.freshDatabase();
-    db.exec(SHAPES);
+    db.exec(SubsetShapes.SHAPES);
     Map<String, List<String>> before = db.snapshot();
 
     assertThatThrownBy(
@@ -227,7 +177,7 @@ class RowResetTest {
   @Test
   void aStatementThatDeletesOtherRowsThanTheKeySetRollsBackAndChangesNothing() throws SQLException {
     TestDatabase db = TestPostgres.freshDatabase();
-    db.exec(SHAPES);
+    db.exec(SubsetShapes.SHAPES);
     // a trigger of the app's that silently keeps a row (of a table without a key: rows are told
     // apart by their content's hash): the DELETE removes fewer than were locked
     db.exec(
@@ -248,7 +198,7 @@ class RowResetTest {
   @Test
   void aStatementThatKeepsARowOfAKeyedTableRollsBackAndChangesNothing() throws SQLException {
     TestDatabase db = TestPostgres.freshDatabase();
-    db.exec(SHAPES);
+    db.exec(SubsetShapes.SHAPES);
     // the same on a table with a primary key, which the statement itself checks by its keys
     db.exec(
         "CREATE FUNCTION keep_one() RETURNS trigger LANGUAGE plpgsql AS"
@@ -268,7 +218,7 @@ class RowResetTest {
   @Test
   void anUpdateThatChangesOtherRowsThanTheKeySetRollsBackAndChangesNothing() throws SQLException {
     TestDatabase db = TestPostgres.freshDatabase();
-    db.exec(SHAPES);
+    db.exec(SubsetShapes.SHAPES);
     // a trigger of the app's that silently keeps person 4 as it was (its mentor, person 1, goes)
     db.exec(
         "CREATE FUNCTION keep_four() RETURNS trigger LANGUAGE plpgsql AS"
@@ -300,38 +250,10 @@ class RowResetTest {
     assertThat(db.snapshot()).isEqualTo(before);
   }
 
-  /** Tenants, some of whose tables have a tenant column without a foreign key. */
-  static final String TENANTS =
-      """
-      CREATE TABLE tenants (id bigint PRIMARY KEY, name text);
-      CREATE TABLE users (id bigint PRIMARY KEY,
-        tenant_id bigint NOT NULL REFERENCES tenants(id) ON DELETE CASCADE, email text);
-      CREATE TABLE projects (id bigint PRIMARY KEY,
-        tenant_id bigint NOT NULL REFERENCES tenants(id), owner_id bigint REFERENCES users(id));
-      CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, amount int);
-      CREATE TABLE invoice_lines (id bigint PRIMARY KEY,
-        invoice_id bigint NOT NULL REFERENCES invoices(id) ON DELETE CASCADE,
-        tenant_id bigint NOT NULL, text text);
-      CREATE TABLE events (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, project_id bigint,
-        kind text);
-      CREATE TABLE settings (tenant_id bigint PRIMARY KEY, value text);
-
-      INSERT INTO tenants SELECT g, 'tenant ' || g FROM generate_series(1, 4) g;
-      INSERT INTO users SELECT g, 1 + g % 4, 'u' || g || '@x' FROM generate_series(1, 40) g;
-      INSERT INTO projects SELECT g, 1 + g % 4, (SELECT min(id) FROM users u
-        WHERE u.tenant_id = 1 + g % 4) FROM generate_series(1, 20) g;
-      INSERT INTO invoices SELECT g, 1 + g % 4, g * 10 FROM generate_series(1, 30) g;
-      INSERT INTO invoice_lines SELECT g, 1 + g % 30, 1 + (1 + g % 30) % 4, 'line'
-        FROM generate_series(1, 90) g;
-      INSERT INTO events SELECT g, p.tenant_id, p.id, 'e' FROM generate_series(1, 60) g
-        JOIN projects p ON p.id = 1 + g % 20;
-      INSERT INTO settings SELECT g, 'v' FROM generate_series(1, 4) g;
-      """;
-
   @Test
   void oneTenantWithTheTenantKeyGoesWholeAndEveryOtherTenantsRowsStayByteIdentical() {
     TestDatabase db = TestPostgres.freshDatabase();
-    db.exec(TENANTS);
+    db.exec(SubsetShapes.TENANTS);
     // what must stay: every row of the other tenants, as it is
     Map<String, List<String>> expected = new TreeMap<>();
     for (String table :
