@@ -441,6 +441,107 @@ class LiveRestoreTest {
     roundTrip(db, "projects: id = 1");
   }
 
+  /**
+   * The app goes on writing and reading while the rows go back: its inserts into the same tables
+   * (another project's rows) commit during the restore, none fails (the app's lock timeout is 200
+   * ms), the restore's session holds no table lock stronger than ROW EXCLUSIVE (looked at all
+   * along), every write of the app is there afterwards, and the rest of every table is as it was
+   * before the reset.
+   */
+  @Test
+  void theAppWritesTheSameTablesWhileTheRowsGoBack() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(3);
+    Map<String, List<String>> before = db.snapshot();
+    Path file = dir.resolve("subset.sql.gz");
+    assertThat(backup(db, file, "projects: id = 1").exitCode()).isZero();
+    deleteClosure(db, "projects: id = 1");
+
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Long> committedAt = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    List<String> written = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Thread app =
+        new Thread(
+            () -> {
+              try (Connection c = db.connect();
+                  Statement st = c.createStatement()) {
+                // a lock of the restore that the app's writes wait for fails them
+                st.execute("SET lock_timeout = '200ms'");
+                for (int n = 0; !stop.get(); n++) {
+                  st.executeUpdate(
+                      "INSERT INTO projects (owner_id, name) SELECT owner_id, 'app-"
+                          + n
+                          + "'"
+                          + " FROM projects WHERE id = 2");
+                  st.executeUpdate(
+                      "INSERT INTO tags (project_id, name) VALUES (2, 'app-tag-" + n + "')");
+                  st.executeQuery("SELECT count(*) FROM entities WHERE project_id = 1").close();
+                  written.add("app-" + n);
+                  committedAt.add(System.nanoTime());
+                }
+              } catch (Throwable e) {
+                failures.add(e);
+              }
+            });
+    app.start();
+    while (committedAt.isEmpty() && failures.isEmpty()) {
+      Thread.sleep(5);
+    }
+    // the table locks the restore's session holds, as often as they can be looked at
+    java.util.Set<String> locks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    AtomicBoolean restored = new AtomicBoolean();
+    Thread watcher =
+        new Thread(
+            () -> {
+              try (Connection c = db.connect();
+                  Statement st = c.createStatement()) {
+                while (!restored.get()) {
+                  try (java.sql.ResultSet rs =
+                      st.executeQuery(
+                          "SELECT l.relation::regclass::text || ' ' || l.mode FROM pg_locks l"
+                              + " JOIN pg_stat_activity a ON a.pid = l.pid"
+                              + " JOIN pg_class r ON r.oid = l.relation"
+                              + " WHERE a.application_name = 'prod-data-reset' AND l.granted"
+                              + " AND r.relnamespace = 'public'::regnamespace")) {
+                    while (rs.next()) {
+                      locks.add(rs.getString(1));
+                    }
+                  }
+                }
+              } catch (Throwable e) {
+                failures.add(e);
+              }
+            });
+    watcher.start();
+    long start = System.nanoTime();
+    Cli.Result r = RoundTrips.restore(db, file);
+    long end = System.nanoTime();
+    restored.set(true);
+    stop.set(true);
+    app.join();
+    watcher.join();
+
+    assertThat(failures).isEmpty();
+    // seen: ROW EXCLUSIVE on the tables it inserts into, none that blocks the app's writes
+    assertThat(locks).anyMatch(l -> l.endsWith(" RowExclusiveLock"));
+    assertThat(locks)
+        .allMatch(
+            l ->
+                l.endsWith(" AccessShareLock")
+                    || l.endsWith(" RowShareLock")
+                    || l.endsWith(" RowExclusiveLock"));
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    // no lock of the restore held the app's writes to other rows until its commit
+    assertThat(committedAt.stream().filter(t -> t > start && t < end)).isNotEmpty();
+    assertThat(db.queryStrings("SELECT name FROM projects WHERE name LIKE 'app-%'"))
+        .containsExactlyInAnyOrderElementsOf(written);
+    assertThat(db.queryLong("SELECT count(*) FROM tags WHERE name LIKE 'app-tag-%'"))
+        .isEqualTo(written.size());
+    Map<String, List<String>> now = db.snapshot();
+    now.replaceAll((t, rows) -> rows.stream().filter(row -> !row.contains("app-")).toList());
+    assertThat(now).isEqualTo(before);
+  }
+
   @Test
   void pagilaOneCustomerRoundTrip() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase().loadPagila();
