@@ -501,7 +501,9 @@ class LiveRestoreTest {
                           "SELECT l.relation::regclass::text || ' ' || l.mode FROM pg_locks l"
                               + " JOIN pg_stat_activity a ON a.pid = l.pid"
                               + " JOIN pg_class r ON r.oid = l.relation"
-                              + " WHERE a.application_name = 'prod-data-reset' AND l.granted"
+                              // table locks (not a relation's extension lock, 'extend')
+                              + " WHERE l.locktype = 'relation'"
+                              + " AND a.application_name = 'prod-data-reset' AND l.granted"
                               + " AND r.relnamespace = 'public'::regnamespace")) {
                     while (rs.next()) {
                       locks.add(rs.getString(1));
