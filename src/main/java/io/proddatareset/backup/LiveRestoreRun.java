@@ -9,7 +9,6 @@ import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
 import java.io.IOException;
 import java.io.InputStream;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -41,13 +40,14 @@ import java.util.stream.Collectors;
 final class LiveRestoreRun extends RestoreLoad {
   private final List<Long> loaded = new ArrayList<>();
   private LiveRestorePlan plan;
+  private LiveRestoreRows rows;
 
   LiveRestoreRun(Job job) {
     super(job);
   }
 
   private static String temp(int i) {
-    return "pg_temp.pdr_live_restore_" + i;
+    return LiveRestoreRows.temp(i);
   }
 
   RestoreResult execute() throws SQLException, IOException {
@@ -119,7 +119,8 @@ final class LiveRestoreRun extends RestoreLoad {
         st.execute("ANALYZE " + temp(i));
       }
     }
-    refuseTakenKeys(m);
+    rows = new LiveRestoreRows(conn, plan, m);
+    rows.refuseTakenKeys(m);
   }
 
   /**
@@ -139,7 +140,7 @@ final class LiveRestoreRun extends RestoreLoad {
         changedKeys.add(List.of());
         continue;
       }
-      UpdateOutcome outcome = updateOutcome(i, e);
+      LiveRestoreRows.UpdateOutcome outcome = rows.updateOutcome(i, e);
       counts.add(new long[] {0, e.rows() - outcome.found(), outcome.changed()});
       goneKeys.add(outcome.goneKeys());
       changedKeys.add(outcome.changedKeys());
@@ -190,8 +191,8 @@ final class LiveRestoreRun extends RestoreLoad {
           changedKeys.set(i, List.of());
           continue;
         }
-        UpdateOutcome outcome = updateOutcome(i, e);
-        long put = e.key() == null ? 0 : st.executeUpdate(putBack(i, e, outcome.columns()));
+        LiveRestoreRows.UpdateOutcome outcome = rows.updateOutcome(i, e);
+        long put = e.key() == null ? 0 : st.executeUpdate(rows.putBack(i, e, outcome.columns()));
         counts.set(i, new long[] {put, e.rows() - outcome.found(), outcome.changed()});
         goneKeys.set(i, outcome.goneKeys());
         changedKeys.set(i, outcome.changedKeys());
@@ -240,23 +241,6 @@ final class LiveRestoreRun extends RestoreLoad {
             + temp(i));
   }
 
-  /**
-   * Puts back the updated columns of entry {@code i}'s rows, found by key, where the reset changed
-   * them and the app has not since ({@link UpdatedColumns}).
-   */
-  private String putBack(int i, BackupManifest.TableEntry e, UpdatedColumns updated) {
-    return "UPDATE "
-        + plan.ownRows(e.tableName())
-        + " AS t SET "
-        + updated.setList()
-        + " FROM "
-        + temp(i)
-        + " AS s WHERE "
-        + keyMatch(e.key())
-        + " AND "
-        + updated.anyToPutBack();
-  }
-
   /** Sets {@code columns} of the rows of entry {@code i}'s table from the block, by key. */
   private String update(int i, BackupManifest.TableEntry e, List<String> columns) {
     TableName t = e.tableName();
@@ -269,144 +253,7 @@ final class LiveRestoreRun extends RestoreLoad {
         + " FROM "
         + temp(i)
         + " AS s WHERE "
-        + keyMatch(e.key());
-  }
-
-  /**
-   * What putting back the columns of update entry {@code i} finds, before it changes anything: its
-   * rows still in the table (by key), those in which the app has changed a column the reset set
-   * (that column stays as the app wrote it), and up to five keys of each kind of row not put back.
-   *
-   * @param columns the entry's columns as the reset left them; null when the table has no key to
-   *     find its rows by (none is found)
-   */
-  record UpdateOutcome(
-      UpdatedColumns columns,
-      long found,
-      long toPutBack,
-      long changed,
-      List<String> goneKeys,
-      List<String> changedKeys) {}
-
-  UpdateOutcome updateOutcome(int i, BackupManifest.TableEntry e) throws SQLException {
-    if (e.key() == null) {
-      return new UpdateOutcome(null, 0, 0, 0, List.of(), List.of());
-    }
-    UpdatedColumns columns =
-        UpdatedColumns.of(
-            conn,
-            e.tableName(),
-            plan.targets().get(e.tableName()),
-            e.updatedColumns(),
-            this::deletedRows);
-    long found = count(i, e, "true");
-    long changed = count(i, e, columns.anyChangedSince());
-    return new UpdateOutcome(
-        columns,
-        found,
-        count(i, e, columns.anyToPutBack()),
-        changed,
-        found == e.rows() ? List.of() : keys(i, e, false, "true", 5),
-        changed == 0 ? List.of() : keys(i, e, true, columns.anyChangedSince(), 5));
-  }
-
-  /** The temporary table of the backup's deleted rows of {@code table}, or null: none. */
-  private String deletedRows(TableName table) {
-    List<BackupManifest.TableEntry> entries = contents.manifest().tables();
-    for (int j = 0; j < entries.size(); j++) {
-      if (entries.get(j).action().equals(BackupManifest.TableEntry.DELETE)
-          && entries.get(j).tableName().equals(table)) {
-        return temp(j);
-      }
-    }
-    return null;
-  }
-
-  /** How many of entry {@code i}'s rows are in the table (by key) and meet {@code condition}. */
-  private long count(int i, BackupManifest.TableEntry e, String condition) throws SQLException {
-    try (Statement st = conn.createStatement();
-        ResultSet rs =
-            st.executeQuery(
-                "SELECT count(*) FROM "
-                    + temp(i)
-                    + " AS s JOIN "
-                    + plan.ownRows(e.tableName())
-                    + " AS t ON "
-                    + keyMatch(e.key())
-                    + " WHERE "
-                    + condition)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  private static String keyMatch(List<String> key) {
-    return key.stream()
-        .map(c -> "t." + Identifiers.quote(c) + " = s." + Identifiers.quote(c))
-        .collect(Collectors.joining(" AND "));
-  }
-
-  /**
-   * Refuses when a row the backup holds as deleted has a key that a row in the table has now: it
-   * would be a second row with that key (or the same row twice).
-   */
-  private void refuseTakenKeys(BackupManifest m) throws SQLException {
-    for (int i = 0; i < m.tables().size(); i++) {
-      BackupManifest.TableEntry e = m.tables().get(i);
-      if (!e.action().equals(BackupManifest.TableEntry.DELETE) || e.key() == null) {
-        continue;
-      }
-      List<String> taken = keys(i, e, true, "true", 1);
-      if (!taken.isEmpty()) {
-        throw ExitException.refused(
-            "Refusing to restore: "
-                + e.name()
-                + " already holds a row with "
-                + taken.get(0)
-                + ", the key of a row the backup puts back (another row has taken it since)."
-                + " Nothing was changed (rolled back); remove or renumber that row, then restore"
-                + " again.");
-      }
-    }
-  }
-
-  /**
-   * Keys ({@code id = 7}) of the block's rows that are ({@code inTable}, the row there meeting
-   * {@code condition}) or are not in the table.
-   */
-  private List<String> keys(
-      int i, BackupManifest.TableEntry e, boolean inTable, String condition, int limit)
-      throws SQLException {
-    TableName t = e.tableName();
-    String sql =
-        "SELECT "
-            + e.key().stream()
-                .map(c -> "s." + Identifiers.quote(c) + "::text")
-                .collect(Collectors.joining(", "))
-            + " FROM "
-            + temp(i)
-            + " AS s WHERE "
-            + (inTable ? "" : "NOT ")
-            + "EXISTS (SELECT 1 FROM "
-            + plan.ownRows(t)
-            + " AS t WHERE "
-            + keyMatch(e.key())
-            + " AND "
-            + condition
-            + ") LIMIT "
-            + limit;
-    List<String> out = new ArrayList<>();
-    try (Statement st = conn.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        List<String> parts = new ArrayList<>();
-        for (int k = 0; k < e.key().size(); k++) {
-          parts.add(Identifiers.display(e.key().get(k)) + " = " + rs.getString(k + 1));
-        }
-        out.add(String.join(", ", parts));
-      }
-    }
-    return out;
+        + LiveRestoreRows.keyMatch(e.key());
   }
 
   /**
