@@ -134,34 +134,43 @@ record LiveRestorePlan(
   }
 
   /**
-   * The report: per block the rows it holds and, once restored ({@code counts} not null), what
-   * became of them.
-   *
-   * @param counts per block: rows restored, rows gone, rows the app changed since (left as it wrote
-   *     them)
-   * @param goneKeys per block, up to five keys of the rows gone
-   * @param changedKeys per block, up to five keys of the rows the app changed since
+   * What became of one block, or would: {@code restored} rows inserted or with a column put back,
+   * {@code gone} rows of an update entry no longer in the table, {@code changed} rows in which the
+   * app has changed a column the reset set, with up to five keys of each.
+   */
+  record Outcome(
+      long restored, long gone, List<String> goneKeys, long changed, List<String> changedKeys) {
+    /** Nothing done (yet), nothing found. */
+    static final Outcome NONE = new Outcome(0, 0, List.of(), 0, List.of());
+
+    /** A delete entry's rows, {@code rows} of them inserted. */
+    static Outcome inserted(long rows) {
+      return new Outcome(rows, 0, List.of(), 0, List.of());
+    }
+  }
+
+  /**
+   * The report: per block the rows it holds and, with {@code outcomes} (one per block, else null),
+   * what became of them.
    */
   LiveRestoreReport report(
-      List<long[]> counts,
-      List<List<String>> goneKeys,
-      List<List<String>> changedKeys,
+      List<Outcome> outcomes,
       boolean triggersDisabled,
       List<BackupManifest.SequenceEntry> sequences) {
     List<LiveRestoreReport.Entry> out = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
       BackupManifest.TableEntry e = entries.get(i);
-      long[] n = counts == null ? new long[3] : counts.get(i);
+      Outcome o = outcomes == null ? Outcome.NONE : outcomes.get(i);
       out.add(
           new LiveRestoreReport.Entry(
               e.name(),
               e.action(),
               e.rows(),
-              n[0],
-              n[1],
-              goneKeys == null ? List.of() : goneKeys.get(i),
-              n[2],
-              changedKeys == null ? List.of() : changedKeys.get(i),
+              o.restored(),
+              o.gone(),
+              o.goneKeys(),
+              o.changed(),
+              o.changedKeys(),
               e.updatedColumns()));
     }
     return new LiveRestoreReport(

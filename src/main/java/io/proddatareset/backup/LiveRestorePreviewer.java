@@ -78,8 +78,7 @@ final class LiveRestorePreviewer {
                   ? null
                   : fileChecked
                       ? run.preview()
-                      : run.plan()
-                          .report(null, null, null, options.disableTriggers(), m.sequences());
+                      : run.plan().report(null, options.disableTriggers(), m.sequences());
           return new RestorePreview(
               origin, tables, List.of(), List.of(), fileChecked, refusals, warnings, live);
         });

@@ -61,14 +61,19 @@ final class LiveRestoreRows {
   record UpdateOutcome(
       UpdatedColumns columns,
       long found,
-      long toPutBack,
       long changed,
       List<String> goneKeys,
-      List<String> changedKeys) {}
+      List<String> changedKeys) {
+    /** The block's outcome, with {@code restored} rows that got a column back. */
+    LiveRestorePlan.Outcome outcome(BackupManifest.TableEntry e, long restored) {
+      return new LiveRestorePlan.Outcome(
+          restored, e.rows() - found, goneKeys, changed, changedKeys);
+    }
+  }
 
   UpdateOutcome updateOutcome(int i, BackupManifest.TableEntry e) throws SQLException {
     if (e.key() == null) {
-      return new UpdateOutcome(null, 0, 0, 0, List.of(), List.of());
+      return new UpdateOutcome(null, 0, 0, List.of(), List.of());
     }
     UpdatedColumns columns =
         UpdatedColumns.of(
@@ -82,7 +87,6 @@ final class LiveRestoreRows {
     return new UpdateOutcome(
         columns,
         found,
-        count(i, e, columns.anyToPutBack()),
         changed,
         found == e.rows() ? List.of() : keys(i, e, false, "true", 5),
         changed == 0 ? List.of() : keys(i, e, true, columns.anyChangedSince(), 5));

@@ -129,23 +129,15 @@ final class LiveRestoreRun extends RestoreLoad {
    */
   LiveRestoreReport preview() throws SQLException {
     BackupManifest m = contents.manifest();
-    List<long[]> counts = new ArrayList<>();
-    List<List<String>> goneKeys = new ArrayList<>();
-    List<List<String>> changedKeys = new ArrayList<>();
+    List<LiveRestorePlan.Outcome> outcomes = new ArrayList<>();
     for (int i = 0; i < m.tables().size(); i++) {
       BackupManifest.TableEntry e = m.tables().get(i);
-      if (!e.action().equals(BackupManifest.TableEntry.UPDATE)) {
-        counts.add(new long[3]);
-        goneKeys.add(List.of());
-        changedKeys.add(List.of());
-        continue;
-      }
-      LiveRestoreRows.UpdateOutcome outcome = rows.updateOutcome(i, e);
-      counts.add(new long[] {0, e.rows() - outcome.found(), outcome.changed()});
-      goneKeys.add(outcome.goneKeys());
-      changedKeys.add(outcome.changedKeys());
+      outcomes.add(
+          e.action().equals(BackupManifest.TableEntry.UPDATE)
+              ? rows.updateOutcome(i, e).outcome(e, 0)
+              : LiveRestorePlan.Outcome.NONE);
     }
-    return plan.report(counts, goneKeys, changedKeys, options.disableTriggers(), m.sequences());
+    return plan.report(outcomes, options.disableTriggers(), m.sequences());
   }
 
   /** The plan {@link #prepare} found. */
@@ -163,17 +155,14 @@ final class LiveRestoreRun extends RestoreLoad {
       for (LiveRestoreCatalog.Key k : plan.deferred()) {
         st.execute("SET CONSTRAINTS " + k.sql() + " DEFERRED");
       }
-      List<long[]> counts = new ArrayList<>();
-      List<List<String>> goneKeys = new ArrayList<>();
+      // per block, in file order: a delete entry's now, an update entry's once put back below
+      List<LiveRestorePlan.Outcome> outcomes = new ArrayList<>();
       for (int i = 0; i < m.tables().size(); i++) {
         BackupManifest.TableEntry e = m.tables().get(i);
-        if (e.action().equals(BackupManifest.TableEntry.DELETE)) {
-          counts.add(new long[] {insert(st, i, e), 0, 0});
-          goneKeys.add(List.of());
-        } else {
-          counts.add(null);
-          goneKeys.add(null);
-        }
+        outcomes.add(
+            e.action().equals(BackupManifest.TableEntry.DELETE)
+                ? LiveRestorePlan.Outcome.inserted(insert(st, i, e))
+                : null);
       }
       for (Map.Entry<Integer, Set<String>> n : plan.nulled().entrySet()) {
         BackupManifest.TableEntry e = m.tables().get(n.getKey());
@@ -184,34 +173,28 @@ final class LiveRestoreRun extends RestoreLoad {
         st.execute("SET CONSTRAINTS " + k.sql() + " IMMEDIATE");
       }
       options.progress().phase("putting back the updated columns");
-      List<List<String>> changedKeys = new ArrayList<>(goneKeys);
       for (int i = 0; i < m.tables().size(); i++) {
         BackupManifest.TableEntry e = m.tables().get(i);
-        if (!e.action().equals(BackupManifest.TableEntry.UPDATE)) {
-          changedKeys.set(i, List.of());
-          continue;
+        if (e.action().equals(BackupManifest.TableEntry.UPDATE)) {
+          LiveRestoreRows.UpdateOutcome found = rows.updateOutcome(i, e);
+          long put = e.key() == null ? 0 : st.executeUpdate(rows.putBack(i, e, found.columns()));
+          outcomes.set(i, found.outcome(e, put));
         }
-        LiveRestoreRows.UpdateOutcome outcome = rows.updateOutcome(i, e);
-        long put = e.key() == null ? 0 : st.executeUpdate(rows.putBack(i, e, outcome.columns()));
-        counts.set(i, new long[] {put, e.rows() - outcome.found(), outcome.changed()});
-        goneKeys.set(i, outcome.goneKeys());
-        changedKeys.set(i, outcome.changedKeys());
       }
       if (!triggersBefore.isEmpty()) {
         List<Long> relations =
             RestoreCatalog.withPartitions(conn, List.copyOf(plan.targets().values()));
         RestoreRun.restoreTriggers(conn, triggersBefore, relations);
       }
-      LiveRestoreReport report =
-          plan.report(counts, goneKeys, changedKeys, options.disableTriggers(), m.sequences());
-      List<RestoreResult.TableRows> rows = new ArrayList<>();
+      LiveRestoreReport report = plan.report(outcomes, options.disableTriggers(), m.sequences());
+      List<RestoreResult.TableRows> listed = new ArrayList<>();
       for (LiveRestoreReport.Entry e : report.entries()) {
-        rows.add(
+        listed.add(
             new RestoreResult.TableRows(
                 LiveRestoreReport.listedName(e.action(), e.name()), e.restored()));
       }
       return new RestoreResult(
-          rows,
+          listed,
           List.of(),
           List.of(),
           List.of(),
