@@ -487,28 +487,15 @@ class LiveRestoreTest {
     while (committedAt.isEmpty() && failures.isEmpty()) {
       Thread.sleep(5);
     }
-    // the table locks the restore's session holds, as often as they can be looked at
+    // the table locks the restore's session holds or waits for, as often as they can be looked at
     java.util.Set<String> locks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     AtomicBoolean restored = new AtomicBoolean();
     Thread watcher =
         new Thread(
             () -> {
-              try (Connection c = db.connect();
-                  Statement st = c.createStatement()) {
+              try (Connection c = db.connect()) {
                 while (!restored.get()) {
-                  try (java.sql.ResultSet rs =
-                      st.executeQuery(
-                          "SELECT l.relation::regclass::text || ' ' || l.mode FROM pg_locks l"
-                              + " JOIN pg_stat_activity a ON a.pid = l.pid"
-                              + " JOIN pg_class r ON r.oid = l.relation"
-                              // table locks (not a relation's extension lock, 'extend')
-                              + " WHERE l.locktype = 'relation'"
-                              + " AND a.application_name = 'prod-data-reset' AND l.granted"
-                              + " AND r.relnamespace = 'public'::regnamespace")) {
-                    while (rs.next()) {
-                      locks.add(rs.getString(1));
-                    }
-                  }
+                  locks.addAll(TestDatabase.toolTableLocks(c));
                 }
               } catch (Throwable e) {
                 failures.add(e);

@@ -80,17 +80,8 @@ class RowResetLiveTest {
                 longest.accumulateAndGet(timed(app, sql), Math::max);
               }
               // the reset holds no table lock stronger than the app's own writes take
-              try (Statement st = app.createStatement();
-                  var rs =
-                      st.executeQuery(
-                          "SELECT DISTINCT l.mode FROM pg_locks l JOIN pg_stat_activity a"
-                              + " ON a.pid = l.pid WHERE a.application_name = 'prod-data-reset'"
-                              + " AND a.datname = current_database() AND l.locktype = 'relation'"
-                              + " AND l.relation IN (SELECT oid FROM pg_class WHERE relnamespace"
-                              + " = 'public'::regnamespace)")) {
-                while (rs.next()) {
-                  modes.add(rs.getString(1));
-                }
+              for (String lock : TestDatabase.toolTableLocks(app)) {
+                modes.add(lock.substring(lock.lastIndexOf(' ') + 1));
               }
               // a row of the closure is locked: an app update of it waits, and gives up here
               try (Statement st = app.createStatement()) {

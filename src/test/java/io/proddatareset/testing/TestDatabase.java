@@ -192,6 +192,30 @@ public record TestDatabase(String name, int port) {
     return out;
   }
 
+  /**
+   * The table locks that the tool's sessions ({@code application_name} prod-data-reset) in this
+   * database hold or wait for on tables of schema public, as {@code "table mode"} (e.g. {@code
+   * "tags RowExclusiveLock"}), each once: locktype {@code relation} only (not a relation's
+   * extension lock, which PostgreSQL 13 shows as ExclusiveLock).
+   */
+  public static java.util.Set<String> toolTableLocks(Connection c) throws SQLException {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT DISTINCT l.relation::regclass::text || ' ' || l.mode FROM pg_locks l"
+                    + " JOIN pg_stat_activity a ON a.pid = l.pid"
+                    + " WHERE a.application_name = 'prod-data-reset'"
+                    + " AND a.datname = current_database() AND l.locktype = 'relation'"
+                    + " AND l.relation IN (SELECT oid FROM pg_class WHERE relnamespace"
+                    + " = 'public'::regnamespace)")) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+
   public static String quote(String ident) {
     return "\"" + ident.replace("\"", "\"\"") + "\"";
   }
