@@ -8,7 +8,6 @@ import io.proddatareset.catalog.KeyDetails;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.Identifiers;
-import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.Transactions;
 import io.proddatareset.plan.ResetPlan;
 import io.proddatareset.plan.RowClosure;
@@ -23,16 +22,17 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.PGCopyOutputStream;
 
 /**
  * The check of a row reset ({@code verify --manifest} of a subset backup's manifest, and the check
- * right after the reset's commit): the rows it deleted are not back. Each delete block of the
- * backup is loaded, on the server, into a temporary table with the table's own column types, and
- * joined with the table by the entry's key (by whole rows where the table has none): a deleted key
- * present again fails (a deleted row is back, exit 4); the table's other rows are the app's
- * business, and those written since the reset committed (their {@code xmin} is younger than the
- * reset's transaction) are counted as new. Updated rows are not checked: the app may change them
- * since. Memory stays flat: the rows stream from the file to the server.
+ * right after the reset's commit): the rows it deleted are not back. The keys of each delete block
+ * of the backup (its whole rows where the table has none) are loaded, on the server, into a
+ * temporary table with the table's own column types, and joined with the table in the one scan that
+ * counts its rows: a deleted key present again fails (a deleted row is back, exit 4); the table's
+ * other rows are the app's business, and those written since the reset committed (their {@code
+ * xmin} is younger than the reset's transaction) are counted as new. Updated rows are not checked:
+ * the app may change them since. Memory stays flat: the rows stream from the file to the server.
  *
  * <p>Transaction: one {@code READ COMMITTED} transaction of its own, which writes only its
  * temporary tables and is always rolled back.
@@ -108,7 +108,10 @@ public final class RowVerify {
       java.io.InputStream data,
       String xid)
       throws SQLException, IOException {
-    String cols = String.join(", ", columns.stream().map(Identifiers::quote).toList());
+    boolean keyed = key != null && !key.isEmpty();
+    // a table with a key: only the deleted rows' keys are loaded (the other columns may be large)
+    List<String> loaded = keyed ? key : columns;
+    String cols = String.join(", ", loaded.stream().map(Identifiers::quote).toList());
     try (Statement st = c.createStatement()) {
       st.execute(
           "CREATE TEMPORARY TABLE "
@@ -119,34 +122,30 @@ public final class RowVerify {
               + table.sql()
               + " LIMIT 0");
     }
-    c.unwrap(PGConnection.class)
-        .getCopyAPI()
-        .copyIn("COPY pg_temp." + temp + " (" + cols + ") FROM STDIN", data);
-    if (key != null && !key.isEmpty()) {
-      try (Statement st = c.createStatement()) {
-        // a temporary table has no statistics otherwise, and the join below is then planned
-        // blind; the key's columns are all it joins on (the others may be large)
-        st.execute(
-            "ANALYZE pg_temp."
-                + temp
-                + " ("
-                + String.join(", ", key.stream().map(Identifiers::quote).toList())
-                + ")");
+    String copy = "COPY pg_temp." + temp + " (" + cols + ") FROM STDIN";
+    if (keyed) {
+      int[] at = RowsNowKeys.RowsNow.indexes(columns, key);
+      try (PGCopyOutputStream out = new PGCopyOutputStream(c.unwrap(PGConnection.class), copy);
+          RowsNowKeys.Lines lines =
+              new RowsNowKeys.Lines(
+                  line -> {
+                    out.write(RowsNowKeys.RowsNow.project(line, at));
+                    out.write('\n');
+                  })) {
+        data.transferTo(lines);
       }
-    }
-    String back;
-    if (key == null || key.isEmpty()) {
-      back =
-          "SELECT count(*) FROM (SELECT "
-              + cols
-              + " FROM "
-              + table.sql()
-              + " INTERSECT ALL SELECT "
-              + cols
-              + " FROM pg_temp."
-              + temp
-              + ") b";
+      try (Statement st = c.createStatement()) {
+        // a temporary table has no statistics otherwise, and the join below is planned blind
+        st.execute("ANALYZE pg_temp." + temp);
+      }
     } else {
+      c.unwrap(PGConnection.class).getCopyAPI().copyIn(copy, data);
+    }
+    String younger = xid == null ? "false" : YOUNGER.replace("xmin", "t.xmin");
+    long rows;
+    Long since;
+    long rowsBack;
+    if (keyed) {
       StringBuilder on = new StringBuilder();
       for (String k : key) {
         on.append(on.length() > 0 ? " AND " : "")
@@ -155,44 +154,49 @@ public final class RowVerify {
             .append(" = x.")
             .append(Identifiers.quote(k));
       }
-      // from the deleted keys into the table (its key's index), not the whole table into them:
-      // the same count, as both sides' keys are unique
-      back =
-          "SELECT count(*) FROM pg_temp."
-              + temp
-              + " x WHERE EXISTS (SELECT 1 FROM "
+      // one scan of the table for the three counts (its rows and those written since are counted
+      // anyway), joined with the deleted keys by a hash of them; a key is unique on both sides,
+      // so a row of the table meets one deleted key at most
+      String sql =
+          "SELECT count(*), count(*) FILTER (WHERE "
+              + younger
+              + "), count(x."
+              + Identifiers.quote(key.get(0))
+              + ") FROM "
               + table.sql()
-              + " t WHERE "
-              + on
-              + ")";
-    }
-    long rowsBack;
-    if (key == null || key.isEmpty()) {
-      rowsBack = count(c, back, null);
+              + " t LEFT JOIN pg_temp."
+              + temp
+              + " x ON "
+              + on;
+      long[] counts = counts(c, sql, xid);
+      rows = counts[0];
+      since = xid == null ? null : counts[1];
+      rowsBack = counts[2];
     } else {
-      // each deleted key looked up in the table's primary key index: the planner would rather
-      // hash the whole table (a scan of every row, most of them the app's) to join a few keys
-      String[] before = SessionSettings.set(c, "enable_hashjoin", "off", "enable_mergejoin", "off");
-      rowsBack = count(c, back, null);
-      SessionSettings.pin(c, before);
-    }
-    long rows;
-    Long since;
-    if (xid == null) {
-      rows = count(c, "SELECT count(*) FROM " + table.sql(), null);
-      since = null;
-    } else {
-      // one scan of the table for both counts
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT count(*), count(*) FILTER (WHERE " + YOUNGER + ") FROM " + table.sql())) {
-        ps.setString(1, xid);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          rows = rs.getLong(1);
-          since = rs.getLong(2);
-        }
-      }
+      rowsBack =
+          count(
+              c,
+              "SELECT count(*) FROM (SELECT "
+                  + cols
+                  + " FROM "
+                  + table.sql()
+                  + " INTERSECT ALL SELECT "
+                  + cols
+                  + " FROM pg_temp."
+                  + temp
+                  + ") b",
+              null);
+      long[] counts =
+          counts(
+              c,
+              "SELECT count(*), count(*) FILTER (WHERE "
+                  + younger
+                  + "), 0 FROM "
+                  + table.sql()
+                  + " t",
+              xid);
+      rows = counts[0];
+      since = xid == null ? null : counts[1];
     }
     if (rowsBack > 0) {
       return new VerifyReport.Check(
@@ -290,6 +294,19 @@ public final class RowVerify {
   /** Rows whose version was written after the transaction {@code ?} (a 64-bit txid as text). */
   private static final String YOUNGER =
       "xmin::text::bigint <> 2 AND age(xmin) < age((?::bigint % 4294967296)::text::xid)";
+
+  /** The three counts of {@code sql}'s one row; {@code xid} is its parameter, if it has one. */
+  private static long[] counts(Connection c, String sql, String xid) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      if (xid != null) {
+        ps.setString(1, xid);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
+      }
+    }
+  }
 
   private static long count(Connection c, String sql, String parameter) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {

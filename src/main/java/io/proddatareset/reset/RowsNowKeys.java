@@ -94,14 +94,7 @@ final class RowsNowKeys {
 
     /** One COPY block of this table from the backup: marks the keys it holds. */
     void scanBackup(List<String> blockColumns, InputStream data) throws IOException {
-      int[] at = new int[columns.size()];
-      for (int i = 0; i < at.length; i++) {
-        at[i] = blockColumns.indexOf(columns.get(i));
-        if (at[i] < 0) {
-          throw new IOException(
-              "a block of the backup lacks the column " + Identifiers.quote(columns.get(i)));
-        }
-      }
+      int[] at = indexes(blockColumns, columns);
       boolean whole = at.length == blockColumns.size();
       for (int i = 0; whole && i < at.length; i++) {
         whole = at[i] == i;
@@ -119,8 +112,21 @@ final class RowsNowKeys {
       }
     }
 
+    /** Where each of {@code columns} is among a block's {@code blockColumns}. */
+    static int[] indexes(List<String> blockColumns, List<String> columns) throws IOException {
+      int[] at = new int[columns.size()];
+      for (int i = 0; i < at.length; i++) {
+        at[i] = blockColumns.indexOf(columns.get(i));
+        if (at[i] < 0) {
+          throw new IOException(
+              "a block of the backup lacks the column " + Identifiers.quote(columns.get(i)));
+        }
+      }
+      return at;
+    }
+
     /** The fields {@code at} of a COPY text line (tab-separated), joined by tabs. */
-    private static byte[] project(byte[] line, int[] at) throws IOException {
+    static byte[] project(byte[] line, int[] at) throws IOException {
       List<int[]> fields = new ArrayList<>();
       int start = 0;
       for (int i = 0; i <= line.length; i++) {
