@@ -26,17 +26,34 @@ record CopyStatement(TableName table, List<String> columns) {
    * {@code rowCondition}, SQL text that never holds user input.
    */
   static String copyOut(Table t, String rowCondition) {
-    String cols =
-        t.storedColumns().stream()
-            .map(c -> Identifiers.quote(c.name()))
-            .collect(Collectors.joining(", "));
     return "COPY (SELECT "
-        + cols
+        + storedColumns(t)
         + " FROM "
         + t.sqlOwnRows()
         + " WHERE "
         + rowCondition
         + ") TO STDOUT";
+  }
+
+  /**
+   * {@code COPY (DELETE FROM [ONLY] table WHERE rowCondition RETURNING stored columns) TO STDOUT}:
+   * as {@link #copyOut}, the rows deleted as they are copied, so that what is copied is exactly
+   * what is deleted.
+   */
+  static String deleteOut(Table t, String rowCondition) {
+    return "COPY (DELETE FROM "
+        + t.sqlOwnRows()
+        + " WHERE "
+        + rowCondition
+        + " RETURNING "
+        + storedColumns(t)
+        + ") TO STDOUT";
+  }
+
+  private static String storedColumns(Table t) {
+    return t.storedColumns().stream()
+        .map(c -> Identifiers.quote(c.name()))
+        .collect(Collectors.joining(", "));
   }
 
   /** The line as pg_dump writes it: {@code COPY public."Genre" ("GenreId", "Name") FROM stdin;}. */

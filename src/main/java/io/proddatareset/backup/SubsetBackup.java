@@ -123,6 +123,29 @@ public final class SubsetBackup implements AutoCloseable {
    * @throws ExitException FAILURE when the copy or the write failed (the partial file was removed)
    */
   public long copy(Connection conn, SubsetEntry entry, String rowCondition) {
+    return copyQuery(conn, entry, CopyStatement.copyOut(entry.table(), rowCondition));
+  }
+
+  /**
+   * As {@link #copy}, for a delete entry whose rows are deleted as they are copied: {@code COPY
+   * (DELETE FROM [ONLY] table WHERE rowCondition RETURNING columns) TO STDOUT}, so that the block
+   * holds exactly the rows deleted. The caller's transaction must not commit unless {@link #finish}
+   * succeeds (after a failure here it is aborted: roll it back). Only for rows whose delete changes
+   * nothing else (no trigger, nothing referencing them).
+   *
+   * @return the rows written, which are the rows deleted
+   * @throws IllegalArgumentException when {@code entry} is not the next entry, or not a delete
+   *     entry
+   * @throws ExitException as {@link #copy}
+   */
+  public long copyDeleting(Connection conn, SubsetEntry entry, String rowCondition) {
+    if (!entry.deletes()) {
+      throw new IllegalArgumentException("only a delete entry's rows are deleted as copied");
+    }
+    return copyQuery(conn, entry, CopyStatement.deleteOut(entry.table(), rowCondition));
+  }
+
+  private long copyQuery(Connection conn, SubsetEntry entry, String sql) {
     requireOpen();
     if (written.size() >= entries.size() || !entries.get(written.size()).equals(entry)) {
       throw new IllegalArgumentException(
@@ -134,7 +157,6 @@ public final class SubsetBackup implements AutoCloseable {
     Table t = entry.table();
     try {
       String[] before = SessionSettings.set(conn, COPY_SETTINGS);
-      String sql = CopyStatement.copyOut(t, rowCondition);
       OutputStream member = compressors.member(out);
       member.write(
           BackupFormat.blockHeader(t.name(), new CopyStatement(t.name(), columns(t)))

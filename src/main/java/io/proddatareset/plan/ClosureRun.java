@@ -38,6 +38,11 @@ final class ClosureRun {
   private final Map<Integer, long[]> addedRows = new HashMap<>();
   // per table number: its rows in the key set (both kinds) when the key set was last analyzed
   private final Map<Integer, Long> analyzedRows = new HashMap<>();
+  // the leaves (ClosureLeaves): the edges met into each, then each one's condition and rows
+  private final Set<TableName> leaves;
+  private final Map<TableName, Set<ClosureEdge>> leafEdges = new LinkedHashMap<>();
+  private final Map<TableName, String> leafRows = new LinkedHashMap<>();
+  private final Map<Integer, Long> leafCounts = new HashMap<>();
 
   private final boolean readOnly;
   // null: the rows are not locked
@@ -51,6 +56,7 @@ final class ClosureRun {
     this.keys = keys;
     this.selection = selection;
     this.edges = RowClosure.edges(catalog, keys, selection);
+    this.leaves = ClosureLeaves.of(catalog, keys, selection, edges);
   }
 
   RowClosure.Result run() throws SQLException {
@@ -101,6 +107,12 @@ final class ClosureRun {
           if (!e.parent().equals(parent)) {
             continue;
           }
+          if (leaves.contains(e.child())) {
+            // counted once every parent's rows are in the key set
+            number(e.child());
+            leafEdges.computeIfAbsent(e.child(), t -> new LinkedHashSet<>()).add(e);
+            continue;
+          }
           analyzeWhenGrown(number(e.parent()), number(e.child()));
           long added = follow(e, level);
           addedRows.computeIfAbsent(number(e.child()), n -> new long[2])[e.deletes() ? 0 : 1] +=
@@ -118,12 +130,29 @@ final class ClosureRun {
       frontier = next;
       level++;
     }
-    // the statements after the closure's (its counts, the scan for undeclared references, a
-    // reset's statements and checks) read the key set too
+    // the statements after the closure's (the leaves' counts, the counts, the scan for undeclared
+    // references, a reset's statements and checks) read the key set too
     analyzeWhenGrown(addedRows.keySet().stream().mapToInt(Integer::intValue).toArray());
+    for (Map.Entry<TableName, Set<ClosureEdge>> leaf : leafEdges.entrySet()) {
+      TableName t = leaf.getKey();
+      List<ClosureEdge> into = List.copyOf(leaf.getValue());
+      String condition = ClosureLeaves.condition(catalog, keys, t, into, numbers);
+      leafRows.put(t, condition);
+      long rows = ClosureLeaves.count(c, catalog, keys, t, condition, locking);
+      leafCounts.put(number(t), rows);
+      if (rows > 0) {
+        List<ClosureEdge> path = new ArrayList<>(paths.get(into.get(0).parent()));
+        path.add(into.get(0));
+        paths.putIfAbsent(t, path);
+      }
+    }
     List<RowClosure.Reached> reached = counts();
     return new RowClosure.Result(
-        reached, UndeclaredScan.find(c, catalog, keys, edges, numbers, reached), level, numbers);
+        reached,
+        UndeclaredScan.find(c, catalog, keys, edges, numbers, leafRows, reached),
+        level,
+        numbers,
+        leafRows);
   }
 
   boolean selectionUnchanged(Map<TableName, Integer> met) throws SQLException {
@@ -380,6 +409,7 @@ final class ClosureRun {
     // but for the rows to update that are deleted as well: they count as deleted
     Map<Integer, long[]> byNumber = new HashMap<>();
     addedRows.forEach((n, counts) -> byNumber.put(n, counts.clone()));
+    leafCounts.forEach((n, rows) -> byNumber.put(n, new long[] {rows, 0}));
     if (byNumber.values().stream().anyMatch(counts -> counts[1] > 0)) {
       String sql =
           "SELECT u.rel, count(*) FROM "

@@ -87,29 +87,47 @@ public final class RowClosure {
    * @param undeclared the undeclared references found, by child and column
    * @param levels how many levels the closure took to reach its fixpoint
    * @param numbers each table met, by its number in the key set
+   * @param leaves each leaf met ({@link ClosureLeaves}: its rows are not in the key set), with the
+   *     condition that names its rows to delete
    */
   public record Result(
       List<Reached> tables,
       List<UndeclaredReference> undeclared,
       int levels,
-      Map<TableName, Integer> numbers) {
+      Map<TableName, Integer> numbers,
+      Map<TableName, String> leaves) {
     public Result {
       tables = List.copyOf(tables);
       undeclared = List.copyOf(undeclared);
       numbers = Map.copyOf(numbers);
+      leaves = Map.copyOf(leaves);
+    }
+
+    /**
+     * Whether {@code table} is a leaf of the closure: nothing references it, and its rows to delete
+     * are named by {@link #rowsCondition} from its parents' rows rather than by the key set.
+     */
+    public boolean leaf(TableName table) {
+      return leaves.containsKey(table);
     }
 
     /**
      * After {@link #fill}, in its transaction: SQL text of a condition on {@code table}'s rows (in
-     * a statement where {@code tableoid} and {@code ctid} are the table's own, unqualified) that
-     * holds for the rows the closure deletes ({@code deleted}) or updates and does not delete (not
-     * {@code deleted}). Holds for no row of a table the closure did not reach. It holds no user
-     * input.
+     * a statement where {@code tableoid}, {@code ctid} and the table's columns are the table's own,
+     * unqualified: the statement's only FROM item) that holds for the rows the closure deletes
+     * ({@code deleted}) or updates and does not delete (not {@code deleted}). Holds for no row of a
+     * table the closure did not reach. It holds no user input. Where it is a filter rather than
+     * what the rows are fetched by, it may compare each row with a whole array of addresses: select
+     * the rows by it, not test rows against it.
      */
     public String rowsCondition(TableName table, boolean deleted) {
       Integer n = numbers.get(table);
       if (n == null) {
         return "false";
+      }
+      if (leaf(table)) {
+        // its rows that reference the deleted rows of its parents: all deleted, none updated
+        return deleted ? leaves.get(table) : "false";
       }
       if (table(table).map(r -> !r.partitioned()).orElse(false)) {
         // an ordinary table: every row of its key set is in it (one tableoid), so the rows'

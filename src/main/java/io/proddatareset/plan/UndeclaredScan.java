@@ -22,35 +22,23 @@ import java.util.Set;
  * reference), with how many of their rows point at the deleted rows and how many of those the
  * closure deletes anyway. Counted on the server, one statement per column.
  */
-final class UndeclaredScan {
-  private final Connection c;
-  private final Catalog catalog;
-  private final KeyDetails keys;
-  private final List<ClosureEdge> edges;
-  private final Map<TableName, Integer> numbers;
-
-  private UndeclaredScan(
-      Connection c,
-      Catalog catalog,
-      KeyDetails keys,
-      List<ClosureEdge> edges,
-      Map<TableName, Integer> numbers) {
-    this.c = c;
-    this.catalog = catalog;
-    this.keys = keys;
-    this.edges = edges;
-    this.numbers = numbers;
-  }
-
+record UndeclaredScan(
+    Connection c,
+    Catalog catalog,
+    KeyDetails keys,
+    List<ClosureEdge> edges,
+    Map<TableName, Integer> numbers,
+    Map<TableName, String> leaves) {
   static List<UndeclaredReference> find(
       Connection c,
       Catalog catalog,
       KeyDetails keys,
       List<ClosureEdge> edges,
       Map<TableName, Integer> numbers,
+      Map<TableName, String> leaves,
       List<RowClosure.Reached> reached)
       throws SQLException {
-    return new UndeclaredScan(c, catalog, keys, edges, numbers).scan(reached);
+    return new UndeclaredScan(c, catalog, keys, edges, numbers, leaves).scan(reached);
   }
 
   private List<UndeclaredReference> scan(List<RowClosure.Reached> reached) throws SQLException {
@@ -94,24 +82,50 @@ final class UndeclaredScan {
 
   private UndeclaredReference count(TableName child, String column, TableName parent, String pk)
       throws SQLException {
+    // a leaf's rows are not in the key set: its condition names them (ClosureLeaves)
+    String deletedChild =
+        leaves.containsKey(child)
+            ? "t.ctid IN (SELECT ctid FROM "
+                + RowClosure.ownRows(catalog, keys, child)
+                + " WHERE "
+                + leaves.get(child)
+                + ")"
+            : "EXISTS (SELECT 1 FROM "
+                + RowClosure.ROWS
+                + " x WHERE x.rel = ? AND x.kind = 'd' AND x.toid = t.tableoid AND x.tid = t.ctid)";
+    String deletedParents =
+        leaves.containsKey(parent)
+            ? "SELECT "
+                + Identifiers.quote(pk)
+                + " FROM "
+                + RowClosure.ownRows(catalog, keys, parent)
+                + " WHERE "
+                + leaves.get(parent)
+            : "SELECT p."
+                + Identifiers.quote(pk)
+                + " FROM "
+                + RowClosure.ROWS
+                + " r JOIN "
+                + RowClosure.ownRows(catalog, keys, parent)
+                + " p ON p.tableoid = r.toid AND p.ctid = r.tid WHERE r.rel = ? AND r.kind = 'd'";
     String sql =
-        "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM "
-            + RowClosure.ROWS
-            + " x WHERE x.rel = ? AND x.kind = 'd' AND x.toid = t.tableoid AND x.tid = t.ctid))"
-            + " FROM "
+        "SELECT count(*), count(*) FILTER (WHERE "
+            + deletedChild
+            + ") FROM "
             + RowClosure.ownRows(catalog, keys, child)
             + " t WHERE t."
             + Identifiers.quote(column)
-            + " IN (SELECT p."
-            + Identifiers.quote(pk)
-            + " FROM "
-            + RowClosure.ROWS
-            + " r JOIN "
-            + RowClosure.ownRows(catalog, keys, parent)
-            + " p ON p.tableoid = r.toid AND p.ctid = r.tid WHERE r.rel = ? AND r.kind = 'd')";
+            + " IN ("
+            + deletedParents
+            + ")";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setInt(1, numbers.containsKey(child) ? numbers.get(child) : -1);
-      ps.setInt(2, numbers.get(parent));
+      int parameter = 1;
+      if (!leaves.containsKey(child)) {
+        ps.setInt(parameter++, numbers.containsKey(child) ? numbers.get(child) : -1);
+      }
+      if (!leaves.containsKey(parent)) {
+        ps.setInt(parameter, numbers.get(parent));
+      }
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return new UndeclaredReference(child, column, parent, pk, rs.getLong(1), rs.getLong(2));

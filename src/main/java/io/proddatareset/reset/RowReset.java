@@ -13,6 +13,7 @@ import io.proddatareset.backup.SubsetInfo;
 import io.proddatareset.catalog.Catalog;
 import io.proddatareset.catalog.CatalogReader;
 import io.proddatareset.catalog.KeyDetails;
+import io.proddatareset.catalog.TableName;
 import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.pg.LockAttempts;
@@ -255,7 +256,7 @@ public final class RowReset extends RunningReset {
               + Counts.of(updated, "row")
               + " to update, as they are, to "
               + options.backupFile());
-      backup = backUp(t, plan[0], catalog, keys, selection, closure);
+      backup = backUp(t, plan[0], catalog, keys, selection, closure, statements);
       written = backup;
     }
 
@@ -310,7 +311,10 @@ public final class RowReset extends RunningReset {
 
   /**
    * The subset backup from T: every entry's rows (deleted rows parents first, then the updated
-   * rows' pre-images), read back and verified before anything changes.
+   * rows' pre-images), read back and verified before any other change. The rows of a leaf of the
+   * closure (nothing references them: {@link RowClosure.Result#leaf}) are deleted as they are
+   * copied ({@link SubsetBackup#copyDeleting}): its block is then exactly what was deleted, and
+   * {@code statements} leaves it out.
    */
   private BackupResult backUp(
       Connection t,
@@ -318,7 +322,8 @@ public final class RowReset extends RunningReset {
       Catalog catalog,
       KeyDetails keys,
       RowSelection selection,
-      RowClosure.Result closure)
+      RowClosure.Result closure,
+      RowResetStatements statements)
       throws SQLException {
     try {
       List<SubsetEntry> entries = SubsetEntries.of(t, catalog, keys, selection, closure);
@@ -334,7 +339,13 @@ public final class RowReset extends RunningReset {
               entries,
               SubsetInfo.of(selection))) {
         for (SubsetEntry e : entries) {
-          b.copy(t, e, closure.rowsCondition(e.table().name(), e.deletes()));
+          TableName table = e.table().name();
+          String rows = closure.rowsCondition(table, e.deletes());
+          if (e.deletes() && closure.leaf(table)) {
+            statements.deletedByBackup(table, b.copyDeleting(t, e, rows));
+          } else {
+            b.copy(t, e, rows);
+          }
         }
         return b.finish(t);
       }

@@ -321,6 +321,8 @@ class RowClosureTest {
         "CREATE TABLE b (id int PRIMARY KEY, root_id int NOT NULL REFERENCES root ON DELETE CASCADE)",
         "CREATE TABLE c (id int PRIMARY KEY, a_id int NOT NULL REFERENCES a ON DELETE CASCADE,"
             + " b_id int NOT NULL REFERENCES b ON DELETE CASCADE)",
+        // so that c is not a leaf (whose rows are only counted, not put in the key set)
+        "CREATE TABLE d (id int PRIMARY KEY, c_id int REFERENCES c)",
         "INSERT INTO root VALUES (1), (2)",
         "INSERT INTO a VALUES (1, 1), (2, 2)",
         "INSERT INTO b VALUES (1, 1), (2, 2)",
@@ -328,17 +330,10 @@ class RowClosureTest {
         "ANALYZE");
     List<Long> estimates = new java.util.ArrayList<>();
     try (Connection c = db.connect()) {
-      Catalog catalog = CatalogReader.read(c, List.of("public"));
-      KeyDetails keys = KeyDetails.read(c);
-      RowSelection selection =
-          RowSelection.resolve(catalog, keys, List.of("root: id = 1"), List.of(), null);
-      c.setAutoCommit(false);
       RowClosure.Result result =
-          RowClosure.fill(
+          fillLocking(
               c,
-              catalog,
-              keys,
-              selection,
+              List.of("root: id = 1"),
               (table, candidates, statement) -> {
                 if (table.equals(t("c"))) {
                   estimates.add(plannedRowsOf(c, "public.c"));
@@ -351,6 +346,99 @@ class RowClosureTest {
     // before the first key's statement c has no rows there; before the second, 5,000
     assertThat(estimates).hasSize(2);
     assertThat(estimates.get(1)).isGreaterThan(2500);
+  }
+
+  @Test
+  void aLeafIsCountedAndLockedOutsideTheKeySetAndItsConditionSelectsExactlyItsRows()
+      throws SQLException {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        "CREATE TABLE root (id int PRIMARY KEY)",
+        "CREATE TABLE mid (id int PRIMARY KEY, root_id int NOT NULL REFERENCES root ON DELETE"
+            + " CASCADE)",
+        // a leaf through two keys (one NO ACTION, one composite), a leaf without a primary key,
+        // and a table that would be one but for its trigger
+        "CREATE TABLE pair (a int, b int, PRIMARY KEY (a, b))",
+        "CREATE TABLE leaf (id int PRIMARY KEY, mid_id int REFERENCES mid ON DELETE CASCADE,"
+            + " root_id int REFERENCES root, a int, b int,"
+            + " FOREIGN KEY (a, b) REFERENCES pair ON DELETE CASCADE)",
+        "CREATE TABLE note (mid_id int REFERENCES mid ON DELETE CASCADE, body text)",
+        "CREATE TABLE logged (id int PRIMARY KEY, mid_id int REFERENCES mid ON DELETE CASCADE)",
+        "CREATE FUNCTION nothing() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$",
+        "CREATE TRIGGER nothing BEFORE DELETE ON logged FOR EACH ROW EXECUTE FUNCTION nothing()",
+        "INSERT INTO root SELECT g FROM generate_series(1, 3) g",
+        "INSERT INTO mid SELECT g, 1 + g % 3 FROM generate_series(1, 30) g",
+        "INSERT INTO pair VALUES (1, 1), (1, 2)",
+        // rows through one key, the other, both, neither; a NULL key column references nothing
+        "INSERT INTO leaf SELECT g, g, 1 + (g / 7) % 3, NULL, NULL FROM generate_series(1, 30) g",
+        "INSERT INTO leaf VALUES (31, NULL, NULL, 1, 1), (32, NULL, 2, 1, 2), (33, 3, NULL, 1, 1)",
+        "INSERT INTO note SELECT 1 + g % 30, 'n' || g FROM generate_series(1, 60) g",
+        "INSERT INTO note VALUES (3, 'n1')",
+        "INSERT INTO logged SELECT g, g FROM generate_series(1, 30) g");
+    String select = "DELETE FROM root WHERE id = 1; DELETE FROM pair WHERE (a, b) = (1, 1)";
+    Map<String, List<Long>> expected = cascade(db, select);
+    List<String> locked = new java.util.ArrayList<>();
+    try (Connection c = db.connect();
+        Connection other = db.connect()) {
+      RowClosure.Result result =
+          fillLocking(
+              c,
+              List.of("root: id = 1", "pair: a = 1 AND b = 1"),
+              (table, candidates, statement) -> {
+                locked.add(table.name());
+                return statement.run();
+              });
+      assertThat(counts(result)).isEqualTo(expected);
+      assertThat(List.of("leaf", "note")).allMatch(n -> result.leaf(t(n)));
+      assertThat(List.of("root", "mid", "pair", "logged")).noneMatch(n -> result.leaf(t(n)));
+      // a leaf is locked once, after its parents, and has no rows in the key set
+      assertThat(locked).containsOnlyOnce("leaf", "note");
+      assertThat(locked.indexOf("leaf")).isGreaterThan(locked.lastIndexOf("mid"));
+      for (String leaf : List.of("leaf", "note")) {
+        String inKeySet =
+            "SELECT count(*) FROM "
+                + RowClosure.ROWS
+                + " WHERE toid = 'public."
+                + leaf
+                + "'::regclass";
+        assertThat(count(c, inKeySet)).isZero();
+        // its condition selects exactly the rows the cascade deletes, each once
+        String selected =
+            "SELECT count(*) FROM ONLY public."
+                + leaf
+                + " WHERE "
+                + result.rowsCondition(t(leaf), true);
+        assertThat(count(c, selected)).isEqualTo(expected.get("public." + leaf).get(0));
+        assertThat(result.rowsCondition(t(leaf), false)).isEqualTo("false");
+      }
+      // the leaf's rows in the closure are locked; its other rows are not
+      try (Statement st = other.createStatement()) {
+        st.execute("SET lock_timeout = '100ms'");
+        assertThatThrownBy(() -> st.execute("SELECT 1 FROM leaf WHERE id = 33 FOR UPDATE"))
+            .isInstanceOf(SQLException.class)
+            .hasMessageContaining("lock timeout");
+        assertThat(st.execute("SELECT 1 FROM leaf WHERE id = 32 FOR UPDATE")).isTrue();
+      }
+      c.rollback();
+    }
+  }
+
+  /** {@link RowClosure#fill} with {@code locking}, in a transaction begun on {@code c}. */
+  private static RowClosure.Result fillLocking(
+      Connection c, List<String> where, RowClosure.Locking locking) throws SQLException {
+    Catalog catalog = CatalogReader.read(c, List.of("public"));
+    KeyDetails keys = KeyDetails.read(c);
+    RowSelection selection = RowSelection.resolve(catalog, keys, where, List.of(), null);
+    c.setAutoCommit(false);
+    return RowClosure.fill(c, catalog, keys, selection, locking);
+  }
+
+  private static long count(Connection c, String sql) throws SQLException {
+    try (Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   /** The planner's count of {@code table}'s rows in the key set now (0: none there). */

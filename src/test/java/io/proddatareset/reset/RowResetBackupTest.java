@@ -7,6 +7,7 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.backup.BackupManifest;
 import io.proddatareset.backup.BackupProgress;
+import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.testing.SubsetShapes;
 import io.proddatareset.testing.TestDatabase;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +83,76 @@ class RowResetBackupTest {
     // deleted rows parents first: the country block comes before the city block
     assertThat(text.indexOf("COPY public.country")).isLessThan(text.indexOf("COPY public.city"));
     assertThat(file.resolveSibling("subset.sql.manifest.json")).exists();
+  }
+
+  @Test
+  void aLeafsBlockIsExactlyWhatItsDeleteRemovedAndARollbackAfterItPutsItBack() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    Path file = dir.resolve("subset.sql");
+    TableName events = new TableName("public", "entity_events");
+    AtomicLong copied = new AtomicLong(-1);
+    // once the leaf entity_events is deleted and copied, its block is there: the reset's session
+    // is then terminated, before its commit
+    BackupProgress killer =
+        new BackupProgress() {
+          @Override
+          public void copied(TableName table, long rows, long bytes) {
+            if (table.equals(events) && rows > 0 && copied.compareAndSet(-1, rows)) {
+              db.queryLong(
+                  "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
+                      + " application_name = 'prod-data-reset' AND datname = current_database()");
+            }
+          }
+
+          @Override
+          public void phase(String description) {}
+        };
+    long deleted =
+        db.queryLong(
+            "SELECT count(*) FROM entity_events WHERE entity_id IN (SELECT id FROM entities"
+                + " WHERE project_id = 1)");
+
+    assertThatThrownBy(
+            () ->
+                new RowReset(
+                        RowResetTest.connector(db),
+                        withBackup(file),
+                        ResetService.Listener.NONE,
+                        killer,
+                        LockAttempts.Tuning.DEFAULT)
+                    .run(RowResetTest.subset(db, "projects: id = 1")))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.FAILURE))
+        .hasMessageContaining("terminating connection")
+        .hasMessageContaining("The partial file was removed")
+        .hasMessageContaining("nothing was changed");
+    assertThat(copied.get()).isEqualTo(deleted).isPositive();
+    assertThat(db.snapshot()).isEqualTo(before);
+    try (var left = Files.list(dir)) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
+  void aRuleOnALeafThatRefusesItsDeleteChangesNothing() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    // an app's rule that keeps some rows of a leaf: the server refuses the delete as it copies
+    db.exec(
+        "CREATE RULE keep_created AS ON DELETE TO entity_events WHERE OLD.event_type = 'created'"
+            + " DO INSTEAD NOTHING");
+    Map<String, List<String>> before = db.snapshot();
+    Path file = dir.resolve("subset.sql");
+
+    assertThatThrownBy(() -> reset(db, file).run(RowResetTest.subset(db, "projects: id = 1")))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.FAILURE))
+        .hasMessageContaining("public.entity_events")
+        .hasMessageContaining("cannot perform DELETE RETURNING");
+    assertThat(db.snapshot()).isEqualTo(before);
+    try (var left = Files.list(dir)) {
+      assertThat(left).isEmpty();
+    }
   }
 
   @Test
