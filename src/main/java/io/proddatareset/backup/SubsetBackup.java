@@ -16,6 +16,8 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.postgresql.PGConnection;
 
 /**
@@ -52,6 +54,8 @@ public final class SubsetBackup implements AutoCloseable {
   private ServerInfo server;
   private boolean finished;
   private boolean failed;
+  // the file's sync, read back and comparison ({@link #finishing}), once started
+  private FutureTask<BackupManifest> checking;
 
   private SubsetBackup(
       Path file, BackupOptions options, List<SubsetEntry> entries, SubsetInfo subset) {
@@ -185,18 +189,86 @@ public final class SubsetBackup implements AutoCloseable {
    *     failed; the partial file is removed
    */
   public BackupResult finish(Connection conn) {
+    return finishing(conn).await();
+  }
+
+  /**
+   * As {@link #finish}, in two steps, so that the caller can go on meanwhile: the sequences and the
+   * footer are written now, on {@code conn}; the file is then synced, read back and compared on a
+   * thread of its own, while the caller's transaction goes on (its other statements), and {@link
+   * Finishing#await} waits for that and puts the file in place. {@code conn} is not used by the
+   * thread. The caller must not commit before {@link Finishing#await} returned; {@link #close}
+   * waits for the thread and removes everything unless it did.
+   *
+   * @throws IllegalStateException when not every entry was copied
+   * @throws ExitException FAILURE when the sequences or the footer cannot be written
+   */
+  public Finishing finishing(Connection conn) {
     requireOpen();
     if (written.size() != entries.size()) {
       throw new IllegalStateException(
           "copied " + written.size() + " of the backup's " + entries.size() + " entries");
     }
-    String stage = "writing the sequences";
+    List<BackupManifest.SequenceEntry> sequences;
     try {
       List<Table> tables = entries.stream().map(SubsetEntry::table).distinct().toList();
-      List<BackupManifest.SequenceEntry> sequences =
-          new ArrayList<>(SnapshotFacts.sequences(conn, tables).values());
+      sequences = new ArrayList<>(SnapshotFacts.sequences(conn, tables).values());
       writeMember(BackupFormat.sequencesAndFooter(sequences).getBytes(StandardCharsets.UTF_8));
       out.flush();
+    } catch (Exception | Error e) {
+      throw fail("writing the sequences", e);
+    }
+    checking = new FutureTask<>(() -> checked(sequences));
+    Thread thread = new Thread(checking, "pdr-subset-backup-check");
+    thread.setDaemon(true);
+    thread.start();
+    return new Finishing();
+  }
+
+  /** The check {@link #finishing} started; {@link #await} it once. */
+  public final class Finishing {
+    private Finishing() {}
+
+    /**
+     * Waits until the file is synced, read back and compared, then puts it and its manifest in
+     * place.
+     *
+     * @throws ExitException REFUSED when the file did not read back as written, FAILURE when
+     *     syncing, reading or saving failed; the partial file is removed
+     */
+    public BackupResult await() {
+      requireOpen();
+      BackupManifest manifest;
+      try {
+        manifest = checking.get();
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw cause instanceof StageFailure f ? fail(f.stage, f.getCause()) : fail("verifying", e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw fail("verifying", e);
+      }
+      try {
+        output.publish(manifest);
+        finished = true;
+        compressors.close();
+        return new BackupResult(
+            output.file(),
+            output.manifestPath(),
+            manifest,
+            1,
+            entries.size(),
+            (System.nanoTime() - started) / 1_000_000);
+      } catch (Exception | Error e) {
+        throw fail("saving", e);
+      }
+    }
+  }
+
+  /** On the check's thread: syncs, reads the file back and compares; the manifest to save. */
+  private BackupManifest checked(List<BackupManifest.SequenceEntry> sequences) {
+    String stage = "writing the sequences";
+    try {
       output.finishWriting();
       stage = "verifying";
       output.requireCheckable();
@@ -217,19 +289,19 @@ public final class SubsetBackup implements AutoCloseable {
       if (!problems.isEmpty()) {
         throw BackupVerifier.failed(String.join("; ", problems));
       }
-      stage = "saving";
-      output.publish(manifest);
-      finished = true;
-      compressors.close();
-      return new BackupResult(
-          output.file(),
-          output.manifestPath(),
-          manifest,
-          1,
-          entries.size(),
-          (System.nanoTime() - started) / 1_000_000);
+      return manifest;
     } catch (Exception | Error e) {
-      throw fail(stage, e);
+      throw new StageFailure(stage, e);
+    }
+  }
+
+  /** A failure of the check's thread, with the stage it failed in. */
+  private static final class StageFailure extends RuntimeException {
+    private final String stage;
+
+    StageFailure(String stage, Throwable cause) {
+      super(cause);
+      this.stage = stage;
     }
   }
 
@@ -276,11 +348,23 @@ public final class SubsetBackup implements AutoCloseable {
         subset);
   }
 
-  /** When the backup was not finished: removes its partial file. Does nothing after a finish. */
+  /**
+   * When the backup was not finished: removes its partial file, after the check's thread (of {@link
+   * #finishing}) is done with it. Does nothing after a finish.
+   */
   @Override
   public void close() {
     if (!finished && !failed) {
       failed = true;
+      if (checking != null) {
+        try {
+          checking.get();
+        } catch (ExecutionException ignored) {
+          // it failed: the file goes anyway
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       cleanUp();
     }
   }

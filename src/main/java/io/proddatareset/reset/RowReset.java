@@ -58,11 +58,15 @@ import java.util.Map;
  *   <li>The plan, computed in T under the locks (each round's closure is the plan's), must have the
  *       confirmed plan's id (which covers the conditions and the closure's counts) and no hazard: a
  *       closure that reaches a kept table refuses (exit 3), naming the path of keys.
+ *   <li>The key set recorded (but for the closure's leaves, tables nothing references: their rows
+ *       are named by their parents' and counted as they are locked).
  *   <li>The backup of exactly the deleted rows and the updated rows' pre-images, from T (after the
- *       locks, so it holds what is deleted), finished and read back before any change ({@link
- *       SubsetBackup}).
- *   <li>The key set recorded; the updates, then the deletes children first, a cycle's tables in one
- *       statement ({@link RowResetStatements}).
+ *       locks, so it holds what is deleted), parents first ({@link SubsetBackup}); a leaf's block
+ *       is copied from its own delete ({@code COPY (DELETE ... RETURNING ...)}), so it is exactly
+ *       what was deleted, and checked by count.
+ *   <li>The updates, then the deletes children first, a cycle's tables in one statement ({@link
+ *       RowResetStatements}), while the backup is synced, read back and compared on a thread of its
+ *       own; it is verified and in place before the check.
  *   <li>The check, in T: what the statements returned is exactly the key set, else a rollback (exit
  *       3, nothing changed); the rows written meanwhile through virtual references (not held off by
  *       row locks) counted for the result.
@@ -246,6 +250,18 @@ public final class RowReset extends RunningReset {
     long deleted = closure.tables().stream().mapToLong(RowClosure.Reached::deleteRows).sum();
     long updated = closure.tables().stream().mapToLong(RowClosure.Reached::updateRows).sum();
 
+    Changes changes =
+        () -> {
+          run.enter(ChangeStep.DELETING);
+          listener.step(
+              "Deleting "
+                  + Counts.of(deleted, "row")
+                  + " children first and updating "
+                  + Counts.of(updated, "row")
+                  + " (SET NULL / SET DEFAULT keys)");
+          statements.update(t);
+          statements.delete(t);
+        };
     BackupResult backup = null;
     if (options.backupFile() != null) {
       run.enter(ChangeStep.BACKING_UP);
@@ -256,19 +272,11 @@ public final class RowReset extends RunningReset {
               + Counts.of(updated, "row")
               + " to update, as they are, to "
               + options.backupFile());
-      backup = backUp(t, plan[0], catalog, keys, selection, closure, statements);
+      backup = backUp(t, plan[0], catalog, keys, selection, closure, statements, changes);
       written = backup;
+    } else {
+      changes.run();
     }
-
-    run.enter(ChangeStep.DELETING);
-    listener.step(
-        "Deleting "
-            + Counts.of(deleted, "row")
-            + " children first and updating "
-            + Counts.of(updated, "row")
-            + " (SET NULL / SET DEFAULT keys)");
-    statements.update(t);
-    statements.delete(t);
 
     run.enter(ChangeStep.CHECKING);
     listener.step(
@@ -309,12 +317,20 @@ public final class RowReset extends RunningReset {
         (System.nanoTime() - start) / 1_000_000);
   }
 
+  /** The updates and deletes on T. */
+  @FunctionalInterface
+  private interface Changes {
+    void run() throws SQLException;
+  }
+
   /**
    * The subset backup from T: every entry's rows (deleted rows parents first, then the updated
-   * rows' pre-images), read back and verified before any other change. The rows of a leaf of the
-   * closure (nothing references them: {@link RowClosure.Result#leaf}) are deleted as they are
-   * copied ({@link SubsetBackup#copyDeleting}): its block is then exactly what was deleted, and
-   * {@code statements} leaves it out.
+   * rows' pre-images), then {@code changes} on T while the file is synced, read back and compared
+   * on a thread of its own ({@link SubsetBackup#finishing}); it is verified and in place before
+   * this returns, so before the commit. The rows of a leaf of the closure (nothing references them:
+   * {@link RowClosure.Result#leaf}) are deleted as they are copied ({@link
+   * SubsetBackup#copyDeleting}): its block is then exactly what was deleted, and {@code statements}
+   * leaves it out.
    */
   private BackupResult backUp(
       Connection t,
@@ -323,7 +339,8 @@ public final class RowReset extends RunningReset {
       KeyDetails keys,
       RowSelection selection,
       RowClosure.Result closure,
-      RowResetStatements statements)
+      RowResetStatements statements,
+      Changes changes)
       throws SQLException {
     try {
       List<SubsetEntry> entries = SubsetEntries.of(t, catalog, keys, selection, closure);
@@ -347,7 +364,10 @@ public final class RowReset extends RunningReset {
             b.copy(t, e, rows);
           }
         }
-        return b.finish(t);
+        SubsetBackup.Finishing finishing = b.finishing(t);
+        // the file is checked meanwhile: the server works on the statements, the JVM on the file
+        changes.run();
+        return finishing.await();
       }
     } catch (ExitException e) {
       throw ResetFailures.rolledBackInstead(e);

@@ -135,6 +135,50 @@ class RowResetBackupTest {
   }
 
   @Test
+  void aBackupThatDoesNotReadBackAsWrittenRollsBackTheDeletesMadeMeanwhile() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    Path file = dir.resolve("subset.sql");
+    // the file is read back while the deletes run: a byte of it changes just before
+    BackupProgress damage =
+        new BackupProgress() {
+          @Override
+          public void copied(TableName table, long rows, long bytes) {}
+
+          @Override
+          public void phase(String description) {
+            try (var partial = Files.list(dir)) {
+              Path p = partial.filter(f -> !f.equals(file)).findFirst().orElseThrow();
+              byte[] b = Files.readAllBytes(p);
+              int at = new String(b, java.nio.charset.StandardCharsets.UTF_8).indexOf("\n1\t");
+              b[at + 1] = '7';
+              Files.write(p, b);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        };
+
+    assertThatThrownBy(
+            () ->
+                new RowReset(
+                        RowResetTest.connector(db),
+                        withBackup(file),
+                        ResetService.Listener.NONE,
+                        damage,
+                        LockAttempts.Tuning.DEFAULT)
+                    .run(RowResetTest.subset(db, "projects: id = 1")))
+        .isInstanceOfSatisfying(
+            ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.REFUSED))
+        .hasMessageContaining("SHA-256 differs")
+        .hasMessageContaining("nothing was changed");
+    assertThat(db.snapshot()).isEqualTo(before);
+    try (var left = Files.list(dir)) {
+      assertThat(left).isEmpty();
+    }
+  }
+
+  @Test
   void aRuleOnALeafThatRefusesItsDeleteChangesNothing() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
     // an app's rule that keeps some rows of a leaf: the server refuses the delete as it copies
