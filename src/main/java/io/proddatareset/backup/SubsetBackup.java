@@ -133,9 +133,10 @@ public final class SubsetBackup implements AutoCloseable {
   /**
    * As {@link #copy}, for a delete entry whose rows are deleted as they are copied: {@code COPY
    * (DELETE FROM [ONLY] table WHERE rowCondition RETURNING columns) TO STDOUT}, so that the block
-   * holds exactly the rows deleted. The caller's transaction must not commit unless {@link #finish}
-   * succeeds (after a failure here it is aborted: roll it back). Only for rows whose delete changes
-   * nothing else (no trigger, nothing referencing them).
+   * holds exactly the rows deleted. The caller's transaction must not commit unless the backup is
+   * finished ({@link #finish}, {@link Finishing#await}); after a failure here it is aborted: roll
+   * it back. Only for rows whose delete changes nothing else (no trigger, nothing referencing
+   * them).
    *
    * @return the rows written, which are the rows deleted
    * @throws IllegalArgumentException when {@code entry} is not the next entry, or not a delete
