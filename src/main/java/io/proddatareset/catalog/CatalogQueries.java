@@ -105,7 +105,7 @@ final class CatalogQueries {
                    ELSE pg_catalog.current_setting('session_replication_role') <> 'replica'
                  END,
                  t.tgfoid::regproc::text, t.tgenabled::text, (t.tgtype & 2) <> 0,
-                 l.lanname::text, p.prosrc, t.tgargs
+                 l.lanname::text, p.prosrc, t.tgargs, (t.tgtype & 8) <> 0, (t.tgtype & 16) <> 0
           FROM pg_catalog.pg_trigger t
           JOIN members m ON m.member = t.tgrelid
           JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid

@@ -222,6 +222,8 @@ public final class CatalogReader {
                 new Trigger(
                     rs.getString(2),
                     rs.getBoolean(3),
+                    rs.getBoolean(11),
+                    rs.getBoolean(12),
                     rs.getBoolean(4),
                     rs.getString(5),
                     rs.getString(6),

@@ -7,6 +7,8 @@ import java.util.Set;
  * A user trigger (internal constraint triggers are not listed).
  *
  * @param onTruncate fires on TRUNCATE
+ * @param onDelete fires on DELETE (row or statement level)
+ * @param onUpdate fires on UPDATE (row or statement level)
  * @param enabled fires in the tool's sessions: {@code tgenabled} is {@code A} (always), or {@code
  *     O} (origin) while {@code session_replication_role} is not {@code replica}, or {@code R}
  *     (replica) while it is; never when {@code D} (disabled). The role is the one the tool's own
@@ -22,6 +24,8 @@ import java.util.Set;
 public record Trigger(
     String name,
     boolean onTruncate,
+    boolean onDelete,
+    boolean onUpdate,
     boolean enabled,
     String function,
     String state,

@@ -38,6 +38,11 @@ public record PlanWarning(Code code, String message, List<TableName> tables) {
     /** The --where selection matches no row: the reset would delete nothing. */
     NOTHING_SELECTED,
     /**
+     * A trigger fires as a subset reset deletes or updates a table's rows: what it does is not in
+     * the backup, and a restore does not undo it.
+     */
+    ROW_TRIGGER,
+    /**
      * A subset reset deletes parent rows of a foreign key whose child columns no index starts with:
      * PostgreSQL scans the child table once per deleted row.
      */

@@ -293,6 +293,7 @@ final class SubsetPlanner {
     for (UndeclaredReference u : closure.undeclared()) {
       warnings.add(undeclared(u, tenantKeyHint(p.selection(), closure, u)));
     }
+    warnings.addAll(RowTriggers.warnings(p.catalog(), closure));
     warnings.addAll(slow);
     return new ResetPlan(
         base.catalog(),

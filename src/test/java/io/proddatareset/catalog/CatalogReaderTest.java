@@ -178,6 +178,8 @@ public class CatalogReaderTest {
             new Trigger(
                 "base_truncate",
                 true,
+                false,
+                false,
                 true,
                 "noop",
                 "O",
@@ -192,6 +194,9 @@ public class CatalogReaderTest {
     assertThat(table("public", "node").triggers())
         .extracting(Trigger::onTruncate)
         .containsExactly(false);
+    assertThat(table("public", "node").triggers())
+        .extracting(t -> t.onDelete() + " " + t.onUpdate())
+        .containsExactly("false true");
     assertThat(table("public", "node").firingTruncateTriggers()).isEmpty();
     assertThat(table("public", "node").publications()).containsExactly("node_pub");
     assertThat(table("public", "base").publications()).isEmpty();

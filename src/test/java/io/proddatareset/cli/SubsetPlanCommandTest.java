@@ -333,6 +333,50 @@ class SubsetPlanCommandTest {
     assertThat(cycles).hasSize(1);
   }
 
+  @Test
+  void theTriggersTheRowResetSetsOffAreNamedWithTheirRows() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(SHAPES);
+    // person 1 and 2 are deleted, 3 and 4 updated (SET NULL): a DELETE trigger and an UPDATE
+    // trigger on person fire; a disabled one, and an UPDATE trigger on a table the reset only
+    // deletes from, do not
+    db.exec(
+        "CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+        "CREATE TRIGGER person_gone AFTER DELETE ON person FOR EACH ROW EXECUTE FUNCTION audit()",
+        "CREATE TRIGGER person_changed AFTER UPDATE ON person EXECUTE FUNCTION audit()",
+        "CREATE TRIGGER person_off AFTER DELETE ON person EXECUTE FUNCTION audit()",
+        "ALTER TABLE person DISABLE TRIGGER person_off",
+        "CREATE TRIGGER district_changed AFTER UPDATE ON district EXECUTE FUNCTION audit()");
+
+    Cli.Result r = new Cli().run("plan", db.url(), "--where", "person: id = 1", "--json");
+
+    assertThat(r.exitCode()).as(r.toString()).isZero();
+    List<String> warnings = new java.util.ArrayList<>();
+    for (JsonNode w : json(r).get("warnings")) {
+      if (w.get("code").asText().equals("ROW_TRIGGER")) {
+        warnings.add(w.get("message").asText());
+      }
+    }
+    assertThat(warnings)
+        .containsExactly(
+            "public.person: trigger person_changed (audit) fires as the reset updates 2 rows (SET"
+                + " NULL / SET DEFAULT keys). What it does is the app's own: it is not in the"
+                + " backup, and a restore does not undo it.",
+            "public.person: trigger person_gone (audit) fires as the reset deletes 2 rows. What it"
+                + " does is the app's own: it is not in the backup, and a restore does not undo"
+                + " it.");
+    // country 2 takes every person with it (none is left to update) and its district
+    Cli.Result country = new Cli().run("plan", db.url(), "--where", "country: id = 2");
+    assertThat(country.exitCode()).as(country.toString()).isZero();
+    assertThat(country.out())
+        .contains(
+            "[ROW_TRIGGER] public.person: trigger person_gone (audit) fires as the reset deletes 5"
+                + " rows.")
+        .doesNotContain("person_changed")
+        .doesNotContain("person_off")
+        .doesNotContain("district_changed");
+  }
+
   static final String TENANTS =
       """
       CREATE TABLE tenants (id bigint PRIMARY KEY, name text);
