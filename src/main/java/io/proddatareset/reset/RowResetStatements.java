@@ -12,9 +12,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The statements of a row reset, on the stable, locked closure, in the reset's transaction: what
@@ -43,7 +45,7 @@ final class RowResetStatements {
   private final List<ClosureEdge> edges;
   private final Map<TableName, Integer> numbers = new LinkedHashMap<>();
   private final RowResetCheck check;
-  private final java.util.Set<TableName> deletedByBackup = new java.util.HashSet<>();
+  private final Set<TableName> deletedByBackup = new HashSet<>();
 
   RowResetStatements(
       Catalog catalog, KeyDetails keys, RowClosure.Result closure, List<ClosureEdge> edges) {

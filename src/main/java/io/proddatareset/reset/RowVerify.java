@@ -124,12 +124,12 @@ public final class RowVerify {
     }
     String copy = "COPY pg_temp." + temp + " (" + cols + ") FROM STDIN";
     if (keyed) {
-      int[] at = RowsNowKeys.RowsNow.indexes(columns, key);
+      int[] at = RowsNowKeys.indexes(columns, key);
       try (PGCopyOutputStream out = new PGCopyOutputStream(c.unwrap(PGConnection.class), copy);
           RowsNowKeys.Lines lines =
               new RowsNowKeys.Lines(
                   line -> {
-                    out.write(RowsNowKeys.RowsNow.project(line, at));
+                    out.write(RowsNowKeys.project(line, at));
                     out.write('\n');
                   })) {
         data.transferTo(lines);

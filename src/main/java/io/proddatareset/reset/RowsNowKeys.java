@@ -111,43 +111,43 @@ final class RowsNowKeys {
         data.transferTo(lines);
       }
     }
+  }
 
-    /** Where each of {@code columns} is among a block's {@code blockColumns}. */
-    static int[] indexes(List<String> blockColumns, List<String> columns) throws IOException {
-      int[] at = new int[columns.size()];
-      for (int i = 0; i < at.length; i++) {
-        at[i] = blockColumns.indexOf(columns.get(i));
-        if (at[i] < 0) {
-          throw new IOException(
-              "a block of the backup lacks the column " + Identifiers.quote(columns.get(i)));
-        }
+  /** Where each of {@code columns} is among a block's {@code blockColumns}. */
+  static int[] indexes(List<String> blockColumns, List<String> columns) throws IOException {
+    int[] at = new int[columns.size()];
+    for (int i = 0; i < at.length; i++) {
+      at[i] = blockColumns.indexOf(columns.get(i));
+      if (at[i] < 0) {
+        throw new IOException(
+            "a block of the backup lacks the column " + Identifiers.quote(columns.get(i)));
       }
-      return at;
     }
+    return at;
+  }
 
-    /** The fields {@code at} of a COPY text line (tab-separated), joined by tabs. */
-    static byte[] project(byte[] line, int[] at) throws IOException {
-      List<int[]> fields = new ArrayList<>();
-      int start = 0;
-      for (int i = 0; i <= line.length; i++) {
-        if (i == line.length || line[i] == '\t') {
-          fields.add(new int[] {start, i});
-          start = i + 1;
-        }
+  /** The fields {@code at} of a COPY text line (tab-separated), joined by tabs. */
+  static byte[] project(byte[] line, int[] at) throws IOException {
+    List<int[]> fields = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i <= line.length; i++) {
+      if (i == line.length || line[i] == '\t') {
+        fields.add(new int[] {start, i});
+        start = i + 1;
       }
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(line.length);
-      for (int i = 0; i < at.length; i++) {
-        if (at[i] >= fields.size()) {
-          throw new IOException("a row of the backup has fewer fields than its columns");
-        }
-        int[] f = fields.get(at[i]);
-        if (i > 0) {
-          out.write('\t');
-        }
-        out.write(line, f[0], f[1] - f[0]);
-      }
-      return out.toByteArray();
     }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(line.length);
+    for (int i = 0; i < at.length; i++) {
+      if (at[i] >= fields.size()) {
+        throw new IOException("a row of the backup has fewer fields than its columns");
+      }
+      int[] f = fields.get(at[i]);
+      if (i > 0) {
+        out.write('\t');
+      }
+      out.write(line, f[0], f[1] - f[0]);
+    }
+    return out.toByteArray();
   }
 
   private static final String COLUMNS =

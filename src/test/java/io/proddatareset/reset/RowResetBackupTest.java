@@ -44,11 +44,16 @@ class RowResetBackupTest {
   }
 
   static RowReset reset(TestDatabase db, Path file) {
+    return reset(db, file, BackupProgress.NONE);
+  }
+
+  /** The row reset with a backup to {@code file}, its progress reported to {@code progress}. */
+  static RowReset reset(TestDatabase db, Path file, BackupProgress progress) {
     return new RowReset(
         RowResetTest.connector(db),
         withBackup(file),
         ResetService.Listener.NONE,
-        BackupProgress.NONE,
+        progress,
         LockAttempts.Tuning.DEFAULT);
   }
 
@@ -114,14 +119,7 @@ class RowResetBackupTest {
                 + " WHERE project_id = 1)");
 
     assertThatThrownBy(
-            () ->
-                new RowReset(
-                        RowResetTest.connector(db),
-                        withBackup(file),
-                        ResetService.Listener.NONE,
-                        killer,
-                        LockAttempts.Tuning.DEFAULT)
-                    .run(RowResetTest.subset(db, "projects: id = 1")))
+            () -> reset(db, file, killer).run(RowResetTest.subset(db, "projects: id = 1")))
         .isInstanceOfSatisfying(
             ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.FAILURE))
         .hasMessageContaining("terminating connection")
@@ -160,14 +158,7 @@ class RowResetBackupTest {
         };
 
     assertThatThrownBy(
-            () ->
-                new RowReset(
-                        RowResetTest.connector(db),
-                        withBackup(file),
-                        ResetService.Listener.NONE,
-                        damage,
-                        LockAttempts.Tuning.DEFAULT)
-                    .run(RowResetTest.subset(db, "projects: id = 1")))
+            () -> reset(db, file, damage).run(RowResetTest.subset(db, "projects: id = 1")))
         .isInstanceOfSatisfying(
             ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.REFUSED))
         .hasMessageContaining("SHA-256 differs")
