@@ -66,16 +66,16 @@ final class ClosureLeaves {
   }
 
   /**
-   * SQL text of a condition on {@code leaf}'s own rows (unqualified) that holds for the rows that
-   * reference a deleted row through one of {@code into} (each from a parent with rows in the key
-   * set, numbered as in {@code numbers}), by their addresses: the union of each key's join of the
-   * parents' deleted rows with the leaf, so that each key is looked up on its own (an {@code OR} of
-   * the keys would read the whole table), and the rows are then fetched by address (a TID scan).
-   * For a leaf with one key a semi-join on it does as well (measured in the reset on PM Agent at
-   * scale 1000, locking the 100,000 rows of {@code entity_events}: 282 ms this way, 255 ms as a
-   * semi-join, within the run-to-run spread); one form keeps one shape of statement.
+   * SQL text of an array of the addresses ({@code ctid}) of the rows of {@code leaf} that reference
+   * a deleted row through one of {@code into} (each from a parent with rows in the key set,
+   * numbered as in {@code numbers}): the union of each key's join of the parents' deleted rows with
+   * the leaf, so that each key is looked up on its own (an {@code OR} of the keys would read the
+   * whole table), the rows then fetched by address (a TID scan). For a leaf with one key a
+   * semi-join on it does as well (measured in the reset on PM Agent at scale 1000, locking the
+   * 100,000 rows of {@code entity_events}: 282 ms this way, 255 ms as a semi-join, within the
+   * run-to-run spread); one form keeps one shape of statement.
    */
-  static String condition(
+  static String addresses(
       Catalog catalog,
       KeyDetails keys,
       TableName leaf,
@@ -96,7 +96,12 @@ final class ClosureLeaves {
       }
       union.append(" WHERE ").append(deletedParents(numbers.get(e.parent())));
     }
-    return "ctid = ANY (ARRAY(" + union + "))";
+    return "ARRAY(" + union + ")";
+  }
+
+  /** SQL text of a condition on the leaf's own rows (unqualified): those at {@code addresses}. */
+  static String condition(String addresses) {
+    return "ctid = ANY (" + addresses + ")";
   }
 
   /** The parent rows {@code p} (an ordinary table, number {@code rel}) that the key set deletes. */
@@ -109,30 +114,59 @@ final class ClosureLeaves {
   }
 
   /**
-   * Counts the rows of {@code leaf} that {@code condition} selects, locking them ({@code FOR
-   * UPDATE}) through {@code locking} when it is not null.
+   * Counts the rows of {@code leaf} at {@code addresses} ({@link #addresses}), locking them ({@code
+   * FOR UPDATE}) through {@code locking} when it is not null.
+   *
+   * <p>Locked, the count must be the number of addresses: a row that the app updated or deleted
+   * between the statement's snapshot (when the addresses were read) and its lock (after waiting for
+   * the app's transaction) is not locked, since its new version has another address, which
+   * PostgreSQL re-checks against the addresses (a key-set statement re-checks the join instead).
+   * The statement then throws {@link RowClosure.Locking.Moved}, and {@code locking} runs it again,
+   * reading the addresses anew; the parents being locked, no row can join them meanwhile.
    */
   static long count(
       Connection c,
       Catalog catalog,
       KeyDetails keys,
       TableName leaf,
-      String condition,
+      String addresses,
       RowClosure.Locking locking)
       throws SQLException {
-    String rows = RowClosure.ownRows(catalog, keys, leaf) + " WHERE " + condition;
+    if (locking == null) {
+      // the union reads the rows visible to the statement, each once
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT cardinality(" + addresses + ")")) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
     String sql =
-        locking == null
-            ? "SELECT count(*) FROM " + rows
-            : "SELECT count(*) FROM (SELECT 1 FROM " + rows + " FOR UPDATE) s";
-    RowClosure.Locking.Work statement =
+        "WITH a AS MATERIALIZED (SELECT "
+            + addresses
+            + " AS tids), l AS (SELECT 1 FROM "
+            + RowClosure.ownRows(catalog, keys, leaf)
+            + " WHERE ctid = ANY ((SELECT tids FROM a)::tid[]) FOR UPDATE)"
+            + " SELECT (SELECT cardinality(tids) FROM a), (SELECT count(*) FROM l)";
+    return locking.lock(
+        leaf,
+        condition(addresses),
         () -> {
           try (Statement st = c.createStatement();
               ResultSet rs = st.executeQuery(sql)) {
             rs.next();
-            return rs.getLong(1);
+            long looked = rs.getLong(1);
+            long locked = rs.getLong(2);
+            if (locked != looked) {
+              throw new RowClosure.Locking.Moved(
+                  leaf.display()
+                      + ": "
+                      + (looked - locked)
+                      + " of "
+                      + looked
+                      + " rows changed before they could be locked");
+            }
+            return locked;
           }
-        };
-    return locking == null ? statement.run() : locking.lock(leaf, condition, statement);
+        });
   }
 }

@@ -136,9 +136,9 @@ final class ClosureRun {
     for (Map.Entry<TableName, Set<ClosureEdge>> leaf : leafEdges.entrySet()) {
       TableName t = leaf.getKey();
       List<ClosureEdge> into = List.copyOf(leaf.getValue());
-      String condition = ClosureLeaves.condition(catalog, keys, t, into, numbers);
-      leafRows.put(t, condition);
-      long rows = ClosureLeaves.count(c, catalog, keys, t, condition, locking);
+      String addresses = ClosureLeaves.addresses(catalog, keys, t, into, numbers);
+      leafRows.put(t, ClosureLeaves.condition(addresses));
+      long rows = ClosureLeaves.count(c, catalog, keys, t, addresses, locking);
       leafCounts.put(number(t), rows);
       if (rows > 0) {
         List<ClosureEdge> path = new ArrayList<>(paths.get(into.get(0).parent()));

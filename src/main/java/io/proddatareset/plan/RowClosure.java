@@ -196,6 +196,19 @@ public final class RowClosure {
     interface Work {
       long run() throws SQLException;
     }
+
+    /**
+     * Thrown by a {@link Work} that could not lock every row it looked for, because the app changed
+     * or deleted some of them meanwhile: {@link #lock} lets go of what it locked (the rollback to
+     * the savepoint) and runs it again, as after a lock timeout.
+     */
+    final class Moved extends SQLException {
+      private static final long serialVersionUID = 1L;
+
+      public Moved(String message) {
+        super(message);
+      }
+    }
   }
 
   /**

@@ -195,7 +195,9 @@ final class RowLocks {
             st.execute("SET LOCAL lock_timeout = " + Identifiers.literal(lockTimeout));
             return out;
           } catch (SQLException e) {
-            if (!SqlState.isLockTimeout(e) && !SqlState.isDeadlock(e)) {
+            if (!(e instanceof RowClosure.Locking.Moved)
+                && !SqlState.isLockTimeout(e)
+                && !SqlState.isDeadlock(e)) {
               throw e;
             }
             // undoes the attempt's SET LOCAL too
@@ -333,7 +335,13 @@ final class RowLocks {
             + Counts.of(rows, "row")
             + " of the selection locked so far) within "
             + Durations.limit(budget)
-            + LockAttempts.attemptsAndHolders(attempts, "held by", named)
+            + (cause instanceof RowClosure.Locking.Moved && named.isEmpty()
+                ? " ("
+                    + Counts.of(attempts, "attempt")
+                    + "): the app kept changing them ("
+                    + cause.getMessage()
+                    + ")."
+                : LockAttempts.attemptsAndHolders(attempts, "held by", named))
             + " Nothing was changed: wait for that session to finish (or end it), or give a longer"
             + " --lock-timeout, and run the reset again.",
         cause);

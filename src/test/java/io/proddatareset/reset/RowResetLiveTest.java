@@ -7,8 +7,11 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.backup.BackupProgress;
 import io.proddatareset.pg.LockAttempts;
+import io.proddatareset.plan.RowClosure;
 import io.proddatareset.testing.TestDatabase;
 import io.proddatareset.testing.TestPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -181,6 +184,64 @@ class RowResetLiveTest {
     }
   }
 
+  /**
+   * Rows that keep moving under the attempts make the reset give up within the budget, saying so.
+   */
+  @Test
+  void rowsThatKeepChangingUnderEveryAttemptGiveUpWithinTheBudgetSayingSo() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    try (Connection t = db.connect()) {
+      t.setAutoCommit(false);
+      io.proddatareset.catalog.Catalog catalog =
+          io.proddatareset.catalog.CatalogReader.read(t, List.of("public"));
+      io.proddatareset.catalog.KeyDetails keys = io.proddatareset.catalog.KeyDetails.read(t);
+      io.proddatareset.catalog.TableName events =
+          new io.proddatareset.catalog.TableName("public", "entity_events");
+      io.proddatareset.plan.RowSelection selection =
+          RowResetTest.subset(db, "projects: id = 1").subset().selection();
+      AtomicLong runs = new AtomicLong();
+      long start = System.nanoTime();
+      assertThatThrownBy(
+              () ->
+                  RowLocks.lockUntilStable(
+                      t,
+                      t.unwrap(PGConnection.class).getBackendPID(),
+                      db::connect,
+                      catalog,
+                      keys,
+                      locking -> {
+                        io.proddatareset.plan.RowClosure.fill(t, catalog, keys, selection, locking);
+                        locking.lock(
+                            events,
+                            "false",
+                            () -> {
+                              runs.incrementAndGet();
+                              throw new RowClosure.Locking.Moved(
+                                  "public.entity_events: 1 of 3 rows changed before they could be"
+                                      + " locked");
+                            });
+                        throw new AssertionError("locked");
+                      },
+                      closure -> true,
+                      Duration.ofMillis(600),
+                      new LockAttempts.Tuning(
+                          Duration.ofMillis(100), Duration.ofMillis(20), Duration.ofMillis(40))))
+          .isInstanceOfSatisfying(
+              ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.FAILURE))
+          .hasMessageContaining("Could not lock the selected rows of public.entity_events")
+          .hasMessageContaining("within 600ms")
+          .hasMessageContaining("the app kept changing them (public.entity_events: 1 of 3 rows")
+          .hasMessageContaining("Nothing was changed");
+      assertThat(runs.get()).isGreaterThan(2);
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(3000);
+      // the transaction is still usable: every attempt went back to its savepoint
+      try (Statement st = t.createStatement()) {
+        st.execute("SELECT 1");
+      }
+      t.rollback();
+    }
+  }
+
   @Test
   void aRowHeldByAnotherSessionBeyondTheLockTimeoutChangesNothingAndNamesTheHolder()
       throws Exception {
@@ -263,6 +324,71 @@ class RowResetLiveTest {
     }
     assertThat(db.queryLong("SELECT count(*) FROM tags WHERE project_id = 1")).isZero();
     assertThat(db.queryLong("SELECT count(*) FROM tags WHERE name = 'changed'")).isZero();
+  }
+
+  /**
+   * A leaf's rows are locked by their addresses; a row the app updates and commits while the
+   * reset's attempt waits for it has a new address then, which that statement skips (PostgreSQL
+   * re-checks a locked row's new version against the addresses). The attempt sees fewer rows locked
+   * than it looked for, and tries again: the new version is locked, deleted and backed up.
+   */
+  @Test
+  void aLeafRowTheAppUpdatesAndCommitsWhileTheLockWaitsIsLockedInItsNewVersion() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    long events =
+        db.queryLong(
+            "SELECT count(*) FROM entity_events v JOIN entities e ON e.id = v.entity_id"
+                + " WHERE e.project_id = 1");
+    Path backup = Files.createTempDirectory("pdr-leaf").resolve("b.sql");
+    try (Connection holder = db.connect()) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute(
+            "UPDATE entity_events SET event_type = 'changed' WHERE id = (SELECT max(v.id) FROM"
+                + " entity_events v JOIN entities e ON e.id = v.entity_id WHERE e.project_id = 1)");
+      }
+      Thread letGo =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(700);
+                  holder.commit();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      // one attempt lasts longer than the app holds the row: it commits while the attempt waits
+      RowReset reset =
+          new RowReset(
+              RowResetTest.connector(db),
+              new ResetOptions(
+                  backup,
+                  null,
+                  Duration.ofSeconds(20),
+                  Duration.ofSeconds(60),
+                  false,
+                  TableFingerprint.Mode.HASH,
+                  1,
+                  6),
+              ResetService.Listener.NONE,
+              BackupProgress.NONE,
+              new LockAttempts.Tuning(
+                  Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(50)));
+      letGo.start();
+      RowResetResult result = reset.run(RowResetTest.subset(db, "projects: id = 1"));
+      letGo.join();
+      assertThat(result.lockAttempts()).isGreaterThan(1);
+      assertThat(
+              result.closure().tables().stream()
+                  .filter(r -> r.table().display().equals("public.entity_events"))
+                  .mapToLong(RowClosure.Reached::deleteRows)
+                  .sum())
+          .isEqualTo(events);
+    }
+    assertThat(db.queryLong("SELECT count(*) FROM entity_events WHERE event_type = 'changed'"))
+        .isZero();
+    // the backup holds the version the app committed
+    assertThat(Files.readString(backup)).contains("\tchanged\t");
   }
 
   @Test
