@@ -47,7 +47,7 @@ final class LiveRestorePreviewer {
           OneAtATime.refusalWhileHeld(c).ifPresent(refusals::add);
           LiveRestoreRun run =
               new LiveRestoreRun(
-                  new RestoreLoad.Job(null, c, contents, options, System.nanoTime()));
+                  new RestoreLoad.Job(null, c, contents, options, System.nanoTime(), null));
           boolean fileChecked = false;
           try {
             run.prepare();

@@ -41,6 +41,8 @@ final class LiveRestoreRun extends RestoreLoad {
   private final List<Long> loaded = new ArrayList<>();
   private LiveRestorePlan plan;
   private LiveRestoreRows rows;
+  // what the restore does now, for a lock it waits for too long: "could not <doing> within ..."
+  private String doing = "read the tables";
 
   LiveRestoreRun(Job job) {
     super(job);
@@ -51,7 +53,11 @@ final class LiveRestoreRun extends RestoreLoad {
   }
 
   RestoreResult execute() throws SQLException, IOException {
-    prepare();
+    try {
+      prepare();
+    } catch (SQLException e) {
+      throw explain(e);
+    }
     return apply();
   }
 
@@ -166,8 +172,10 @@ final class LiveRestoreRun extends RestoreLoad {
       }
       for (Map.Entry<Integer, Set<String>> n : plan.nulled().entrySet()) {
         BackupManifest.TableEntry e = m.tables().get(n.getKey());
+        doing = "fill in the keys of the cycle in " + e.tableName().display();
         st.executeUpdate(update(n.getKey(), e, List.copyOf(n.getValue())));
       }
+      doing = "check the foreign keys of the rows put back";
       for (LiveRestoreCatalog.Key k : plan.deferred()) {
         // checked now, so that a failure is this restore's, before its commit
         st.execute("SET CONSTRAINTS " + k.sql() + " IMMEDIATE");
@@ -176,12 +184,14 @@ final class LiveRestoreRun extends RestoreLoad {
       for (int i = 0; i < m.tables().size(); i++) {
         BackupManifest.TableEntry e = m.tables().get(i);
         if (e.action().equals(BackupManifest.TableEntry.UPDATE)) {
+          doing = "put back the updated columns of " + e.tableName().display();
           LiveRestoreRows.UpdateOutcome found = rows.updateOutcome(i, e);
           long put = e.key() == null ? 0 : st.executeUpdate(rows.putBack(i, e, found.columns()));
           outcomes.set(i, found.outcome(e, put));
         }
       }
       if (!triggersBefore.isEmpty()) {
+        doing = "switch the triggers back on";
         List<Long> relations =
             RestoreCatalog.withPartitions(conn, List.copyOf(plan.targets().values()));
         RestoreRun.restoreTriggers(conn, triggersBefore, relations);
@@ -211,6 +221,7 @@ final class LiveRestoreRun extends RestoreLoad {
   /** The deleted rows of entry {@code i} back into their table; returns how many. */
   private long insert(Statement st, int i, BackupManifest.TableEntry e) throws SQLException {
     TableName t = e.tableName();
+    doing = "put the deleted rows of " + t.display() + " back";
     Set<String> nulled = plan.nulled().getOrDefault(i, Set.of());
     // OVERRIDING SYSTEM VALUE: an identity column GENERATED ALWAYS takes the row's own value
     return st.executeUpdate(
@@ -254,6 +265,7 @@ final class LiveRestoreRun extends RestoreLoad {
     plan.triggers().forEach(t -> tables.add(t.table()));
     try (Statement st = conn.createStatement()) {
       for (TableName t : tables) {
+        doing = "switch off the triggers of " + t.display();
         st.execute("ALTER TABLE " + t.sql() + " DISABLE TRIGGER USER");
       }
     } catch (SQLException e) {
@@ -278,6 +290,7 @@ final class LiveRestoreRun extends RestoreLoad {
     if (SqlState.isLockTimeout(e)) {
       return lockTimedOut(
           e,
+          doing,
           "Nothing was changed (rolled back); try again, or give it longer with --lock-timeout.");
     }
     if ("23505".equals(e.getSQLState()) || "23P01".equals(e.getSQLState())) {

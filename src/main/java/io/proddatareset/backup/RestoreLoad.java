@@ -5,12 +5,14 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.pg.LockWaitWatcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
@@ -32,13 +34,15 @@ abstract class RestoreLoad implements BackupReader.Handler {
    * @param contents what the file holds
    * @param options the restore's options
    * @param started when the restore started ({@link System#nanoTime})
+   * @param watcher who the restore waits for, seen from a second connection; or null
    */
   record Job(
       Restorer restorer,
       Connection conn,
       Restorer.Contents contents,
       RestoreOptions options,
-      long started) {}
+      long started,
+      LockWaitWatcher watcher) {}
 
   final Connection conn;
   final Restorer.Contents contents;
@@ -86,15 +90,21 @@ abstract class RestoreLoad implements BackupReader.Handler {
   }
 
   /**
-   * A lock not granted within the lock timeout, in words (FAILURE), and then {@code whatNow}: what
-   * that left and what to do.
+   * A lock not granted within the lock timeout while the restore did {@code what} ("lock the
+   * tables"), in words (FAILURE), naming the sessions it waited for when the watcher saw them, and
+   * then {@code whatNow}: what that left and what to do.
    */
-  final ExitException lockTimedOut(SQLException e, String whatNow) {
+  final ExitException lockTimedOut(SQLException e, String what, String whatNow) {
+    List<String> blockers = job.watcher() == null ? List.of() : job.watcher().blockers();
     return new ExitException(
         ExitStatus.FAILURE,
-        "Could not lock the tables within "
+        "Could not "
+            + what
+            + " within "
             + Durations.limit(options.lockTimeout())
-            + ": other sessions are using them. "
+            + (blockers.isEmpty()
+                ? ": other sessions are using them. "
+                : ": waited for " + String.join("; ", blockers) + ". ")
             + whatNow,
         e);
   }

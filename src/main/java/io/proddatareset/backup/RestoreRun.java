@@ -219,6 +219,7 @@ final class RestoreRun extends RestoreLoad {
       if (SqlState.isLockTimeout(e)) {
         throw lockTimedOut(
             e,
+            "lock the tables",
             "Nothing was changed; try again when they are idle, or give them longer with"
                 + " --lock-timeout.");
       }

@@ -66,7 +66,7 @@ public final class RestoreSession implements AutoCloseable {
 
   /** The restore of the session's backup on its connection; {@link Restorer#run} runs it. */
   public Restorer restorer(RestoreOptions options) {
-    return new Restorer(connection, contents, options);
+    return new Restorer(connection, contents, options, connector::open);
   }
 
   /**

@@ -3,8 +3,10 @@ package io.proddatareset.backup;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
+import io.proddatareset.connect.Connector;
 import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.pg.Interruptible;
+import io.proddatareset.pg.LockWaitWatcher;
 import io.proddatareset.pg.OneAtATime;
 import io.proddatareset.pg.SqlState;
 import io.proddatareset.pg.Transactions;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Loads a data-only backup (this tool's, or a plain {@code pg_dump --data-only} file) into
@@ -33,6 +36,7 @@ public final class Restorer {
   private final Connection conn;
   private final Contents contents;
   private final RestoreOptions options;
+  private final Supplier<Connection> lookups;
   private final Interruptible interruptible = new Interruptible();
 
   /**
@@ -40,9 +44,20 @@ public final class Restorer {
    * transaction of the caller's open) when {@link #run} is called.
    */
   public Restorer(Connection conn, Contents contents, RestoreOptions options) {
+    this(conn, contents, options, null);
+  }
+
+  /**
+   * As {@link #Restorer(Connection, Contents, RestoreOptions)}, and {@code lookups} opens a second
+   * connection that watches, while the restore runs, which sessions it waits for: a lock not
+   * granted within the lock timeout names them (null: it says only that other sessions hold it).
+   */
+  public Restorer(
+      Connection conn, Contents contents, RestoreOptions options, Supplier<Connection> lookups) {
     this.conn = conn;
     this.contents = contents;
     this.options = options;
+    this.lookups = lookups;
     interruptible.attach(conn);
   }
 
@@ -163,8 +178,12 @@ public final class Restorer {
                 // first, so that nothing is locked or read while another reset or restore runs
                 OneAtATime.claim(c, "restore");
                 RestoreResult loaded;
-                try {
-                  RestoreLoad.Job job = new RestoreLoad.Job(this, c, contents, options, started);
+                // the server pid asked inside the transaction: through a pooler it is the
+                // transaction's server connection
+                try (LockWaitWatcher watcher =
+                    lookups == null ? null : new LockWaitWatcher(lookups, Connector.serverPid(c))) {
+                  RestoreLoad.Job job =
+                      new RestoreLoad.Job(this, c, contents, options, started, watcher);
                   // a subset backup goes back into the live tables, keys kept
                   loaded =
                       contents.manifest() != null && contents.manifest().holdsSubset()

@@ -272,11 +272,13 @@ class BackupRestoreFaultsTest {
       try (var st = other.createStatement()) {
         st.execute("LOCK TABLE raw_notes IN ACCESS SHARE MODE");
       }
+      int pid = other.unwrap(org.postgresql.PGConnection.class).getBackendPID();
       long started = System.nanoTime();
-      Cli.Result r = RoundTrips.restore(db, file, "--lock-timeout", "500ms");
+      Cli.Result r = RoundTrips.restore(db, file, "--lock-timeout", "1s");
       assertThat(System.nanoTime() - started).isLessThan(10_000_000_000L);
       assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-      assertThat(r.err()).contains("Could not lock the tables within 500ms");
+      assertThat(r.err())
+          .contains("Could not lock the tables within 1s: waited for pid " + pid + " ");
       other.rollback();
     }
     assertThat(db.snapshot()).isEqualTo(empty);

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.PGConnection;
 
 /**
  * {@code backup --where}, then the rows deleted as a subset reset deletes them, then {@code
@@ -336,10 +337,47 @@ class LiveRestoreTest {
         // SHARE: the app's readers go on, inserts wait
         st.execute("LOCK TABLE cities IN SHARE MODE");
       }
-      Cli.Result r = RoundTrips.restore(db, file, "--lock-timeout", "300ms");
+      int pid = holder.unwrap(PGConnection.class).getBackendPID();
+      Cli.Result r = RoundTrips.restore(db, file, "--lock-timeout", "1s");
       assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
       assertThat(r.err())
-          .contains("Could not lock the tables within")
+          .contains("Could not put the deleted rows of public.cities back within 1s")
+          .contains("waited for pid " + pid + " ")
+          .contains("Nothing was changed");
+      holder.rollback();
+    }
+    assertThat(db.snapshot()).isEqualTo(now);
+  }
+
+  /**
+   * The app inserts a row with the key of a deleted row and has not committed yet: the restore's
+   * insert waits for it (the unique index cannot tell yet whether the key is taken) at most the
+   * lock timeout, then fails naming the table and the session it waited for, and changes nothing.
+   */
+  @Test
+  void aKeyTheAppIsInsertingRightNowFailsWithinTheLockTimeoutNamingTheSession() throws Exception {
+    TestDatabase db = shapes();
+    Path file = dir.resolve("t.sql");
+    assertThat(backup(db, file, "tenants: id = 1").exitCode()).isZero();
+    db.exec(DELETE_TENANT_1);
+    Map<String, List<String>> now = db.snapshot();
+    try (Connection holder = db.connect()) {
+      try (Statement st = holder.createStatement()) {
+        st.execute("SET application_name = 'the-app'");
+      }
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute("INSERT INTO tenants VALUES (1, 'someone new')");
+      }
+      int pid = holder.unwrap(PGConnection.class).getBackendPID();
+      long start = System.nanoTime();
+      Cli.Result r = RoundTrips.restore(db, file, "--lock-timeout", "1s");
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(8000);
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+      assertThat(r.err())
+          .contains("Could not put the deleted rows of public.tenants back within 1s")
+          .contains("waited for pid " + pid + " ")
+          .contains("application 'the-app'")
           .contains("Nothing was changed");
       holder.rollback();
     }

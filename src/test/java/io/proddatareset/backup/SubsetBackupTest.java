@@ -174,7 +174,12 @@ class SubsetBackupTest {
                         try {
                           return new RestoreRun(
                                   new RestoreLoad.Job(
-                                      new Restorer(c, contents, options), tx, contents, options, 0))
+                                      new Restorer(c, contents, options),
+                                      tx,
+                                      contents,
+                                      options,
+                                      0,
+                                      null))
                               .execute();
                         } catch (java.io.IOException e) {
                           throw new IllegalStateException(e);
