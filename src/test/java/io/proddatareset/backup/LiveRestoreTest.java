@@ -326,27 +326,9 @@ class LiveRestoreTest {
 
   @Test
   void aTableLockedByAnotherSessionBeyondTheLockTimeoutFailsChangingNothing() throws Exception {
-    TestDatabase db = shapes();
-    Path file = dir.resolve("t.sql");
-    assertThat(backup(db, file, "tenants: id = 1").exitCode()).isZero();
-    db.exec(DELETE_TENANT_1);
-    Map<String, List<String>> now = db.snapshot();
-    try (Connection holder = db.connect()) {
-      holder.setAutoCommit(false);
-      try (Statement st = holder.createStatement()) {
-        // SHARE: the app's readers go on, inserts wait
-        st.execute("LOCK TABLE cities IN SHARE MODE");
-      }
-      int pid = holder.unwrap(PGConnection.class).getBackendPID();
-      Cli.Result r = RoundTrips.restore(db, file, "--lock-timeout", "1s");
-      assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-      assertThat(r.err())
-          .contains("Could not put the deleted rows of public.cities back within 1s")
-          .contains("waited for pid " + pid + " ")
-          .contains("Nothing was changed");
-      holder.rollback();
-    }
-    assertThat(db.snapshot()).isEqualTo(now);
+    // SHARE: the app's readers go on, inserts wait
+    heldBeyondTheLockTimeoutChangesNothing(
+        "LOCK TABLE cities IN SHARE MODE", "Could not put the deleted rows of public.cities back");
   }
 
   /**
@@ -356,6 +338,14 @@ class LiveRestoreTest {
    */
   @Test
   void aKeyTheAppIsInsertingRightNowFailsWithinTheLockTimeoutNamingTheSession() throws Exception {
+    heldBeyondTheLockTimeoutChangesNothing(
+        "INSERT INTO tenants VALUES (1, 'someone new')",
+        "Could not put the deleted rows of public.tenants back");
+  }
+
+  /** The app runs {@code hold} and keeps its transaction open while tenant 1 is restored. */
+  private void heldBeyondTheLockTimeoutChangesNothing(String hold, String couldNot)
+      throws Exception {
     TestDatabase db = shapes();
     Path file = dir.resolve("t.sql");
     assertThat(backup(db, file, "tenants: id = 1").exitCode()).isZero();
@@ -367,7 +357,7 @@ class LiveRestoreTest {
       }
       holder.setAutoCommit(false);
       try (Statement st = holder.createStatement()) {
-        st.execute("INSERT INTO tenants VALUES (1, 'someone new')");
+        st.execute(hold);
       }
       int pid = holder.unwrap(PGConnection.class).getBackendPID();
       long start = System.nanoTime();
@@ -375,8 +365,7 @@ class LiveRestoreTest {
       assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(8000);
       assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
       assertThat(r.err())
-          .contains("Could not put the deleted rows of public.tenants back within 1s")
-          .contains("waited for pid " + pid + " ")
+          .contains(couldNot + " within 1s: waited for pid " + pid + " ")
           .contains("application 'the-app'")
           .contains("Nothing was changed");
       holder.rollback();
