@@ -71,7 +71,8 @@ public class McpCommand extends IoCommand {
     new ToolServer(
             new McpTools(io, in, rows, reset, t, policy),
             !reset.noBackup,
-            Program.command(io.env()))
+            Program.command(io.env()),
+            policy.selects())
         .serve(new FileInputStream(FileDescriptor.in), protocol, VersionProvider.version());
     return 0;
   }

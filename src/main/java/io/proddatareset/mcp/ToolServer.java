@@ -82,16 +82,20 @@ public final class ToolServer {
   private final Tools tools;
   private final boolean backupRequired;
   private final String terminalCommand;
+  private final boolean rows;
 
   /**
    * @param backupRequired false when the server was started with {@code --no-backup
    *     --i-have-a-backup REASON}
    * @param terminalCommand how the program is run in a terminal, e.g. {@code prod-data-reset}
+   * @param rows whether the server's policy selects rows ({@code --where}): the tools then plan,
+   *     reset and verify those rows and what depends on them, and their descriptions say so
    */
-  public ToolServer(Tools tools, boolean backupRequired, String terminalCommand) {
+  public ToolServer(Tools tools, boolean backupRequired, String terminalCommand, boolean rows) {
     this.tools = tools;
     this.backupRequired = backupRequired;
     this.terminalCommand = terminalCommand;
+    this.rows = rows;
   }
 
   /**
@@ -142,8 +146,13 @@ public final class ToolServer {
     return List.of(
         tool(
             "plan",
-            "Dry-run: the tables the policy resets and keeps, exact row counts, the truncation"
-                + " order, hazards and the planId that reset needs. Reads only.",
+            rows
+                ? "Dry-run: the rows the server's selection deletes and updates, with everything"
+                    + " that depends on them through foreign keys, per table with exact counts and"
+                    + " the keys that reach it, the delete order, hazards and the planId that reset"
+                    + " needs. Reads only."
+                : "Dry-run: the tables the policy resets and keeps, exact row counts, the"
+                    + " truncation order, hazards and the planId that reset needs. Reads only.",
             schema(Map.of(), List.of()),
             readOnly(),
             (ex, args, progress) -> tools.plan()),
@@ -166,9 +175,13 @@ public final class ToolServer {
             (ex, args, progress) -> tools.schema(string(args, "format"))),
         tool(
             "verify",
-            "Read-only check that the reset tables are empty; with manifest (the"
-                + " FILE.manifest.json a reset wrote), that no removed row is back and kept tables"
-                + " are unchanged.",
+            rows
+                ? "Read-only check, with manifest (the FILE.manifest.json a row reset wrote), that"
+                    + " no deleted row is back (by key); rows the app wrote since are reported as"
+                    + " new."
+                : "Read-only check that the reset tables are empty; with manifest (the"
+                    + " FILE.manifest.json a reset wrote), that no removed row is back and kept"
+                    + " tables are unchanged.",
             schema(
                 Map.of(
                     "manifest",
@@ -178,8 +191,14 @@ public final class ToolServer {
             (ex, args, progress) -> tools.verify(path(args, "manifest"))),
         tool(
             "reset",
-            "Reset the tables of the plan the user saw: back them up (verified), TRUNCATE, check"
-                + " kept tables, commit, verify. Asks the user to type the database name first.",
+            rows
+                ? "Delete the rows of the plan the user saw (and update those its SET NULL keys"
+                    + " change): lock them (row locks only, the app keeps working), back them up"
+                    + " (verified), delete children first, check, commit, verify. Asks the user to"
+                    + " type the database name first."
+                : "Reset the tables of the plan the user saw: back them up (verified), TRUNCATE,"
+                    + " check kept tables, commit, verify. Asks the user to type the database name"
+                    + " first.",
             schema(
                 Map.of(
                     "planId",
@@ -198,7 +217,8 @@ public final class ToolServer {
             this::reset),
         tool(
             "restore",
-            "Load a backup written by reset back into its (empty) tables, all or nothing. Asks the"
+            "Load a backup written by reset back, all or nothing: a whole-table backup into its"
+                + " (empty) tables, a row reset's backup into the live tables (keys kept). Asks the"
                 + " user to type the database name first.",
             schema(
                 Map.of("file", Map.of("type", "string", "description", "The backup file.")),

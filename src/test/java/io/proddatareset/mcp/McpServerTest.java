@@ -136,6 +136,7 @@ class McpServerTest {
     assertThat(JSON.valueToTree(tools.get("reset").inputSchema()).path("required").toString())
         .contains("planId")
         .contains("backup");
+    assertThat(tools.get("reset").description()).contains("TRUNCATE");
     // no tool takes a URL: the target is the server's
     tools
         .values()
@@ -378,6 +379,13 @@ class McpServerTest {
             "where-test",
             req -> new ElicitResult(ElicitResult.Action.ACCEPT, Map.of("database", db.name())));
 
+    // the tools say what they do on this server: rows, not whole tables
+    Map<String, String> described =
+        client.listTools().tools().stream()
+            .collect(Collectors.toMap(McpSchema.Tool::name, McpSchema.Tool::description));
+    assertThat(described.get("reset")).contains("Delete the rows").doesNotContain("TRUNCATE");
+    assertThat(described.get("plan")).contains("rows the server's selection deletes");
+    assertThat(described.get("verify")).contains("no deleted row is back");
     CallToolResult plan = client.callTool(new CallToolRequest("plan", Map.of()));
     assertThat(plan.isError()).as(String.valueOf(plan.content())).isFalse();
     assertThat(structured(plan).toString()).contains("\"action\":\"delete\"");
