@@ -1,6 +1,7 @@
 package io.proddatareset.pg;
 
 import java.sql.SQLException;
+import java.util.List;
 
 /**
  * The SQLSTATEs the tool tells apart, by name (PostgreSQL's Appendix A), and the questions it asks
@@ -26,6 +27,9 @@ public final class SqlState {
 
   /** 3D000: the database does not exist. */
   public static final String INVALID_CATALOG_NAME = "3D000";
+
+  /** 40001: a serialization failure (under READ COMMITTED: a row to lock moved partitions). */
+  public static final String SERIALIZATION_FAILURE = "40001";
 
   /** 40P01: the server broke a deadlock by cancelling this statement. */
   public static final String DEADLOCK_DETECTED = "40P01";
@@ -88,6 +92,25 @@ public final class SqlState {
   /** The server broke a deadlock by failing this statement: 40P01. */
   public static boolean isDeadlock(SQLException e) {
     return is(e, DEADLOCK_DETECTED);
+  }
+
+  /**
+   * A serialization failure: 40001. Under {@code READ COMMITTED} a row lock meets it when the row
+   * was moved to another partition by an update committed meanwhile.
+   */
+  public static boolean isSerializationFailure(SQLException e) {
+    return is(e, SERIALIZATION_FAILURE);
+  }
+
+  /**
+   * The statement failed because of the moment or the surroundings, not its text: the connection
+   * (class 08), a rollback the server chose (40: serialization failure, deadlock), resources (53:
+   * disk full, out of memory), a lock (55), a cancel or the session's end (57), the system (58,
+   * XX).
+   */
+  public static boolean isCircumstantial(SQLException e) {
+    String c = of(e).length() >= 2 ? of(e).substring(0, 2) : "";
+    return List.of("08", "40", "53", "55", "57", "58", "XX").contains(c);
   }
 
   /** The role lacks a privilege: 42501. */

@@ -130,8 +130,7 @@ final class ClosureRun {
       frontier = next;
       level++;
     }
-    // the statements after the closure's (the leaves' counts, the counts, the scan for undeclared
-    // references, a reset's statements and checks) read the key set too
+    // what follows (the leaves, the counts, the undeclared scan, a reset's statements) reads it too
     analyzeWhenGrown(addedRows.keySet().stream().mapToInt(Integer::intValue).toArray());
     for (Map.Entry<TableName, Set<ClosureEdge>> leaf : leafEdges.entrySet()) {
       TableName t = leaf.getKey();
@@ -277,9 +276,11 @@ final class ClosureRun {
       return locking.lock(
           condition.table(), "(\n" + condition.sql() + "\n)", ps::executeLargeUpdate);
     } catch (SQLException e) {
+      if (SqlState.isCircumstantial(e)) {
+        throw e; // a lost connection, a lock, the app's change: the moment's, not the condition's
+      }
       throw ExitException.usage(
-          "The condition "
-              + "'"
+          "The condition '"
               + condition.text()
               + "' failed on the server: "
               + ExitException.firstLine(e.getMessage())
@@ -355,9 +356,8 @@ final class ClosureRun {
             + on
             + " WHERE "
             + parentsAt(e.parent(), "?", "?")
-            // a foreign key references a unique key: each child row joins one parent row at
-            // most, so the rows not in the key set yet can simply be added (cheaper than ON
-            // CONFLICT); a virtual reference's parent columns may repeat
+            // a foreign key references a unique key: a child row joins one parent row at most, so
+            // the rows not in the key set yet are added (cheaper than ON CONFLICT); not so virtual
             + (unique
                 ? " AND NOT EXISTS (SELECT 1 FROM "
                     + RowClosure.ROWS

@@ -195,9 +195,7 @@ final class RowLocks {
             st.execute("SET LOCAL lock_timeout = " + Identifiers.literal(lockTimeout));
             return out;
           } catch (SQLException e) {
-            if (!(e instanceof RowClosure.Locking.Moved)
-                && !SqlState.isLockTimeout(e)
-                && !SqlState.isDeadlock(e)) {
+            if (!moved(e) && !SqlState.isLockTimeout(e) && !SqlState.isDeadlock(e)) {
               throw e;
             }
             // undoes the attempt's SET LOCAL too
@@ -216,6 +214,15 @@ final class RowLocks {
         }
       }
     }
+  }
+
+  /**
+   * Whether the app changed rows a statement was to lock before it could: some it looked for were
+   * not locked ({@link RowClosure.Locking.Moved}), or one was moved to another partition by an
+   * update committed while the statement waited for it (a serialization failure).
+   */
+  private static boolean moved(SQLException e) {
+    return e instanceof RowClosure.Locking.Moved || SqlState.isSerializationFailure(e);
   }
 
   /** How many rows the key set holds (for a message). */
@@ -335,11 +342,11 @@ final class RowLocks {
             + Counts.of(rows, "row")
             + " of the selection locked so far) within "
             + Durations.limit(budget)
-            + (cause instanceof RowClosure.Locking.Moved && named.isEmpty()
+            + (cause != null && moved(cause) && named.isEmpty()
                 ? " ("
                     + Counts.of(attempts, "attempt")
                     + "): the app kept changing them ("
-                    + cause.getMessage()
+                    + ExitException.firstLine(cause)
                     + ")."
                 : LockAttempts.attemptsAndHolders(attempts, "held by", named))
             + " Nothing was changed: wait for that session to finish (or end it), or give a longer"

@@ -329,6 +329,35 @@ class RowResetLiveTest {
   }
 
   /**
+   * A thread that commits {@code holder}'s transaction once another session of {@code db} waits for
+   * a lock (the reset, waiting for the row the holder changed), and a moment later.
+   */
+  static Thread commitWhenWaited(TestDatabase db, Connection holder) {
+    return new Thread(
+        () -> {
+          try (Connection look = db.connect();
+              Statement st = look.createStatement()) {
+            for (int n = 0; n < 200; n++) {
+              try (ResultSet rs =
+                  st.executeQuery(
+                      "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                          + " AND datname = current_database()")) {
+                rs.next();
+                if (rs.getLong(1) > 0) {
+                  break;
+                }
+              }
+              Thread.sleep(50);
+            }
+            Thread.sleep(100);
+            holder.commit();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+  }
+
+  /**
    * A leaf's rows are locked by their addresses; a row the app updates and commits while the
    * reset's attempt waits for it has a new address then, which that statement skips (PostgreSQL
    * re-checks a locked row's new version against the addresses). The attempt sees fewer rows locked
@@ -350,30 +379,7 @@ class RowResetLiveTest {
                 + " entity_events v JOIN entities e ON e.id = v.entity_id WHERE e.project_id = 1)");
       }
       ResetPlan plan = RowResetTest.subset(db, "projects: id = 1");
-      // the app commits once the reset waits for its row (no other session waits for a lock)
-      Thread letGo =
-          new Thread(
-              () -> {
-                try (Connection look = db.connect();
-                    Statement st = look.createStatement()) {
-                  for (int n = 0; n < 200; n++) {
-                    try (ResultSet rs =
-                        st.executeQuery(
-                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                + " AND datname = current_database()")) {
-                      rs.next();
-                      if (rs.getLong(1) > 0) {
-                        break;
-                      }
-                    }
-                    Thread.sleep(50);
-                  }
-                  Thread.sleep(100);
-                  holder.commit();
-                } catch (Exception e) {
-                  throw new IllegalStateException(e);
-                }
-              });
+      Thread letGo = commitWhenWaited(db, holder);
       // an attempt (5 s) outlasts the app's hold: the app commits while the attempt waits
       RowReset reset =
           new RowReset(
@@ -405,6 +411,107 @@ class RowResetLiveTest {
         .isZero();
     // the backup holds the version the app committed
     assertThat(Files.readString(backup)).contains("\tchanged\t");
+  }
+
+  /**
+   * The app moves a selected row to another partition (it updates the partition key) and commits
+   * while the reset's lock waits for it: PostgreSQL then refuses that lock, the row being no longer
+   * where the statement found it (a serialization failure, even under READ COMMITTED). The attempt
+   * goes back to its savepoint and runs again, and finds the row in its new partition. (A row
+   * reached through a declared key cannot move so: its new version's key check waits for the
+   * parent's lock.)
+   */
+  @Test
+  void aRowTheAppMovesToAnotherPartitionWhileTheLockWaitsIsLockedWhereItWentTo() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase();
+    db.exec(
+        "CREATE TABLE events (id int, region text, tenant_id int NOT NULL,"
+            + " PRIMARY KEY (id, region)) PARTITION BY LIST (region)",
+        "CREATE TABLE events_a PARTITION OF events FOR VALUES IN ('a')",
+        "CREATE TABLE events_b PARTITION OF events FOR VALUES IN ('b')",
+        // tenant 1's events are the even ones, all in region a
+        "INSERT INTO events SELECT g, CASE WHEN g % 2 = 0 THEN 'a' ELSE 'b' END, 1 + g % 2"
+            + " FROM generate_series(1, 40) g");
+    ResetPlan plan = RowResetTest.subset(db, "events: tenant_id = 1");
+    try (Connection holder = db.connect()) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute("UPDATE events SET region = 'b' WHERE id = 2");
+      }
+      Thread letGo = commitWhenWaited(db, holder);
+      RowReset reset =
+          new RowReset(
+              RowResetTest.connector(db),
+              RowResetTest.noBackup(Duration.ofSeconds(20)),
+              ResetService.Listener.NONE,
+              BackupProgress.NONE,
+              new LockAttempts.Tuning(
+                  Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(50)));
+      letGo.start();
+      RowResetResult result = reset.run(plan);
+      letGo.join();
+      // it waited for the app's commit, then tried again
+      assertThat(result.lockWaited()).isGreaterThan(Duration.ofMillis(100));
+      assertThat(result.closure().tables().get(0).deleteRows()).isEqualTo(20);
+    }
+    assertThat(db.queryLong("SELECT count(*) FROM events WHERE tenant_id = 1")).isZero();
+    assertThat(db.queryLong("SELECT count(*) FROM events")).isEqualTo(20);
+  }
+
+  /**
+   * The reset's session is terminated while its lock of the selected rows waits: it says the
+   * session ended and nothing changed (exit 1), not that the condition is wrong (it is not).
+   */
+  @Test
+  void theConnectionTerminatedWhileTheSelectionsLockWaitsIsNotBlamedOnTheCondition()
+      throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
+    Map<String, List<String>> before = db.snapshot();
+    ResetPlan plan = RowResetTest.subset(db, "projects: id = 1");
+    try (Connection holder = db.connect();
+        Connection killer = db.connect()) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute("UPDATE projects SET name = name WHERE id = 1");
+      }
+      Thread kill =
+          new Thread(
+              () -> {
+                try (Statement st = killer.createStatement()) {
+                  for (int n = 0; n < 200; n++) {
+                    try (ResultSet rs =
+                        st.executeQuery(
+                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
+                                + " wait_event_type = 'Lock' AND datname = current_database()")) {
+                      rs.next();
+                      if (rs.getLong(1) > 0) {
+                        return;
+                      }
+                    }
+                    Thread.sleep(50);
+                  }
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      RowReset reset =
+          new RowReset(
+              RowResetTest.connector(db),
+              RowResetTest.noBackup(Duration.ofSeconds(20)),
+              ResetService.Listener.NONE,
+              BackupProgress.NONE,
+              new LockAttempts.Tuning(
+                  Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(50)));
+      kill.start();
+      assertThatThrownBy(() -> reset.run(plan))
+          .isInstanceOfSatisfying(
+              ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.FAILURE))
+          .hasMessageContaining("Nothing was changed")
+          .hasMessageNotContaining("--where condition");
+      kill.join();
+      holder.rollback();
+    }
+    assertThat(db.snapshot()).isEqualTo(before);
   }
 
   @Test
