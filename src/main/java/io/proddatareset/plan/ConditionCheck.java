@@ -3,6 +3,7 @@ package io.proddatareset.plan;
 import io.proddatareset.ExitException;
 import io.proddatareset.catalog.Table;
 import io.proddatareset.pg.SqlComments;
+import io.proddatareset.pg.SqlState;
 import io.proddatareset.pg.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -53,6 +54,16 @@ public final class ConditionCheck {
             return null;
           });
     } catch (SQLException e) {
+      if (SqlState.isCircumstantial(e)) {
+        // a lost connection, a lock not granted in time: the moment's, not the condition's
+        throw ExitException.failure(
+            "Could not check the condition on "
+                + table.name().display()
+                + ": "
+                + ExitException.firstLine(e.getMessage())
+                + ". Nothing was changed.",
+            e);
+      }
       throw ExitException.usage(
           "The condition on "
               + table.name().display()

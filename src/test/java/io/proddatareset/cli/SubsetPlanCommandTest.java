@@ -249,6 +249,30 @@ class SubsetPlanCommandTest {
     assertThat(pm.snapshot()).isEqualTo(before);
   }
 
+  /**
+   * A table the condition reads is locked by another session (a migration) beyond the lock timeout:
+   * the plan gives up saying so (exit 1), and does not blame the condition.
+   */
+  @Test
+  void aLockedTableIsNotBlamedOnTheCondition() throws Exception {
+    TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
+    try (java.sql.Connection holder = db.connect()) {
+      holder.setAutoCommit(false);
+      try (java.sql.Statement st = holder.createStatement()) {
+        st.execute("LOCK TABLE projects IN ACCESS EXCLUSIVE MODE");
+      }
+      Cli.Result r =
+          org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+              java.time.Duration.ofSeconds(60),
+              () -> new Cli().run("plan", db.url(), "--where", "projects: id = 1"));
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+      assertThat(r.err())
+          .contains("waiting for a table lock held by pid")
+          .doesNotContain("correct the --where condition");
+      holder.rollback();
+    }
+  }
+
   @Test
   void aTypoInATableNameIsRefusedWithASuggestion() {
     Cli.Result r = new Cli().run("plan", pm.url(), "--where", "projcts: id = 1");

@@ -223,6 +223,22 @@ class RowSelectionTest {
     assertThat(db.count("users")).isEqualTo(2);
   }
 
+  /** A session that ends under the check is a failure of the moment, not a wrong condition. */
+  @Test
+  void aSessionTerminatedBeforeTheCheckIsAFailureNotAWrongCondition() throws SQLException {
+    Table users = catalog.table(new TableName("public", "users")).orElseThrow();
+    try (Connection c = db.connect()) {
+      int pid = c.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+      db.queryLong("SELECT count(pg_terminate_backend(" + pid + "))");
+      assertThatThrownBy(() -> ConditionCheck.check(c, users, "id = 1"))
+          .isInstanceOfSatisfying(
+              ExitException.class, e -> assertThat(e.status()).isEqualTo(ExitStatus.FAILURE))
+          .hasMessageContaining("Could not check the condition on public.users")
+          .hasMessageContaining("Nothing was changed")
+          .hasMessageNotContaining("--where condition");
+    }
+  }
+
   @Test
   void aServerWithoutStandardConformingStringsCannotBeFooledByABackslash() throws SQLException {
     TestDatabase old = TestPostgres.freshDatabase();
