@@ -45,9 +45,7 @@ final class LiveRestorePreviewer {
           List<String> warnings = new ArrayList<>();
           BackupOrigin origin = new BackupOrigin(m, DatabaseIdentity.of(c));
           OneAtATime.refusalWhileHeld(c).ifPresent(refusals::add);
-          LiveRestoreRun run =
-              new LiveRestoreRun(
-                  new RestoreLoad.Job(null, c, contents, options, System.nanoTime(), null));
+          LiveRestoreRun run = new LiveRestoreRun(new RestoreLoad.Job(null, c, contents, options));
           boolean fileChecked = false;
           try {
             run.prepare();

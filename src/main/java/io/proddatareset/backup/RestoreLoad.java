@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.function.Supplier;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
@@ -35,6 +36,9 @@ abstract class RestoreLoad implements BackupReader.Handler {
    * @param options the restore's options
    * @param started when the restore started ({@link System#nanoTime})
    * @param watcher who the restore waits for, seen from a second connection; or null
+   * @param pid the server pid of {@code conn}'s transaction (asked inside it: through a pooler it
+   *     is that transaction's server connection); 0 when not known
+   * @param lookups opens a second connection, to look up who holds a lock; or null
    */
   record Job(
       Restorer restorer,
@@ -42,12 +46,19 @@ abstract class RestoreLoad implements BackupReader.Handler {
       Restorer.Contents contents,
       RestoreOptions options,
       long started,
-      LockWaitWatcher watcher) {}
+      LockWaitWatcher watcher,
+      int pid,
+      Supplier<Connection> lookups) {
+    /** A job without the second connection: a lock wait's message cannot name the holders. */
+    Job(Restorer restorer, Connection conn, Restorer.Contents contents, RestoreOptions options) {
+      this(restorer, conn, contents, options, System.nanoTime(), null, 0, null);
+    }
+  }
 
   final Connection conn;
   final Restorer.Contents contents;
   final RestoreOptions options;
-  private final Job job;
+  final Job job;
   private final byte[] buffer = new byte[COPY_BUFFER];
   private CopyManager copyApi;
 

@@ -6,6 +6,7 @@ import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -209,22 +211,28 @@ final class RestoreRun extends RestoreLoad {
     return parts.isEmpty() ? null : "ANALYZE " + String.join(", ", parts);
   }
 
+  /**
+   * {@code ACCESS EXCLUSIVE} on the restored tables in short attempts ({@link LockAttempts}), so
+   * that the app's sessions that queue behind the waiting request wait one attempt at most, not the
+   * whole lock timeout; giving up names the sessions holding them.
+   */
   private void lock(Set<TableName> tables) throws SQLException {
-    try (Statement st = conn.createStatement()) {
-      st.execute(
-          "LOCK TABLE "
-              + tables.stream().map(TableName::sql).collect(Collectors.joining(", "))
-              + " IN ACCESS EXCLUSIVE MODE");
-    } catch (SQLException e) {
-      if (SqlState.isLockTimeout(e)) {
-        throw lockTimedOut(
-            e,
-            "lock the tables",
+    Supplier<Connection> lookups =
+        job.lookups() != null
+            ? job.lookups()
+            : () -> {
+              throw new IllegalStateException("no second connection to look up lock holders");
+            };
+    new LockAttempts(lookups, LockAttempts.Tuning.DEFAULT)
+        .lock(
+            conn,
+            job.pid(),
+            LockAttempts.Mode.ACCESS_EXCLUSIVE,
+            tables.stream().map(TableName::sql).toList(),
+            "the " + Counts.of(tables.size(), "restored table"),
+            options.lockTimeout(),
             "Nothing was changed; try again when they are idle, or give them longer with"
                 + " --lock-timeout.");
-      }
-      throw e;
-    }
   }
 
   /** Throws the manifest mismatch, if the file has one, in place of a load failure. */

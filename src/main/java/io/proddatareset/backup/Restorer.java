@@ -180,10 +180,12 @@ public final class Restorer {
                 RestoreResult loaded;
                 // the server pid asked inside the transaction: through a pooler it is the
                 // transaction's server connection
+                int pid = Connector.serverPid(c);
                 try (LockWaitWatcher watcher =
-                    lookups == null ? null : new LockWaitWatcher(lookups, Connector.serverPid(c))) {
+                    lookups == null ? null : new LockWaitWatcher(lookups, pid)) {
                   RestoreLoad.Job job =
-                      new RestoreLoad.Job(this, c, contents, options, started, watcher);
+                      new RestoreLoad.Job(
+                          this, c, contents, options, started, watcher, pid, lookups);
                   // a subset backup goes back into the live tables, keys kept
                   loaded =
                       contents.manifest() != null && contents.manifest().holdsSubset()

@@ -260,6 +260,11 @@ class BackupRestoreFaultsTest {
     assertThat(db.snapshot()).isEqualTo(empty);
   }
 
+  /**
+   * A session holds a table the restore loads: the restore's exclusive lock is tried in short
+   * attempts and given up within --lock-timeout, naming that session, nothing changed; meanwhile
+   * the app's readers of that table never queue behind the waiting lock for more than an attempt.
+   */
   @Test
   void aTableLockedByAnotherSessionMakesRestoreGiveUpWithNothingChanged() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(1);
@@ -267,18 +272,45 @@ class BackupRestoreFaultsTest {
     assertThat(RoundTrips.backup(db, file, "--all").exitCode()).isZero();
     RoundTrips.emptyEverything(db);
     Map<String, List<String>> empty = db.snapshot();
-    try (java.sql.Connection other = db.connect()) {
+    java.util.concurrent.atomic.AtomicLong longest = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    try (java.sql.Connection other = db.connect();
+        java.sql.Connection app = db.connect()) {
       other.setAutoCommit(false);
       try (var st = other.createStatement()) {
         st.execute("LOCK TABLE raw_notes IN ACCESS SHARE MODE");
       }
       int pid = other.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+      // the app reads raw_notes every 10 ms and keeps its longest wait
+      Thread reader =
+          new Thread(
+              () -> {
+                try (var st = app.createStatement()) {
+                  while (!stop.get()) {
+                    long t = System.nanoTime();
+                    st.executeQuery("SELECT count(*) FROM raw_notes").close();
+                    longest.accumulateAndGet((System.nanoTime() - t) / 1_000_000, Math::max);
+                    Thread.sleep(10);
+                  }
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      reader.start();
       long started = System.nanoTime();
-      Cli.Result r = RoundTrips.restore(db, file, "--lock-timeout", "1s");
-      assertThat(System.nanoTime() - started).isLessThan(10_000_000_000L);
+      Cli.Result r = RoundTrips.restore(db, file, "--lock-timeout", "3s");
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      stop.set(true);
+      reader.join();
       assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
       assertThat(r.err())
-          .contains("Could not lock the tables within 1s: waited for pid " + pid + " ");
+          .contains("in ACCESS EXCLUSIVE mode within 3s (")
+          .contains(" attempts): blocked by pid " + pid + " on public.raw_notes")
+          .contains("Nothing was changed");
+      assertThat(millis).isLessThan(3000 + 5000);
+      // a single LOCK TABLE waiting 3 s would have held the reader up for all of it
+      assertThat(longest.get()).as(r.toString()).isLessThan(1000);
       other.rollback();
     }
     assertThat(db.snapshot()).isEqualTo(empty);

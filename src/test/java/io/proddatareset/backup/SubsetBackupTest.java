@@ -174,12 +174,7 @@ class SubsetBackupTest {
                         try {
                           return new RestoreRun(
                                   new RestoreLoad.Job(
-                                      new Restorer(c, contents, options),
-                                      tx,
-                                      contents,
-                                      options,
-                                      0,
-                                      null))
+                                      new Restorer(c, contents, options), tx, contents, options))
                               .execute();
                         } catch (java.io.IOException e) {
                           throw new IllegalStateException(e);
