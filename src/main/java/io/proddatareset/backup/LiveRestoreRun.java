@@ -1,10 +1,12 @@
 package io.proddatareset.backup;
 
+import io.proddatareset.Counts;
 import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.ChangeStep;
 import io.proddatareset.pg.Identifiers;
+import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.pg.SessionSettings;
 import io.proddatareset.pg.SqlState;
 import java.io.IOException;
@@ -263,6 +265,16 @@ final class LiveRestoreRun extends RestoreLoad {
     List<RestoreCatalog.TriggerState> before = RestoreCatalog.triggers(conn, relations);
     Set<TableName> tables = new LinkedHashSet<>();
     plan.triggers().forEach(t -> tables.add(t.table()));
+    // ALTER TABLE ... DISABLE TRIGGER takes SHARE ROW EXCLUSIVE: taken first in short attempts, so
+    // that the app's writers do not queue behind a waiting ALTER for the whole lock timeout
+    lockInAttempts(
+        LockAttempts.Mode.SHARE_ROW_EXCLUSIVE,
+        tables,
+        "the "
+            + Counts.of(tables.size(), "table")
+            + " whose triggers --disable-triggers switches off",
+        "Nothing was changed (rolled back); try again when they are idle, or give them longer with"
+            + " --lock-timeout, or restore without --disable-triggers.");
     try (Statement st = conn.createStatement()) {
       for (TableName t : tables) {
         doing = "switch off the triggers of " + t.display();

@@ -5,6 +5,7 @@ import io.proddatareset.ExitException;
 import io.proddatareset.ExitStatus;
 import io.proddatareset.catalog.TableName;
 import io.proddatareset.pg.ChangeStep;
+import io.proddatareset.pg.LockAttempts;
 import io.proddatareset.pg.LockWaitWatcher;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.List;
 import java.util.function.Supplier;
 import org.postgresql.PGConnection;
@@ -118,6 +120,31 @@ abstract class RestoreLoad implements BackupReader.Handler {
                 : ": waited for " + String.join("; ", blockers) + ". ")
             + whatNow,
         e);
+  }
+
+  /**
+   * Locks {@code tables} in {@code mode} in short attempts ({@link LockAttempts}): the app's
+   * sessions that queue behind the waiting request wait one attempt at most, not the whole lock
+   * timeout; giving up (FAILURE) names the sessions holding them, then says {@code afterwards}.
+   */
+  final void lockInAttempts(
+      LockAttempts.Mode mode, Collection<TableName> tables, String what, String afterwards)
+      throws SQLException {
+    Supplier<Connection> lookups =
+        job.lookups() != null
+            ? job.lookups()
+            : () -> {
+              throw new IllegalStateException("no second connection to look up lock holders");
+            };
+    new LockAttempts(lookups, LockAttempts.Tuning.DEFAULT)
+        .lock(
+            conn,
+            job.pid(),
+            mode,
+            tables.stream().map(TableName::sql).toList(),
+            what,
+            options.lockTimeout(),
+            afterwards);
   }
 
   /**

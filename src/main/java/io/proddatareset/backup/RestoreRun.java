@@ -24,7 +24,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -217,22 +216,12 @@ final class RestoreRun extends RestoreLoad {
    * whole lock timeout; giving up names the sessions holding them.
    */
   private void lock(Set<TableName> tables) throws SQLException {
-    Supplier<Connection> lookups =
-        job.lookups() != null
-            ? job.lookups()
-            : () -> {
-              throw new IllegalStateException("no second connection to look up lock holders");
-            };
-    new LockAttempts(lookups, LockAttempts.Tuning.DEFAULT)
-        .lock(
-            conn,
-            job.pid(),
-            LockAttempts.Mode.ACCESS_EXCLUSIVE,
-            tables.stream().map(TableName::sql).toList(),
-            "the " + Counts.of(tables.size(), "restored table"),
-            options.lockTimeout(),
-            "Nothing was changed; try again when they are idle, or give them longer with"
-                + " --lock-timeout.");
+    lockInAttempts(
+        LockAttempts.Mode.ACCESS_EXCLUSIVE,
+        tables,
+        "the " + Counts.of(tables.size(), "restored table"),
+        "Nothing was changed; try again when they are idle, or give them longer with"
+            + " --lock-timeout.");
   }
 
   /** Throws the manifest mismatch, if the file has one, in place of a load failure. */

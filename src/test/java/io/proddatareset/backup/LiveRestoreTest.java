@@ -343,6 +343,38 @@ class LiveRestoreTest {
         "Could not put the deleted rows of public.tenants back");
   }
 
+  /**
+   * With --disable-triggers the restore needs SHARE ROW EXCLUSIVE on the tables whose triggers it
+   * switches off: a session writing one of them holds it off; the attempts give up within the lock
+   * timeout naming that session, and nothing changes.
+   */
+  @Test
+  void disablingTriggersOnATableTheAppIsWritingGivesUpInAttemptsNamingTheSession()
+      throws Exception {
+    TestDatabase db = shapes();
+    Path file = dir.resolve("t.sql");
+    assertThat(backup(db, file, "tenants: id = 1").exitCode()).isZero();
+    db.exec(DELETE_TENANT_1);
+    Map<String, List<String>> now = db.snapshot();
+    try (Connection holder = db.connect()) {
+      holder.setAutoCommit(false);
+      try (Statement st = holder.createStatement()) {
+        st.execute("UPDATE tenants SET name = name WHERE id = 2");
+      }
+      int pid = holder.unwrap(PGConnection.class).getBackendPID();
+      Cli.Result r = RoundTrips.restore(db, file, "--disable-triggers", "--lock-timeout", "1s");
+      assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+      assertThat(r.err())
+          .contains(
+              "Could not lock the 1 table whose triggers --disable-triggers switches off in SHARE"
+                  + " ROW EXCLUSIVE mode within 1s (")
+          .contains(" attempts): blocked by pid " + pid + " on public.tenants")
+          .contains("Nothing was changed");
+      holder.rollback();
+    }
+    assertThat(db.snapshot()).isEqualTo(now);
+  }
+
   /** The app runs {@code hold} and keeps its transaction open while tenant 1 is restored. */
   private void heldBeyondTheLockTimeoutChangesNothing(String hold, String couldNot)
       throws Exception {
