@@ -37,7 +37,7 @@ abstract class RestoreLoad implements BackupReader.Handler {
    * @param contents what the file holds
    * @param options the restore's options
    * @param started when the restore started ({@link System#nanoTime})
-   * @param watcher who the restore waits for, seen from a second connection; or null
+   * @param watcher who a subset restore waits for, seen from a second connection; or null
    * @param pid the server pid of {@code conn}'s transaction (asked inside it: through a pooler it
    *     is that transaction's server connection); 0 when not known
    * @param lookups opens a second connection, to look up who holds a lock; or null
@@ -60,7 +60,7 @@ abstract class RestoreLoad implements BackupReader.Handler {
   final Connection conn;
   final Restorer.Contents contents;
   final RestoreOptions options;
-  final Job job;
+  private final Job job;
   private final byte[] buffer = new byte[COPY_BUFFER];
   private CopyManager copyApi;
 

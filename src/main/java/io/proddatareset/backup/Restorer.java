@@ -49,8 +49,10 @@ public final class Restorer {
 
   /**
    * As {@link #Restorer(Connection, Contents, RestoreOptions)}, and {@code lookups} opens a second
-   * connection that watches, while the restore runs, which sessions it waits for: a lock not
-   * granted within the lock timeout names them (null: it says only that other sessions hold it).
+   * connection to see which sessions the restore waits for: beside a subset restore's whole
+   * transaction, and between the attempts at the exclusive lock of a restore into empty tables. A
+   * lock not granted within the lock timeout names them (null: it says only that other sessions
+   * hold it).
    */
   public Restorer(
       Connection conn, Contents contents, RestoreOptions options, Supplier<Connection> lookups) {
@@ -181,16 +183,16 @@ public final class Restorer {
                 // the server pid asked inside the transaction: through a pooler it is the
                 // transaction's server connection
                 int pid = Connector.serverPid(c);
+                // a subset backup goes back into the live tables, keys kept; its statements may
+                // wait for the app's rows, so a watcher sees whom (the restore into empty tables
+                // waits only for its table lock, whose attempts look that up themselves)
+                boolean live = contents.manifest() != null && contents.manifest().holdsSubset();
                 try (LockWaitWatcher watcher =
-                    lookups == null ? null : new LockWaitWatcher(lookups, pid)) {
+                    lookups == null || !live ? null : new LockWaitWatcher(lookups, pid)) {
                   RestoreLoad.Job job =
                       new RestoreLoad.Job(
                           this, c, contents, options, started, watcher, pid, lookups);
-                  // a subset backup goes back into the live tables, keys kept
-                  loaded =
-                      contents.manifest() != null && contents.manifest().holdsSubset()
-                          ? new LiveRestoreRun(job).execute()
-                          : new RestoreRun(job).execute();
+                  loaded = live ? new LiveRestoreRun(job).execute() : new RestoreRun(job).execute();
                 } catch (IOException e) {
                   throw new ReadFailed(e);
                 }
