@@ -275,12 +275,9 @@ class BackupRestoreFaultsTest {
     java.util.concurrent.atomic.AtomicLong longest = new java.util.concurrent.atomic.AtomicLong();
     java.util.concurrent.atomic.AtomicBoolean stop =
         new java.util.concurrent.atomic.AtomicBoolean();
-    try (java.sql.Connection other = db.connect();
+    try (java.sql.Connection other =
+            db.holding("the-app", "LOCK TABLE raw_notes IN ACCESS SHARE MODE");
         java.sql.Connection app = db.connect()) {
-      other.setAutoCommit(false);
-      try (var st = other.createStatement()) {
-        st.execute("LOCK TABLE raw_notes IN ACCESS SHARE MODE");
-      }
       int pid = other.unwrap(org.postgresql.PGConnection.class).getBackendPID();
       // the app reads raw_notes every 10 ms and keeps its longest wait
       Thread reader =

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.PGConnection;
@@ -328,7 +329,14 @@ class LiveRestoreTest {
   void aTableLockedByAnotherSessionBeyondTheLockTimeoutFailsChangingNothing() throws Exception {
     // SHARE: the app's readers go on, inserts wait
     heldBeyondTheLockTimeoutChangesNothing(
-        "LOCK TABLE cities IN SHARE MODE", "Could not put the deleted rows of public.cities back");
+        "LOCK TABLE cities IN SHARE MODE",
+        List.of(),
+        pid ->
+            List.of(
+                "Could not put the deleted rows of public.cities back within 1s: waited for pid "
+                    + pid
+                    + " ",
+                "application 'the-app'"));
   }
 
   /**
@@ -340,7 +348,13 @@ class LiveRestoreTest {
   void aKeyTheAppIsInsertingRightNowFailsWithinTheLockTimeoutNamingTheSession() throws Exception {
     heldBeyondTheLockTimeoutChangesNothing(
         "INSERT INTO tenants VALUES (1, 'someone new')",
-        "Could not put the deleted rows of public.tenants back");
+        List.of(),
+        pid ->
+            List.of(
+                "Could not put the deleted rows of public.tenants back within 1s: waited for pid "
+                    + pid
+                    + " ",
+                "application 'the-app'"));
   }
 
   /**
@@ -351,55 +365,37 @@ class LiveRestoreTest {
   @Test
   void disablingTriggersOnATableTheAppIsWritingGivesUpInAttemptsNamingTheSession()
       throws Exception {
-    TestDatabase db = shapes();
-    Path file = dir.resolve("t.sql");
-    assertThat(backup(db, file, "tenants: id = 1").exitCode()).isZero();
-    db.exec(DELETE_TENANT_1);
-    Map<String, List<String>> now = db.snapshot();
-    try (Connection holder = db.connect()) {
-      holder.setAutoCommit(false);
-      try (Statement st = holder.createStatement()) {
-        st.execute("UPDATE tenants SET name = name WHERE id = 2");
-      }
-      int pid = holder.unwrap(PGConnection.class).getBackendPID();
-      Cli.Result r = RoundTrips.restore(db, file, "--disable-triggers", "--lock-timeout", "1s");
-      assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-      assertThat(r.err())
-          .contains(
-              "Could not lock the 1 table whose triggers --disable-triggers switches off in SHARE"
-                  + " ROW EXCLUSIVE mode within 1s (")
-          .contains(" attempts): blocked by pid " + pid + " on public.tenants")
-          .contains("Nothing was changed");
-      holder.rollback();
-    }
-    assertThat(db.snapshot()).isEqualTo(now);
+    heldBeyondTheLockTimeoutChangesNothing(
+        "UPDATE tenants SET name = name WHERE id = 2",
+        List.of("--disable-triggers"),
+        pid ->
+            List.of(
+                "Could not lock the 1 table whose triggers --disable-triggers switches off in SHARE"
+                    + " ROW EXCLUSIVE mode within 1s (",
+                " attempts): blocked by pid " + pid + " on public.tenants"));
   }
 
-  /** The app runs {@code hold} and keeps its transaction open while tenant 1 is restored. */
-  private void heldBeyondTheLockTimeoutChangesNothing(String hold, String couldNot)
-      throws Exception {
+  /**
+   * The app runs {@code hold} and keeps its transaction open while tenant 1 is restored (with
+   * {@code extra} options, {@code --lock-timeout 1s}): the restore gives up (exit 1) saying what
+   * {@code expected} says of the app's session (given its pid), and nothing changed.
+   */
+  private void heldBeyondTheLockTimeoutChangesNothing(
+      String hold, List<String> extra, IntFunction<List<String>> expected) throws Exception {
     TestDatabase db = shapes();
     Path file = dir.resolve("t.sql");
     assertThat(backup(db, file, "tenants: id = 1").exitCode()).isZero();
     db.exec(DELETE_TENANT_1);
     Map<String, List<String>> now = db.snapshot();
-    try (Connection holder = db.connect()) {
-      try (Statement st = holder.createStatement()) {
-        st.execute("SET application_name = 'the-app'");
-      }
-      holder.setAutoCommit(false);
-      try (Statement st = holder.createStatement()) {
-        st.execute(hold);
-      }
+    try (Connection holder = db.holding("the-app", hold)) {
       int pid = holder.unwrap(PGConnection.class).getBackendPID();
+      List<String> args = new java.util.ArrayList<>(extra);
+      args.addAll(List.of("--lock-timeout", "1s"));
       long start = System.nanoTime();
-      Cli.Result r = RoundTrips.restore(db, file, "--lock-timeout", "1s");
+      Cli.Result r = RoundTrips.restore(db, file, args.toArray(String[]::new));
       assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(8000);
       assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
-      assertThat(r.err())
-          .contains(couldNot + " within 1s: waited for pid " + pid + " ")
-          .contains("application 'the-app'")
-          .contains("Nothing was changed");
+      assertThat(r.err()).contains(expected.apply(pid)).contains("Nothing was changed");
       holder.rollback();
     }
     assertThat(db.snapshot()).isEqualTo(now);

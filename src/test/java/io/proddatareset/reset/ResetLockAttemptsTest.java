@@ -47,16 +47,8 @@ class ResetLockAttemptsTest {
   }
 
   /** A session named {@code application} in the middle of a transaction that ran {@code sql}. */
-  static Connection holding(TestDatabase db, String application, String sql) throws Exception {
-    Connection c = db.connect();
-    try (Statement st = c.createStatement()) {
-      st.execute("SET application_name = '" + application + "'");
-    }
-    c.setAutoCommit(false);
-    try (Statement st = c.createStatement()) {
-      st.execute(sql);
-    }
-    return c;
+  static Connection holding(TestDatabase db, String application, String sql) {
+    return db.holding(application, sql);
   }
 
   static int pid(Connection c) throws Exception {

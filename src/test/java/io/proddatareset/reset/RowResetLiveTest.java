@@ -42,6 +42,20 @@ class RowResetLiveTest {
         LockAttempts.Tuning.DEFAULT);
   }
 
+  /**
+   * A row reset whose lock attempts last 5 s each: longer than the app holds its row in the tests
+   * that let it go while an attempt waits for it.
+   */
+  static RowReset longAttempts(TestDatabase db, ResetOptions options) {
+    return new RowReset(
+        RowResetTest.connector(db),
+        options,
+        ResetService.Listener.NONE,
+        BackupProgress.NONE,
+        new LockAttempts.Tuning(
+            Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(50)));
+  }
+
   /** Runs {@code sql} on {@code c}, returning how long it took, in milliseconds. */
   static long timed(Connection c, String sql) throws SQLException {
     long start = System.nanoTime();
@@ -266,14 +280,7 @@ class RowResetLiveTest {
   private static void heldRowChangesNothing(String hold, String table) throws Exception {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
     Map<String, List<String>> before = db.snapshot();
-    try (Connection holder = db.connect()) {
-      try (Statement st = holder.createStatement()) {
-        st.execute("SET application_name = 'the-app'");
-      }
-      holder.setAutoCommit(false);
-      try (Statement st = holder.createStatement()) {
-        st.execute(hold);
-      }
+    try (Connection holder = db.holding("the-app", hold)) {
       int pid = holder.unwrap(PGConnection.class).getBackendPID();
       long start = System.nanoTime();
 
@@ -297,14 +304,12 @@ class RowResetLiveTest {
   @Test
   void aRowLetGoWithinTheLockTimeoutIsLockedOnALaterAttempt() throws Exception {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
-    try (Connection holder = db.connect()) {
-      holder.setAutoCommit(false);
-      try (Statement st = holder.createStatement()) {
-        // the app changes a row of the closure and commits a little later: it has a new ctid then
-        st.execute(
+    // the app changes a row of the closure and commits a little later: it has a new ctid then
+    try (Connection holder =
+        db.holding(
+            "the-app",
             "UPDATE tags SET name = 'changed' WHERE id = (SELECT max(id) FROM tags WHERE"
-                + " project_id = 1)");
-      }
+                + " project_id = 1)")) {
       Thread letGo =
           new Thread(
               () -> {
@@ -371,19 +376,17 @@ class RowResetLiveTest {
             "SELECT count(*) FROM entity_events v JOIN entities e ON e.id = v.entity_id"
                 + " WHERE e.project_id = 1");
     Path backup = Files.createTempDirectory("pdr-leaf").resolve("b.sql");
-    try (Connection holder = db.connect()) {
-      holder.setAutoCommit(false);
-      try (Statement st = holder.createStatement()) {
-        st.execute(
+    try (Connection holder =
+        db.holding(
+            "the-app",
             "UPDATE entity_events SET event_type = 'changed' WHERE id = (SELECT max(v.id) FROM"
-                + " entity_events v JOIN entities e ON e.id = v.entity_id WHERE e.project_id = 1)");
-      }
+                + " entity_events v JOIN entities e ON e.id = v.entity_id WHERE e.project_id = 1)")) {
       ResetPlan plan = RowResetTest.subset(db, "projects: id = 1");
       Thread letGo = commitWhenWaited(db, holder);
       // an attempt (5 s) outlasts the app's hold: the app commits while the attempt waits
       RowReset reset =
-          new RowReset(
-              RowResetTest.connector(db),
+          longAttempts(
+              db,
               new ResetOptions(
                   backup,
                   null,
@@ -392,11 +395,7 @@ class RowResetLiveTest {
                   false,
                   TableFingerprint.Mode.HASH,
                   1,
-                  6),
-              ResetService.Listener.NONE,
-              BackupProgress.NONE,
-              new LockAttempts.Tuning(
-                  Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(50)));
+                  6));
       letGo.start();
       RowResetResult result = reset.run(plan);
       letGo.join();
@@ -433,20 +432,9 @@ class RowResetLiveTest {
         "INSERT INTO events SELECT g, CASE WHEN g % 2 = 0 THEN 'a' ELSE 'b' END, 1 + g % 2"
             + " FROM generate_series(1, 40) g");
     ResetPlan plan = RowResetTest.subset(db, "events: tenant_id = 1");
-    try (Connection holder = db.connect()) {
-      holder.setAutoCommit(false);
-      try (Statement st = holder.createStatement()) {
-        st.execute("UPDATE events SET region = 'b' WHERE id = 2");
-      }
+    try (Connection holder = db.holding("the-app", "UPDATE events SET region = 'b' WHERE id = 2")) {
       Thread letGo = commitWhenWaited(db, holder);
-      RowReset reset =
-          new RowReset(
-              RowResetTest.connector(db),
-              RowResetTest.noBackup(Duration.ofSeconds(20)),
-              ResetService.Listener.NONE,
-              BackupProgress.NONE,
-              new LockAttempts.Tuning(
-                  Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(50)));
+      RowReset reset = longAttempts(db, RowResetTest.noBackup(Duration.ofSeconds(20)));
       letGo.start();
       RowResetResult result = reset.run(plan);
       letGo.join();
@@ -468,12 +456,8 @@ class RowResetLiveTest {
     TestDatabase db = TestPostgres.freshDatabase().loadPmAgent(2);
     Map<String, List<String>> before = db.snapshot();
     ResetPlan plan = RowResetTest.subset(db, "projects: id = 1");
-    try (Connection holder = db.connect();
+    try (Connection holder = db.holding("the-app", "UPDATE projects SET name = name WHERE id = 1");
         Connection killer = db.connect()) {
-      holder.setAutoCommit(false);
-      try (Statement st = holder.createStatement()) {
-        st.execute("UPDATE projects SET name = name WHERE id = 1");
-      }
       Thread kill =
           new Thread(
               () -> {
@@ -494,14 +478,7 @@ class RowResetLiveTest {
                   throw new IllegalStateException(e);
                 }
               });
-      RowReset reset =
-          new RowReset(
-              RowResetTest.connector(db),
-              RowResetTest.noBackup(Duration.ofSeconds(20)),
-              ResetService.Listener.NONE,
-              BackupProgress.NONE,
-              new LockAttempts.Tuning(
-                  Duration.ofSeconds(5), Duration.ofMillis(50), Duration.ofMillis(50)));
+      RowReset reset = longAttempts(db, RowResetTest.noBackup(Duration.ofSeconds(20)));
       kill.start();
       assertThatThrownBy(() -> reset.run(plan))
           .isInstanceOfSatisfying(

@@ -46,6 +46,33 @@ public record TestDatabase(String name, int port) {
     }
   }
 
+  /**
+   * A session of the app, named {@code application}, in the middle of a transaction that ran {@code
+   * sql} (and holds what it locked) until the caller commits, rolls back or closes it.
+   */
+  public Connection holding(String application, String... sql) {
+    Connection c = connect();
+    try (Statement st = c.createStatement()) {
+      st.execute("SET application_name = " + quoteLiteral(application));
+      c.setAutoCommit(false);
+      for (String s : sql) {
+        st.execute(s);
+      }
+      return c;
+    } catch (SQLException e) {
+      try {
+        c.close();
+      } catch (SQLException closing) {
+        e.addSuppressed(closing);
+      }
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  private static String quoteLiteral(String s) {
+    return "'" + s.replace("'", "''") + "'";
+  }
+
   public void exec(String... sql) {
     try (Connection c = connect();
         Statement st = c.createStatement()) {
