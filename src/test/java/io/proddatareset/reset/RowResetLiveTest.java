@@ -340,26 +340,35 @@ class RowResetLiveTest {
   static Thread commitWhenWaited(TestDatabase db, Connection holder) {
     return new Thread(
         () -> {
-          try (Connection look = db.connect();
-              Statement st = look.createStatement()) {
-            for (int n = 0; n < 200; n++) {
-              try (ResultSet rs =
-                  st.executeQuery(
-                      "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                          + " AND datname = current_database()")) {
-                rs.next();
-                if (rs.getLong(1) > 0) {
-                  break;
-                }
-              }
-              Thread.sleep(50);
-            }
+          try (Connection look = db.connect()) {
+            lockWaiter(look);
             Thread.sleep(100);
             holder.commit();
           } catch (Exception e) {
             throw new IllegalStateException(e);
           }
         });
+  }
+
+  /**
+   * Waits (10 s at most) until a session of {@code look}'s database waits for a lock, and returns
+   * its pid (0 if none did).
+   */
+  static int lockWaiter(Connection look) throws SQLException, InterruptedException {
+    try (Statement st = look.createStatement()) {
+      for (int n = 0; n < 200; n++) {
+        try (ResultSet rs =
+            st.executeQuery(
+                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    + " AND datname = current_database() LIMIT 1")) {
+          if (rs.next()) {
+            return rs.getInt(1);
+          }
+        }
+        Thread.sleep(50);
+      }
+    }
+    return 0;
   }
 
   /**
@@ -462,17 +471,10 @@ class RowResetLiveTest {
           new Thread(
               () -> {
                 try (Statement st = killer.createStatement()) {
-                  for (int n = 0; n < 200; n++) {
-                    try (ResultSet rs =
-                        st.executeQuery(
-                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
-                                + " wait_event_type = 'Lock' AND datname = current_database()")) {
-                      rs.next();
-                      if (rs.getLong(1) > 0) {
-                        return;
-                      }
-                    }
-                    Thread.sleep(50);
+                  // the reset, waiting for the holder's row
+                  int waiting = lockWaiter(killer);
+                  if (waiting != 0) {
+                    st.execute("SELECT pg_terminate_backend(" + waiting + ")");
                   }
                 } catch (Exception e) {
                   throw new IllegalStateException(e);
